@@ -1,0 +1,2 @@
+// The public API of @hpo/optimizer. Other packages import only from here.
+export {};
