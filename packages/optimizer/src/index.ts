@@ -1,2 +1,27 @@
 // The public API of @hpo/optimizer. Other packages import only from here.
-export {};
+export { SamplerExhaustedError, SamplerStateError, SearchSpaceError } from './errors.js';
+export { GridSampler, type GridSamplerOptions } from './samplers/grid.js';
+export { RandomSampler } from './samplers/random.js';
+export type {
+  AskedTrial,
+  Direction,
+  Outcome,
+  Sampler,
+  SamplerOptions,
+  TrialRecord,
+} from './samplers/sampler.js';
+export {
+  CategoricalDistribution,
+  type Distribution,
+  FloatDistribution,
+  IntDistribution,
+  type ParamValue,
+} from './space/distributions.js';
+export { UnitEncoding } from './space/encoding.js';
+export {
+  type Condition,
+  type ParamSpec,
+  type Params,
+  SearchSpace,
+  type SpaceSpec,
+} from './space/search-space.js';
