@@ -1,0 +1,12 @@
+export { datasetHash, decodeDataset, encodeDataset, sha256Hex } from './binary.js';
+export {
+  type ColumnKind,
+  type CsvOptions,
+  DEFAULT_MISSING,
+  parseCsvDataset,
+  parseCsvFeatures,
+  readCsvDataset,
+  readCsvFeatures,
+} from './csv.js';
+export { type ImageFolderOptions, type PixelCsvOptions, readImageFolder, readPixelCsv } from './images.js';
+export * from './types.js';

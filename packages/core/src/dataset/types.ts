@@ -1,0 +1,84 @@
+/** A numeric feature column; missing values are NaN. */
+export interface NumericColumn {
+  kind: 'numeric';
+  name: string;
+  values: Float64Array;
+}
+
+/** A categorical feature column: codes index `categories`; -1 marks a missing value. */
+export interface CategoricalColumn {
+  kind: 'categorical';
+  name: string;
+  categories: string[];
+  codes: Int32Array;
+}
+
+export type Column = NumericColumn | CategoricalColumn;
+
+/** The two classes of a binary dataset; label 1 is `positive`. */
+export interface ClassNames {
+  /** Name of the label column (tabular) or `'class'` (image folders). */
+  label: string;
+  positive: string;
+  negative: string;
+}
+
+/** A table of feature columns with a 0/1 label per row. */
+export interface TabularDataset {
+  kind: 'tabular';
+  classes: ClassNames;
+  columns: Column[];
+  /** 1 = positive class, 0 = negative; length = number of rows. */
+  labels: Uint8Array;
+}
+
+/** Images of one shape, pixels scaled to [0, 1], row-major NHWC. */
+export interface ImageDataset {
+  kind: 'images';
+  classes: ClassNames;
+  /** [height, width, channels]. */
+  shape: [number, number, number];
+  pixels: Float32Array;
+  labels: Uint8Array;
+}
+
+export type Dataset = TabularDataset | ImageDataset;
+
+/** Number of rows (samples) in a dataset. */
+export function rowCount(ds: Dataset): number {
+  return ds.labels.length;
+}
+
+/** Counts of [negative, positive] labels. */
+export function classCounts(labels: ArrayLike<number>): [number, number] {
+  let pos = 0;
+  for (let i = 0; i < labels.length; i++) pos += labels[i] === 1 ? 1 : 0;
+  return [labels.length - pos, pos];
+}
+
+/** The rows `indices` of a dataset, as a new dataset (categories are kept whole). */
+export function selectRows<D extends Dataset>(ds: D, indices: ArrayLike<number>): D {
+  const n = indices.length;
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) labels[i] = ds.labels[indices[i]!]!;
+  if (ds.kind === 'images') {
+    const size = ds.shape[0] * ds.shape[1] * ds.shape[2];
+    const pixels = new Float32Array(n * size);
+    for (let i = 0; i < n; i++) {
+      const src = indices[i]! * size;
+      pixels.set(ds.pixels.subarray(src, src + size), i * size);
+    }
+    return { ...ds, pixels, labels };
+  }
+  const columns: Column[] = ds.columns.map((c) => {
+    if (c.kind === 'numeric') {
+      const values = new Float64Array(n);
+      for (let i = 0; i < n; i++) values[i] = c.values[indices[i]!]!;
+      return { ...c, values };
+    }
+    const codes = new Int32Array(n);
+    for (let i = 0; i < n; i++) codes[i] = c.codes[indices[i]!]!;
+    return { ...c, codes };
+  });
+  return { ...ds, columns, labels } as D;
+}

@@ -1,0 +1,8 @@
+export type { FittedKnn } from './knn-imputer.js';
+export {
+  DEFAULT_PREPROCESS,
+  type PreprocessOptions,
+  resolvePreprocessOptions,
+  UNKNOWN_CATEGORY,
+} from './options.js';
+export { type FittedPipeline, fitPipeline, pipelineSchema, transformColumns } from './pipeline.js';

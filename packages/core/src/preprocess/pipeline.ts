@@ -1,0 +1,208 @@
+import { mean, median, modeFast, standardDeviation } from 'simple-statistics';
+import type { Column, TabularDataset } from '../dataset/types.js';
+import { DatasetError } from '../errors.js';
+import { type FittedKnn, fitKnn, knnImpute } from './knn-imputer.js';
+import { type PreprocessOptions, resolvePreprocessOptions, UNKNOWN_CATEGORY } from './options.js';
+
+/** A preprocessing pipeline fitted on one training fold; plain JSON, so it travels with a model. */
+export interface FittedPipeline {
+  version: 1;
+  options: PreprocessOptions;
+  numeric: { name: string; fill: number; center: number; scale: number }[];
+  /** One-hot columns in `categories` order; a category unseen at fit time encodes as all zeros. */
+  categorical: { name: string; categories: string[]; fill: string | null }[];
+  knn?: FittedKnn;
+  /** Names of the output features, e.g. `age`, `city=Paris`. */
+  featureNames: string[];
+}
+
+/** Fits imputers, one-hot encoders and scalers on `rows` of the dataset (the training fold only). */
+export function fitPipeline(
+  ds: TabularDataset,
+  rows: ArrayLike<number>,
+  partial: Partial<PreprocessOptions> = {},
+): FittedPipeline {
+  const options = resolvePreprocessOptions(partial);
+  if (rows.length === 0) throw new RangeError('cannot fit preprocessing on zero rows');
+  const numeric: FittedPipeline['numeric'] = [];
+  const categorical: FittedPipeline['categorical'] = [];
+  const numericCols = ds.columns.filter((c) => c.kind === 'numeric');
+  for (const col of numericCols) {
+    const present: number[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const v = col.values[rows[i]!]!;
+      if (!Number.isNaN(v)) present.push(v);
+    }
+    // An all-missing column in this fold imputes to 0 and passes through unscaled.
+    const fill = present.length === 0 ? 0 : imputeValue(present, options.numericImputer);
+    numeric.push({ name: col.name, fill, center: 0, scale: 1 });
+  }
+  let knn: FittedKnn | undefined;
+  if (options.numericImputer === 'knn' && numericCols.length) {
+    const stats = numeric.map((_, j) => columnStats(numericCols[j]!.values, rows));
+    const ref: number[][] = [];
+    for (let i = 0; i < rows.length; i++) ref.push(numericCols.map((c) => c.values[rows[i]!]!));
+    knn = fitKnn(
+      ref,
+      stats.map((s) => s.mean),
+      stats.map((s) => s.std),
+      options.knnK,
+    );
+  }
+  // Scalers are fitted on imputed values, as a scikit-learn Pipeline(imputer, scaler) would.
+  numeric.forEach((n, j) => {
+    const col = numericCols[j]!;
+    const filled: number[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const v = col.values[rows[i]!]!;
+      filled.push(Number.isNaN(v) ? n.fill : v);
+    }
+    if (options.scaler === 'standard') {
+      n.center = mean(filled);
+      const sd = standardDeviation(filled);
+      n.scale = sd > 0 ? sd : 1;
+    } else if (options.scaler === 'minmax') {
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = Number.NEGATIVE_INFINITY;
+      for (const v of filled) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      n.center = lo;
+      n.scale = hi > lo ? hi - lo : 1;
+    }
+  });
+  for (const col of ds.columns) {
+    if (col.kind !== 'categorical') continue;
+    const counts = new Map<string, number>();
+    let missing = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const code = col.codes[rows[i]!]!;
+      if (code < 0) missing++;
+      else counts.set(col.categories[code]!, (counts.get(col.categories[code]!) ?? 0) + 1);
+    }
+    // Most frequent, ties broken by first appearance in the file (deterministic).
+    const ordered = col.categories.filter((c) => counts.has(c));
+    let mostFrequent = ordered[0] ?? UNKNOWN_CATEGORY;
+    for (const c of ordered) if (counts.get(c)! > (counts.get(mostFrequent) ?? 0)) mostFrequent = c;
+    const categories = [...ordered];
+    let fill: string | null = mostFrequent;
+    if (options.categoricalImputer === 'constant') {
+      fill = UNKNOWN_CATEGORY;
+      // Always keep an Unknown slot, so a validation/predict row with a missing value has a column.
+      if (!categories.includes(UNKNOWN_CATEGORY)) categories.push(UNKNOWN_CATEGORY);
+    }
+    if (missing === 0 && ordered.length === 0) fill = null;
+    categorical.push({ name: col.name, categories, fill });
+  }
+  const featureNames = [
+    ...numeric.map((n) => n.name),
+    ...categorical.flatMap((c) => c.categories.map((v) => `${c.name}=${v}`)),
+  ];
+  return { version: 1, options, numeric, categorical, ...(knn ? { knn } : {}), featureNames };
+}
+
+/**
+ * Applies a fitted pipeline to columns (matched by name; any extra columns are ignored) and
+ * returns a row-major Float32Array of `rows × featureNames.length`.
+ */
+export function transformColumns(
+  p: FittedPipeline,
+  columns: Column[],
+  rows?: ArrayLike<number>,
+): Float32Array {
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  const num = p.numeric.map((n) => expectColumn(byName, n.name, 'numeric'));
+  const cat = p.categorical.map((c) => {
+    const col = expectColumn(byName, c.name, 'categorical');
+    const slot = new Map(c.categories.map((v, i) => [v, i]));
+    // Map the column's own codes to the fitted one-hot slots once (-1 = unseen → all zeros).
+    const codeToSlot = col.categories.map((v) => slot.get(v) ?? -1);
+    const fillSlot = c.fill === null ? -1 : (slot.get(c.fill) ?? -1);
+    return { col, codeToSlot, fillSlot, width: c.categories.length };
+  });
+  const n = rows ? rows.length : columns[0] ? columnLength(columns[0]) : 0;
+  const d = p.featureNames.length;
+  const out = new Float32Array(n * d);
+  const fallback = p.numeric.map((x) => x.fill);
+  const raw = new Array<number>(num.length);
+  for (let i = 0; i < n; i++) {
+    const r = rows ? rows[i]! : i;
+    const o = i * d;
+    let anyMissing = false;
+    for (let j = 0; j < num.length; j++) {
+      raw[j] = num[j]!.values[r]!;
+      if (Number.isNaN(raw[j])) anyMissing = true;
+    }
+    if (anyMissing) {
+      if (p.knn) knnImpute(raw, p.knn, fallback);
+      else for (let j = 0; j < raw.length; j++) if (Number.isNaN(raw[j])) raw[j] = fallback[j]!;
+    }
+    for (let j = 0; j < num.length; j++) out[o + j] = (raw[j]! - p.numeric[j]!.center) / p.numeric[j]!.scale;
+    let base = o + num.length;
+    for (const c of cat) {
+      const code = c.col.codes[r]!;
+      const s = code < 0 ? c.fillSlot : c.codeToSlot[code]!;
+      if (s >= 0) out[base + s] = 1;
+      base += c.width;
+    }
+  }
+  return out;
+}
+
+/** The raw column schema a fitted pipeline expects (for reading predict inputs). */
+export function pipelineSchema(p: FittedPipeline): { name: string; kind: 'numeric' | 'categorical' }[] {
+  return [
+    ...p.numeric.map((n) => ({ name: n.name, kind: 'numeric' as const })),
+    ...p.categorical.map((c) => ({ name: c.name, kind: 'categorical' as const })),
+  ];
+}
+
+function imputeValue(present: number[], how: PreprocessOptions['numericImputer']): number {
+  switch (how) {
+    case 'mean':
+    case 'knn': // fallback when no neighbour has the value
+      return mean(present);
+    case 'median':
+      return median(present);
+    case 'most_frequent':
+      return mostFrequentNumber(present);
+  }
+}
+
+/** Most frequent value; ties go to the smallest, as in scikit-learn's SimpleImputer. */
+function mostFrequentNumber(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return modeFast(sorted);
+}
+
+function columnStats(values: Float64Array, rows: ArrayLike<number>): { mean: number; std: number } {
+  const present: number[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const v = values[rows[i]!]!;
+    if (!Number.isNaN(v)) present.push(v);
+  }
+  if (present.length === 0) return { mean: 0, std: 1 };
+  const sd = standardDeviation(present);
+  return { mean: mean(present), std: sd > 0 ? sd : 1 };
+}
+
+function expectColumn<K extends Column['kind']>(
+  byName: Map<string, Column>,
+  name: string,
+  kind: K,
+): Extract<Column, { kind: K }> {
+  const col = byName.get(name);
+  if (!col)
+    throw new DatasetError(`column '${name}' is missing; the model was trained with it`, { column: name });
+  if (col.kind !== kind) {
+    throw new DatasetError(`column '${name}' is ${col.kind}, but the model was trained on it as ${kind}`, {
+      column: name,
+    });
+  }
+  return col as Extract<Column, { kind: K }>;
+}
+
+function columnLength(c: Column): number {
+  return c.kind === 'numeric' ? c.values.length : c.codes.length;
+}

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DatasetError } from '../errors.js';
+import { stratifiedFold, stratifiedKFold, stratifiedTrainTestSplit } from './stratified.js';
+
+const labels = Uint8Array.from({ length: 103 }, (_, i) => (i % 5 === 0 ? 1 : 0)); // 21 positives
+
+describe('stratified K-fold', () => {
+  it('partitions rows, keeps class proportions and fold sizes within one row', () => {
+    const folds = stratifiedKFold(labels, 5, 42);
+    assert.equal(folds.length, 5);
+    const seen = new Set<number>();
+    for (const f of folds) {
+      for (const i of f.valid) {
+        assert.ok(!seen.has(i), 'each row validates once');
+        seen.add(i);
+      }
+      assert.equal(f.train.length + f.valid.length, labels.length);
+      const pos = [...f.valid].filter((i) => labels[i] === 1).length;
+      assert.ok(pos === 4 || pos === 5, `positives per fold ${pos}`);
+      assert.ok(f.valid.length === 20 || f.valid.length === 21);
+      assert.ok(f.train.every((i) => !f.valid.includes(i)));
+    }
+    assert.equal(seen.size, labels.length);
+  });
+
+  it('is a pure function of (labels, k, seed): same seed same folds, other seed other folds', () => {
+    assert.deepEqual(stratifiedKFold(labels, 5, 42), stratifiedKFold(labels, 5, 42));
+    assert.notDeepEqual(stratifiedKFold(labels, 5, 42)[0]!.valid, stratifiedKFold(labels, 5, 43)[0]!.valid);
+    assert.deepEqual(stratifiedFold(labels, 5, 42, 1, 3), stratifiedKFold(labels, 5, 42, 2)[5 + 3]);
+  });
+
+  it('repeats reshuffle', () => {
+    const folds = stratifiedKFold(labels, 3, 7, 2);
+    assert.equal(folds.length, 6);
+    assert.notDeepEqual(folds[0]!.valid, folds[3]!.valid);
+  });
+
+  it('rejects a class with fewer rows than folds, naming the class and the counts', () => {
+    const few = Uint8Array.from([1, 1, 0, 0, 0, 0, 0, 0]);
+    assert.throws(
+      () => stratifiedKFold(few, 5, 1),
+      (e: unknown) =>
+        e instanceof DatasetError && /positive class has 2 rows, fewer than the 5 needed/.test(e.message),
+    );
+    assert.throws(() => stratifiedKFold(labels, 1, 1), /cv.k must be an integer >= 2/);
+  });
+
+  it('splits train/test stratified and disjoint', () => {
+    const { train, test } = stratifiedTrainTestSplit(labels, 0.2, 3);
+    assert.equal(train.length + test.length, labels.length);
+    assert.equal([...test].filter((i) => labels[i] === 1).length, 4);
+    assert.ok([...test].every((i) => !train.includes(i)));
+  });
+});

@@ -1,0 +1,114 @@
+import { classCounts } from '../dataset/types.js';
+import { DatasetError } from '../errors.js';
+import { Rng } from '../random.js';
+
+/** One train/validation split: row indices into the dataset, each sorted ascending. */
+export interface Fold {
+  /** 0-based repeat number (repeated K-fold). */
+  repeat: number;
+  /** 0-based fold number within the repeat. */
+  fold: number;
+  train: Int32Array;
+  valid: Int32Array;
+}
+
+/**
+ * Stratified, shuffled K-fold: a pure function of (labels, k, seed, repeats), so every
+ * process derives the same folds without shipping indices. Each class is shuffled and dealt
+ * round-robin, which keeps class proportions and fold sizes within one row of each other.
+ */
+export function stratifiedKFold(labels: ArrayLike<number>, k: number, seed: number, repeats = 1): Fold[] {
+  if (!Number.isInteger(k) || k < 2) throw new RangeError(`cv.k must be an integer >= 2, got ${k}`);
+  if (!Number.isInteger(repeats) || repeats < 1)
+    throw new RangeError(`cv.repeats must be an integer >= 1, got ${repeats}`);
+  checkClassSizes(labels, k, `${k} folds`);
+  const folds: Fold[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const assignment = dealFolds(labels, k, Rng.derive(seed, 'kfold', r));
+    for (let f = 0; f < k; f++) {
+      const train: number[] = [];
+      const valid: number[] = [];
+      for (let i = 0; i < labels.length; i++) (assignment[i] === f ? valid : train).push(i);
+      folds.push({ repeat: r, fold: f, train: Int32Array.from(train), valid: Int32Array.from(valid) });
+    }
+  }
+  return folds;
+}
+
+/** One fold of stratifiedKFold without building the others (what a worker needs). */
+export function stratifiedFold(
+  labels: ArrayLike<number>,
+  k: number,
+  seed: number,
+  repeat: number,
+  fold: number,
+): Fold {
+  if (fold < 0 || fold >= k) throw new RangeError(`fold ${fold} is outside 0..${k - 1}`);
+  checkClassSizes(labels, k, `${k} folds`);
+  const assignment = dealFolds(labels, k, Rng.derive(seed, 'kfold', repeat));
+  const train: number[] = [];
+  const valid: number[] = [];
+  for (let i = 0; i < labels.length; i++) (assignment[i] === fold ? valid : train).push(i);
+  return { repeat, fold, train: Int32Array.from(train), valid: Int32Array.from(valid) };
+}
+
+/**
+ * Stratified train/test split: `testFraction` of each class (rounded, at least one row) goes to
+ * the test set.
+ */
+export function stratifiedTrainTestSplit(
+  labels: ArrayLike<number>,
+  testFraction: number,
+  seed: number,
+): { train: Int32Array; test: Int32Array } {
+  if (!(testFraction > 0 && testFraction < 1))
+    throw new RangeError(`test fraction must be in (0, 1), got ${testFraction}`);
+  checkClassSizes(labels, 2, 'a train/test split');
+  const rng = Rng.derive(seed, 'split');
+  const train: number[] = [];
+  const test: number[] = [];
+  for (const cls of [0, 1]) {
+    const idx = indicesOf(labels, cls);
+    rng.shuffle(idx);
+    const nTest = Math.min(idx.length - 1, Math.max(1, Math.round(idx.length * testFraction)));
+    test.push(...idx.slice(0, nTest));
+    train.push(...idx.slice(nTest));
+  }
+  const sorted = (a: number[]) => Int32Array.from(a).sort();
+  return { train: sorted(train), test: sorted(test) };
+}
+
+function dealFolds(labels: ArrayLike<number>, k: number, rng: Rng): Int32Array {
+  const assignment = new Int32Array(labels.length);
+  let next = 0;
+  for (const cls of [1, 0]) {
+    const idx = rng.shuffle(indicesOf(labels, cls));
+    for (const i of idx) {
+      assignment[i] = next;
+      next = (next + 1) % k;
+    }
+  }
+  return assignment;
+}
+
+function indicesOf(labels: ArrayLike<number>, cls: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < labels.length; i++) if (labels[i] === cls) out.push(i);
+  return out;
+}
+
+function checkClassSizes(labels: ArrayLike<number>, need: number, what: string): void {
+  const [neg, pos] = classCounts(labels);
+  for (const [name, count] of [
+    ['positive', pos],
+    ['negative', neg],
+  ] as const) {
+    if (count < need) {
+      throw new DatasetError(
+        `the ${name} class has ${count} row${count === 1 ? '' : 's'}, fewer than the ${need} needed for ${what}`,
+        {},
+        'lower cv.k or add rows of that class',
+      );
+    }
+  }
+}
