@@ -1,0 +1,104 @@
+import { validateBinaryInputs } from './validate.js';
+
+/**
+ * Samples grouped by distinct predicted probability, highest first: the operating points of
+ * every threshold that changes a prediction. ROC AUC, average precision, the curves and the
+ * best-F1 search all read these, so a fold is sorted once (O(n log n)).
+ */
+export interface RankedScores {
+  /** Distinct predicted probabilities, descending. */
+  thresholds: Float64Array;
+  /** `tps[k]`: positives with probability >= `thresholds[k]` (cumulative count). */
+  tps: Float64Array;
+  /** `fps[k]`: negatives with probability >= `thresholds[k]` (cumulative count). */
+  fps: Float64Array;
+  /** Number of positive labels. */
+  positives: number;
+  /** Number of negative labels. */
+  negatives: number;
+}
+
+/** Sorts and groups a fold by probability; inputs must already be validated. */
+export function rankScores(yTrue: ArrayLike<number>, yProb: ArrayLike<number>): RankedScores {
+  const n = yTrue.length;
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => yProb[b]! - yProb[a]!);
+
+  const thresholds: number[] = [];
+  const tps: number[] = [];
+  const fps: number[] = [];
+  let tp = 0;
+  let fp = 0;
+  for (let k = 0; k < n; k++) {
+    const i = order[k]!;
+    if (yTrue[i] === 1) tp++;
+    else fp++;
+    // Close a group only after its last tied sample, so ties share one operating point.
+    const next = order[k + 1];
+    if (next === undefined || yProb[next] !== yProb[i]) {
+      thresholds.push(yProb[i]!);
+      tps.push(tp);
+      fps.push(fp);
+    }
+  }
+  return {
+    thresholds: Float64Array.from(thresholds),
+    tps: Float64Array.from(tps),
+    fps: Float64Array.from(fps),
+    positives: tp,
+    negatives: fp,
+  };
+}
+
+/**
+ * ROC AUC from ranked scores. Counts, over all (positive, negative) pairs, those where the positive
+ * scores higher, plus half of the tied pairs: the Mann–Whitney U statistic with midranks divided
+ * by P·N. All sums are integers or halves, so the result is exact up to the final division.
+ * Single-class folds return 0.5 (a constant classifier), since no pair exists.
+ */
+export function rocAucFromRanked(r: RankedScores): number {
+  if (r.positives === 0 || r.negatives === 0) return 0.5;
+  let pairs = 0;
+  let prevTp = 0;
+  let prevFp = 0;
+  for (let k = 0; k < r.thresholds.length; k++) {
+    const groupPos = r.tps[k]! - prevTp;
+    const groupNeg = r.fps[k]! - prevFp;
+    // Negatives in this group lose to every positive ranked above and tie with those alongside.
+    pairs += groupNeg * (prevTp + groupPos / 2);
+    prevTp = r.tps[k]!;
+    prevFp = r.fps[k]!;
+  }
+  return pairs / (r.positives * r.negatives);
+}
+
+/**
+ * Average precision from ranked scores: AP = Σ (R_n − R_{n−1}) P_n over distinct thresholds,
+ * highest first, with R_0 = 0 (sklearn's uninterpolated definition, no trapezoids).
+ * With no positives AP is undefined; 0 is returned (the prevalence, i.e. a random ranker's AP).
+ */
+export function averagePrecisionFromRanked(r: RankedScores): number {
+  if (r.positives === 0) return 0;
+  let ap = 0;
+  let prevRecall = 0;
+  for (let k = 0; k < r.thresholds.length; k++) {
+    const tp = r.tps[k]!;
+    const recall = tp / r.positives;
+    ap += (recall - prevRecall) * (tp / (tp + r.fps[k]!));
+    prevRecall = recall;
+  }
+  return ap;
+}
+
+/** ROC AUC (fraction in [0, 1]); 0.5 when `yTrue` has one class. See `rocAucFromRanked`. */
+export function rocAuc(yTrue: ArrayLike<number>, yProb: ArrayLike<number>): number {
+  validateBinaryInputs(yTrue, yProb);
+  return rocAucFromRanked(rankScores(yTrue, yProb));
+}
+
+/** Average precision, a.k.a. PR AUC (fraction in [0, 1]); 0 when there are no positives. */
+export function averagePrecision(yTrue: ArrayLike<number>, yProb: ArrayLike<number>): number {
+  validateBinaryInputs(yTrue, yProb);
+  return averagePrecisionFromRanked(rankScores(yTrue, yProb));
+}
