@@ -4,6 +4,7 @@ import { SamplerExhaustedError, SamplerStateError } from '../errors.js';
 import { SearchSpace } from '../space/search-space.js';
 import { GridSampler } from './grid.js';
 import { RandomSampler } from './random.js';
+import { TpeSampler } from './tpe.js';
 import type { Sampler, SamplerOptions } from './sampler.js';
 import { mixedObjective, mixedSpace, runSequential } from './test-helpers.js';
 
@@ -11,6 +12,7 @@ type Factory = (o: SamplerOptions) => Sampler;
 export const factories: Record<string, Factory> = {
   random: (o) => new RandomSampler(mixedSpace, o),
   grid: (o) => new GridSampler(mixedSpace, { ...o, resolution: 4 }),
+  tpe: (o) => new TpeSampler(mixedSpace, { ...o, nStartupTrials: 5 }),
 };
 
 for (const [name, make] of Object.entries(factories)) {

@@ -1,0 +1,117 @@
+/**
+ * Sampler benchmark (not a test): median simple regret over seeds on Branin and Hartmann6,
+ * sequential and with trials pending, plus `ask` latency against the number of observations.
+ * Usage: node dist/bench/run.js [--samplers=gp,tpe,random] [--seeds=10] [--budget=50] [--latency=50,200,1000]
+ * Prints one JSON object on stdout.
+ */
+import { Rng } from '@hpo/core';
+import { GpSampler } from '../samplers/gp/gp-sampler.js';
+import { RandomSampler } from '../samplers/random.js';
+import type { Sampler } from '../samplers/sampler.js';
+import { TpeSampler } from '../samplers/tpe.js';
+import type { SpaceSpec } from '../space/search-space.js';
+import { branin, hartmann6, type TestFunction } from './functions.js';
+
+type Make = (space: SpaceSpec, seed: number) => Sampler;
+const SAMPLERS: Record<string, Make> = {
+  random: (space, seed) => new RandomSampler(space, { seed }),
+  tpe: (space, seed) => new TpeSampler(space, { seed }),
+  gp: (space, seed) => new GpSampler(space, { seed }),
+};
+
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    return [k!, v ?? ''];
+  }),
+);
+const samplerNames = (args.get('samplers') ?? 'random,tpe,gp').split(',');
+const nSeeds = Number(args.get('seeds') ?? 10);
+const budget = Number(args.get('budget') ?? 50);
+const latencyAt = (args.get('latency') ?? '50,200,1000').split(',').filter(Boolean).map(Number);
+const functions = [branin, hartmann6].filter((f) => (args.get('functions') ?? 'branin,hartmann6').includes(f.name));
+
+/** Runs one optimisation with up to `parallel` trials pending; returns regret and mean ask time (ms). */
+function runOnce(make: Make, f: TestFunction, seed: number, parallel: number): { regret: number; askMs: number } {
+  const s = make(f.space, seed);
+  const queue: { number: number; value: number }[] = [];
+  let best = Number.POSITIVE_INFINITY;
+  let asked = 0;
+  let askMs = 0;
+  const ask = (): void => {
+    const t0 = performance.now();
+    const t = s.ask();
+    askMs += performance.now() - t0;
+    asked++;
+    queue.push({ number: t.number, value: f.evaluate(t.params) });
+  };
+  while (asked < Math.min(parallel, budget)) ask();
+  while (queue.length > 0) {
+    const done = queue.shift()!;
+    best = Math.min(best, done.value);
+    s.tell(done.number, { state: 'complete', value: done.value });
+    if (asked < budget) ask();
+  }
+  return { regret: best - f.optimum, askMs: askMs / budget };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Mean time of `reps` asks after replaying `n` random observations of Hartmann6 (6 dimensions). */
+function askLatency(make: Make, n: number, reps: number): number {
+  const rng = new Rng(`latency/${n}`);
+  const records = Array.from({ length: n }, (_, i) => {
+    const params = Object.fromEntries(Array.from({ length: 6 }, (_, j) => [`x${j}`, rng.next()]));
+    return { number: i, params, outcome: { state: 'complete' as const, value: hartmann6.evaluate(params) } };
+  });
+  let total = 0;
+  for (let r = 0; r < reps; r++) {
+    const s = make(hartmann6.space, r);
+    s.replay(records);
+    const t0 = performance.now();
+    s.ask();
+    total += performance.now() - t0;
+  }
+  return total / reps;
+}
+
+const regret: Record<string, unknown> = {};
+for (const name of samplerNames) {
+  const make = SAMPLERS[name];
+  if (!make) throw new Error(`unknown sampler ${name}`);
+  const perFn: Record<string, unknown> = {};
+  for (const f of functions) {
+    const modes: Record<string, unknown> = {};
+    for (const [mode, parallel] of [
+      ['sequential', 1],
+      ['pending4', 4],
+    ] as const) {
+      const runs = Array.from({ length: nSeeds }, (_, seed) => runOnce(make, f, seed, parallel));
+      modes[mode] = {
+        medianRegret: Number(median(runs.map((r) => r.regret)).toPrecision(4)),
+        regrets: runs.map((r) => Number(r.regret.toPrecision(3))),
+        meanAskMs: Number((runs.reduce((a, r) => a + r.askMs, 0) / runs.length).toFixed(2)),
+      };
+      process.stderr.write(`${name} ${f.name} ${mode}: ${JSON.stringify(modes[mode])}\n`);
+    }
+    perFn[f.name] = modes;
+  }
+  regret[name] = perFn;
+}
+
+const latency: Record<string, Record<string, number>> = {};
+for (const name of samplerNames.filter((n) => n !== 'random')) {
+  latency[name] = {};
+  for (const n of latencyAt) {
+    latency[name]![String(n)] = Number(askLatency(SAMPLERS[name]!, n, n >= 1000 ? 2 : 5).toFixed(1));
+    process.stderr.write(`${name} ask latency at ${n}: ${latency[name]![String(n)]} ms\n`);
+  }
+}
+
+process.stdout.write(
+  `${JSON.stringify({ budget, seeds: nSeeds, dimensionsForLatency: 6, regret, askLatencyMs: latency }, null, 2)}\n`,
+);

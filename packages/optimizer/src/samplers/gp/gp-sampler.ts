@@ -1,0 +1,117 @@
+/**
+ * Bayesian optimisation with a Gaussian process: a Latin-hypercube initial design, then a
+ * Matérn 5/2 ARD GP over the unit-cube encoding (log where declared, ints rounded, categoricals
+ * one-hot) with hyperparameters fitted per ask, and log-EI or UCB maximised by a random sweep
+ * plus multi-start local search. Pending trials enter as fantasies: the GP's own mean (kriging
+ * believer, default) or the worst observed loss (constant liar).
+ */
+import { Rng } from '@hpo/core';
+import { UnitEncoding } from '../../space/encoding.js';
+import type { Params, SearchSpace, SpaceSpec } from '../../space/search-space.js';
+import { BaseSampler, type Observation, type SamplerOptions } from '../sampler.js';
+import { Acquisition, type AcquisitionKind, optimizeAcquisition } from './acquisition.js';
+import { fitKernel, GpPosterior } from './gp-model.js';
+import { latinHypercube } from './initial-design.js';
+
+export interface GpSamplerOptions extends SamplerOptions {
+  /** Trials drawn from the Latin-hypercube design before the GP is used (default 10). */
+  nStartupTrials?: number;
+  /** Acquisition function (default 'logEI'). */
+  acquisition?: AcquisitionKind;
+  /** Exploration weight β of UCB, μ − √β σ on the loss (default 2). */
+  ucbBeta?: number;
+  /** How pending trials enter the model (default 'kriging-believer'). */
+  pending?: 'kriging-believer' | 'constant-liar';
+  /** Random points in the acquisition sweep (default 2048). */
+  nCandidates?: number;
+  /** Local searches per ask (default 10). */
+  nLocalSearch?: number;
+  /**
+   * Hyperparameters are fitted on at most this many observations (the best half and a seeded
+   * random rest); the posterior always uses all of them. Bounds ask latency (default 200).
+   */
+  maxFitPoints?: number;
+  /** Noise floor in standardized units (default 1e-6). */
+  minNoise?: number;
+}
+
+export class GpSampler extends BaseSampler {
+  private readonly enc: UnitEncoding;
+  private readonly design: Float64Array[];
+  private readonly o: Required<Omit<GpSamplerOptions, keyof SamplerOptions>>;
+
+  constructor(space: SearchSpace | SpaceSpec, options: GpSamplerOptions = {}) {
+    super(space, options);
+    this.o = {
+      nStartupTrials: options.nStartupTrials ?? 10,
+      acquisition: options.acquisition ?? 'logEI',
+      ucbBeta: options.ucbBeta ?? 2,
+      pending: options.pending ?? 'kriging-believer',
+      nCandidates: options.nCandidates ?? 2048,
+      nLocalSearch: options.nLocalSearch ?? 10,
+      maxFitPoints: options.maxFitPoints ?? 200,
+      minNoise: options.minNoise ?? 1e-6,
+    };
+    this.enc = new UnitEncoding(this.space);
+    this.design = latinHypercube(this.o.nStartupTrials, this.space.params.length, Rng.derive(this.seed, 'gp-design'));
+  }
+
+  protected suggest(number: number): Params {
+    const rng = Rng.derive(this.seed, 'gp', number);
+    const obs = this.observations();
+    if (number < this.design.length) return this.space.fromUnit(this.design[number]!);
+    if (obs.length < 2) return this.space.fromUnit(this.space.params.map(() => rng.next()));
+
+    const xs = obs.map((o) => this.enc.encode(o.params));
+    const ys = standardize(obs);
+    const fitIdx = this.fitSubset(obs, rng);
+    const kp = fitKernel(
+      fitIdx.map((i) => xs[i]!),
+      Float64Array.from(fitIdx, (i) => ys[i]!),
+      { minNoise: this.o.minNoise },
+    );
+    let gp = new GpPosterior(kp, xs, ys);
+    let best = Number.POSITIVE_INFINITY;
+    let bestIdx = 0;
+    ys.forEach((y, i) => {
+      if (y < best) {
+        best = y;
+        bestIdx = i;
+      }
+    });
+    const pending = this.pending().map((p) => this.enc.encode(p.params));
+    if (pending.length > 0) {
+      const worst = Math.max(...ys);
+      const fantasies = pending.map((p) => (this.o.pending === 'constant-liar' ? worst : gp.predict(p).mean));
+      gp = new GpPosterior(kp, [...xs, ...pending], Float64Array.from([...ys, ...fantasies]));
+    }
+    const acq = new Acquisition(gp, this.o.acquisition, best, this.o.ucbBeta);
+    const { x } = optimizeAcquisition(acq, this.enc, rng, {
+      nCandidates: this.o.nCandidates,
+      nLocalSearch: this.o.nLocalSearch,
+      warmStarts: [xs[bestIdx]!],
+    });
+    return this.enc.decode(x);
+  }
+
+  /** Indices of the observations used to fit hyperparameters. */
+  private fitSubset(obs: Observation[], rng: Rng): number[] {
+    const all = obs.map((_, i) => i);
+    if (obs.length <= this.o.maxFitPoints) return all;
+    const byLoss = [...all].sort((a, b) => obs[a]!.loss - obs[b]!.loss || a - b);
+    const half = this.o.maxFitPoints >> 1;
+    const rest = rng.shuffle(byLoss.slice(half)).slice(0, this.o.maxFitPoints - half);
+    return [...byLoss.slice(0, half), ...rest].sort((a, b) => a - b);
+  }
+}
+
+/** Losses shifted to mean 0 and scaled to standard deviation 1 (scale 1 when all are equal). */
+function standardize(obs: Observation[]): Float64Array {
+  const n = obs.length;
+  let mean = 0;
+  for (const o of obs) mean += o.loss / n;
+  let v = 0;
+  for (const o of obs) v += (o.loss - mean) ** 2 / n;
+  const sd = v > 0 ? Math.sqrt(v) : 1;
+  return Float64Array.from(obs, (o) => (o.loss - mean) / sd);
+}
