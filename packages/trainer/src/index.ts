@@ -1,2 +1,7 @@
 // The public API of @hpo/trainer. Other packages import only from here.
-export {};
+export { type BackendInfo, type BackendName, initBackend } from './backend.js';
+export { ModelError, TrialError } from './errors.js';
+export { type FoldOutcome, type FoldTask, liveTensors, trainFold } from './fold.js';
+export { DEFAULT_PARAMS, mlpWidths, type ParamValue, resolveParams, type TrainParams } from './params.js';
+export { loadModel, type ModelMetadata, saveModel, type TrainedModel, trainModel } from './artifact.js';
+export { type Predictions, predictColumns, predictCsv, predictPixels } from './predict.js';

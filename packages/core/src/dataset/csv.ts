@@ -87,6 +87,16 @@ export function parseCsvFeatures(
   return schema.map((s) => cols.find((c) => c.name === s.name)!);
 }
 
+/** Reads every column of a CSV with inferred kinds and no label (e.g. pixel rows to predict). */
+export function readCsvColumns(
+  file: string,
+  options: { columns?: Record<string, ColumnKind>; missing?: string[]; delimiter?: string } = {},
+): Column[] {
+  const table = parseRows(readText(file), file, options.delimiter);
+  checkOverrides(options.columns ?? {}, table.header, file);
+  return readColumns(table, options.columns ?? {}, missingSet(options.missing), file);
+}
+
 interface RawTable {
   header: string[];
   rows: string[][];

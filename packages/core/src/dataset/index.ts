@@ -5,6 +5,7 @@ export {
   DEFAULT_MISSING,
   parseCsvDataset,
   parseCsvFeatures,
+  readCsvColumns,
   readCsvDataset,
   readCsvFeatures,
 } from './csv.js';

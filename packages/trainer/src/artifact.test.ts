@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { loadModel, saveModel, trainModel } from './artifact.js';
+import { ModelError } from './errors.js';
+import { disposeNetwork } from './network.js';
+import { predictColumns, predictCsv } from './predict.js';
+import { syntheticImages, syntheticTabular } from './testing/synthetic.js';
+
+process.env.HPO_LOG = 'silent';
+
+describe('export and predict', () => {
+  it('saves a model with its pipeline and predicts the same after loading, on raw CSV rows', async () => {
+    const ds = syntheticTabular(300);
+    const rows = Int32Array.from({ length: 300 }, (_, i) => i);
+    const model = await trainModel(ds, rows, { epochs: 10, layers: 1, units: 16 }, 5);
+    const dir = mkdtempSync(join(tmpdir(), 'hpo-model-'));
+    saveModel(dir, model, { thresholds: { default: 0.5, bestF1: 0.3 } });
+    const before = predictColumns(model, ds.columns);
+    const loaded = await loadModel(dir);
+    const after = predictColumns(loaded, ds.columns);
+    assert.deepEqual(after.probability, before.probability);
+    assert.equal(loaded.metadata.thresholds.bestF1, 0.3);
+
+    // Raw rows: reordered columns, an extra column, missing values and an unseen category.
+    const header = ['group', 'extra', ...Array.from({ length: 8 }, (_, j) => `f${j}`)];
+    const csv = [header.join(','), ['c', 'x', '1.5', '2', '', '0', '0', '0', '0', '0'].join(','), ['zzz', 'y', ...Array(8).fill('NA')].join(',')];
+    const file = join(dir, 'new.csv');
+    writeFileSync(file, `${csv.join('\n')}\n`);
+    const p = predictCsv(loaded, file, 0.5);
+    assert.equal(p.probability.length, 2);
+    assert.ok(p.probability.every((v) => v >= 0 && v <= 1));
+    assert.ok(p.probability[0]! > p.probability[1]!, 'the row with strong signal scores higher');
+    assert.deepEqual(predictCsv(loaded, file, 0).label, ['1', '1']);
+
+    writeFileSync(file, 'f0,f1\n1,2\n');
+    assert.throws(() => predictCsv(loaded, file), /new\.csv: missing columns 'f2', .* that the model was trained on/);
+    disposeNetwork(model.net);
+    disposeNetwork(loaded.net);
+  });
+
+  it('predicts pixel CSVs with an image model', async () => {
+    const ds = syntheticImages(30, 6);
+    const model = await trainModel(ds, Int32Array.from({ length: 30 }, (_, i) => i), { family: 'cnn', convBlocks: 1, filters: 2, denseUnits: 4, epochs: 2 }, 1);
+    const dir = mkdtempSync(join(tmpdir(), 'hpo-cnn-'));
+    saveModel(dir, model, { thresholds: { default: 0.5 } });
+    const loaded = await loadModel(dir);
+    const header = Array.from({ length: 36 }, (_, i) => `p${i}`).join(',');
+    const file = join(dir, 'px.csv');
+    writeFileSync(file, `${header}\n${Array(36).fill(128).join(',')}\n`);
+    assert.equal(predictCsv(loaded, file).probability.length, 1);
+    writeFileSync(file, 'p0,p1\n1,2\n');
+    assert.throws(() => predictCsv(loaded, file), /has 2 pixel columns, the model expects 36/);
+    disposeNetwork(model.net);
+    disposeNetwork(loaded.net);
+  });
+
+  it('reports a directory that is not a model', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hpo-empty-'));
+    await assert.rejects(loadModel(dir), (e: unknown) => e instanceof ModelError && /model\.json is missing/.test(e.message));
+    writeFileSync(join(dir, 'model.json'), '{"format":"other"}');
+    await assert.rejects(loadModel(dir), /not an hpo model/);
+  });
+});

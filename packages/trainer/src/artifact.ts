@@ -1,0 +1,168 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ClassNames, type Dataset, type FittedPipeline, Rng } from '@hpo/core';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from './backend.js';
+import { ModelError } from './errors.js';
+import { buildNetwork, disposeNetwork, type Network } from './network.js';
+import { flattenParams, type ParamValue, resolveParams, type TrainParams } from './params.js';
+import { prepareTraining } from './prepare.js';
+import { fit } from './train-loop.js';
+
+/** A trained network with everything needed to apply it to raw rows. */
+export interface TrainedModel {
+  net: Network;
+  params: TrainParams;
+  pipeline: FittedPipeline | undefined;
+  classes: ClassNames;
+  /** Image shape [h, w, c] for CNNs on images; undefined for tabular data. */
+  imageShape: [number, number, number] | undefined;
+  epochs: number;
+}
+
+/** What `metadata.json` of a saved model holds besides what the trainer knows. */
+export interface ModelMetadata {
+  /** Decision thresholds (probabilities): `default` 0.5 and the cross-validated best-F1 one. */
+  thresholds: { default: number; bestF1?: number };
+  [key: string]: unknown;
+}
+
+const FORMAT = 'hpo-model';
+const VERSION = 1;
+
+/** Trains on all `rows` (the refit of a study's best trial), with the same procedure as a fold. */
+export async function trainModel(
+  ds: Dataset,
+  rows: ArrayLike<number>,
+  flat: Record<string, ParamValue>,
+  seed: number,
+): Promise<TrainedModel> {
+  await initBackend();
+  const params = resolveParams(flat);
+  const data = prepareTraining(ds, rows, params, seed);
+  const net = buildNetwork(params, data.inputShape, seed);
+  try {
+    const report = fit(net, params, data.train, data.valid, seed);
+    return {
+      net,
+      params,
+      pipeline: data.pipeline,
+      classes: ds.classes,
+      imageShape: ds.kind === 'images' ? ds.shape : undefined,
+      epochs: report.epochs,
+    };
+  } catch (err) {
+    disposeNetwork(net);
+    throw err;
+  }
+}
+
+/**
+ * Writes a model directory: `model.json` (architecture params and weight manifest),
+ * `weights.bin` (float32, little-endian), `preprocessing.json` (the fitted pipeline) and
+ * `metadata.json`. Files are written to temporaries and renamed, so a crash never leaves a
+ * half-written model behind a complete-looking name.
+ */
+export function saveModel(dir: string, model: TrainedModel, metadata: ModelMetadata): void {
+  mkdirSync(dir, { recursive: true });
+  const tensors = [...model.net.weights, ...model.net.state];
+  const manifest: { name: string; shape: number[]; offset: number; trainable: boolean }[] = [];
+  const chunks: Float32Array[] = [];
+  let offset = 0;
+  tensors.forEach(({ name, variable }, i) => {
+    const data = variable.dataSync() as Float32Array;
+    manifest.push({ name, shape: variable.shape, offset, trainable: i < model.net.weights.length });
+    chunks.push(data);
+    offset += data.length;
+  });
+  const weights = new Float32Array(offset);
+  let at = 0;
+  for (const c of chunks) {
+    weights.set(c, at);
+    at += c.length;
+  }
+  const arch = {
+    format: FORMAT,
+    version: VERSION,
+    params: flattenParams(model.params),
+    inputShape: model.net.inputShape,
+    imageShape: model.imageShape ?? null,
+    classes: model.classes,
+    weights: manifest,
+  };
+  writeAtomic(join(dir, 'weights.bin'), new Uint8Array(weights.buffer));
+  writeAtomic(join(dir, 'preprocessing.json'), JSON.stringify(model.pipeline ?? null, null, 1));
+  writeAtomic(
+    join(dir, 'metadata.json'),
+    JSON.stringify({ ...metadata, savedAt: new Date().toISOString() }, null, 2),
+  );
+  writeAtomic(join(dir, 'model.json'), JSON.stringify(arch, null, 1));
+}
+
+/** Loads a model directory written by saveModel; every problem is a ModelError naming the directory. */
+export async function loadModel(dir: string): Promise<TrainedModel & { metadata: ModelMetadata }> {
+  await initBackend();
+  const arch = readJson(dir, 'model.json') as {
+    format?: string;
+    version?: number;
+    params: Record<string, ParamValue>;
+    inputShape: number[];
+    imageShape: [number, number, number] | null;
+    classes: ClassNames;
+    weights: { name: string; shape: number[]; offset: number }[];
+  };
+  if (arch.format !== FORMAT)
+    throw new ModelError(dir, `model.json is not an hpo model (format '${arch.format}')`);
+  if (arch.version !== VERSION)
+    throw new ModelError(dir, `model format version ${arch.version} is not supported (expected ${VERSION})`);
+  const pipeline = readJson(dir, 'preprocessing.json') as FittedPipeline | null;
+  const metadata = readJson(dir, 'metadata.json') as ModelMetadata;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(join(dir, 'weights.bin'));
+  } catch {
+    throw new ModelError(dir, 'weights.bin is missing');
+  }
+  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const params = resolveParams(arch.params);
+  // Seed is irrelevant: every weight is overwritten from the file below.
+  const net = buildNetwork(params, arch.inputShape, new Rng(0).int(1000));
+  const byName = new Map(arch.weights.map((w) => [w.name, w]));
+  for (const { name, variable } of [...net.weights, ...net.state]) {
+    const w = byName.get(name);
+    const size = variable.shape.reduce((a, b) => a * b, 1);
+    if (!w || w.offset + size > all.length || w.shape.join() !== variable.shape.join()) {
+      disposeNetwork(net);
+      throw new ModelError(dir, `weights.bin does not match model.json at '${name}'`);
+    }
+    tf.tidy(() => variable.assign(tf.tensor(all.subarray(w.offset, w.offset + size), variable.shape)));
+  }
+  return {
+    net,
+    params,
+    pipeline: pipeline ?? undefined,
+    classes: arch.classes,
+    imageShape: arch.imageShape ?? undefined,
+    epochs: 0,
+    metadata,
+  };
+}
+
+function readJson(dir: string, file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, file), 'utf8');
+  } catch {
+    throw new ModelError(dir, `${file} is missing; is this a model directory written by hpo?`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ModelError(dir, `${file} is not valid JSON`);
+  }
+}
+
+function writeAtomic(path: string, data: string | Uint8Array): void {
+  writeFileSync(`${path}.tmp`, data);
+  renameSync(`${path}.tmp`, path);
+}

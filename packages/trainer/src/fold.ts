@@ -1,0 +1,77 @@
+import { computeMetrics, type Dataset, type FoldMetrics } from '@hpo/core';
+import * as tf from '@tensorflow/tfjs';
+import { type BackendInfo, initBackend } from './backend.js';
+import { buildNetwork, disposeNetwork } from './network.js';
+import { type ParamValue, resolveParams } from './params.js';
+import { featureMatrix, prepareTraining } from './prepare.js';
+import { type EpochCallback, fit, predictProba } from './train-loop.js';
+
+/** One (trial, fold) unit of work: train on `train` rows, evaluate on `valid` rows. */
+export interface FoldTask {
+  dataset: Dataset;
+  train: ArrayLike<number>;
+  valid: ArrayLike<number>;
+  /** The trial's parameters as the sampler produced them (defaults fill the rest). */
+  params: Record<string, ParamValue>;
+  /** Seeds weight init, dropout, shuffling, inner split and resampling. */
+  seed: number;
+  /** Decision threshold for the threshold metrics (probability); default 0.5. */
+  threshold?: number;
+  onEpoch?: EpochCallback;
+}
+
+/** Everything a fold reports back. */
+export interface FoldOutcome {
+  metrics: FoldMetrics;
+  epochs: number;
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  /** Training throughput (samples/s). */
+  samplesPerSecond: number;
+  /** Milliseconds spent in each phase. */
+  timings: { preprocessMs: number; trainMs: number; predictMs: number; totalMs: number };
+  backend: BackendInfo;
+  nTrain: number;
+  nValid: number;
+  /** Predicted probabilities on the validation rows (for curves and ensembles). */
+  validProba: number[];
+}
+
+/** Preprocess → resample → fit with class weights → predict the validation fold → metrics. */
+export async function trainFold(task: FoldTask): Promise<FoldOutcome> {
+  const backend = await initBackend();
+  const params = resolveParams(task.params);
+  const t0 = performance.now();
+  const data = prepareTraining(task.dataset, task.train, params, task.seed);
+  const valid = featureMatrix(task.dataset, data.pipeline, task.valid);
+  const t1 = performance.now();
+  const net = buildNetwork(params, data.inputShape, task.seed);
+  try {
+    const report = fit(net, params, data.train, data.valid, task.seed, task.onEpoch);
+    const t2 = performance.now();
+    const proba = predictProba(net, valid.x, task.valid.length);
+    const yTrue = new Uint8Array(task.valid.length);
+    for (let i = 0; i < yTrue.length; i++) yTrue[i] = task.dataset.labels[task.valid[i]!]!;
+    const metrics = computeMetrics(yTrue, proba, { threshold: task.threshold ?? 0.5 });
+    const t3 = performance.now();
+    return {
+      metrics,
+      epochs: report.epochs,
+      bestEpoch: report.bestEpoch,
+      stoppedEarly: report.stoppedEarly,
+      samplesPerSecond: report.samplesPerSecond,
+      timings: { preprocessMs: t1 - t0, trainMs: t2 - t1, predictMs: t3 - t2, totalMs: t3 - t0 },
+      backend,
+      nTrain: data.train.rows,
+      nValid: task.valid.length,
+      validProba: Array.from(proba),
+    };
+  } finally {
+    disposeNetwork(net);
+  }
+}
+
+/** Live tensors now; a fold must leave this where it found it. */
+export function liveTensors(): number {
+  return tf.memory().numTensors;
+}

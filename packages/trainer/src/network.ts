@@ -1,0 +1,238 @@
+import { Rng } from '@hpo/core';
+import * as tf from '@tensorflow/tfjs';
+import { mlpWidths, type TrainParams } from './params.js';
+
+/**
+ * A feed-forward binary classifier as plain tf.Variables and a forward function. We do not use
+ * tf.layers: a hand-written forward pass uses fused matMul/conv2d + bias + activation kernels and
+ * no per-layer bookkeeping, which is what dominates a training step of a small net on wasm.
+ * Weights are initialised from our seeded Rng, so the same seed gives the same net on any
+ * backend.
+ */
+export interface Network {
+  /** Input shape without the batch dimension: [features] or [height, width, channels]. */
+  inputShape: number[];
+  /** Trainable weights in a fixed order; names are stable and used by the saved format. */
+  weights: NamedVariable[];
+  /** Non-trainable state (batch-norm moving mean/variance). */
+  state: NamedVariable[];
+  /** Logits (pre-sigmoid), shape [batch, 1]. `training` enables dropout and batch statistics. */
+  forward(x: tf.Tensor, training: boolean): tf.Tensor2D;
+  /** Kernels that the L2 penalty applies to. */
+  penalised: tf.Variable[];
+}
+
+export interface NamedVariable {
+  name: string;
+  variable: tf.Variable;
+}
+
+const BN_MOMENTUM = 0.99;
+const BN_EPSILON = 1e-3;
+const FUSABLE = new Set(['relu', 'elu', 'sigmoid']);
+
+/** Builds the MLP or CNN that `params` describe, with seeded initial weights. */
+export function buildNetwork(params: TrainParams, inputShape: number[], seed: number): Network {
+  const rng = Rng.derive(seed, 'init');
+  const weights: NamedVariable[] = [];
+  const state: NamedVariable[] = [];
+  const penalised: tf.Variable[] = [];
+  const add = (list: NamedVariable[], name: string, t: tf.Tensor, trainable: boolean) => {
+    const variable = tf.variable(t, trainable, `${name}_${seed}_${Math.random().toString(36).slice(2)}`);
+    t.dispose();
+    list.push({ name, variable });
+    return variable;
+  };
+  const dense = (name: string, fanIn: number, fanOut: number) => {
+    const kernel = add(weights, `${name}/kernel`, glorot(rng, [fanIn, fanOut], fanIn, fanOut), true);
+    const bias = add(weights, `${name}/bias`, tf.zeros([fanOut]), true);
+    penalised.push(kernel);
+    return { kernel, bias };
+  };
+  const batchNorm = (name: string, width: number) => ({
+    gamma: add(weights, `${name}/gamma`, tf.ones([width]), true),
+    beta: add(weights, `${name}/beta`, tf.zeros([width]), true),
+    movingMean: add(state, `${name}/moving_mean`, tf.zeros([width]), false),
+    movingVar: add(state, `${name}/moving_variance`, tf.ones([width]), false),
+  });
+  let dropoutCalls = 0;
+  // A fresh seed per dropout call: deterministic, but a new mask every step.
+  const dropout = (x: tf.Tensor, rate: number, training: boolean) =>
+    training && rate > 0 ? tf.dropout(x, rate, undefined, seed * 7919 + dropoutCalls++) : x;
+
+  type Block = (x: tf.Tensor, training: boolean) => tf.Tensor;
+  const blocks: Block[] = [];
+  let width: number;
+  if (params.family === 'mlp') {
+    if (inputShape.length !== 1)
+      throw new Error(`an MLP needs flat features, got input shape [${inputShape}]`);
+    width = inputShape[0]!;
+  } else {
+    if (inputShape.length !== 3)
+      throw new Error(`a CNN needs [height, width, channels] inputs, got [${inputShape}]`);
+    let [h, w, c] = inputShape as [number, number, number];
+    for (let b = 0; b < params.convBlocks; b++) {
+      const filters = params.filters * 2 ** b;
+      const k = params.kernelSize;
+      const fanIn = k * k * c;
+      const filter = add(
+        weights,
+        `conv${b}/kernel`,
+        glorot(rng, [k, k, c, filters], fanIn, k * k * filters),
+        true,
+      );
+      const bias = add(weights, `conv${b}/bias`, tf.zeros([filters]), true);
+      penalised.push(filter);
+      const bn = params.batchNorm ? batchNorm(`conv${b}/bn`, filters) : undefined;
+      const pool = params.pool !== 'none' && h >= 2 && w >= 2 ? params.pool : 'none';
+      blocks.push((x, training) => {
+        let y = bn
+          ? tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, 1, 'same')
+          : convAct(x as tf.Tensor4D, filter as tf.Tensor4D, bias as tf.Tensor1D, params.activation);
+        if (bn) y = activate(applyBatchNorm(y, bn, training), params.activation);
+        if (pool === 'max') y = tf.maxPool(y as tf.Tensor4D, 2, 2, 'valid');
+        else if (pool === 'avg') y = tf.avgPool(y as tf.Tensor4D, 2, 2, 'valid');
+        return dropout(y, params.convDropout, training);
+      });
+      if (pool !== 'none') {
+        h = Math.floor(h / 2);
+        w = Math.floor(w / 2);
+      }
+      c = filters;
+    }
+    const flat = h * w * c;
+    width = flat;
+    blocks.push((x) => tf.reshape(x, [-1, flat]));
+    if (params.denseUnits > 0) appendDense('head', width, params.denseUnits, params.dropout);
+  }
+  if (params.family === 'mlp') {
+    mlpWidths(params).forEach((units, i) => {
+      appendDense(`dense${i}`, width, units, params.dropout);
+    });
+  }
+  const out = dense('output', width, 1);
+
+  function appendDense(name: string, fanIn: number, units: number, rate: number) {
+    const { kernel, bias } = dense(name, fanIn, units);
+    const bn = params.batchNorm ? batchNorm(`${name}/bn`, units) : undefined;
+    blocks.push((x, training) => {
+      let y: tf.Tensor;
+      if (bn)
+        y = activate(
+          applyBatchNorm(tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D), bn, training),
+          params.activation,
+        );
+      else y = denseAct(x as tf.Tensor2D, kernel as tf.Tensor2D, bias as tf.Tensor1D, params.activation);
+      return dropout(y, rate, training);
+    });
+    width = units;
+  }
+
+  return {
+    inputShape,
+    weights,
+    state,
+    penalised,
+    forward(x, training) {
+      let h = x;
+      for (const block of blocks) h = block(h, training);
+      return tf.fused.matMul({
+        a: h as tf.Tensor2D,
+        b: out.kernel as tf.Tensor2D,
+        bias: out.bias,
+      }) as tf.Tensor2D;
+    },
+  };
+
+  function applyBatchNorm(
+    x: tf.Tensor,
+    bn: { gamma: tf.Variable; beta: tf.Variable; movingMean: tf.Variable; movingVar: tf.Variable },
+    training: boolean,
+  ): tf.Tensor {
+    if (!training) return tf.batchNorm(x, bn.movingMean, bn.movingVar, bn.beta, bn.gamma, BN_EPSILON);
+    const axes = x.rank === 4 ? [0, 1, 2] : [0];
+    const { mean, variance } = tf.moments(x, axes);
+    // Moving statistics are state, not trained: update them outside the gradient tape.
+    const m = tf.keep(mean);
+    const v = tf.keep(variance);
+    pendingStateUpdates.push(() => {
+      tf.tidy(() => {
+        bn.movingMean.assign(bn.movingMean.mul(BN_MOMENTUM).add(m.mul(1 - BN_MOMENTUM)));
+        bn.movingVar.assign(bn.movingVar.mul(BN_MOMENTUM).add(v.mul(1 - BN_MOMENTUM)));
+      });
+      m.dispose();
+      v.dispose();
+    });
+    return tf.batchNorm(x, mean, variance, bn.beta, bn.gamma, BN_EPSILON);
+  }
+}
+
+/** Updates recorded during a training forward pass (batch-norm moving stats), applied after the step. */
+const pendingStateUpdates: (() => void)[] = [];
+
+/** Applies and clears the moving-statistics updates of the last training step. */
+export function applyStateUpdates(): void {
+  for (const update of pendingStateUpdates.splice(0)) update();
+}
+
+/** Frees every variable of a network. */
+export function disposeNetwork(net: Network): void {
+  for (const { variable } of [...net.weights, ...net.state]) variable.dispose();
+}
+
+function denseAct(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  activation: TrainParams['activation'],
+): tf.Tensor {
+  if (FUSABLE.has(activation)) {
+    return tf.fused.matMul({ a: x, b: kernel, bias, activation: activation as tf.fused.Activation });
+  }
+  return activate(tf.fused.matMul({ a: x, b: kernel, bias }), activation);
+}
+
+function convAct(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  bias: tf.Tensor1D,
+  activation: TrainParams['activation'],
+): tf.Tensor {
+  if (FUSABLE.has(activation)) {
+    return tf.fused.conv2d({
+      x,
+      filter,
+      bias,
+      strides: 1,
+      pad: 'same',
+      activation: activation as tf.fused.Activation,
+    });
+  }
+  return activate(tf.fused.conv2d({ x, filter, bias, strides: 1, pad: 'same' }), activation);
+}
+
+function activate(x: tf.Tensor, activation: TrainParams['activation']): tf.Tensor {
+  switch (activation) {
+    case 'relu':
+      return tf.relu(x);
+    case 'elu':
+      return tf.elu(x);
+    case 'selu':
+      return tf.selu(x);
+    case 'tanh':
+      return tf.tanh(x);
+    case 'sigmoid':
+      return tf.sigmoid(x);
+    case 'swish':
+      return tf.mul(x, tf.sigmoid(x));
+  }
+}
+
+/** Glorot-uniform initial weights from our Rng: U(±sqrt(6 / (fanIn + fanOut))). */
+function glorot(rng: Rng, shape: number[], fanIn: number, fanOut: number): tf.Tensor {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  const size = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(size);
+  for (let i = 0; i < size; i++) data[i] = rng.uniform(-limit, limit);
+  return tf.tensor(data, shape);
+}

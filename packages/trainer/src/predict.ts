@@ -1,0 +1,80 @@
+import {
+  type Column,
+  DatasetError,
+  pipelineSchema,
+  readCsvColumns,
+  readCsvFeatures,
+  transformColumns,
+} from '@hpo/core';
+import type { TrainedModel } from './artifact.js';
+import { predictProba } from './train-loop.js';
+
+/** Predictions for a batch of rows. */
+export interface Predictions {
+  /** Probability of the positive class per row. */
+  probability: Float32Array;
+  /** Predicted class name per row at `threshold`. */
+  label: string[];
+  threshold: number;
+}
+
+/** Applies the fitted pipeline and network to raw tabular columns (matched by name). */
+export function predictColumns(model: TrainedModel, columns: Column[], threshold = 0.5): Predictions {
+  if (!model.pipeline)
+    throw new DatasetError('this model was trained on images; give it pixel rows, not a table');
+  const n = columns[0]
+    ? columns[0].kind === 'numeric'
+      ? columns[0].values.length
+      : columns[0].codes.length
+    : 0;
+  const x = transformColumns(model.pipeline, columns);
+  return decide(model, predictProba(model.net, x, n), threshold);
+}
+
+/** Applies the model to already-scaled pixels ([rows, h, w, c] flattened, values in [0, 1]). */
+export function predictPixels(model: TrainedModel, pixels: Float32Array, threshold = 0.5): Predictions {
+  const size = model.net.inputShape.reduce((a, b) => a * b, 1);
+  if (pixels.length % size !== 0)
+    throw new DatasetError(`pixel data is not a whole number of ${size}-value images`);
+  return decide(model, predictProba(model.net, pixels, pixels.length / size), threshold);
+}
+
+/**
+ * Reads a CSV of new rows and predicts each: tabular models read the columns they were trained
+ * on (extra columns, the label among them, are ignored); image models read pixel columns.
+ */
+export function predictCsv(model: TrainedModel, file: string, threshold = 0.5): Predictions {
+  if (model.pipeline)
+    return predictColumns(model, readCsvFeatures(file, pipelineSchema(model.pipeline)), threshold);
+  const shape = model.imageShape!;
+  const size = shape[0] * shape[1] * shape[2];
+  const cols = readCsvColumns(file).filter((c) => c.name !== model.classes.label);
+  if (cols.length !== size) {
+    throw new DatasetError(
+      `has ${cols.length} pixel columns, the model expects ${size} (${shape.join('×')})`,
+      { file },
+    );
+  }
+  const n = cols[0]!.kind === 'numeric' ? cols[0]!.values.length : cols[0]!.codes.length;
+  const pixels = new Float32Array(n * size);
+  let max = 0;
+  cols.forEach((c, j) => {
+    if (c.kind !== 'numeric')
+      throw new DatasetError('pixel values must be numbers', { file, column: c.name });
+    for (let i = 0; i < n; i++) {
+      pixels[i * size + j] = c.values[i]!;
+      max = Math.max(max, c.values[i]!);
+    }
+  });
+  if (max > 1) for (let i = 0; i < pixels.length; i++) pixels[i]! /= 255;
+  return predictPixels(model, pixels, threshold);
+}
+
+function decide(model: TrainedModel, probability: Float32Array, threshold: number): Predictions {
+  if (!(threshold >= 0 && threshold <= 1))
+    throw new RangeError(`threshold must be a probability in [0, 1], got ${threshold}`);
+  const label = Array.from(probability, (p) =>
+    p >= threshold ? model.classes.positive : model.classes.negative,
+  );
+  return { probability, label, threshold };
+}

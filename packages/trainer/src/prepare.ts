@@ -1,0 +1,108 @@
+import {
+  classWeights,
+  type Dataset,
+  type FittedPipeline,
+  fitPipeline,
+  type LabeledMatrix,
+  sampleWeights,
+  smote,
+  stratifiedTrainTestSplit,
+  transformColumns,
+  undersample,
+} from '@hpo/core';
+import type { TrainParams } from './params.js';
+import type { TrainingData } from './train-loop.js';
+
+/** Model-ready inputs for one training run. */
+export interface PreparedData {
+  /** Fitted tabular preprocessing (undefined for images, which are already in [0, 1]). */
+  pipeline: FittedPipeline | undefined;
+  inputShape: number[];
+  /** Inner-training part, resampled and weighted. */
+  train: TrainingData;
+  /** Inner-validation part for early stopping (never resampled), if any. */
+  valid: TrainingData | undefined;
+}
+
+/**
+ * Fits preprocessing on `rows` (a training fold) only, holds out a stratified inner-validation
+ * share for early stopping, then resamples (SMOTE / undersampling) and weights the inner-training
+ * part only, so nothing about validation data leaks into what the model learns from.
+ */
+export function prepareTraining(
+  ds: Dataset,
+  rows: ArrayLike<number>,
+  params: TrainParams,
+  seed: number,
+): PreparedData {
+  const pipeline =
+    ds.kind === 'tabular'
+      ? fitPipeline(ds, rows, {
+          numericImputer: params.imputer,
+          knnK: params.knnK,
+          categoricalImputer: params.categoricalImputer,
+          scaler: params.scaler,
+        })
+      : undefined;
+  const inputShape = pipeline
+    ? [pipeline.featureNames.length]
+    : [...(ds as Extract<Dataset, { kind: 'images' }>).shape];
+  const { x, cols } = featureMatrix(ds, pipeline, rows);
+  const y = new Uint8Array(rows.length);
+  for (let i = 0; i < rows.length; i++) y[i] = ds.labels[rows[i]!]!;
+  let innerTrain: number[] = Array.from({ length: rows.length }, (_, i) => i);
+  let innerValid: number[] = [];
+  if (params.validationFraction > 0 && canHoldOut(y)) {
+    const split = stratifiedTrainTestSplit(y, params.validationFraction, seed);
+    innerTrain = [...split.train];
+    innerValid = [...split.test];
+  }
+  let train: LabeledMatrix = pick(x, y, cols, innerTrain);
+  if (params.resample === 'smote') train = smote(train, { k: params.smoteK, seed });
+  else if (params.resample === 'undersample') train = undersample(train, { seed });
+  const weights =
+    params.classWeight === 'balanced' ? sampleWeights(train.y, classWeights(train.y, 'balanced')) : undefined;
+  const valid = innerValid.length ? pick(x, y, cols, innerValid) : undefined;
+  return {
+    pipeline,
+    inputShape,
+    train: { x: train.x, y: train.y, rows: train.rows, ...(weights ? { weights } : {}) },
+    valid: valid ? { x: valid.x, y: valid.y, rows: valid.rows } : undefined,
+  };
+}
+
+/** Features of `rows` as a row-major matrix: the fitted pipeline's output, or raw pixels. */
+export function featureMatrix(
+  ds: Dataset,
+  pipeline: FittedPipeline | undefined,
+  rows: ArrayLike<number>,
+): { x: Float32Array; cols: number } {
+  if (ds.kind === 'tabular') {
+    if (!pipeline) throw new Error('tabular data needs a fitted pipeline');
+    return { x: transformColumns(pipeline, ds.columns, rows), cols: pipeline.featureNames.length };
+  }
+  const size = ds.shape[0] * ds.shape[1] * ds.shape[2];
+  const x = new Float32Array(rows.length * size);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    x.set(ds.pixels.subarray(r * size, (r + 1) * size), i * size);
+  }
+  return { x, cols: size };
+}
+
+/** An inner split needs at least two rows of each class (one per side). */
+function canHoldOut(y: Uint8Array): boolean {
+  let pos = 0;
+  for (const v of y) pos += v;
+  return pos >= 2 && y.length - pos >= 2 && y.length >= 10;
+}
+
+function pick(x: Float32Array, y: Uint8Array, cols: number, idx: number[]): LabeledMatrix {
+  const out = new Float32Array(idx.length * cols);
+  const labels = new Uint8Array(idx.length);
+  idx.forEach((r, i) => {
+    out.set(x.subarray(r * cols, (r + 1) * cols), i * cols);
+    labels[i] = y[r]!;
+  });
+  return { x: out, y: labels, rows: idx.length, cols };
+}

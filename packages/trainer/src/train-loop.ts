@@ -1,0 +1,211 @@
+import { Rng } from '@hpo/core';
+import * as tf from '@tensorflow/tfjs';
+import { applyStateUpdates, type Network } from './network.js';
+import type { TrainParams } from './params.js';
+
+/** Training data already preprocessed: `rows` samples of `inputSize` floats each. */
+export interface TrainingData {
+  x: Float32Array;
+  y: Uint8Array;
+  /** Per-sample loss weights (class weights), or undefined for all ones. */
+  weights?: Float32Array;
+  rows: number;
+}
+
+/** What one call to `fit` did. */
+export interface FitReport {
+  /** Epochs run (≤ params.epochs; fewer when early stopping fired). */
+  epochs: number;
+  /** Epoch whose weights were kept (1-based; the last one without early stopping). */
+  bestEpoch: number;
+  /** Inner-validation loss per epoch (empty without a validation set). */
+  valLoss: number[];
+  /** Mean training loss per epoch. */
+  trainLoss: number[];
+  /** Training samples processed per second. */
+  samplesPerSecond: number;
+  stoppedEarly: boolean;
+}
+
+/** Called after each epoch; return false to stop (cancel). */
+export type EpochCallback = (
+  epoch: number,
+  trainLoss: number,
+  valLoss: number | undefined,
+) => boolean | undefined;
+
+/**
+ * Mini-batch training with a manual loop: seeded shuffling per epoch, weighted sigmoid
+ * cross-entropy on logits (+ L2 on kernels), and early stopping on `valid` with `patience`,
+ * restoring the best epoch's weights. Batches are built on the JS side, so a step costs only
+ * the network's own kernels.
+ */
+export function fit(
+  net: Network,
+  params: TrainParams,
+  train: TrainingData,
+  valid: TrainingData | undefined,
+  seed: number,
+  onEpoch?: EpochCallback,
+): FitReport {
+  const optimizer = makeOptimizer(params);
+  const vars = net.weights.map((w) => w.variable);
+  const inputSize = net.inputShape.reduce((a, b) => a * b, 1);
+  const rng = Rng.derive(seed, 'shuffle');
+  const order = Int32Array.from({ length: train.rows }, (_, i) => i);
+  const batch = Math.min(params.batchSize, train.rows);
+  const xb = new Float32Array(batch * inputSize);
+  const yb = new Float32Array(batch);
+  const wb = new Float32Array(batch);
+  const trainLoss: number[] = [];
+  const valLoss: number[] = [];
+  let best = Number.POSITIVE_INFINITY;
+  let bestEpoch = 0;
+  let snapshot: tf.Tensor[] | undefined;
+  let waited = 0;
+  let stoppedEarly = false;
+  const started = performance.now();
+  let samples = 0;
+  try {
+    for (let epoch = 1; epoch <= params.epochs; epoch++) {
+      shuffleInPlace(order, rng);
+      let lossSum = 0;
+      const losses: tf.Scalar[] = [];
+      for (let start = 0; start < train.rows; start += batch) {
+        const size = Math.min(batch, train.rows - start);
+        for (let i = 0; i < size; i++) {
+          const r = order[start + i]!;
+          xb.set(train.x.subarray(r * inputSize, (r + 1) * inputSize), i * inputSize);
+          yb[i] = train.y[r]!;
+          wb[i] = train.weights ? train.weights[r]! : 1;
+        }
+        const loss = tf.tidy(() => {
+          const x = tf.tensor(size === batch ? xb : xb.subarray(0, size * inputSize), [
+            size,
+            ...net.inputShape,
+          ]);
+          const y = tf.tensor2d(size === batch ? yb : yb.subarray(0, size), [size, 1]);
+          const w = tf.tensor2d(size === batch ? wb : wb.subarray(0, size), [size, 1]);
+          return optimizer.minimize(() => lossFn(net, params, x, y, w), true, vars)!;
+        });
+        applyStateUpdates();
+        // Reading the loss each step would stall the pipeline; sum once per epoch instead.
+        losses.push(loss);
+        samples += size;
+      }
+      const total = tf.tidy(() => tf.addN(losses));
+      lossSum = total.dataSync()[0]!;
+      total.dispose();
+      for (const l of losses) l.dispose();
+      trainLoss.push(lossSum / losses.length);
+      let v: number | undefined;
+      if (valid && valid.rows > 0) {
+        v = evaluateLoss(net, valid);
+        valLoss.push(v);
+        if (v < best - 1e-7) {
+          best = v;
+          bestEpoch = epoch;
+          waited = 0;
+          for (const t of snapshot ?? []) t.dispose();
+          snapshot = vars.map((w) => tf.clone(w));
+        } else if (++waited >= params.patience) {
+          stoppedEarly = true;
+        }
+      } else {
+        bestEpoch = epoch;
+      }
+      if (onEpoch?.(epoch, trainLoss[trainLoss.length - 1]!, v) === false || stoppedEarly) break;
+    }
+    if (snapshot) vars.forEach((w, i) => w.assign(snapshot![i]!));
+  } finally {
+    for (const t of snapshot ?? []) t.dispose();
+    optimizer.dispose();
+    // tfjs' MomentumOptimizer.dispose() forgets the learning-rate scalar its SGD parent keeps.
+    (optimizer as unknown as { c?: tf.Tensor }).c?.dispose();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    epochs: trainLoss.length,
+    bestEpoch,
+    valLoss,
+    trainLoss,
+    samplesPerSecond: seconds > 0 ? samples / seconds : 0,
+    stoppedEarly,
+  };
+}
+
+/** Probabilities of the positive class for `rows` samples, predicted in batches. */
+export function predictProba(net: Network, x: Float32Array, rows: number, batchSize = 1024): Float32Array {
+  const inputSize = net.inputShape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(rows);
+  for (let start = 0; start < rows; start += batchSize) {
+    const size = Math.min(batchSize, rows - start);
+    const p = tf.tidy(() => {
+      const xt = tf.tensor(x.subarray(start * inputSize, (start + size) * inputSize), [
+        size,
+        ...net.inputShape,
+      ]);
+      return tf.sigmoid(net.forward(xt, false));
+    });
+    out.set(p.dataSync() as Float32Array, start);
+    p.dispose();
+  }
+  return out;
+}
+
+/** Mean (weighted) binary cross-entropy of the network on a data set, without L2. */
+export function evaluateLoss(net: Network, data: TrainingData, batchSize = 1024): number {
+  const inputSize = net.inputShape.reduce((a, b) => a * b, 1);
+  let total = 0;
+  let weight = 0;
+  for (let start = 0; start < data.rows; start += batchSize) {
+    const size = Math.min(batchSize, data.rows - start);
+    const w = data.weights ? data.weights.subarray(start, start + size) : new Float32Array(size).fill(1);
+    const s = tf.tidy(() => {
+      const x = tf.tensor(data.x.subarray(start * inputSize, (start + size) * inputSize), [
+        size,
+        ...net.inputShape,
+      ]);
+      const y = tf.tensor2d(Float32Array.from(data.y.subarray(start, start + size)), [size, 1]);
+      const wt = tf.tensor2d(w, [size, 1]);
+      return tf.sum(
+        tf.mul(tf.losses.sigmoidCrossEntropy(y, net.forward(x, false), undefined, 0, tf.Reduction.NONE), wt),
+      );
+    });
+    total += s.dataSync()[0]!;
+    s.dispose();
+    for (const v of w) weight += v;
+  }
+  return weight > 0 ? total / weight : 0;
+}
+
+function lossFn(net: Network, params: TrainParams, x: tf.Tensor, y: tf.Tensor2D, w: tf.Tensor2D): tf.Scalar {
+  const logits = net.forward(x, true);
+  // Mean of w·BCE over the batch, as Keras applies class_weight.
+  let loss = tf.losses.sigmoidCrossEntropy(y, logits, w, 0, tf.Reduction.MEAN) as tf.Scalar;
+  if (params.l2 > 0) {
+    const penalty = tf.addN(net.penalised.map((k) => tf.sum(tf.square(k))));
+    loss = tf.add(loss, tf.mul(penalty, params.l2));
+  }
+  return loss;
+}
+
+function makeOptimizer(params: TrainParams): tf.Optimizer {
+  switch (params.optimizer) {
+    case 'adam':
+      return tf.train.adam(params.learningRate);
+    case 'sgd':
+      return tf.train.momentum(params.learningRate, 0.9);
+    case 'rmsprop':
+      return tf.train.rmsprop(params.learningRate);
+  }
+}
+
+function shuffleInPlace(a: Int32Array, rng: Rng): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = a[i]!;
+    a[i] = a[j]!;
+    a[j] = t;
+  }
+}
