@@ -29,10 +29,17 @@ const samplerNames = (args.get('samplers') ?? 'random,tpe,gp').split(',');
 const nSeeds = Number(args.get('seeds') ?? 10);
 const budget = Number(args.get('budget') ?? 50);
 const latencyAt = (args.get('latency') ?? '50,200,1000').split(',').filter(Boolean).map(Number);
-const functions = [branin, hartmann6].filter((f) => (args.get('functions') ?? 'branin,hartmann6').includes(f.name));
+const functions = [branin, hartmann6].filter((f) =>
+  (args.get('functions') ?? 'branin,hartmann6').includes(f.name),
+);
 
 /** Runs one optimisation with up to `parallel` trials pending; returns regret and mean ask time (ms). */
-function runOnce(make: Make, f: TestFunction, seed: number, parallel: number): { regret: number; askMs: number } {
+function runOnce(
+  make: Make,
+  f: TestFunction,
+  seed: number,
+  parallel: number,
+): { regret: number; askMs: number } {
   const s = make(f.space, seed);
   const queue: { number: number; value: number }[] = [];
   let best = Number.POSITIVE_INFINITY;

@@ -4,9 +4,9 @@ import { SamplerExhaustedError, SamplerStateError } from '../errors.js';
 import { SearchSpace } from '../space/search-space.js';
 import { GridSampler } from './grid.js';
 import { RandomSampler } from './random.js';
-import { TpeSampler } from './tpe.js';
 import type { Sampler, SamplerOptions } from './sampler.js';
 import { mixedObjective, mixedSpace, runSequential } from './test-helpers.js';
+import { TpeSampler } from './tpe.js';
 
 type Factory = (o: SamplerOptions) => Sampler;
 export const factories: Record<string, Factory> = {

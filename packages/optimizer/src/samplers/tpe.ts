@@ -6,7 +6,7 @@
  */
 import { Rng } from '@hpo/core';
 import type { Params, SearchSpace, SpaceSpec } from '../space/search-space.js';
-import { ParzenEstimator, type ParzenDim, type ParzenPoint } from './parzen.js';
+import { type ParzenDim, ParzenEstimator, type ParzenPoint } from './parzen.js';
 import { BaseSampler, type SamplerOptions } from './sampler.js';
 
 export interface TpeSamplerOptions extends SamplerOptions {
@@ -76,7 +76,9 @@ export class TpeSampler extends BaseSampler {
 
   private sampleGroup(group: number[], below: Member[], above: Member[], rng: Rng): Params {
     const defs = group.map((i) => this.space.params[i]!);
-    const dims: ParzenDim[] = defs.map((d) => ({ choices: d.dist.kind === 'categorical' ? d.dist.choices.length : 0 }));
+    const dims: ParzenDim[] = defs.map((d) => ({
+      choices: d.dist.kind === 'categorical' ? d.dist.choices.length : 0,
+    }));
     const toPoint = (p: Params): ParzenPoint =>
       Float64Array.from(defs, (d) => {
         const v = p[d.name]!;
@@ -86,7 +88,12 @@ export class TpeSampler extends BaseSampler {
       const having = members.filter((m) => defs.every((d) => m.params[d.name] !== undefined));
       having.sort((a, b) => a.number - b.number);
       const opts = { priorWeight: this.opts.priorWeight, sigma0: this.opts.sigma0 };
-      return new ParzenEstimator(dims, having.map((m) => toPoint(m.params)), defaultWeights(having.length), opts);
+      return new ParzenEstimator(
+        dims,
+        having.map((m) => toPoint(m.params)),
+        defaultWeights(having.length),
+        opts,
+      );
     };
     const l = fit(below);
     const g = fit(above);

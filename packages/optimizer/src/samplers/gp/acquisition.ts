@@ -34,7 +34,8 @@ export class Acquisition {
     const sigma = Math.sqrt(p.variance);
     if (this.kind === 'ucb') {
       const sb = Math.sqrt(this.beta);
-      if (grad) for (let i = 0; i < grad.length; i++) grad[i] = -this.gm[i]! + (sb * this.gv[i]!) / (2 * sigma);
+      if (grad)
+        for (let i = 0; i < grad.length; i++) grad[i] = -this.gm[i]! + (sb * this.gv[i]!) / (2 * sigma);
       return -p.mean + sb * sigma;
     }
     const z = (this.best - p.mean) / sigma;
@@ -111,7 +112,12 @@ export function optimizeAcquisition(
   return best;
 }
 
-function localSearch(acq: Acquisition, enc: UnitEncoding, x0: Float64Array, mixed: boolean): { x: Float64Array; value: number } {
+function localSearch(
+  acq: Acquisition,
+  enc: UnitEncoding,
+  x0: Float64Array,
+  mixed: boolean,
+): { x: Float64Array; value: number } {
   let x: Float64Array = Float64Array.from(x0);
   let f = acq.value(x);
   const dim = enc.size;
@@ -137,7 +143,12 @@ function localSearch(acq: Acquisition, enc: UnitEncoding, x0: Float64Array, mixe
           return -v;
         },
         Float64Array.from(contIdx, (i) => x[i]!),
-        { lower: new Float64Array(contIdx.length), upper: new Float64Array(contIdx.length).fill(1), maxIter: 200, gtol: 1e-6 },
+        {
+          lower: new Float64Array(contIdx.length),
+          upper: new Float64Array(contIdx.length).fill(1),
+          maxIter: 200,
+          gtol: 1e-6,
+        },
       );
       const xn = Float64Array.from(x);
       contIdx.forEach((i, j) => {

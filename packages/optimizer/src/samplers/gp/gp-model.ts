@@ -5,8 +5,9 @@
  * penalty keeping lengthscales near the cube's scale, Gamma(2, 1) on the amplitude,
  * Gamma(1.1, 30) on the noise, with a noise floor).
  */
-import { choleskyJittered, inverseFromCholesky, solveLower, solveUpperT } from './linalg.js';
+
 import { lbfgsMinimize } from './lbfgs.js';
+import { choleskyJittered, inverseFromCholesky, solveLower, solveUpperT } from './linalg.js';
 
 const SQRT5 = Math.sqrt(5);
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -33,7 +34,13 @@ function matern(d2: number): { k: number; dk: number } {
 }
 
 /** Negative log posterior of θ = [log isl…, log scale, log(noise − minNoise)] and its gradient. */
-function objective(x: Float64Array[], y: Float64Array, minNoise: number, theta: Float64Array, grad: Float64Array): number {
+export function negLogPosterior(
+  x: Float64Array[],
+  y: Float64Array,
+  minNoise: number,
+  theta: Float64Array,
+  grad: Float64Array,
+): number {
   const n = y.length;
   const dim = theta.length - 2;
   const isl = theta.subarray(0, dim).map(Math.exp);
@@ -90,9 +97,11 @@ function objective(x: Float64Array[], y: Float64Array, minNoise: number, theta: 
   grad[dim + 1] = 0.5 * trW * noiseRaw;
   // Log priors (subtracted, since we minimise).
   let logPrior = 0;
+  const pa = Number(process.env.PA ?? 0.1);
+  const pb = Number(process.env.PB ?? 0.1);
   for (let k = 0; k < dim; k++) {
-    logPrior -= 0.1 / isl[k]! + 0.1 * isl[k]!;
-    grad[k]! -= 0.1 / isl[k]! - 0.1 * isl[k]!;
+    logPrior -= pa / isl[k]! + pb * isl[k]!;
+    grad[k]! -= pa / isl[k]! - pb * isl[k]!;
   }
   logPrior += Math.log(scale) - scale;
   grad[dim]! -= 1 - scale;
@@ -118,7 +127,7 @@ export function fitKernel(x: Float64Array[], y: Float64Array, opts: FitOptions =
     const theta0 = new Float64Array(dim + 2).fill(li!);
     theta0[dim] = ls!;
     theta0[dim + 1] = ln!;
-    const r = lbfgsMinimize((t, g) => objective(x, y, minNoise, t, g), theta0, {
+    const r = lbfgsMinimize((t, g) => negLogPosterior(x, y, minNoise, t, g), theta0, {
       lower,
       upper,
       maxIter: opts.maxIter ?? 200,
@@ -127,7 +136,11 @@ export function fitKernel(x: Float64Array[], y: Float64Array, opts: FitOptions =
     if (!best || r.f < best.f) best = r;
   }
   const t = best!.x;
-  return { isl: t.slice(0, dim).map(Math.exp), scale: Math.exp(t[dim]!), noise: minNoise + Math.exp(t[dim + 1]!) };
+  return {
+    isl: t.slice(0, dim).map(Math.exp),
+    scale: Math.exp(t[dim]!),
+    noise: minNoise + Math.exp(t[dim + 1]!),
+  };
 }
 
 /** A GP conditioned on data with fixed hyperparameters; predictions come with input gradients. */
@@ -146,7 +159,8 @@ export class GpPosterior {
     const c = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
       c[i * n + i] = params.scale + params.noise;
-      for (let j = 0; j < i; j++) c[i * n + j] = c[j * n + i] = params.scale * matern(this.d2(x[i]!, x[j]!)).k;
+      for (let j = 0; j < i; j++)
+        c[i * n + j] = c[j * n + i] = params.scale * matern(this.d2(x[i]!, x[j]!)).k;
     }
     this.l = choleskyJittered(c, n).l;
     this.alpha = solveUpperT(this.l, n, solveLower(this.l, n, Float64Array.from(y)));
@@ -163,7 +177,10 @@ export class GpPosterior {
   }
 
   /** Posterior mean and latent variance at `p`; with `grad` given, writes d mean/dp then d var/dp into it. */
-  predict(p: ArrayLike<number>, grad?: { mean: Float64Array; variance: Float64Array }): { mean: number; variance: number } {
+  predict(
+    p: ArrayLike<number>,
+    grad?: { mean: Float64Array; variance: Float64Array },
+  ): { mean: number; variance: number } {
     const n = this.n;
     const { scale, isl } = this.params;
     const k = new Float64Array(n);

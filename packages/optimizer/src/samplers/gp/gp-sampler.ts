@@ -53,7 +53,11 @@ export class GpSampler extends BaseSampler {
       minNoise: options.minNoise ?? 1e-6,
     };
     this.enc = new UnitEncoding(this.space);
-    this.design = latinHypercube(this.o.nStartupTrials, this.space.params.length, Rng.derive(this.seed, 'gp-design'));
+    this.design = latinHypercube(
+      this.o.nStartupTrials,
+      this.space.params.length,
+      Rng.derive(this.seed, 'gp-design'),
+    );
   }
 
   protected suggest(number: number): Params {
@@ -70,6 +74,13 @@ export class GpSampler extends BaseSampler {
       Float64Array.from(fitIdx, (i) => ys[i]!),
       { minNoise: this.o.minNoise },
     );
+    if (process.env.GP_DEBUG)
+      console.error(
+        number,
+        [...kp.isl].map((v) => v.toPrecision(3)).join(' '),
+        kp.scale.toPrecision(3),
+        kp.noise.toPrecision(3),
+      );
     let gp = new GpPosterior(kp, xs, ys);
     let best = Number.POSITIVE_INFINITY;
     let bestIdx = 0;

@@ -106,7 +106,13 @@ export function lbfgsMinimize(
 }
 
 /** d = −H·g over the free variables (standard two-loop recursion). */
-function twoLoop(g: Float64Array, free: Uint8Array, ss: Float64Array[], ys: Float64Array[], d: Float64Array): void {
+function twoLoop(
+  g: Float64Array,
+  free: Uint8Array,
+  ss: Float64Array[],
+  ys: Float64Array[],
+  d: Float64Array,
+): void {
   const n = g.length;
   const m = ss.length;
   for (let i = 0; i < n; i++) d[i] = free[i] ? -g[i]! : 0;
