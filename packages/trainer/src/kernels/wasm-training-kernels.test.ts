@@ -236,3 +236,33 @@ describe('BatchMatMul on wasm matches cpu', () => {
     }
   }
 });
+
+test('training the reference CNN on wasm leaks no tensors or backend buffers', async () => {
+  await tf.setBackend('wasm');
+  const model = tf.sequential();
+  model.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, activation: 'relu' }));
+  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  model.add(tf.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu' }));
+  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  model.add(tf.layers.flatten());
+  model.add(tf.layers.dense({ units: 16, activation: 'relu' }));
+  model.add(tf.layers.dense({ units: 1, activation: 'sigmoid' }));
+  const optimizer = tf.train.adam();
+  const x = tf.tensor4d(seededValues(4 * 28 * 28, 11), [4, 28, 28, 1]);
+  const y = tf.tensor2d([0, 1, 1, 0], [4, 1]);
+  const step = () =>
+    optimizer.minimize(() => {
+      const p = model.apply(x, { training: true }) as tf.Tensor;
+      return tf.mean(tf.metrics.binaryCrossentropy(y, p)) as tf.Scalar;
+    });
+  step();
+  const before = tf.memory() as tf.MemoryInfo & { numDataBuffers: number };
+  for (let i = 0; i < 5; i++) step();
+  const after = tf.memory() as tf.MemoryInfo & { numDataBuffers: number };
+  assert.equal(after.numTensors, before.numTensors);
+  assert.equal(after.numDataBuffers, before.numDataBuffers);
+  assert.equal(after.numBytes, before.numBytes);
+  tf.dispose([x, y]);
+  model.dispose();
+  optimizer.dispose();
+});
