@@ -18,8 +18,10 @@ export interface ParzenDim {
 
 export interface ParzenOptions {
   priorWeight: number;
-  /** Bandwidth scale σ₀ in σ = σ₀·n^(−1/(d+4)). */
+  /** Bandwidth scale σ₀ in σ = σ₀·n^(−1/(d+4)) (multivariate mode). */
   sigma0: number;
+  /** Per-kernel bandwidth from the distance to neighbouring observations (univariate TPE). */
+  adaptive: boolean;
 }
 
 export class ParzenEstimator {
@@ -59,9 +61,11 @@ export class ParzenEstimator {
       const sg = new Float64Array(k);
       const ln = new Float64Array(k);
       if (d.choices === 0) {
+        for (let i = 0; i < k; i++) mu[i] = i < n ? points[i]![j]! : 0.5;
+        const adaptive = opts.adaptive ? neighbourSigmas(mu) : undefined;
         for (let i = 0; i < k; i++) {
-          mu[i] = i < n ? points[i]![j]! : 0.5;
-          sg[i] = i < n ? Math.min(1, Math.max(minSigma, sigma)) : 1;
+          const raw = adaptive ? adaptive[i]! : sigma;
+          sg[i] = i < n ? Math.min(1, Math.max(minSigma, raw)) : 1;
           const mass = normCdf((1 - mu[i]!) / sg[i]!) - normCdf((0 - mu[i]!) / sg[i]!);
           ln[i] = -Math.log(sg[i]!) - LOG_SQRT_2PI - Math.log(Math.max(mass, 1e-300));
         }
@@ -144,4 +148,21 @@ export class ParzenEstimator {
     for (const a of acc) s += Math.exp(a - m);
     return m + Math.log(s);
   }
+}
+
+/** Optuna's univariate bandwidths: the larger gap to a neighbour among the sorted centres (prior included). */
+function neighbourSigmas(mu: Float64Array): Float64Array {
+  const k = mu.length;
+  const order = Array.from({ length: k }, (_, i) => i).sort((a, b) => mu[a]! - mu[b]!);
+  const sorted = [0, ...order.map((i) => mu[i]!), 1];
+  const out = new Float64Array(k);
+  order.forEach((idx, r) => {
+    const p = r + 1;
+    let s = Math.max(sorted[p]! - sorted[p - 1]!, sorted[p + 1]! - sorted[p]!);
+    // Endpoints of the unit interval are not neighbours (consider_endpoints = false).
+    if (k >= 2 && r === 0) s = sorted[2]! - sorted[1]!;
+    if (k >= 2 && r === k - 1) s = sorted[k]! - sorted[k - 1]!;
+    out[idx] = s;
+  });
+  return out;
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SamplerExhaustedError, SamplerStateError } from '../errors.js';
 import { SearchSpace } from '../space/search-space.js';
+import { GpSampler } from './gp/gp-sampler.js';
 import { GridSampler } from './grid.js';
 import { RandomSampler } from './random.js';
 import type { Sampler, SamplerOptions } from './sampler.js';
@@ -13,6 +14,17 @@ export const factories: Record<string, Factory> = {
   random: (o) => new RandomSampler(mixedSpace, o),
   grid: (o) => new GridSampler(mixedSpace, { ...o, resolution: 4 }),
   tpe: (o) => new TpeSampler(mixedSpace, { ...o, nStartupTrials: 5 }),
+  'tpe-univariate': (o) => new TpeSampler(mixedSpace, { ...o, nStartupTrials: 5, multivariate: false }),
+  gp: (o) => new GpSampler(mixedSpace, { ...o, nStartupTrials: 5, nCandidates: 256, nLocalSearch: 3 }),
+  'gp-ucb-liar': (o) =>
+    new GpSampler(mixedSpace, {
+      ...o,
+      nStartupTrials: 5,
+      nCandidates: 256,
+      nLocalSearch: 3,
+      acquisition: 'ucb',
+      pending: 'constant-liar',
+    }),
 };
 
 for (const [name, make] of Object.entries(factories)) {

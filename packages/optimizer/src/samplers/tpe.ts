@@ -22,6 +22,11 @@ export interface TpeSamplerOptions extends SamplerOptions {
   sigma0?: number;
   /** Count pending trials as bad observations (default true). */
   constantLiar?: boolean;
+  /**
+   * Sample parameters sharing a condition jointly (default true). When false each parameter has
+   * its own l/g pair with neighbour-distance bandwidths (Optuna's univariate TPE).
+   */
+  multivariate?: boolean;
 }
 
 interface Member {
@@ -43,6 +48,7 @@ export class TpeSampler extends BaseSampler {
       priorWeight: options.priorWeight ?? 1,
       sigma0: options.sigma0 ?? 0.2,
       constantLiar: options.constantLiar ?? true,
+      multivariate: options.multivariate ?? true,
     };
     const byKey = new Map<string, number[]>();
     this.space.params.forEach((p, i) => {
@@ -51,7 +57,7 @@ export class TpeSampler extends BaseSampler {
       if (g) g.push(i);
       else byKey.set(key, [i]);
     });
-    this.groups = [...byKey.values()];
+    this.groups = this.opts.multivariate ? [...byKey.values()] : this.space.params.map((_, i) => [i]);
   }
 
   protected suggest(number: number): Params {
@@ -87,7 +93,11 @@ export class TpeSampler extends BaseSampler {
     const fit = (members: Member[]): ParzenEstimator => {
       const having = members.filter((m) => defs.every((d) => m.params[d.name] !== undefined));
       having.sort((a, b) => a.number - b.number);
-      const opts = { priorWeight: this.opts.priorWeight, sigma0: this.opts.sigma0 };
+      const opts = {
+        priorWeight: this.opts.priorWeight,
+        sigma0: this.opts.sigma0,
+        adaptive: !this.opts.multivariate,
+      };
       return new ParzenEstimator(
         dims,
         having.map((m) => toPoint(m.params)),

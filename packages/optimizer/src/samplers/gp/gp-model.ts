@@ -20,7 +20,20 @@ export interface KernelParams {
   noise: number;
 }
 
+/** Log prior −(a/isl + b·isl) per inverse squared lengthscale: a penalises long, b short lengthscales. */
+export interface LengthscalePrior {
+  a: number;
+  b: number;
+}
+
+/**
+ * Optuna uses a = b = 0.1. A stronger push away from long lengthscales (a = 0.3, b = 0.01)
+ * explores more and found the global basin of Hartmann6 more often in our benchmark.
+ */
+export const DEFAULT_LENGTHSCALE_PRIOR: LengthscalePrior = { a: 0.3, b: 0.01 };
+
 export interface FitOptions {
+  lengthscalePrior?: LengthscalePrior;
   /** Smallest noise variance, in standardized units (default 1e-6). */
   minNoise?: number;
   maxIter?: number;
@@ -40,7 +53,10 @@ export function negLogPosterior(
   minNoise: number,
   theta: Float64Array,
   grad: Float64Array,
+  prior: LengthscalePrior = DEFAULT_LENGTHSCALE_PRIOR,
 ): number {
+  const pa = prior.a;
+  const pb = prior.b;
   const n = y.length;
   const dim = theta.length - 2;
   const isl = theta.subarray(0, dim).map(Math.exp);
@@ -97,8 +113,6 @@ export function negLogPosterior(
   grad[dim + 1] = 0.5 * trW * noiseRaw;
   // Log priors (subtracted, since we minimise).
   let logPrior = 0;
-  const pa = Number(process.env.PA ?? 0.1);
-  const pb = Number(process.env.PB ?? 0.1);
   for (let k = 0; k < dim; k++) {
     logPrior -= pa / isl[k]! + pb * isl[k]!;
     grad[k]! -= pa / isl[k]! - pb * isl[k]!;
@@ -127,7 +141,7 @@ export function fitKernel(x: Float64Array[], y: Float64Array, opts: FitOptions =
     const theta0 = new Float64Array(dim + 2).fill(li!);
     theta0[dim] = ls!;
     theta0[dim + 1] = ln!;
-    const r = lbfgsMinimize((t, g) => negLogPosterior(x, y, minNoise, t, g), theta0, {
+    const r = lbfgsMinimize((t, g) => negLogPosterior(x, y, minNoise, t, g, opts.lengthscalePrior), theta0, {
       lower,
       upper,
       maxIter: opts.maxIter ?? 200,

@@ -10,7 +10,7 @@ import { UnitEncoding } from '../../space/encoding.js';
 import type { Params, SearchSpace, SpaceSpec } from '../../space/search-space.js';
 import { BaseSampler, type Observation, type SamplerOptions } from '../sampler.js';
 import { Acquisition, type AcquisitionKind, optimizeAcquisition } from './acquisition.js';
-import { fitKernel, GpPosterior } from './gp-model.js';
+import { DEFAULT_LENGTHSCALE_PRIOR, fitKernel, GpPosterior, type LengthscalePrior } from './gp-model.js';
 import { latinHypercube } from './initial-design.js';
 
 export interface GpSamplerOptions extends SamplerOptions {
@@ -33,6 +33,8 @@ export interface GpSamplerOptions extends SamplerOptions {
   maxFitPoints?: number;
   /** Noise floor in standardized units (default 1e-6). */
   minNoise?: number;
+  /** Prior on inverse squared lengthscales (default `DEFAULT_LENGTHSCALE_PRIOR`). */
+  lengthscalePrior?: LengthscalePrior;
 }
 
 export class GpSampler extends BaseSampler {
@@ -51,6 +53,7 @@ export class GpSampler extends BaseSampler {
       nLocalSearch: options.nLocalSearch ?? 10,
       maxFitPoints: options.maxFitPoints ?? 200,
       minNoise: options.minNoise ?? 1e-6,
+      lengthscalePrior: options.lengthscalePrior ?? DEFAULT_LENGTHSCALE_PRIOR,
     };
     this.enc = new UnitEncoding(this.space);
     this.design = latinHypercube(
@@ -72,7 +75,7 @@ export class GpSampler extends BaseSampler {
     const kp = fitKernel(
       fitIdx.map((i) => xs[i]!),
       Float64Array.from(fitIdx, (i) => ys[i]!),
-      { minNoise: this.o.minNoise },
+      { minNoise: this.o.minNoise, lengthscalePrior: this.o.lengthscalePrior },
     );
     if (process.env.GP_DEBUG)
       console.error(

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Rng } from '@hpo/core';
+import { branin } from '../bench/functions.js';
+import { SearchSpace } from '../space/search-space.js';
+import { Acquisition } from './gp/acquisition.js';
+import { fitKernel, GpPosterior, negLogPosterior } from './gp/gp-model.js';
+import { GpSampler } from './gp/gp-sampler.js';
+import type { Sampler } from './sampler.js';
+import { mixedObjective, mixedSpace, runSequential } from './test-helpers.js';
+import { TpeSampler } from './tpe.js';
+
+const close = (a: number, b: number, tol: number, what = '') =>
+  assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${what} ${a} vs ${b}`);
+
+function randomData(n: number, d: number, seed: number): { x: Float64Array[]; y: Float64Array } {
+  const rng = new Rng(seed);
+  const x = Array.from({ length: n }, () => Float64Array.from({ length: d }, () => rng.next()));
+  const y = Float64Array.from(x, (v) => Math.sin(6 * v[0]!) + (v[1] ?? 0) ** 2);
+  return { x, y };
+}
+
+describe('GP model', () => {
+  it('has an exact gradient of the negative log posterior', () => {
+    const { x, y } = randomData(15, 3, 1);
+    const th = Float64Array.from([0.1, -0.5, 0.3, 0.2, Math.log(1e-3)]);
+    const g = new Float64Array(5);
+    const scratch = new Float64Array(5);
+    negLogPosterior(x, y, 1e-6, th, g);
+    for (let k = 0; k < th.length; k++) {
+      const a = th.slice();
+      const b = th.slice();
+      a[k]! += 1e-6;
+      b[k]! -= 1e-6;
+      const fd = (negLogPosterior(x, y, 1e-6, a, scratch) - negLogPosterior(x, y, 1e-6, b, scratch)) / 2e-6;
+      close(g[k]!, fd, 1e-5, `theta[${k}]`);
+    }
+  });
+  it('interpolates the data and has exact acquisition gradients', () => {
+    const { x, y } = randomData(20, 2, 2);
+    const gp = new GpPosterior(fitKernel(x, y), x, y);
+    for (let i = 0; i < 5; i++) close(gp.predict(x[i]!).mean, y[i]!, 1e-2, 'mean at data');
+    for (const kind of ['logEI', 'ucb'] as const) {
+      const acq = new Acquisition(gp, kind, Math.min(...y));
+      const p = Float64Array.from([0.37, 0.61]);
+      const g = new Float64Array(2);
+      acq.value(p, g);
+      for (let k = 0; k < 2; k++) {
+        const a = p.slice();
+        const b = p.slice();
+        a[k]! += 1e-6;
+        b[k]! -= 1e-6;
+        close(g[k]!, (acq.value(a) - acq.value(b)) / 2e-6, 1e-4, `${kind} d/dx${k}`);
+      }
+    }
+  });
+  it('gets close to the Branin minimum within 30 evaluations', () => {
+    const s = new GpSampler(branin.space, { seed: 1 });
+    const values = runSequential(s, 30, (p) => branin.evaluate(p)).map((p) => branin.evaluate(p));
+    assert.ok(Math.min(...values) - branin.optimum < 0.05, `regret ${Math.min(...values) - branin.optimum}`);
+  });
+});
+
+const makers: Record<string, () => Sampler> = {
+  tpe: () => new TpeSampler(mixedSpace, { seed: 2, nStartupTrials: 5 }),
+  gp: () => new GpSampler(mixedSpace, { seed: 2, nStartupTrials: 5, nCandidates: 256, nLocalSearch: 3 }),
+};
+
+for (const [name, make] of Object.entries(makers)) {
+  describe(`${name}: pending trials and bad outcomes`, () => {
+    it('steers parallel asks away from pending trials once the model is in use', () => {
+      const s = make();
+      runSequential(s, 12);
+      const asked = [s.ask(), s.ask(), s.ask(), s.ask()].map((t) => JSON.stringify(t.params));
+      assert.equal(new Set(asked).size, 4);
+    });
+    it('pending trials change the next suggestion', () => {
+      const a = make();
+      const b = make();
+      runSequential(a, 12);
+      b.replay(a.trials());
+      const first = a.ask();
+      b.replay([{ number: first.number, params: first.params }]);
+      assert.notDeepEqual(b.ask().params, first.params);
+    });
+    it('ignores failed trials by default and keeps suggesting valid parameters', () => {
+      const space = new SearchSpace(mixedSpace);
+      const s = make();
+      for (let i = 0; i < 16; i++) {
+        const t = s.ask();
+        space.validate(t.params);
+        if (i % 3 === 0) s.tell(t.number, { state: 'failed' });
+        else if (i % 5 === 0) s.tell(t.number, { state: 'pruned' });
+        else s.tell(t.number, { state: 'complete', value: mixedObjective(t.params) });
+      }
+      space.validate(s.ask().params);
+    });
+    it('improves on random search on a smooth mixed objective', () => {
+      const best = Math.min(...runSequential(make(), 30).map(mixedObjective));
+      assert.ok(best < 1.5, `best ${best}`);
+    });
+  });
+}
+
+describe('maximisation', () => {
+  it('GP and TPE follow the direction', () => {
+    for (const s of [
+      new GpSampler(branin.space, { seed: 3, direction: 'maximize', nCandidates: 256 }),
+      new TpeSampler(branin.space, { seed: 3, direction: 'maximize' }),
+    ]) {
+      const vals = runSequential(s, 25, (p) => -branin.evaluate(p)).map((p) => -branin.evaluate(p));
+      assert.ok(Math.max(...vals) > -3, `best ${Math.max(...vals)}`);
+    }
+  });
+});
