@@ -25,3 +25,8 @@ export {
   SearchSpace,
   type SpaceSpec,
 } from './space/search-space.js';
+export { GpSampler, type GpSamplerOptions } from './samplers/gp/gp-sampler.js';
+export { TpeSampler, type TpeSamplerOptions } from './samplers/tpe.js';
+export { MedianPruner, type MedianPrunerOptions } from './pruners/median.js';
+export { PairedPruner, type PairedPrunerOptions } from './pruners/paired.js';
+export type { Pruner, PrunerOptions } from './pruners/pruner.js';
