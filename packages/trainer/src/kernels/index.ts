@@ -4,6 +4,8 @@ import { conv2DBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
 import { maxPoolGradWasmConfig } from './max-pool-grad.js';
 
+export { type AdamAttrs, adamUpdate, registerAdamUpdateKernels } from './adam-update.js';
+export { DenseNet, type DenseNetOptions, type HiddenActivation } from './dense-net.js';
 export { useWasmBackend, wasmBinaryDir, wasmThreadCount } from './wasm-backend.js';
 
 let registered = false;
