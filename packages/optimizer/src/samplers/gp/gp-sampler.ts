@@ -28,7 +28,7 @@ export interface GpSamplerOptions extends SamplerOptions {
   nLocalSearch?: number;
   /**
    * Hyperparameters are fitted on at most this many observations (the best half and a seeded
-   * random rest); the posterior always uses all of them. Bounds ask latency (default 200).
+   * random rest); the posterior always uses all of them. Bounds ask latency (default 100).
    */
   maxFitPoints?: number;
   /** Noise floor in standardized units (default 1e-6). */
@@ -51,7 +51,7 @@ export class GpSampler extends BaseSampler {
       pending: options.pending ?? 'kriging-believer',
       nCandidates: options.nCandidates ?? 2048,
       nLocalSearch: options.nLocalSearch ?? 10,
-      maxFitPoints: options.maxFitPoints ?? 200,
+      maxFitPoints: options.maxFitPoints ?? 100,
       minNoise: options.minNoise ?? 1e-6,
       lengthscalePrior: options.lengthscalePrior ?? DEFAULT_LENGTHSCALE_PRIOR,
     };
