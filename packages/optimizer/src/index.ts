@@ -1,5 +1,11 @@
 // The public API of @hpo/optimizer. Other packages import only from here.
 export { SamplerExhaustedError, SamplerStateError, SearchSpaceError } from './errors.js';
+export { MedianPruner, type MedianPrunerOptions } from './pruners/median.js';
+export { PairedPruner, type PairedPrunerOptions } from './pruners/paired.js';
+export type { Pruner, PrunerOptions } from './pruners/pruner.js';
+export type { AcquisitionKind } from './samplers/gp/acquisition.js';
+export { DEFAULT_LENGTHSCALE_PRIOR, type LengthscalePrior } from './samplers/gp/gp-model.js';
+export { GpSampler, type GpSamplerOptions } from './samplers/gp/gp-sampler.js';
 export { GridSampler, type GridSamplerOptions } from './samplers/grid.js';
 export { RandomSampler } from './samplers/random.js';
 export type {
@@ -10,6 +16,7 @@ export type {
   SamplerOptions,
   TrialRecord,
 } from './samplers/sampler.js';
+export { TpeSampler, type TpeSamplerOptions } from './samplers/tpe.js';
 export {
   CategoricalDistribution,
   type Distribution,
@@ -25,8 +32,4 @@ export {
   SearchSpace,
   type SpaceSpec,
 } from './space/search-space.js';
-export { GpSampler, type GpSamplerOptions } from './samplers/gp/gp-sampler.js';
-export { TpeSampler, type TpeSamplerOptions } from './samplers/tpe.js';
-export { MedianPruner, type MedianPrunerOptions } from './pruners/median.js';
-export { PairedPruner, type PairedPrunerOptions } from './pruners/paired.js';
-export type { Pruner, PrunerOptions } from './pruners/pruner.js';
+export { studentTCdf } from './stats/student-t.js';
