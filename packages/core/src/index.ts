@@ -37,3 +37,4 @@ export {
   scoresFromConfusion,
   type ThresholdScores,
 } from './metrics/index.js';
+export * from './spec/index.js';

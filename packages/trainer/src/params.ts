@@ -189,3 +189,8 @@ export function flattenParams(p: TrainParams): Record<string, ParamValue> {
   });
   return flat;
 }
+
+/** Whether `name` is a parameter resolveParams accepts (including `units_<i>`). */
+export function isTrainParam(name: string): boolean {
+  return /^units_\d+$/.test(name) || name in CHECKS;
+}

@@ -92,7 +92,9 @@ export function decodeDataset(bytes: Uint8Array, source = '<dataset blob>'): Dat
   const block = <T>(ref: BlockRef, ctor: { new (b: ArrayBuffer): T; BYTES_PER_ELEMENT: number }): T => {
     if (base + ref.offset + ref.length > bytes.length)
       throw new DatasetError('truncated dataset blob', { file: source });
-    const copy = bytes.slice(base + ref.offset, base + ref.offset + ref.length);
+    // Copy explicitly: Buffer#slice would return a view of Node's shared buffer pool.
+    const copy = new Uint8Array(ref.length);
+    copy.set(bytes.subarray(base + ref.offset, base + ref.offset + ref.length));
     return new ctor(copy.buffer);
   };
   const labels = block(header.labels, Uint8Array);

@@ -172,6 +172,9 @@ describe('CSV datasets', () => {
     const other = parseCsvDataset(CSV.replace('1200.5', '1200.6'), { label: 'churn' });
     assert.notEqual(datasetHash(other), datasetHash(ds));
     assert.throws(() => decodeDataset(new Uint8Array([1, 2, 3])), DatasetError);
+    // A Buffer from fs shares Node's pool; decoding must copy, not view, each block.
+    const pooled = Buffer.concat([Buffer.from('padding'), Buffer.from(bytes)]).subarray(7);
+    assert.deepEqual(decodeDataset(pooled), ds);
   });
 
   it('reads a file from disk', () => {

@@ -11,3 +11,4 @@ export {
 } from './csv.js';
 export { type ImageFolderOptions, type PixelCsvOptions, readImageFolder, readPixelCsv } from './images.js';
 export * from './types.js';
+export { loadDataset } from './load.js';

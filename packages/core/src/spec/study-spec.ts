@@ -1,0 +1,155 @@
+import { z } from 'zod';
+
+/** Names of the metrics a study can optimise; all are computed for every fold. */
+export const METRIC_NAMES = [
+  'rocAuc',
+  'prAuc',
+  'f1',
+  'precision',
+  'recall',
+  'accuracy',
+  'balancedAccuracy',
+  'logLoss',
+] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+
+const paramValue = z.union([z.string(), z.number(), z.boolean()]);
+const condition = z.object({ parent: z.string(), in: z.array(paramValue).min(1) }).strict();
+const floatParam = z
+  .object({
+    type: z.literal('float'),
+    low: z.number(),
+    high: z.number(),
+    log: z.boolean().optional(),
+    step: z.number().positive().optional(),
+    when: condition.optional(),
+  })
+  .strict();
+const intParam = z
+  .object({
+    type: z.literal('int'),
+    low: z.number().int(),
+    high: z.number().int(),
+    log: z.boolean().optional(),
+    step: z.number().int().positive().optional(),
+    when: condition.optional(),
+  })
+  .strict();
+const categoricalParam = z
+  .object({ type: z.literal('categorical'), choices: z.array(paramValue).min(1), when: condition.optional() })
+  .strict();
+
+/** One searched parameter: float / int ranges or categorical choices, optionally conditional. */
+export const paramSpecSchema = z.discriminatedUnion('type', [floatParam, intParam, categoricalParam]);
+
+/** The study spec: what `hpo tune` and `CreateStudy` accept (YAML or JSON). */
+export const studySpecSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, dot, dash or underscore, at most 64')
+      .describe('Study name; also the default output folder name.'),
+    description: z.string().optional(),
+    dataset: z
+      .object({
+        path: z
+          .string()
+          .min(1)
+          .describe(
+            'CSV file, image folder (one subfolder per class) or pixel CSV; relative to the spec file.',
+          ),
+        kind: z.enum(['tabular', 'images', 'pixels']).default('tabular'),
+        label: z.string().min(1).optional().describe('Label column (tabular, pixels).'),
+        positive: z
+          .union([z.string(), z.number(), z.boolean()])
+          .transform(String)
+          .optional()
+          .describe('Label value of the positive class.'),
+        columns: z.record(z.string(), z.enum(['numeric', 'categorical', 'ignore'])).optional(),
+        missing: z.array(z.string()).optional(),
+        resize: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
+        channels: z.union([z.literal(1), z.literal(3)]).optional(),
+        shape: z
+          .tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()])
+          .optional(),
+      })
+      .strict(),
+    model: z
+      .enum(['mlp', 'cnn'])
+      .optional()
+      .describe("Model family; omit and search 'family' to choose between them."),
+    objective: z
+      .object({
+        metric: z.enum(METRIC_NAMES).default('rocAuc'),
+        direction: z.enum(['maximize', 'minimize']).optional(),
+      })
+      .strict()
+      .default({ metric: 'rocAuc' }),
+    cv: z
+      .object({
+        k: z.number().int().min(2).max(50).default(5),
+        repeats: z.number().int().min(1).max(20).default(1),
+        seed: z.number().int().default(42),
+      })
+      .strict()
+      .default({ k: 5, repeats: 1, seed: 42 }),
+    search: z
+      .object({
+        space: z.record(z.string(), paramSpecSchema).default({}),
+        fixed: z.record(z.string(), paramValue).default({}),
+      })
+      .strict(),
+    sampler: z
+      .object({
+        type: z.enum(['gp', 'tpe', 'random', 'grid']).default('tpe'),
+        seed: z.number().int().optional(),
+        startupTrials: z.number().int().min(1).optional(),
+        gridResolution: z.number().int().min(2).optional(),
+      })
+      .strict()
+      .default({ type: 'tpe' }),
+    pruner: z
+      .object({
+        type: z.enum(['none', 'median', 'paired']).default('none'),
+        warmupTrials: z.number().int().min(0).default(3),
+        minFolds: z.number().int().min(1).default(1),
+        alpha: z.number().gt(0).lt(0.5).default(0.05),
+      })
+      .strict()
+      .default({ type: 'none', warmupTrials: 3, minFolds: 1, alpha: 0.05 }),
+    budget: z
+      .object({
+        trials: z.number().int().min(1).max(100000),
+        parallelism: z.number().int().min(1).max(256).default(1),
+        timeLimitSeconds: z.number().positive().optional(),
+        maxFailedTrials: z.number().int().min(0).default(5),
+      })
+      .strict(),
+    threshold: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe('Decision threshold (probability) for F1, precision, recall.'),
+    seed: z
+      .number()
+      .int()
+      .default(0)
+      .describe('Seeds weight initialisation, shuffling and resampling per fold.'),
+    output: z
+      .string()
+      .optional()
+      .describe('Study directory; relative to the spec file. Default runs/<name>.'),
+  })
+  .strict();
+
+/** A study spec as written by the user (defaults not yet filled). */
+export type StudySpecInput = z.input<typeof studySpecSchema>;
+/** A validated study spec with every default filled. */
+export type StudySpec = z.output<typeof studySpecSchema>;
+export type ParamSpecInput = z.infer<typeof paramSpecSchema>;
+
+/** The objective's direction: explicit, or from the metric (log loss is minimised, the rest maximised). */
+export function objectiveDirection(spec: Pick<StudySpec, 'objective'>): 'maximize' | 'minimize' {
+  return spec.objective.direction ?? (spec.objective.metric === 'logLoss' ? 'minimize' : 'maximize');
+}

@@ -1,0 +1,42 @@
+import type { StudySpec } from '@hpo/core';
+import type { FoldResultMessage } from '@hpo/trainer';
+import type { MetricSummary } from './aggregate.js';
+
+/** Parameter values of a trial, as the sampler produced them. */
+export type TrialParams = Record<string, string | number | boolean>;
+
+export type TrialState = 'running' | 'complete' | 'pruned' | 'failed';
+
+/**
+ * Everything that happens to a study, in order. The log of these events is the study's whole
+ * state: the runner rebuilds trials, folds and the sampler from it after a restart.
+ */
+export type StudyEvent =
+  | { type: 'study_created'; at: string; study: string; spec: StudySpec; datasetHash: string; folds: number }
+  | { type: 'trial_started'; at: string; trial: number; params: TrialParams }
+  | { type: 'fold_done'; at: string; trial: number; fold: number; result: FoldResultMessage }
+  | { type: 'fold_failed'; at: string; trial: number; fold: number; error: string }
+  | {
+      type: 'trial_finished';
+      at: string;
+      trial: number;
+      state: Exclude<TrialState, 'running'>;
+      /** Objective mean over the folds seen (complete and pruned trials). */
+      value?: number;
+      metrics?: Record<string, MetricSummary>;
+      error?: string;
+    }
+  | { type: 'study_finished'; at: string; reason: StudyEndReason; message?: string }
+  | {
+      type: 'model_saved';
+      at: string;
+      trial: number;
+      dir: string;
+      threshold: { default: number; bestF1: number };
+    };
+
+/** Why a study stopped. */
+export type StudyEndReason = 'budget' | 'time_limit' | 'cancelled' | 'too_many_failures' | 'exhausted';
+
+/** Distributes Omit over the union so each event keeps its own fields. */
+export type NewEvent = StudyEvent extends infer E ? (E extends StudyEvent ? Omit<E, 'at'> : never) : never;

@@ -1,0 +1,23 @@
+import type { FoldResultMessage, FoldTaskMessage, RefitResultMessage, RefitTaskMessage } from '@hpo/trainer';
+import type { StudyEvent } from './events.js';
+
+/**
+ * Runs fold and refit tasks somewhere: threads in this process (LocalExecutor) or workers over
+ * NATS (NatsExecutor). The runner never submits more than `capacity` tasks at once, so it keeps
+ * control of which folds run next (and never starts the folds of a pruned trial).
+ */
+export interface Executor {
+  /** Tasks that can run at the same time (threads or worker slots). */
+  readonly capacity: number;
+  runFold(task: FoldTaskMessage, signal?: AbortSignal): Promise<FoldResultMessage>;
+  refit(task: RefitTaskMessage, signal?: AbortSignal): Promise<RefitResultMessage>;
+  close(): Promise<void>;
+}
+
+/** Persists a study's events; `load` returns them in the order they were appended. */
+export interface StudyStore {
+  append(event: StudyEvent): Promise<void>;
+  load(): Promise<StudyEvent[]>;
+  /** Where the study's files live (dataset blob, model); a directory path. */
+  readonly dir: string;
+}
