@@ -3,23 +3,20 @@ export * from './dataset/index.js';
 export { DatasetError, type DatasetLocation, SpecError } from './errors.js';
 export { type ClassWeightSpec, classWeights, sampleWeights } from './imbalance/class-weights.js';
 export { type LabeledMatrix, type SmoteOptions, smote, undersample } from './imbalance/resample.js';
-export * from './preprocess/index.js';
-export { Rng } from './random.js';
-export { type Fold, stratifiedFold, stratifiedKFold, stratifiedTrainTestSplit } from './split/stratified.js';
 export {
   accuracy,
   averagePrecision,
   balancedAccuracy,
   type ComputeMetricsOptions,
-  computeMetrics,
   type ConfusionMatrix,
+  computeMetrics,
   confusionMatrix,
   DEFAULT_MAX_CURVE_POINTS,
   DEFAULT_THRESHOLD,
   downsampleCurve,
   type F1Optimum,
-  f1Score,
   type FoldMetrics,
+  f1Score,
   findBestF1Threshold,
   LOG_LOSS_EPSILON,
   logLoss,
@@ -27,14 +24,17 @@ export {
   type MetricsArgument,
   MetricsError,
   type PrCurve,
-  precision,
   prCurve,
+  precision,
+  type RocCurve,
   recall,
   resolveComputeMetricsOptions,
-  type RocCurve,
   rocAuc,
   rocCurve,
   scoresFromConfusion,
   type ThresholdScores,
 } from './metrics/index.js';
+export * from './preprocess/index.js';
+export { Rng } from './random.js';
 export * from './spec/index.js';
+export { type Fold, stratifiedFold, stratifiedKFold, stratifiedTrainTestSplit } from './split/stratified.js';

@@ -373,7 +373,7 @@ export class StudyRunner {
       }
       case 'trial_finished': {
         const t = this.trials.get(e.trial);
-        if (!t || t.state !== 'running') break;
+        if (t?.state !== 'running') break;
         t.state = e.state;
         t.finishedAt = e.at;
         if (e.value !== undefined) t.value = e.value;

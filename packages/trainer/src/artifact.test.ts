@@ -26,7 +26,11 @@ describe('export and predict', () => {
 
     // Raw rows: reordered columns, an extra column, missing values and an unseen category.
     const header = ['group', 'extra', ...Array.from({ length: 8 }, (_, j) => `f${j}`)];
-    const csv = [header.join(','), ['c', 'x', '1.5', '2', '', '0', '0', '0', '0', '0'].join(','), ['zzz', 'y', ...Array(8).fill('NA')].join(',')];
+    const csv = [
+      header.join(','),
+      ['c', 'x', '1.5', '2', '', '0', '0', '0', '0', '0'].join(','),
+      ['zzz', 'y', ...Array(8).fill('NA')].join(','),
+    ];
     const file = join(dir, 'new.csv');
     writeFileSync(file, `${csv.join('\n')}\n`);
     const p = predictCsv(loaded, file, 0.5);
@@ -36,14 +40,22 @@ describe('export and predict', () => {
     assert.deepEqual(predictCsv(loaded, file, 0).label, ['1', '1']);
 
     writeFileSync(file, 'f0,f1\n1,2\n');
-    assert.throws(() => predictCsv(loaded, file), /new\.csv: missing columns 'f2', .* that the model was trained on/);
+    assert.throws(
+      () => predictCsv(loaded, file),
+      /new\.csv: missing columns 'f2', .* that the model was trained on/,
+    );
     disposeNetwork(model.net);
     disposeNetwork(loaded.net);
   });
 
   it('predicts pixel CSVs with an image model', async () => {
     const ds = syntheticImages(30, 6);
-    const model = await trainModel(ds, Int32Array.from({ length: 30 }, (_, i) => i), { family: 'cnn', convBlocks: 1, filters: 2, denseUnits: 4, epochs: 2 }, 1);
+    const model = await trainModel(
+      ds,
+      Int32Array.from({ length: 30 }, (_, i) => i),
+      { family: 'cnn', convBlocks: 1, filters: 2, denseUnits: 4, epochs: 2 },
+      1,
+    );
     const dir = mkdtempSync(join(tmpdir(), 'hpo-cnn-'));
     saveModel(dir, model, { thresholds: { default: 0.5 } });
     const loaded = await loadModel(dir);
@@ -59,7 +71,10 @@ describe('export and predict', () => {
 
   it('reports a directory that is not a model', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hpo-empty-'));
-    await assert.rejects(loadModel(dir), (e: unknown) => e instanceof ModelError && /model\.json is missing/.test(e.message));
+    await assert.rejects(
+      loadModel(dir),
+      (e: unknown) => e instanceof ModelError && /model\.json is missing/.test(e.message),
+    );
     writeFileSync(join(dir, 'model.json'), '{"format":"other"}');
     await assert.rejects(loadModel(dir), /not an hpo model/);
   });

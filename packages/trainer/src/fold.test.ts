@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { stratifiedKFold } from '@hpo/core';
 import { before, describe, it } from 'node:test';
+import { stratifiedKFold } from '@hpo/core';
 import { initBackend } from './backend.js';
 import { liveTensors, trainFold } from './fold.js';
 import { syntheticImages, syntheticTabular } from './testing/synthetic.js';
@@ -16,7 +16,13 @@ describe('trainFold', () => {
 
   it('learns an imbalanced tabular problem with class weights and reports metrics, timings and backend', async () => {
     const base = liveTensors();
-    const out = await trainFold({ dataset: ds, train: fold!.train, valid: fold!.valid, params: { classWeight: 'balanced', epochs: 30 }, seed: 1 });
+    const out = await trainFold({
+      dataset: ds,
+      train: fold!.train,
+      valid: fold!.valid,
+      params: { classWeight: 'balanced', epochs: 30 },
+      seed: 1,
+    });
     assert.ok(out.metrics.rocAuc > 0.85, `ROC AUC ${out.metrics.rocAuc}`);
     assert.ok(out.metrics.recall > 0.5, 'balanced class weights find positives');
     assert.ok(out.epochs >= 1 && out.epochs <= 30);
@@ -28,7 +34,13 @@ describe('trainFold', () => {
 
   it('is deterministic under a seed and differs across seeds', async () => {
     const run = (seed: number) =>
-      trainFold({ dataset: ds, train: fold!.train, valid: fold!.valid, params: { epochs: 5, dropout: 0.2, resample: 'smote' }, seed });
+      trainFold({
+        dataset: ds,
+        train: fold!.train,
+        valid: fold!.valid,
+        params: { epochs: 5, dropout: 0.2, resample: 'smote' },
+        seed,
+      });
     const [a, b, c] = [await run(3), await run(3), await run(4)];
     assert.deepEqual(a.validProba, b.validProba);
     assert.equal(a.metrics.rocAuc, b.metrics.rocAuc);
@@ -55,7 +67,15 @@ describe('trainFold', () => {
       dataset: images,
       train: f!.train,
       valid: f!.valid,
-      params: { family: 'cnn', convBlocks: 2, filters: 4, denseUnits: 8, epochs: 15, learningRate: 0.01, batchNorm: true },
+      params: {
+        family: 'cnn',
+        convBlocks: 2,
+        filters: 4,
+        denseUnits: 8,
+        epochs: 15,
+        learningRate: 0.01,
+        batchNorm: true,
+      },
       seed: 1,
     });
     assert.ok(out.metrics.rocAuc > 0.9, `CNN ROC AUC ${out.metrics.rocAuc}`);

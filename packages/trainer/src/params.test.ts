@@ -13,10 +13,19 @@ describe('training params', () => {
   });
 
   it('names the parameter in errors', () => {
-    assert.throws(() => resolveParams({ layers: 0 }), (e: unknown) => e instanceof TrialError && e.param === 'layers');
-    assert.throws(() => resolveParams({ optimizer: 'adamw' }), /params.optimizer: must be one of adam, sgd, rmsprop/);
+    assert.throws(
+      () => resolveParams({ layers: 0 }),
+      (e: unknown) => e instanceof TrialError && e.param === 'layers',
+    );
+    assert.throws(
+      () => resolveParams({ optimizer: 'adamw' }),
+      /params.optimizer: must be one of adam, sgd, rmsprop/,
+    );
     assert.throws(() => resolveParams({ learningrate: 0.1 }), /params.learningrate: unknown parameter/);
-    assert.throws(() => resolveParams({ learningRate: 0 }), /params.learningRate: must be a number in \(0, 10\]/);
+    assert.throws(
+      () => resolveParams({ learningRate: 0 }),
+      /params.learningRate: must be a number in \(0, 10\]/,
+    );
     assert.throws(() => resolveParams({ family: 'cnn', kernelSize: 4 }), /kernelSize: must be odd/);
   });
 });

@@ -116,7 +116,7 @@ export function fit(
       }
       if (onEpoch?.(epoch, trainLoss[trainLoss.length - 1]!, v) === false || stoppedEarly) break;
     }
-    if (snapshot) vars.forEach((w, i) => w.assign(snapshot![i]!));
+    if (snapshot) for (const [i, w] of vars.entries()) w.assign(snapshot[i]!);
   } finally {
     for (const t of snapshot ?? []) t.dispose();
     optimizer.dispose();

@@ -52,7 +52,7 @@ export async function tuneCommand(specFile: string | undefined, opts: TuneOption
       );
       stop.abort();
     } else if (interrupts === 2) {
-      process.stderr.write('skipping the refit; resume later with `hpo tune --resume ' + dir + '`\n');
+      process.stderr.write(`skipping the refit; resume later with \`hpo tune --resume ${dir}\`\n`);
       stopRefit.abort();
     } else {
       process.exit(130);

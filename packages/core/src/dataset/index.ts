@@ -10,5 +10,5 @@ export {
   readCsvFeatures,
 } from './csv.js';
 export { type ImageFolderOptions, type PixelCsvOptions, readImageFolder, readPixelCsv } from './images.js';
-export * from './types.js';
 export { loadDataset } from './load.js';
+export * from './types.js';

@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { FileStudyStore } from './file-store.js';
+import { MemoryStudyStore } from './memory-store.js';
+import { StudyRunner } from './study-runner.js';
+import { summarizeStudy } from './summary.js';
+import { FakeExecutor, testSpec } from './testing.js';
+
+const dataset = { hash: 'a'.repeat(64), path: '/nonexistent' };
+
+describe('StudyRunner', () => {
+  it('runs every trial as one task per fold and aggregates mean ± std', async () => {
+    const executor = new FakeExecutor(2);
+    const store = new MemoryStudyStore('/tmp/x');
+    const runner = await StudyRunner.open({ spec: testSpec(), dataset, executor, store });
+    assert.equal(await runner.run(), 'budget');
+    const trials = runner.allTrials();
+    assert.equal(trials.length, 8);
+    assert.equal(executor.calls.length, 8 * 3);
+    assert.ok(trials.every((t) => t.state === 'complete' && t.folds.length === 3));
+    const t = trials[0]!;
+    const folds = t.folds.map((f) => f!.metrics.rocAuc);
+    assert.ok(Math.abs(t.metrics!.rocAuc!.mean - (folds[0]! + folds[1]! + folds[2]!) / 3) < 1e-12);
+    assert.ok(Math.abs(t.metrics!.rocAuc!.std - 0.01) < 1e-9, 'sample std of folds 0, +0.01, +0.02');
+    assert.ok(t.metrics!.rocAuc!.ci95[0] < t.metrics!.rocAuc!.mean);
+    // The leaderboard is sorted by the objective, best first.
+    const values = runner.leaderboard().map((x) => x.value!);
+    assert.deepEqual(
+      values,
+      [...values].sort((a, b) => b - a),
+    );
+    assert.equal(runner.best()!.number, runner.leaderboard()[0]!.number);
+    // Every fold gets its own seed and its (repeat, fold) coordinates.
+    assert.equal(new Set(executor.calls.map((c) => c.seed)).size, 24);
+    assert.deepEqual(
+      executor.calls
+        .slice(0, 3)
+        .map((c) => c.cv.fold)
+        .sort(),
+      [0, 1, 2],
+    );
+  });
+
+  it('never has more than capacity folds in flight, nor more than parallelism trials running', async () => {
+    let inflight = 0;
+    let peak = 0;
+    const executor = new FakeExecutor(
+      3,
+      () => false,
+      () => 2,
+    );
+    const orig = executor.runFold.bind(executor);
+    executor.runFold = async (task, signal) => {
+      peak = Math.max(peak, ++inflight);
+      try {
+        return await orig(task, signal);
+      } finally {
+        inflight--;
+      }
+    };
+    let runningPeak = 0;
+    const store = new MemoryStudyStore('/tmp/x');
+    let runner: StudyRunner | undefined;
+    runner = await StudyRunner.open({
+      spec: testSpec({ budget: { trials: 6, parallelism: 2 } }),
+      dataset,
+      executor,
+      store,
+      onEvent: () => {
+        runningPeak = Math.max(
+          runningPeak,
+          runner?.allTrials().filter((t) => t.state === 'running').length ?? 0,
+        );
+      },
+    });
+    await runner.run();
+    assert.equal(peak, 3);
+    assert.ok(runningPeak <= 2);
+  });
+
+  it('is deterministic: same spec and seed give the same trial parameters and fold metrics', async () => {
+    const run = async () => {
+      const runner = await StudyRunner.open({
+        spec: testSpec({ budget: { trials: 10, parallelism: 1 } }),
+        dataset,
+        executor: new FakeExecutor(2),
+        store: new MemoryStudyStore('/tmp/x'),
+      });
+      await runner.run();
+      return runner
+        .allTrials()
+        .map((t) => ({ params: t.params, folds: t.folds.map((f) => f!.metrics.rocAuc) }));
+    };
+    assert.deepEqual(await run(), await run());
+  });
+
+  it('records failed trials with their error, keeps going, and stops after maxFailedTrials', async () => {
+    const executor = new FakeExecutor(1, (task) => Number(task.params.learningRate) > 0.05);
+    const runner = await StudyRunner.open({
+      spec: testSpec({ budget: { trials: 12, parallelism: 1, maxFailedTrials: 100 } }),
+      dataset,
+      executor,
+      store: new MemoryStudyStore('/tmp/x'),
+    });
+    assert.equal(await runner.run(), 'budget');
+    const failed = runner.allTrials().filter((t) => t.state === 'failed');
+    assert.ok(failed.length > 0 && failed.length < 12, `${failed.length} failed`);
+    assert.match(failed[0]!.error!, /boom in fold/);
+    assert.ok(runner.best(), 'the study still has a best trial');
+
+    const always = await StudyRunner.open({
+      spec: testSpec({ budget: { trials: 12, parallelism: 1, maxFailedTrials: 2 } }),
+      dataset,
+      executor: new FakeExecutor(1, () => true),
+      store: new MemoryStudyStore('/tmp/x'),
+    });
+    assert.equal(await always.run(), 'too_many_failures');
+    assert.equal(always.allTrials().length, 3);
+    assert.match(
+      always.ending().message!,
+      /stopped after 3 failed trials \(budget.maxFailedTrials is 2\); last error: .*boom/,
+    );
+    assert.equal(summarizeStudy(always).best, null);
+  });
+
+  it('prunes inside the runner: a pruned trial stops running folds and is told as pruned', async () => {
+    const executor = new FakeExecutor(1);
+    const runner = await StudyRunner.open({
+      spec: testSpec({
+        budget: { trials: 20, parallelism: 1 },
+        sampler: { type: 'random', seed: 3 },
+        pruner: { type: 'median', warmupTrials: 3, minFolds: 1, alpha: 0.05 },
+      }),
+      dataset,
+      executor,
+      store: new MemoryStudyStore('/tmp/x'),
+    });
+    await runner.run();
+    const pruned = runner.allTrials().filter((t) => t.state === 'pruned');
+    assert.ok(pruned.length > 0, 'some trials are pruned');
+    for (const t of pruned) {
+      assert.ok(t.folds.filter(Boolean).length < 3, 'a pruned trial did not run all folds');
+      assert.ok(t.value !== undefined);
+    }
+    assert.ok(executor.calls.length < 20 * 3);
+    assert.ok(
+      runner
+        .allTrials()
+        .slice(0, 3)
+        .every((t) => t.state === 'complete'),
+      'no pruning during warm-up',
+    );
+  });
+
+  it('resumes from the event log without losing or repeating finished trials', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hpo-study-'));
+    const spec = testSpec({ budget: { trials: 10, parallelism: 2 } });
+    // First run: cancelled after 4 trials have finished.
+    const stop = new AbortController();
+    const first = await StudyRunner.open({
+      spec,
+      dataset,
+      executor: new FakeExecutor(
+        2,
+        () => false,
+        () => 1,
+      ),
+      store: new FileStudyStore(dir),
+      onEvent: (e) => {
+        if (e.type === 'trial_finished' && e.trial === 3) stop.abort();
+      },
+    });
+    assert.equal(await first.run(stop.signal), 'cancelled');
+    const before = first.allTrials();
+    const finished = before.filter((t) => t.state !== 'running');
+    assert.ok(finished.length >= 4);
+
+    const executor = new FakeExecutor(2);
+    const second = await StudyRunner.open({ spec, dataset, executor, store: new FileStudyStore(dir) });
+    assert.equal(await second.run(), 'budget');
+    const after = second.allTrials();
+    assert.equal(after.length, 10);
+    assert.ok(after.every((t) => t.state === 'complete'));
+    for (const t of finished)
+      assert.deepEqual(after[t.number]!.folds, t.folds, `trial ${t.number} kept as it was`);
+    const rerun = new Set(executor.calls.map((c) => JSON.stringify(c.params)));
+    for (const t of finished)
+      assert.ok(!rerun.has(JSON.stringify({ ...t.params })), `finished trial ${t.number} not re-run`);
+    // The continued study asks the same parameters an uninterrupted one would.
+    const straight = await StudyRunner.open({
+      spec: testSpec({ budget: { trials: 10, parallelism: 2 } }),
+      dataset,
+      executor: new FakeExecutor(2),
+      store: new MemoryStudyStore('/x'),
+    });
+    await straight.run();
+    assert.equal(after.length, straight.allTrials().length);
+  });
+
+  it('refits the best trial once and records the model', async () => {
+    const executor = new FakeExecutor(2);
+    const store = new MemoryStudyStore('/tmp/x');
+    const runner = await StudyRunner.open({
+      spec: testSpec({ budget: { trials: 3, parallelism: 1 } }),
+      dataset,
+      executor,
+      store,
+    });
+    await runner.run();
+    const saved = await runner.refitBest('/tmp/x/model');
+    assert.equal(saved!.trial, runner.best()!.number);
+    await runner.refitBest('/tmp/x/model');
+    assert.equal(executor.refits.length, 1);
+    assert.ok(Math.abs(executor.refits[0]!.metadata.thresholds.bestF1! - 0.4) < 1e-12);
+    assert.equal(summarizeStudy(runner).modelDir, '/tmp/x/model');
+  });
+
+  it('refuses to resume on a different dataset', async () => {
+    const store = new MemoryStudyStore('/tmp/x');
+    const r = await StudyRunner.open({ spec: testSpec(), dataset, executor: new FakeExecutor(), store });
+    await r.run();
+    await assert.rejects(
+      StudyRunner.open({
+        spec: testSpec(),
+        dataset: { hash: 'b'.repeat(64), path: '/x' },
+        executor: new FakeExecutor(),
+        store,
+      }),
+      /created on dataset aaaaaaaaaaaa/,
+    );
+  });
+});

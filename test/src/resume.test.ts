@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { collect, runCli, smallChurnSpec, startCli, writeStudy } from './harness.js';
+
+interface Event {
+  type: string;
+  trial?: number;
+  fold?: number;
+  state?: string;
+}
+
+function events(dir: string): Event[] {
+  return readFileSync(join(dir, 'events.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Event);
+}
+
+describe('hpo tune --resume after the process is killed', () => {
+  it('continues a SIGKILLed study without losing or repeating finished trials', async () => {
+    const { dir, file } = writeStudy(
+      smallChurnSpec({
+        budget: { trials: 8, parallelism: 2 },
+        search: { ...(smallChurnSpec().search as object), fixed: { epochs: 6, layers: 1, batchSize: 64 } },
+      }),
+    );
+    const out = join(dir, 'study');
+    const child = startCli(['tune', file, '--out', out, '--threads', '2', '--quiet']);
+    const done = collect(child, 120_000);
+    // Kill as soon as two trials have finished: mid-study, with folds in flight.
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        const log = join(out, 'events.jsonl');
+        if (existsSync(log) && events(out).filter((e) => e.type === 'trial_finished').length >= 2) {
+          clearInterval(timer);
+          child.kill('SIGKILL');
+          resolve();
+        }
+      }, 20);
+      child.on('exit', () => {
+        clearInterval(timer);
+        reject(new Error('the study finished before it could be killed'));
+      });
+    });
+    await done;
+    const before = events(out);
+    const finishedBefore = before.filter((e) => e.type === 'trial_finished').map((e) => e.trial);
+    assert.ok(
+      finishedBefore.length >= 2 && finishedBefore.length < 8,
+      `finished before kill: ${finishedBefore}`,
+    );
+    assert.ok(!before.some((e) => e.type === 'study_finished'));
+
+    const r = await runCli(['tune', '--resume', out, '--json', '--threads', '2']);
+    assert.equal(r.code, 0, r.stderr);
+    const after = events(out);
+    const started = after.filter((e) => e.type === 'trial_started').map((e) => e.trial);
+    const finished = after.filter((e) => e.type === 'trial_finished').map((e) => e.trial);
+    assert.deepEqual(
+      [...started].sort((a, b) => a! - b!),
+      [0, 1, 2, 3, 4, 5, 6, 7],
+      'each trial started once',
+    );
+    assert.deepEqual(
+      [...finished].sort((a, b) => a! - b!),
+      [0, 1, 2, 3, 4, 5, 6, 7],
+      'each trial finished once',
+    );
+    // Folds recorded before the kill are not run again.
+    const foldKeys = after.filter((e) => e.type === 'fold_done').map((e) => `${e.trial}/${e.fold}`);
+    assert.equal(new Set(foldKeys).size, foldKeys.length, 'no fold recorded twice');
+    const summary = JSON.parse(r.stdout);
+    assert.equal(summary.trials.length, 8);
+    assert.ok(existsSync(join(out, 'model', 'model.json')));
+  });
+});

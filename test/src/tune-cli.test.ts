@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { runCli, smallChurnSpec, writeStudy } from './harness.js';
+
+interface Summary {
+  study: string;
+  best: {
+    trial: number;
+    params: Record<string, unknown>;
+    metrics: Record<string, { mean: number; std: number }>;
+    threshold: number;
+  };
+  trials: {
+    trial: number;
+    state: string;
+    params: Record<string, unknown>;
+    metrics: Record<string, { mean: number; std: number }>;
+  }[];
+  modelDir: string;
+}
+
+describe('hpo tune (embedded) and hpo predict', () => {
+  let summary: Summary;
+  let studyDir: string;
+
+  it('runs a study and prints the documented --json summary', async () => {
+    const { dir, file } = writeStudy(smallChurnSpec());
+    studyDir = join(dir, 'out');
+    const r = await runCli(['tune', file, '--json', '--threads', '2', '--out', studyDir]);
+    assert.equal(r.code, 0, r.stderr);
+    summary = JSON.parse(r.stdout) as Summary;
+    assert.equal(summary.study, 'e2e');
+    assert.equal(summary.trials.length, 4);
+    assert.ok(Number.isInteger(summary.best.trial));
+    for (const name of ['rocAuc', 'prAuc', 'f1', 'precision', 'recall', 'logLoss']) {
+      const m = summary.best.metrics[name]!;
+      assert.ok(Number.isFinite(m.mean) && Number.isFinite(m.std), name);
+    }
+    assert.ok(summary.best.metrics.rocAuc!.mean > 0.7, `ROC AUC ${summary.best.metrics.rocAuc!.mean}`);
+    assert.ok(summary.best.threshold > 0 && summary.best.threshold < 1);
+    assert.equal(summary.modelDir, join(studyDir, 'model'));
+    for (const f of ['model.json', 'weights.bin', 'preprocessing.json', 'metadata.json'])
+      assert.ok(existsSync(join(summary.modelDir, f)), f);
+    const meta = JSON.parse(readFileSync(join(summary.modelDir, 'metadata.json'), 'utf8'));
+    assert.equal(meta.trial, summary.best.trial);
+    assert.ok(meta.cv.metrics.rocAuc.std >= 0);
+    assert.ok(['wasm', 'cpu', 'tensorflow'].includes(meta.backend));
+  });
+
+  it('gives the same trials and fold metrics for the same spec and seed', async () => {
+    const { dir, file } = writeStudy(smallChurnSpec());
+    const r = await runCli(['tune', file, '--json', '--threads', '1', '--out', join(dir, 'again')]);
+    assert.equal(r.code, 0, r.stderr);
+    const again = JSON.parse(r.stdout) as Summary;
+    const strip = (s: Summary) =>
+      s.trials.map((t) => ({ trial: t.trial, params: t.params, metrics: t.metrics }));
+    assert.deepEqual(strip(again), strip(summary));
+  });
+
+  it('predicts new rows with the saved model, at 0.5 and at the best-F1 threshold', async () => {
+    const { dir } = writeStudy({});
+    const input = join(dir, 'rows.csv');
+    writeFileSync(
+      input,
+      'tenure_months,monthly_charges,total_charges,contract,payment_method,internet,support_calls,age,has_partner\n' +
+        '2,95,190,month-to-month,electronic-check,fiber,5,30,no\n' +
+        '70,25,1750,two-year,card,none,0,60,yes\n' +
+        '12,,NA,one-year,?,dsl,,,no\n',
+    );
+    const r = await runCli(['predict', '--model', summary.modelDir, '--input', input]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines[0], 'row,probability,label');
+    assert.equal(lines.length, 4);
+    const probs = lines.slice(1).map((l) => Number(l.split(',')[1]));
+    assert.ok(probs[0]! > probs[1]!, 'a new fibre month-to-month customer is riskier than a two-year one');
+    const out = join(dir, 'pred.csv');
+    const best = await runCli([
+      'predict',
+      '--model',
+      summary.modelDir,
+      '--input',
+      input,
+      '--threshold',
+      'best-f1',
+      '--output',
+      out,
+    ]);
+    assert.equal(best.code, 0, best.stderr);
+    assert.match(readFileSync(out, 'utf8'), /^row,probability,label\n1,/);
+  });
+
+  it('reports bad predict input with the file and column, exit code 1', async () => {
+    const { dir } = writeStudy({});
+    const input = join(dir, 'bad.csv');
+    writeFileSync(input, 'tenure_months,age\n1,2\n');
+    const r = await runCli(['predict', '--model', summary.modelDir, '--input', input]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: dataset error: .*bad\.csv: missing columns 'monthly_charges'/m);
+    const bad = await runCli(['predict', '--model', summary.modelDir, '--input', input, '--threshold', '2']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--threshold must be a probability/);
+  });
+
+  it('refuses to overwrite a study directory and points to --resume', async () => {
+    const { file } = writeStudy(smallChurnSpec());
+    const r = await runCli(['tune', file, '--out', studyDir]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /already holds a study/);
+    assert.match(r.stderr, /hint: continue it with `hpo tune --resume/);
+  });
+});
+
+describe('hpo CLI errors', () => {
+  it('names the field of an invalid spec', async () => {
+    const { file } = writeStudy(smallChurnSpec({ budget: { trials: 0 }, cv: { k: 1 } }));
+    const r = await runCli(['tune', file]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /invalid study spec: .*study\.yaml: (cv\.k|budget\.trials): /);
+    assert.match(r.stderr, /hint: run `hpo schema`/);
+  });
+
+  it('names an unknown training parameter', async () => {
+    const spec = smallChurnSpec();
+    (spec.search as { fixed: Record<string, unknown> }).fixed.learnignRate = 0.1;
+    const { file } = writeStudy(spec);
+    const r = await runCli(['tune', file]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /search\.fixed\.learnignRate: is not a training parameter/);
+  });
+
+  it('names the dataset file and the missing label column', async () => {
+    const spec = smallChurnSpec();
+    (spec.dataset as Record<string, unknown>).label = 'churned';
+    const { file } = writeStudy(spec);
+    const r = await runCli(['tune', file]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /dataset error: .*churn\.csv: label column 'churned' not found/);
+  });
+
+  it('exits 2 on usage errors and 0 on --help, with examples', async () => {
+    assert.equal((await runCli(['tune', '--threads', 'zero'])).code, 2);
+    assert.equal((await runCli(['frobnicate'])).code, 2);
+    const help = await runCli(['tune', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Examples:/);
+  });
+
+  it('prints the JSON Schema of study specs', async () => {
+    const r = await runCli(['schema']);
+    assert.equal(r.code, 0);
+    const schema = JSON.parse(r.stdout);
+    assert.ok(schema.properties.dataset && schema.properties.budget);
+    assert.deepEqual(schema.required.sort(), ['budget', 'dataset', 'name', 'search']);
+  });
+});
