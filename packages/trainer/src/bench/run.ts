@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels, useWasmBackend, wasmThreadCount } from '../kernels/index.js';
 import type { StepTiming } from './measure.js';
+import { timeTrainerFit } from './trainer-fit.js';
 import { type Budget, cnn, mlp, timeDenseNet, timeFit, timeMinimize } from './variants.js';
 
 const quick = process.argv.includes('--quick');
@@ -17,6 +18,9 @@ async function benchBackend(backend: 'wasm' | 'cpu'): Promise<Record<string, Ste
   const mlpBudget = scale(slow ? { warmup: 20, steps: 100 } : { warmup: 100, steps: 1000 });
   const cnnBudget = scale(slow ? { warmup: 1, steps: 2 } : { warmup: 3, steps: 30 });
   const out: Record<string, StepTiming> = {};
+  // What hpo's folds actually run: the trainer's own loop (fit in train-loop.ts).
+  out.mlp_hpo_trainer = await timeTrainerFit('mlp', quick ? 3200 : 16000, slow ? 1 : quick ? 2 : 5);
+  out.cnn_hpo_trainer = await timeTrainerFit('cnn', slow ? 32 : quick ? 128 : 640, slow ? 1 : 2);
   out.mlp_fit_adam = await timeFit(mlp.build, mlp.shape, mlpBudget);
   out.mlp_minimize_adam = await timeMinimize(mlp.build, mlp.shape, mlpBudget, tf.train.adam(0.001));
   out.mlp_minimize_sgd = await timeMinimize(mlp.build, mlp.shape, mlpBudget, tf.train.sgd(0.01));
@@ -47,6 +51,8 @@ async function main(): Promise<void> {
     },
     results: { wasm, cpu },
     speedupWasmOverCpu: {
+      mlp_hpo_trainer: ratio(wasm.mlp_hpo_trainer, cpu.mlp_hpo_trainer),
+      cnn_hpo_trainer: ratio(wasm.cnn_hpo_trainer, cpu.cnn_hpo_trainer),
       cnn_minimize_adam: ratio(wasm.cnn_minimize_adam, cpu.cnn_minimize_adam),
       cnn_fit_adam: ratio(wasm.cnn_fit_adam, cpu.cnn_fit_adam),
       mlp_minimize_adam: ratio(wasm.mlp_minimize_adam, cpu.mlp_minimize_adam),

@@ -22,6 +22,11 @@ export interface DenseNetOptions {
   l2?: number;
   /** Seed of the Glorot-uniform kernel initialisation; default 0. */
   seed?: number;
+  /**
+   * Train these existing variables ([kernel, bias] per layer, input side first) instead of
+   * creating new ones; the caller keeps ownership (dispose() then frees only optimiser state).
+   */
+  variables?: { kernels: tf.Variable[]; biases: tf.Variable[] };
 }
 
 /**
@@ -39,6 +44,7 @@ export class DenseNet {
   private readonly adam: Omit<AdamAttrs, 'step' | 'weightDecay'>;
   private readonly weightDecay: number;
   private steps = 0;
+  private readonly owned: boolean;
 
   constructor(options: DenseNetOptions) {
     registerAdamUpdateKernels();
@@ -52,7 +58,12 @@ export class DenseNet {
     this.weightDecay = 2 * (options.l2 ?? 0);
     const sizes = [options.inputSize, ...options.hiddenUnits, 1];
     const seed = options.seed ?? 0;
-    for (let i = 0; i + 1 < sizes.length; i++) {
+    this.owned = options.variables === undefined;
+    if (options.variables) {
+      this.kernels.push(...options.variables.kernels);
+      this.biases.push(...options.variables.biases);
+    }
+    for (let i = 0; this.owned && i + 1 < sizes.length; i++) {
       const fanIn = sizes[i] as number;
       const fanOut = sizes[i + 1] as number;
       const limit = Math.sqrt(6 / (fanIn + fanOut));
@@ -122,7 +133,7 @@ export class DenseNet {
   /** Frees the parameters and optimiser state. */
   dispose(): void {
     for (const { m, v } of this.moments.values()) tf.dispose([m, v]);
-    tf.dispose([...this.kernels, ...this.biases]);
+    if (this.owned) tf.dispose([...this.kernels, ...this.biases]);
     this.moments.clear();
   }
 

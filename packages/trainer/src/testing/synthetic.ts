@@ -40,8 +40,15 @@ export function syntheticImages(rows: number, size = 8, seed = 1): ImageDataset 
     labels[i] = i % 3 === 0 ? 1 : 0;
     for (let p = 0; p < size * size; p++) pixels[i * size * size + p] = rng.next() * 0.3;
     if (labels[i]) {
-      for (let y = 1; y < size / 2; y++) for (let x = 1; x < size / 2; x++) pixels[i * size * size + y * size + x] = 0.9;
+      for (let y = 1; y < size / 2; y++)
+        for (let x = 1; x < size / 2; x++) pixels[i * size * size + y * size + x] = 0.9;
     }
   }
-  return { kind: 'images', classes: { label: 'class', positive: 'yes', negative: 'no' }, shape: [size, size, 1], pixels, labels };
+  return {
+    kind: 'images',
+    classes: { label: 'class', positive: 'yes', negative: 'no' },
+    shape: [size, size, 1],
+    pixels,
+    labels,
+  };
 }
