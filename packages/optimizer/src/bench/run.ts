@@ -1,7 +1,8 @@
 /**
  * Sampler benchmark (not a test): median simple regret over seeds on Branin and Hartmann6,
  * sequential and with trials pending, plus `ask` latency against the number of observations.
- * Usage: node dist/bench/run.js [--samplers=gp,tpe,random] [--seeds=10] [--budget=50] [--latency=50,200,1000]
+ * Usage: node dist/bench/run.js [--samplers=gp,tpe,random] [--functions=branin,hartmann6]
+ *   [--seeds=10 | --seeds=10-19] [--modes=sequential,pending4] [--budget=50] [--latency=50,200,1000]
  * Prints one JSON object on stdout.
  */
 import { Rng } from '@hpo/core';
@@ -26,7 +27,13 @@ const args = new Map(
   }),
 );
 const samplerNames = (args.get('samplers') ?? 'random,tpe,gp').split(',');
-const nSeeds = Number(args.get('seeds') ?? 10);
+/** `--seeds=N` runs seeds 0…N−1; `--seeds=A-B` runs seeds A…B. */
+const seedArg = (args.get('seeds') ?? '10').split('-').map(Number);
+const seeds =
+  seedArg.length === 2
+    ? Array.from({ length: seedArg[1]! - seedArg[0]! + 1 }, (_, i) => seedArg[0]! + i)
+    : Array.from({ length: seedArg[0]! }, (_, i) => i);
+const modeNames = (args.get('modes') ?? 'sequential,pending4').split(',');
 const budget = Number(args.get('budget') ?? 50);
 const latencyAt = (args.get('latency') ?? '50,200,1000').split(',').filter(Boolean).map(Number);
 const functions = [branin, hartmann6].filter((f) =>
@@ -97,7 +104,8 @@ for (const name of samplerNames) {
       ['sequential', 1],
       ['pending4', 4],
     ] as const) {
-      const runs = Array.from({ length: nSeeds }, (_, seed) => runOnce(make, f, seed, parallel));
+      if (!modeNames.includes(mode)) continue;
+      const runs = seeds.map((seed) => runOnce(make, f, seed, parallel));
       modes[mode] = {
         medianRegret: Number(median(runs.map((r) => r.regret)).toPrecision(4)),
         regrets: runs.map((r) => Number(r.regret.toPrecision(3))),
@@ -120,5 +128,5 @@ for (const name of samplerNames.filter((n) => n !== 'random')) {
 }
 
 process.stdout.write(
-  `${JSON.stringify({ budget, seeds: nSeeds, dimensionsForLatency: 6, regret, askLatencyMs: latency }, null, 2)}\n`,
+  `${JSON.stringify({ budget, seeds: `${seeds[0]}-${seeds.at(-1)}`, dimensionsForLatency: 6, regret, askLatencyMs: latency }, null, 2)}\n`,
 );

@@ -54,6 +54,19 @@ describe('GP model', () => {
       }
     }
   });
+  it('keeps asks made while trials are pending apart', () => {
+    const s = new GpSampler(branin.space, { seed: 4, nCandidates: 512 });
+    runSequential(s, 25, (p) => branin.evaluate(p));
+    const unit = [s.ask(), s.ask(), s.ask(), s.ask()].map((t) => [
+      ((t.params.x1 as number) + 5) / 15,
+      (t.params.x2 as number) / 15,
+    ]);
+    for (let i = 0; i < unit.length; i++)
+      for (let j = 0; j < i; j++) {
+        const d = Math.hypot(unit[i]![0]! - unit[j]![0]!, unit[i]![1]! - unit[j]![1]!);
+        assert.ok(d > 1e-3, `asks ${i} and ${j} are ${d} apart`);
+      }
+  });
   it('gets close to the Branin minimum within 30 evaluations', () => {
     const s = new GpSampler(branin.space, { seed: 1 });
     const values = runSequential(s, 30, (p) => branin.evaluate(p)).map((p) => branin.evaluate(p));

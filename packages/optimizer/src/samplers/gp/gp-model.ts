@@ -162,6 +162,9 @@ export class GpPosterior {
   readonly n: number;
   private readonly l: Float64Array;
   private readonly alpha: Float64Array;
+  private readonly kBuf: Float64Array;
+  private readonly dkBuf: Float64Array;
+  private readonly ckBuf: Float64Array;
 
   constructor(
     readonly params: KernelParams,
@@ -178,6 +181,9 @@ export class GpPosterior {
     }
     this.l = choleskyJittered(c, n).l;
     this.alpha = solveUpperT(this.l, n, solveLower(this.l, n, Float64Array.from(y)));
+    this.kBuf = new Float64Array(n);
+    this.dkBuf = new Float64Array(n);
+    this.ckBuf = new Float64Array(n);
   }
 
   private d2(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -197,29 +203,45 @@ export class GpPosterior {
   ): { mean: number; variance: number } {
     const n = this.n;
     const { scale, isl } = this.params;
-    const k = new Float64Array(n);
-    const dk = grad ? new Float64Array(n) : undefined;
+    const dim = isl.length;
+    // Scratch buffers: predict runs thousands of times per ask.
+    const v = this.kBuf;
+    const dk = this.dkBuf;
+    const l = this.l;
     let mean = 0;
-    for (let i = 0; i < n; i++) {
-      const m = matern(this.d2(p, this.x[i]!));
-      k[i] = scale * m.k;
-      if (dk) dk[i] = scale * m.dk;
-      mean += k[i]! * this.alpha[i]!;
-    }
-    const v = solveLower(this.l, n, Float64Array.from(k));
     let vv = 0;
-    for (let i = 0; i < n; i++) vv += v[i]! * v[i]!;
+    for (let i = 0; i < n; i++) {
+      const xi = this.x[i]!;
+      let d2 = 0;
+      for (let k = 0; k < dim; k++) {
+        const t = p[k]! - xi[k]!;
+        d2 += isl[k]! * t * t;
+      }
+      const r = Math.sqrt(d2);
+      const e = Math.exp(-SQRT5 * r);
+      const ki = scale * (1 + SQRT5 * r + (5 / 3) * d2) * e;
+      dk[i] = scale * (-5 / 6) * (1 + SQRT5 * r) * e;
+      mean += ki * this.alpha[i]!;
+      // Forward substitution L v = k, fused with building k.
+      const row = i * n;
+      let s = ki;
+      for (let j = 0; j < i; j++) s -= l[row + j]! * v[j]!;
+      const vi = s / l[row + i]!;
+      v[i] = vi;
+      vv += vi * vi;
+    }
     const variance = Math.max(scale - vv, 1e-12);
-    if (grad && dk) {
+    if (grad) {
       // ∂k_i/∂p = dk_i · 2 isl ⊙ (p − x_i); ∂var/∂p = −2 Σ_i (C⁻¹k)_i ∂k_i/∂p.
-      const ck = solveUpperT(this.l, n, v);
+      this.ckBuf.set(v);
+      const ck = solveUpperT(l, n, this.ckBuf);
       grad.mean.fill(0);
       grad.variance.fill(0);
       for (let i = 0; i < n; i++) {
         const xi = this.x[i]!;
         const am = 2 * dk[i]! * this.alpha[i]!;
         const av = -4 * dk[i]! * ck[i]!;
-        for (let d = 0; d < isl.length; d++) {
+        for (let d = 0; d < dim; d++) {
           const t = isl[d]! * (p[d]! - xi[d]!);
           grad.mean[d]! += am * t;
           grad.variance[d]! += av * t;

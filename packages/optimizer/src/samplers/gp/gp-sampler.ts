@@ -98,6 +98,9 @@ export class GpSampler extends BaseSampler {
       const worst = Math.max(...ys);
       const fantasies = pending.map((p) => (this.o.pending === 'constant-liar' ? worst : gp.predict(p).mean));
       gp = new GpPosterior(kp, [...xs, ...pending], Float64Array.from([...ys, ...fantasies]));
+      // The believer treats fantasies as data, incumbent included: otherwise EI stays high right
+      // next to a pending point whose fantasy beats the best observation, and asks pile up there.
+      for (const f of fantasies) best = Math.min(best, f);
     }
     const acq = new Acquisition(gp, this.o.acquisition, best, this.o.ucbBeta);
     const { x } = optimizeAcquisition(acq, this.enc, rng, {

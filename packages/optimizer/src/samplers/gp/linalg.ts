@@ -1,25 +1,27 @@
 /**
- * Dense symmetric positive-definite algebra for the GP, on row-major Float64Arrays. The
- * factorisation comes from ml-matrix; triangular solves are written out here because they run
- * thousands of times per ask on one vector each, where wrapping every vector in a Matrix costs
- * more than the solve itself.
+ * Dense symmetric positive-definite algebra for the GP, on row-major Float64Arrays. Everything
+ * is written out here: the factorisation and solves run hundreds of times per ask on small
+ * matrices, where converting to and from a matrix library's objects costs more than the maths.
  */
-import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 
 /** Lower Cholesky factor L (row-major, n×n) of a symmetric matrix, or undefined when not positive definite. */
 export function cholesky(a: Float64Array, n: number): Float64Array | undefined {
-  const m = new Matrix(n, n);
+  const l = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
-    const row = a.subarray(i * n, i * n + n);
-    m.setRow(i, row as unknown as number[]);
+    const ri = i * n;
+    for (let j = 0; j <= i; j++) {
+      const rj = j * n;
+      let s = a[ri + j]!;
+      for (let k = 0; k < j; k++) s -= l[ri + k]! * l[rj + k]!;
+      if (i === j) {
+        if (!(s > 0)) return undefined;
+        l[ri + i] = Math.sqrt(s);
+      } else {
+        l[ri + j] = s / l[rj + j]!;
+      }
+    }
   }
-  const dec = new CholeskyDecomposition(m);
-  if (!dec.isPositiveDefinite()) return undefined;
-  const l = dec.lowerTriangularMatrix;
-  const out = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) out[i * n + j] = l.get(i, j);
-  for (let i = 0; i < n; i++) if (!(out[i * n + i]! > 0)) return undefined;
-  return out;
+  return l;
 }
 
 /** Cholesky with growing diagonal jitter (relative to the mean diagonal) until it succeeds. */
