@@ -1,9 +1,11 @@
 // The public API of @hpo/protocol. Other packages import only from here.
+
+export * from './grpc.js';
 export { DEFAULT_QUEUE, ensureInfrastructure, type QueueSettings } from './jetstream.js';
 export {
   BUCKETS,
-  CodecError,
   COORDINATOR_RESULTS_CONSUMER,
+  CodecError,
   decodeResult,
   decodeTask,
   encodeJson,

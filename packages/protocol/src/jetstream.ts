@@ -1,4 +1,10 @@
-import { AckPolicy, DiscardPolicy, type JetStreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DiscardPolicy,
+  type JetStreamManager,
+  RetentionPolicy,
+  StorageType,
+} from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
 import { type NatsConnection, nanos } from '@nats-io/transport-node';
@@ -14,13 +20,21 @@ export interface QueueSettings {
   duplicateWindowSeconds: number;
 }
 
-export const DEFAULT_QUEUE: QueueSettings = { ackWaitSeconds: 30, maxDeliver: 3, duplicateWindowSeconds: 600 };
+export const DEFAULT_QUEUE: QueueSettings = {
+  ackWaitSeconds: 30,
+  maxDeliver: 3,
+  duplicateWindowSeconds: 600,
+};
 
 /**
  * Creates (or leaves as they are) the streams, consumers and buckets hpo uses, so coordinator
  * and workers can start in any order. File storage: everything survives a server restart.
  */
-export async function ensureInfrastructure(nc: NatsConnection, jsm: JetStreamManager, q: QueueSettings = DEFAULT_QUEUE): Promise<void> {
+export async function ensureInfrastructure(
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  q: QueueSettings = DEFAULT_QUEUE,
+): Promise<void> {
   await ensureStream(jsm, {
     name: STREAMS.tasks,
     subjects: [SUBJECTS.tasksAll],
@@ -61,7 +75,10 @@ export async function ensureInfrastructure(nc: NatsConnection, jsm: JetStreamMan
   await objm.create(BUCKETS.models, { storage: StorageType.File });
 }
 
-async function ensureStream(jsm: JetStreamManager, config: Parameters<JetStreamManager['streams']['add']>[0]): Promise<void> {
+async function ensureStream(
+  jsm: JetStreamManager,
+  config: Parameters<JetStreamManager['streams']['add']>[0],
+): Promise<void> {
   try {
     await jsm.streams.info(config.name!);
   } catch {

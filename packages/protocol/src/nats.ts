@@ -59,7 +59,14 @@ export interface RemoteRefitResult extends Omit<RefitResultMessage, 'outDir'> {
 
 /** What a worker publishes for a task. */
 export type ResultEnvelope =
-  | { id: string; study: string; ok: true; result: FoldResultMessage | RemoteRefitResult; worker: string; deliveries: number }
+  | {
+      id: string;
+      study: string;
+      ok: true;
+      result: FoldResultMessage | RemoteRefitResult;
+      worker: string;
+      deliveries: number;
+    }
   | { id: string; study: string; ok: false; error: string; worker: string; deliveries: number };
 
 /** Task id for a fold, or for the refit (`fold` = 'refit'). */
@@ -89,19 +96,24 @@ function parse(bytes: Uint8Array, what: string): Record<string, unknown> {
   } catch {
     throw new CodecError(`${what}: not JSON`);
   }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new CodecError(`${what}: expected a JSON object`);
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new CodecError(`${what}: expected a JSON object`);
   return v as Record<string, unknown>;
 }
 
 /** Decodes and checks a task envelope (the fields a worker relies on). */
 export function decodeTask(bytes: Uint8Array): TaskEnvelope {
   const v = parse(bytes, 'task');
-  if (typeof v.id !== 'string' || typeof v.study !== 'string') throw new CodecError('task: id and study must be strings');
+  if (typeof v.id !== 'string' || typeof v.study !== 'string')
+    throw new CodecError('task: id and study must be strings');
   const t = v.task as Record<string, unknown> | undefined;
-  if (!t || (t.kind !== 'fold' && t.kind !== 'refit')) throw new CodecError(`task ${v.id}: task.kind must be fold or refit`);
+  if (!t || (t.kind !== 'fold' && t.kind !== 'refit'))
+    throw new CodecError(`task ${v.id}: task.kind must be fold or refit`);
   const ds = t.dataset as { hash?: unknown } | undefined;
-  if (!ds || typeof ds.hash !== 'string' || !/^[0-9a-f]{64}$/.test(ds.hash)) throw new CodecError(`task ${v.id}: task.dataset.hash must be a SHA-256`);
-  if (!t.params || typeof t.params !== 'object') throw new CodecError(`task ${v.id}: task.params must be an object`);
+  if (!ds || typeof ds.hash !== 'string' || !/^[0-9a-f]{64}$/.test(ds.hash))
+    throw new CodecError(`task ${v.id}: task.dataset.hash must be a SHA-256`);
+  if (!t.params || typeof t.params !== 'object')
+    throw new CodecError(`task ${v.id}: task.params must be an object`);
   if (typeof t.seed !== 'number') throw new CodecError(`task ${v.id}: task.seed must be a number`);
   if (t.kind === 'fold') {
     const cv = t.cv as Record<string, unknown> | undefined;
@@ -118,7 +130,8 @@ export function decodeResult(bytes: Uint8Array): ResultEnvelope {
   if (typeof v.id !== 'string' || typeof v.study !== 'string' || typeof v.ok !== 'boolean') {
     throw new CodecError('result: id, study and ok are required');
   }
-  if (v.ok && (!v.result || typeof v.result !== 'object')) throw new CodecError(`result ${v.id}: ok without a result`);
+  if (v.ok && (!v.result || typeof v.result !== 'object'))
+    throw new CodecError(`result ${v.id}: ok without a result`);
   if (!v.ok && typeof v.error !== 'string') throw new CodecError(`result ${v.id}: failure without an error`);
   return v as unknown as ResultEnvelope;
 }

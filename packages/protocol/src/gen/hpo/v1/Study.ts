@@ -1,0 +1,69 @@
+// Original file: proto/hpo/v1/study_service.proto
+
+import type { Trial as _hpo_v1_Trial, Trial__Output as _hpo_v1_Trial__Output } from '../../hpo/v1/Trial.js';
+
+export interface Study {
+  'studyId'?: (string);
+  'name'?: (string);
+  /**
+   * created, running, finished, cancelled, failed.
+   */
+  'state'?: (string);
+  /**
+   * The validated spec with defaults filled, as JSON.
+   */
+  'specJson'?: (string);
+  'datasetSha256'?: (string);
+  'trialsTotal'?: (number);
+  'trialsDone'?: (number);
+  'trialsRunning'?: (number);
+  /**
+   * Best trial so far, if any.
+   */
+  'best'?: (_hpo_v1_Trial | null);
+  'objectiveMetric'?: (string);
+  /**
+   * maximize or minimize.
+   */
+  'objectiveDirection'?: (string);
+  /**
+   * Why the study ended (budget, time_limit, cancelled, too_many_failures, exhausted) and details.
+   */
+  'endReason'?: (string);
+  'message'?: (string);
+  'modelReady'?: (boolean);
+  'createdAt'?: (string);
+}
+
+export interface Study__Output {
+  'studyId': (string);
+  'name': (string);
+  /**
+   * created, running, finished, cancelled, failed.
+   */
+  'state': (string);
+  /**
+   * The validated spec with defaults filled, as JSON.
+   */
+  'specJson': (string);
+  'datasetSha256': (string);
+  'trialsTotal': (number);
+  'trialsDone': (number);
+  'trialsRunning': (number);
+  /**
+   * Best trial so far, if any.
+   */
+  'best': (_hpo_v1_Trial__Output | null);
+  'objectiveMetric': (string);
+  /**
+   * maximize or minimize.
+   */
+  'objectiveDirection': (string);
+  /**
+   * Why the study ended (budget, time_limit, cancelled, too_many_failures, exhausted) and details.
+   */
+  'endReason': (string);
+  'message': (string);
+  'modelReady': (boolean);
+  'createdAt': (string);
+}

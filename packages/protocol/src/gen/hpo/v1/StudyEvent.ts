@@ -1,0 +1,45 @@
+// Original file: proto/hpo/v1/study_service.proto
+
+import type { Study as _hpo_v1_Study, Study__Output as _hpo_v1_Study__Output } from '../../hpo/v1/Study.js';
+
+export interface StudyEvent {
+  /**
+   * snapshot, trial_started, fold_done, trial_finished, study_finished, model_saved.
+   */
+  'type'?: (string);
+  'studyId'?: (string);
+  'trial'?: (number);
+  'fold'?: (number);
+  /**
+   * For trial_finished: complete, pruned or failed.
+   */
+  'state'?: (string);
+  'value'?: (number | string);
+  /**
+   * The study as it is after this event.
+   */
+  'study'?: (_hpo_v1_Study | null);
+  'at'?: (string);
+  '_value'?: "value";
+}
+
+export interface StudyEvent__Output {
+  /**
+   * snapshot, trial_started, fold_done, trial_finished, study_finished, model_saved.
+   */
+  'type': (string);
+  'studyId': (string);
+  'trial': (number);
+  'fold': (number);
+  /**
+   * For trial_finished: complete, pruned or failed.
+   */
+  'state': (string);
+  'value'?: (number);
+  /**
+   * The study as it is after this event.
+   */
+  'study': (_hpo_v1_Study__Output | null);
+  'at': (string);
+  '_value'?: "value";
+}
