@@ -239,6 +239,7 @@ export class StudyRunner {
         const { k, seed } = this.spec.cv;
         const task = {
           kind: 'fold' as const,
+          trial: t.number,
           dataset: this.opts.dataset,
           cv: { k, seed, repeat: Math.floor(fold / k), fold: fold % k },
           params: this.trainParams(t.params),

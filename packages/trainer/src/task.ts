@@ -20,6 +20,8 @@ export interface DatasetRef {
 /** Train one CV fold; the fold's rows are derived from (labels, k, seed, repeat, fold). */
 export interface FoldTaskMessage {
   kind: 'fold';
+  /** The trial this fold belongs to (names the task; training does not use it). */
+  trial?: number;
   dataset: DatasetRef;
   cv: { k: number; seed: number; repeat: number; fold: number };
   params: Record<string, ParamValue>;

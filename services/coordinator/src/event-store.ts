@@ -1,0 +1,40 @@
+import type { StudyEvent, StudyStore } from '@hpo/orchestrator';
+import { encodeJson, STREAMS, SUBJECTS } from '@hpo/protocol';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+
+/**
+ * A study's append-only event log as the subject `hpo.events.<study>` of a file-backed
+ * JetStream stream: the distributed StudyStore. `append` returns once the server has stored
+ * the event; `load` reads every event of the study in order.
+ */
+export class JetStreamStudyStore implements StudyStore {
+  readonly dir: string;
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly study: string,
+  ) {
+    this.dir = `hpo-models/${study}`;
+  }
+
+  async append(event: StudyEvent): Promise<void> {
+    await this.js.publish(SUBJECTS.events(this.study), encodeJson(event));
+  }
+
+  async load(): Promise<StudyEvent[]> {
+    const subject = SUBJECTS.events(this.study);
+    const info = await this.jsm.streams.info(STREAMS.events, { subjects_filter: subject });
+    const count = info.state.subjects?.[subject] ?? 0;
+    if (count === 0) return [];
+    const consumer = await this.js.consumers.get(STREAMS.events, { filter_subjects: subject });
+    const events: StudyEvent[] = [];
+    const messages = await consumer.consume();
+    for await (const m of messages) {
+      events.push(m.json<StudyEvent>());
+      if (events.length >= count || m.info.pending === 0) break;
+    }
+    await messages.close();
+    return events;
+  }
+}

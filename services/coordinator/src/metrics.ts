@@ -1,0 +1,50 @@
+import { createServer, type Server } from 'node:http';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The coordinator's Prometheus metrics. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly tasksInFlight = new Gauge({
+    name: 'hpo_coordinator_tasks_in_flight',
+    help: 'Fold tasks published and not yet answered',
+    registers: [this.registry],
+  });
+  readonly foldSeconds = new Histogram({
+    name: 'hpo_fold_duration_seconds',
+    help: 'Fold task round trip: publish to result (seconds)',
+    buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900],
+    registers: [this.registry],
+  });
+  readonly studies = new Gauge({
+    name: 'hpo_studies',
+    help: 'Studies by state',
+    labelNames: ['state'],
+    registers: [this.registry],
+  });
+  readonly queueLag = new Gauge({
+    name: 'hpo_task_queue_pending',
+    help: 'Tasks waiting in the work queue (consumer lag)',
+    registers: [this.registry],
+  });
+  readonly rpcErrors = new Counter({
+    name: 'hpo_rpc_errors_total',
+    help: 'gRPC calls answered with an error, by code',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
+
+  /** Serves /metrics on `port` (0 = off). */
+  serve(port: number, collect: () => Promise<void>): Server | undefined {
+    if (port === 0) return undefined;
+    const server = createServer(async (req, res) => {
+      if (req.url !== '/metrics') {
+        res.writeHead(404).end();
+        return;
+      }
+      await collect().catch(() => undefined);
+      res.writeHead(200, { 'content-type': this.registry.contentType }).end(await this.registry.metrics());
+    });
+    server.listen(port);
+    return server;
+  }
+}

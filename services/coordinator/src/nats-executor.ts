@@ -1,0 +1,131 @@
+import type { Executor } from '@hpo/orchestrator';
+import {
+  encodeJson,
+  type RemoteRefitResult,
+  type ResultEnvelope,
+  STREAMS,
+  SUBJECTS,
+  type TaskEnvelope,
+  taskId,
+} from '@hpo/protocol';
+import type { FoldResultMessage, FoldTaskMessage, RefitResultMessage, RefitTaskMessage } from '@hpo/trainer';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { FairSlots } from './fair-slots.js';
+import type { Metrics } from './metrics.js';
+import type { ResultsRouter } from './results-router.js';
+
+/** The shared NATS handles and coordinator-wide parts a study's executor uses. */
+export interface NatsExecutorDeps {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  router: ResultsRouter;
+  slots: FairSlots;
+  metrics: Metrics;
+}
+
+/**
+ * Runs one study's fold tasks on remote workers: publishes each task to the work-queue stream
+ * with a stable message id (so a republish after a coordinator restart is dropped as a
+ * duplicate) and resolves when the result with that id arrives. Cancelling a task tells the
+ * workers (control subject) and purges the study's queued tasks.
+ */
+export class NatsExecutor implements Executor {
+  readonly capacity: number;
+
+  constructor(
+    private readonly study: string,
+    private readonly deps: NatsExecutorDeps,
+    capacity: number,
+  ) {
+    this.capacity = capacity;
+  }
+
+  async runFold(task: FoldTaskMessage, signal?: AbortSignal): Promise<FoldResultMessage> {
+    const id = taskId(this.study, trialOf(task), task.cv.repeat * task.cv.k + task.cv.fold);
+    const envelope: TaskEnvelope = {
+      id,
+      study: this.study,
+      task: { ...task, dataset: { hash: task.dataset.hash } },
+    };
+    const result = await this.roundTrip(envelope, signal);
+    return result as FoldResultMessage;
+  }
+
+  async refit(task: RefitTaskMessage, signal?: AbortSignal): Promise<RefitResultMessage> {
+    const { outDir: _, ...rest } = task;
+    const id = taskId(this.study, Number(task.metadata.trial ?? 0), 'refit');
+    const envelope: TaskEnvelope = {
+      id,
+      study: this.study,
+      task: { ...rest, dataset: { hash: task.dataset.hash } },
+    };
+    const result = (await this.roundTrip(envelope, signal)) as RemoteRefitResult;
+    return { outDir: task.outDir, epochs: result.epochs, backend: result.backend };
+  }
+
+  async close(): Promise<void> {}
+
+  /** Tells workers to stop this study's folds and drops its queued tasks. */
+  async cancel(): Promise<void> {
+    this.deps.nc.publish(SUBJECTS.cancel(this.study));
+    await this.deps.jsm.streams
+      .purge(STREAMS.tasks, { filter: SUBJECTS.task(this.study) })
+      .catch(() => undefined);
+  }
+
+  private async roundTrip(
+    envelope: TaskEnvelope,
+    signal?: AbortSignal,
+  ): Promise<FoldResultMessage | RemoteRefitResult> {
+    const release = await this.deps.slots.acquire(this.study, signal);
+    const started = performance.now();
+    this.deps.metrics.tasksInFlight.inc();
+    try {
+      const result = this.deps.router.wait(envelope.id);
+      await this.deps.js.publish(SUBJECTS.task(this.study), encodeJson(envelope), { msgID: envelope.id });
+      const settled = await abortable(result, signal, () => this.deps.router.forget(envelope.id));
+      this.deps.metrics.foldSeconds.observe((performance.now() - started) / 1000);
+      if (!settled.ok) throw new Error(remoteError(settled));
+      return settled.result;
+    } finally {
+      this.deps.metrics.tasksInFlight.dec();
+      release();
+    }
+  }
+}
+
+function trialOf(task: FoldTaskMessage): number {
+  if (typeof task.trial !== 'number') throw new Error('fold task without a trial number');
+  return task.trial;
+}
+
+function remoteError(r: Extract<ResultEnvelope, { ok: false }>): string {
+  return r.error;
+}
+
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined, onAbort: () => void): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) {
+    onAbort();
+    return Promise.reject(new Error('aborted'));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => {
+      onAbort();
+      reject(new Error('aborted'));
+    };
+    signal.addEventListener('abort', abort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', abort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', abort);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,95 @@
+import {
+  COORDINATOR_RESULTS_CONSUMER,
+  CodecError,
+  decodeResult,
+  type ResultEnvelope,
+  STREAMS,
+} from '@hpo/protocol';
+import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+
+type Waiter = (r: ResultEnvelope) => void;
+
+/**
+ * Reads the results stream through the coordinator's durable consumer and hands each result
+ * to whoever waits for its task id. A result nobody waits for yet (it arrived while the
+ * coordinator was restarting) is held, unacknowledged, until its study's runner asks for it;
+ * a result is acknowledged only once it has been handed over, so none is lost in a crash.
+ */
+export class ResultsRouter {
+  private readonly waiters = new Map<string, Waiter>();
+  private readonly held = new Map<string, { envelope: ResultEnvelope; msg: JsMsg }>();
+  private messages: ConsumerMessages | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const consumer = await this.js.consumers.get(STREAMS.results, COORDINATOR_RESULTS_CONSUMER);
+    this.messages = await consumer.consume({ max_messages: 256 });
+    void (async () => {
+      for await (const msg of this.messages!) this.onMessage(msg);
+    })().catch((err) => {
+      if (!this.stopped) this.log.error({ err: String(err) }, 'results consumer stopped');
+    });
+  }
+
+  /** Resolves with the result of task `id` (now if it is already held). */
+  wait(id: string): Promise<ResultEnvelope> {
+    const held = this.held.get(id);
+    if (held) {
+      this.held.delete(id);
+      held.msg.ack();
+      return Promise.resolve(held.envelope);
+    }
+    return new Promise((resolve) => this.waiters.set(id, resolve));
+  }
+
+  /** Stops waiting for task `id` (cancelled). */
+  forget(id: string): void {
+    this.waiters.delete(id);
+  }
+
+  /** Delivers a synthetic result (e.g. a task given up after max deliveries). */
+  deliver(envelope: ResultEnvelope): void {
+    const waiter = this.waiters.get(envelope.id);
+    if (waiter) {
+      this.waiters.delete(envelope.id);
+      waiter(envelope);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.messages?.close();
+  }
+
+  private onMessage(msg: JsMsg): void {
+    let envelope: ResultEnvelope;
+    try {
+      envelope = decodeResult(msg.data);
+    } catch (err) {
+      this.log.error(
+        { err: err instanceof CodecError ? err.message : String(err), seq: msg.seq },
+        'dropping malformed result',
+      );
+      msg.term();
+      return;
+    }
+    const waiter = this.waiters.get(envelope.id);
+    if (waiter) {
+      this.waiters.delete(envelope.id);
+      waiter(envelope);
+      msg.ack();
+      return;
+    }
+    const previous = this.held.get(envelope.id);
+    if (previous) previous.msg.ack(); // a duplicate: keep the newest copy only
+    this.held.set(envelope.id, { envelope, msg });
+    // Keep it unacked but stop redeliveries from piling up while the study resumes.
+    msg.working();
+  }
+}

@@ -1,0 +1,147 @@
+import { mkdirSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import {
+  BUCKETS,
+  ensureInfrastructure,
+  loadHpoProto,
+  packageDefinition,
+  STREAMS,
+  WORKER_CONSUMER,
+} from '@hpo/protocol';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { Objm } from '@nats-io/obj';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { HealthImplementation } from 'grpc-health-check';
+import type { Logger } from 'pino';
+import { studyServiceHandlers } from './api.js';
+import type { CoordinatorConfig } from './config.js';
+import { FairSlots } from './fair-slots.js';
+import { Metrics } from './metrics.js';
+import { ResultsRouter } from './results-router.js';
+import { StudyManager } from './study-manager.js';
+
+/** A running coordinator: NATS connection, study manager, gRPC server, metrics. */
+export interface Coordinator {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Connects to NATS, resumes recorded studies, and serves the API. */
+export async function startCoordinator(config: CoordinatorConfig, log: Logger): Promise<Coordinator> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const nc: NatsConnection = await connect({
+    servers: config.natsUrl.split(','),
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    name: `hpo-coordinator ${config.name}`,
+  });
+  void (async () => {
+    for await (const s of nc.status()) log.info({ nats: s.type }, 'nats status');
+  })();
+  const jsm = await jetstreamManager(nc);
+  await ensureInfrastructure(nc, jsm, {
+    ackWaitSeconds: config.ackWaitSeconds,
+    maxDeliver: config.maxDeliver,
+    duplicateWindowSeconds: 600,
+  });
+  const js = jetstream(nc);
+  const kv = await new Kvm(nc).open(BUCKETS.studies);
+  const objm = new Objm(nc);
+  const datasets = await objm.open(BUCKETS.datasets);
+  const models = await objm.open(BUCKETS.models);
+  const metrics = new Metrics();
+  const router = new ResultsRouter(js, log);
+  await router.start();
+  const slots = new FairSlots(config.capacity);
+  const manager = new StudyManager({
+    nc,
+    js,
+    jsm,
+    router,
+    slots,
+    metrics,
+    kv,
+    datasets,
+    models,
+    log,
+    capacity: config.capacity,
+  });
+  watchMaxDeliveries(nc, jsm, router, log);
+  await manager.resumeAll();
+
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024 });
+  const proto = loadHpoProto();
+  server.addService(
+    proto.hpo.v1.StudyService.service,
+    studyServiceHandlers({ manager, datasets, models, maxUploadBytes: config.maxUploadBytes, metrics, log }),
+  );
+  const health = new HealthImplementation({ '': 'SERVING', 'hpo.v1.StudyService': 'SERVING' });
+  health.addToServer(server);
+  new ReflectionService(packageDefinition()).addToServer(server);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(config.grpcAddress, grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  const metricsServer = metrics.serve(config.metricsPort, async () => {
+    for (const [state, n] of Object.entries(manager.countByState())) metrics.studies.set({ state }, n);
+    const info = await jsm.consumers.info(STREAMS.tasks, WORKER_CONSUMER);
+    metrics.queueLag.set(info.num_pending + info.num_ack_pending);
+  });
+  log.info(
+    {
+      grpc: `${config.grpcAddress.split(':')[0]}:${port}`,
+      nats: config.natsUrl,
+      metricsPort: config.metricsPort,
+    },
+    'coordinator ready',
+  );
+  return {
+    port,
+    async stop() {
+      health.setStatus('', 'NOT_SERVING');
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      await manager.shutdown();
+      await router.stop();
+      metricsServer?.close();
+      await nc.drain();
+    },
+  };
+}
+
+/** A task delivered max_deliver times without a result fails its fold instead of hanging the study. */
+function watchMaxDeliveries(
+  nc: NatsConnection,
+  jsm: Awaited<ReturnType<typeof jetstreamManager>>,
+  router: ResultsRouter,
+  log: Logger,
+): void {
+  const sub = nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${STREAMS.tasks}.${WORKER_CONSUMER}`);
+  void (async () => {
+    for await (const m of sub) {
+      try {
+        const advisory = m.json<{ stream_seq: number; deliveries: number }>();
+        const msg = await jsm.streams.getMessage(STREAMS.tasks, { seq: advisory.stream_seq });
+        const envelope = msg?.json<{ id: string; study: string }>();
+        if (!envelope) continue;
+        log.warn(
+          { task: envelope.id, deliveries: advisory.deliveries },
+          'task given up after max deliveries',
+        );
+        router.deliver({
+          id: envelope.id,
+          study: envelope.study,
+          ok: false,
+          error: `no worker finished this task in ${advisory.deliveries} deliveries (workers crashed or timed out)`,
+          worker: 'coordinator',
+          deliveries: advisory.deliveries,
+        });
+        await jsm.streams.deleteMessage(STREAMS.tasks, advisory.stream_seq).catch(() => undefined);
+      } catch (err) {
+        log.error({ err: String(err) }, 'cannot handle a max-deliveries advisory');
+      }
+    }
+  })();
+}

@@ -1,0 +1,193 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { encodeDataset, loadDataset, sha256Hex, validateStudySpec } from '@hpo/core';
+import { loadHpoProto, type StudyEventMessage__Output, type StudyServiceClient } from '@hpo/protocol';
+import { ROOT } from './harness.js';
+import { freePort, NatsServer } from './nats-server.js';
+
+const COORDINATOR = join(ROOT, 'services/coordinator/dist/main.js');
+const WORKER = join(ROOT, 'services/worker/dist/main.js');
+
+/** A child service process with its captured output. */
+export class Service {
+  log = '';
+  readonly exited: Promise<number | null>;
+  constructor(readonly proc: ChildProcess) {
+    proc.stdout?.on('data', (d) => {
+      this.log += d;
+    });
+    proc.stderr?.on('data', (d) => {
+      this.log += d;
+    });
+    this.exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
+  }
+
+  /** Waits until the log contains `text` (bounded). */
+  async waitFor(text: string | RegExp, timeoutMs = 30_000): Promise<void> {
+    const started = Date.now();
+    while (!(typeof text === 'string' ? this.log.includes(text) : text.test(this.log))) {
+      if (this.proc.exitCode !== null)
+        throw new Error(`process exited (${this.proc.exitCode}) before '${text}':\n${this.log.slice(-3000)}`);
+      if (Date.now() - started > timeoutMs)
+        throw new Error(`timed out waiting for '${text}':\n${this.log.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+    if (this.proc.exitCode === null) this.proc.kill(signal);
+    return this.exited;
+  }
+}
+
+/** nats-server + coordinator + workers, all real processes on loopback. */
+export class Cluster {
+  coordinator: Service | undefined;
+  readonly workers: Service[] = [];
+  grpcPort = 0;
+  private client: StudyServiceClient | undefined;
+
+  private constructor(readonly nats: NatsServer) {}
+
+  static async start(options: {
+    workers: number;
+    threads?: number;
+    ackWait?: number;
+    capacity?: number;
+  }): Promise<Cluster> {
+    const cluster = new Cluster(await NatsServer.start());
+    await cluster.startCoordinator(options);
+    for (let i = 0; i < options.workers; i++) await cluster.startWorker(options);
+    return cluster;
+  }
+
+  async startCoordinator(options: { ackWait?: number; capacity?: number } = {}): Promise<Service> {
+    this.grpcPort ||= await freePort();
+    const svc = new Service(
+      spawn(
+        process.execPath,
+        [
+          COORDINATOR,
+          '--nats',
+          this.nats.url,
+          '--grpc',
+          `127.0.0.1:${this.grpcPort}`,
+          '--metrics-port',
+          '0',
+          '--ack-wait',
+          String(options.ackWait ?? 5),
+          '--capacity',
+          String(options.capacity ?? 8),
+          '--data-dir',
+          mkdtempSync(join(tmpdir(), 'hpo-coord-')),
+        ],
+        { cwd: ROOT, env: { ...process.env, HPO_LOG: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      ),
+    );
+    this.coordinator = svc;
+    await svc.waitFor('coordinator ready');
+    return svc;
+  }
+
+  async startWorker(options: { threads?: number; ackWait?: number } = {}): Promise<Service> {
+    const svc = new Service(
+      spawn(
+        process.execPath,
+        [
+          WORKER,
+          '--nats',
+          this.nats.url,
+          '--threads',
+          String(options.threads ?? 1),
+          '--metrics-port',
+          '0',
+          '--ack-wait',
+          String(options.ackWait ?? 5),
+          '--grace',
+          '5',
+        ],
+        { cwd: ROOT, env: { ...process.env, HPO_LOG: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      ),
+    );
+    this.workers.push(svc);
+    return svc;
+  }
+
+  /** A typed gRPC client of the coordinator. */
+  api(): StudyServiceClient {
+    this.client ??= new (loadHpoProto().hpo.v1.StudyService)(
+      `127.0.0.1:${this.grpcPort}`,
+      grpc.credentials.createInsecure(),
+    );
+    return this.client;
+  }
+
+  async stop(): Promise<void> {
+    this.client?.close();
+    await Promise.all([...this.workers.map((w) => w.kill('SIGKILL')), this.coordinator?.kill('SIGKILL')]);
+    await this.nats.dispose();
+  }
+}
+
+/** Promisified unary call. */
+export function call<Req, Res>(client: StudyServiceClient, method: string, req: Req): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    (
+      client as unknown as Record<string, (r: Req, cb: (e: grpc.ServiceError | null, v: Res) => void) => void>
+    )[method]!(req, (e, v) => (e ? reject(e) : resolve(v)));
+  });
+}
+
+/** Uploads a dataset described by a spec's dataset section; returns its hash. */
+export async function uploadDataset(
+  client: StudyServiceClient,
+  spec: Record<string, unknown>,
+): Promise<string> {
+  const s = validateStudySpec(spec);
+  const bytes = encodeDataset(loadDataset(s.dataset, s.dataset.path));
+  const sha256 = sha256Hex(bytes);
+  await uploadBytes(client, bytes, sha256);
+  return sha256;
+}
+
+export function uploadBytes(
+  client: StudyServiceClient,
+  bytes: Uint8Array,
+  sha256: string,
+  declaredSize = bytes.length,
+  chunk = 64 * 1024,
+): Promise<{ sha256: string; size: number; existed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const stream = client.UploadDataset((err, res) =>
+      err ? reject(err) : resolve(res as { sha256: string; size: number; existed: boolean }),
+    );
+    for (let off = 0; off < Math.max(bytes.length, 1); off += chunk) {
+      stream.write({
+        ...(off === 0 ? { sha256, size: declaredSize } : {}),
+        data: Buffer.from(bytes.subarray(off, off + chunk)),
+      });
+    }
+    stream.end();
+  });
+}
+
+/** Follows WatchStudy until the stream ends; returns every event. */
+export function watch(
+  client: StudyServiceClient,
+  studyId: string,
+  onEvent?: (e: StudyEventMessage__Output) => void,
+): Promise<StudyEventMessage__Output[]> {
+  return new Promise((resolve, reject) => {
+    const events: StudyEventMessage__Output[] = [];
+    const stream = client.WatchStudy({ studyId });
+    stream.on('data', (e: StudyEventMessage__Output) => {
+      events.push(e);
+      onEvent?.(e);
+    });
+    stream.on('end', () => resolve(events));
+    stream.on('error', reject);
+  });
+}
