@@ -1,0 +1,244 @@
+/**
+ * The worker against a real nats-server and real worker processes: results for every task, bad
+ * input handled without stopping, cancel, refit upload, redelivery after a crash, clean SIGTERM.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  BUCKETS,
+  ensureInfrastructure,
+  type ResultEnvelope,
+  STREAMS,
+  SUBJECTS,
+  taskId,
+  WORKER_CONSUMER,
+} from '@hpo/protocol';
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Objm } from '@nats-io/obj';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { NatsServer } from './nats-server.js';
+import { foldTask, publishTask, ResultReader, uploadChurn, WorkerProcess } from './worker-fixtures.js';
+
+const QUICK = { epochs: 2, layers: 1, units: 8 };
+/** About 5 s of training on one wasm thread: long enough to act while it runs. */
+const LONG = { epochs: 150, layers: 2, units: 64, batchSize: 8, validationFraction: 0 };
+/** About 2 s. */
+const MEDIUM = { epochs: 60, layers: 2, units: 64, batchSize: 8, validationFraction: 0 };
+
+/** Waits (a little: acks follow the result publish) until the task queue holds nothing unacked. */
+async function queueSettles(jsm: JetStreamManager): Promise<void> {
+  let info = await jsm.consumers.info(STREAMS.tasks, WORKER_CONSUMER);
+  for (let i = 0; i < 20 && (info.num_pending > 0 || info.num_ack_pending > 0); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    info = await jsm.consumers.info(STREAMS.tasks, WORKER_CONSUMER);
+  }
+  assert.equal(info.num_pending, 0, 'tasks left in the queue');
+  assert.equal(info.num_ack_pending, 0, 'tasks delivered but neither acked nor termed');
+  assert.equal(info.num_redelivered, 0, 'tasks redelivered');
+}
+
+const started = (id: string) => (l: Record<string, unknown>) => l.msg === 'task started' && l.task === id;
+const finished = (id: string) => (l: Record<string, unknown>) => l.msg === 'task finished' && l.task === id;
+
+describe('config errors', () => {
+  for (const [args, env, named] of [
+    [['--threads', '0'], {}, '--threads'],
+    [[], { HPO_MAX_DELIVER: 'many' }, 'HPO_MAX_DELIVER'],
+    [['--ack-wait=-1'], {}, '--ack-wait'],
+    [[], { NATS_URL: 'http://x y' }, 'NATS_URL'],
+    [['--metrics-port', '70000'], {}, '--metrics-port'],
+    [['--frobnicate'], {}, '--frobnicate'],
+  ] as const) {
+    it(`exits 2 naming ${named}`, async () => {
+      const w = WorkerProcess.start([...args], { ...env });
+      const { code } = await w.exited;
+      assert.equal(code, 2, w.dump());
+      const lines = w.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, w.stderr);
+      assert.match(lines[0]!, new RegExp(`^hpo-worker: .*${named}`));
+    });
+  }
+});
+
+describe('worker processes on a real nats-server', () => {
+  let server: NatsServer;
+  let nc: NatsConnection;
+  let js: JetStreamClient;
+  let jsm: JetStreamManager;
+  let hash: string;
+  let results: ResultReader;
+  const workers = new Map<string, WorkerProcess>();
+
+  const startWorker = async (name: string, extra: string[] = []) => {
+    const w = WorkerProcess.start([
+      '--nats',
+      server.url,
+      '--threads',
+      '1',
+      '--metrics-port',
+      '0',
+      '--name',
+      name,
+      ...extra,
+    ]);
+    workers.set(name, w);
+    await w.waitForLog((l) => l.msg === 'worker ready');
+    return w;
+  };
+
+  before(async () => {
+    server = await NatsServer.start();
+    nc = await connect({ servers: server.url });
+    jsm = await jetstreamManager(nc);
+    js = jetstream(nc);
+    // A short ack-wait makes redelivery after a crash quick; working() heartbeats cover long folds.
+    await ensureInfrastructure(nc, jsm, { ackWaitSeconds: 2, maxDeliver: 3, duplicateWindowSeconds: 600 });
+    hash = await uploadChurn(nc);
+    results = await ResultReader.open(js);
+    await Promise.all([startWorker('w-a'), startWorker('w-b')]);
+  });
+
+  after(async () => {
+    results?.close();
+    await Promise.all([...workers.values()].map((w) => w.kill()));
+    await nc?.close();
+    await server?.dispose();
+  });
+
+  it('returns one result per task and survives malformed tasks, bad params and missing datasets', async () => {
+    const study = 'serve';
+    await publishTask(js, study, new TextEncoder().encode('{"id": "not a task"'));
+    await publishTask(js, study, { id: 'serve.x.0', study, task: { kind: 'fold' } });
+    const good: string[] = [];
+    for (let trial = 0; trial < 2; trial++) {
+      for (let fold = 0; fold < 3; fold++) {
+        const t = foldTask(study, trial, fold, hash, QUICK);
+        await publishTask(js, study, t);
+        good.push(t.id);
+      }
+    }
+    const bad = foldTask(study, 2, 0, hash, { ...QUICK, units: -3 });
+    await publishTask(js, study, bad);
+    const missing = foldTask(study, 3, 0, 'f'.repeat(64), QUICK);
+    await publishTask(js, study, missing);
+
+    const expected = [...good, bad.id, missing.id];
+    await results.until(
+      (all) => expected.every((id) => all.some((r) => r.id === id)),
+      40_000,
+      'all serve results',
+    );
+    const mine = results.of(study);
+    assert.deepEqual(mine.map((r) => r.id).sort(), [...expected].sort(), 'each task id exactly once');
+    for (const id of good) {
+      const r = mine.find((x) => x.id === id)!;
+      assert.ok(r.ok, JSON.stringify(r));
+      if (r.ok && 'metrics' in r.result)
+        assert.ok(r.result.metrics.rocAuc > 0.5, 'a trained model beats chance');
+    }
+    const badResult = mine.find((r) => r.id === bad.id)!;
+    assert.equal(badResult.ok, false);
+    assert.match(!badResult.ok ? badResult.error : '', /units/);
+    assert.equal(badResult.deliveries, 1, 'a deterministic failure is not retried');
+    const missingResult = mine.find((r) => r.id === missing.id)!;
+    assert.equal(missingResult.ok, false);
+    assert.match(!missingResult.ok ? missingResult.error : '', new RegExp('f'.repeat(64)));
+
+    // The malformed messages were termed (logged, never retried); every task left the queue.
+    const logs = [...workers.values()].flatMap((w) => w.lines);
+    assert.equal(logs.filter((l) => l.msg === 'malformed task').length, 2);
+    await queueSettles(jsm);
+    // Each good task was trained once, by one worker, with its backend in the log line (which
+    // follows the result publish, hence the wait).
+    for (const id of good)
+      await Promise.any([...workers.values()].map((w) => w.waitForLog(finished(id), 5000)));
+    const logsNow = [...workers.values()].flatMap((w) => w.lines);
+    for (const id of good) {
+      const done = logsNow.filter((l) => l.msg === 'task finished' && l.task === id);
+      assert.equal(done.length, 1, id);
+      assert.equal(done[0]!.outcome, 'ok');
+      assert.equal(typeof done[0]!.backend, 'string');
+      assert.equal(typeof done[0]!.durationSeconds, 'number');
+    }
+  });
+
+  it('uploads a refit model to the models bucket', async () => {
+    const study = 'refit';
+    const id = taskId(study, 0, 'refit');
+    await publishTask(js, study, {
+      id,
+      study,
+      task: {
+        kind: 'refit',
+        dataset: { hash },
+        params: QUICK,
+        seed: 3,
+        metadata: { thresholds: { default: 0.5 } },
+      },
+    });
+    await results.until((all) => all.some((r) => r.id === id), 30_000, 'the refit result');
+    const r = results.of(study)[0]!;
+    assert.ok(r.ok, JSON.stringify(r));
+    const files = r.ok && 'files' in r.result ? r.result.files : [];
+    assert.ok(
+      files.includes('refit/model.json') && files.includes('refit/weights.bin'),
+      JSON.stringify(files),
+    );
+    const models = await new Objm(nc).open(BUCKETS.models);
+    const json = await models.getBlob('refit/model.json');
+    assert.ok(json && json.length > 0);
+  });
+
+  it('cancel aborts a running fold and drops later tasks of the study', async () => {
+    const study = 'cancelled';
+    const t = foldTask(study, 0, 0, hash, LONG);
+    await publishTask(js, study, t);
+    const ws = [...workers.values()];
+    await Promise.any(ws.map((w) => w.waitForLog(started(t.id))));
+    nc.publish(SUBJECTS.cancel(study));
+    await Promise.any(ws.map((w) => w.waitForLog(finished(t.id), 10_000)));
+    const later = foldTask(study, 1, 0, hash, QUICK);
+    await publishTask(js, study, later);
+    await Promise.any(
+      ws.map((w) =>
+        w.waitForLog((l) => l.msg === 'task of a cancelled study dropped' && l.task === later.id),
+      ),
+    );
+    const done = ws.flatMap((w) => w.lines).find((l) => l.msg === 'task finished' && l.task === t.id)!;
+    assert.equal(done.outcome, 'cancelled');
+    assert.ok((done.durationSeconds as number) < 4, 'aborted well before the fold would end');
+    assert.deepEqual(results.of(study), []);
+  });
+
+  it('redelivers a fold to the other worker when the one training it is killed', async () => {
+    const study = 'crash';
+    const t = foldTask(study, 0, 0, hash, LONG);
+    await publishTask(js, study, t);
+    const holder = await Promise.any(
+      [...workers.entries()].map(([name, w]) => w.waitForLog(started(t.id)).then(() => name)),
+    );
+    await workers.get(holder)!.kill();
+    await results.until((all) => all.some((r) => r.id === t.id), 40_000, 'the redelivered fold');
+    const r = results.of(study)[0] as ResultEnvelope;
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.notEqual(r.worker, holder);
+    assert.ok(r.deliveries >= 2, `deliveries ${r.deliveries}`);
+    workers.delete(holder);
+  });
+
+  it('on SIGTERM finishes the running fold, publishes it and exits 0', async () => {
+    const [name, w] = [...workers.entries()][0]!;
+    const study = 'sigterm';
+    const t = foldTask(study, 0, 0, hash, MEDIUM);
+    await publishTask(js, study, t);
+    await w.waitForLog(started(t.id));
+    w.child.kill('SIGTERM');
+    const { code } = await w.exited;
+    assert.equal(code, 0, w.dump());
+    await results.until((all) => all.some((r) => r.id === t.id), 10_000, 'the fold finished during shutdown');
+    const r = results.of(study)[0]!;
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.worker, name);
+    await queueSettles(jsm);
+  });
+});
