@@ -3,29 +3,33 @@
  * sequential and with trials pending, plus `ask` latency against the number of observations.
  * Usage: node dist/bench/run.js [--samplers=gp,tpe,random] [--functions=branin,hartmann6]
  *   [--seeds=10 | --seeds=10-19] [--modes=sequential,pending4] [--budget=50] [--latency=50,200,1000]
+ *   [--gp=JSON of GpSamplerOptions]
  * Prints one JSON object on stdout.
  */
 import { Rng } from '@hpo/core';
-import { GpSampler } from '../samplers/gp/gp-sampler.js';
+import { GpSampler, type GpSamplerOptions } from '../samplers/gp/gp-sampler.js';
 import { RandomSampler } from '../samplers/random.js';
 import type { Sampler } from '../samplers/sampler.js';
 import { TpeSampler } from '../samplers/tpe.js';
 import type { SpaceSpec } from '../space/search-space.js';
 import { branin, hartmann6, type TestFunction } from './functions.js';
 
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const i = a.indexOf('=');
+    return i < 0 ? [a.replace(/^--/, ''), ''] : [a.slice(0, i).replace(/^--/, ''), a.slice(i + 1)];
+  }),
+);
+/** `--gp='{"pending":"kriging-believer"}'` overrides GP options, to compare variants. */
+const gpOptions = JSON.parse(args.get('gp') ?? '{}') as GpSamplerOptions;
+
 type Make = (space: SpaceSpec, seed: number) => Sampler;
 const SAMPLERS: Record<string, Make> = {
   random: (space, seed) => new RandomSampler(space, { seed }),
   tpe: (space, seed) => new TpeSampler(space, { seed }),
-  gp: (space, seed) => new GpSampler(space, { seed }),
+  gp: (space, seed) => new GpSampler(space, { ...gpOptions, seed }),
 };
 
-const args = new Map(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, '').split('=');
-    return [k!, v ?? ''];
-  }),
-);
 const samplerNames = (args.get('samplers') ?? 'random,tpe,gp').split(',');
 /** `--seeds=N` runs seeds 0…N−1; `--seeds=A-B` runs seeds A…B. */
 const seedArg = (args.get('seeds') ?? '10').split('-').map(Number);

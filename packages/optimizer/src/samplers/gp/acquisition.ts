@@ -12,7 +12,13 @@ import { lbfgsMinimize } from './lbfgs.js';
 
 export type AcquisitionKind = 'logEI' | 'ucb';
 
-export class Acquisition {
+/** What the optimiser climbs: a value to maximise and, on request, its gradient. */
+export interface AcquisitionFunction {
+  /** Acquisition value at x (higher is better); writes ∂/∂x into `grad` when given. */
+  value(x: ArrayLike<number>, grad?: Float64Array): number;
+}
+
+export class Acquisition implements AcquisitionFunction {
   private readonly gm: Float64Array;
   private readonly gv: Float64Array;
 
@@ -62,7 +68,7 @@ export interface OptimizeOptions {
 
 /** Maximises the acquisition over admissible points of the encoding; returns the best point found. */
 export function optimizeAcquisition(
-  acq: Acquisition,
+  acq: AcquisitionFunction,
   enc: UnitEncoding,
   rng: Rng,
   opts: OptimizeOptions = {},
@@ -113,7 +119,7 @@ export function optimizeAcquisition(
 }
 
 function localSearch(
-  acq: Acquisition,
+  acq: AcquisitionFunction,
   enc: UnitEncoding,
   x0: Float64Array,
   mixed: boolean,

@@ -166,6 +166,16 @@ export class GpPosterior {
   private readonly dkBuf: Float64Array;
   private readonly ckBuf: Float64Array;
 
+  /** L⁻¹k(X, p) from the last `predict` (C = LLᵀ): read it before the next call. */
+  get lastWhitened(): Float64Array {
+    return this.kBuf;
+  }
+
+  /** ∂k(p, x_i)/∂d2 from the last `predict`, d2 the squared scaled distance to x_i. */
+  get lastDk(): Float64Array {
+    return this.dkBuf;
+  }
+
   constructor(
     readonly params: KernelParams,
     readonly x: Float64Array[],
@@ -184,6 +194,24 @@ export class GpPosterior {
     this.kBuf = new Float64Array(n);
     this.dkBuf = new Float64Array(n);
     this.ckBuf = new Float64Array(n);
+  }
+
+  /** Prior covariance k(a, b), without noise; with `grad` given, writes ∂k/∂a into it. */
+  kernel(a: ArrayLike<number>, b: ArrayLike<number>, grad?: Float64Array): number {
+    const { scale, isl } = this.params;
+    const m = matern(this.d2(a, b));
+    if (grad) for (let k = 0; k < isl.length; k++) grad[k] = 2 * scale * m.dk * isl[k]! * (a[k]! - b[k]!);
+    return scale * m.k;
+  }
+
+  /** L⁻¹b for the Cholesky factor L of the training covariance; `b` is left unchanged. */
+  whiten(b: ArrayLike<number>): Float64Array {
+    return solveLower(this.l, this.n, Float64Array.from(b));
+  }
+
+  /** Lᵀ⁻¹b, the second half of a solve with the training covariance; `b` is left unchanged. */
+  unwhiten(b: ArrayLike<number>): Float64Array {
+    return solveUpperT(this.l, this.n, Float64Array.from(b));
   }
 
   private d2(a: ArrayLike<number>, b: ArrayLike<number>): number {

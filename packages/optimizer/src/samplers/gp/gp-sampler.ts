@@ -3,15 +3,22 @@
  * Matérn 5/2 ARD GP over the unit-cube encoding (log where declared, ints rounded, categoricals
  * one-hot) with hyperparameters fitted per ask, and log-EI or UCB maximised by a random sweep
  * plus multi-start local search. Pending trials enter as fantasies: the GP's own mean (kriging
- * believer, default) or the worst observed loss (constant liar).
+ * believer, default) or the worst observed loss (constant liar), or are integrated out by
+ * batch log-EI over joint posterior draws of their values.
  */
 import { Rng } from '@hpo/core';
 import { UnitEncoding } from '../../space/encoding.js';
 import type { Params, SearchSpace, SpaceSpec } from '../../space/search-space.js';
 import { BaseSampler, type Observation, type SamplerOptions } from '../sampler.js';
-import { Acquisition, type AcquisitionKind, optimizeAcquisition } from './acquisition.js';
+import {
+  Acquisition,
+  type AcquisitionFunction,
+  type AcquisitionKind,
+  optimizeAcquisition,
+} from './acquisition.js';
 import { DEFAULT_LENGTHSCALE_PRIOR, fitKernel, GpPosterior, type LengthscalePrior } from './gp-model.js';
 import { latinHypercube } from './initial-design.js';
+import { PendingLogEI } from './pending-ei.js';
 
 export interface GpSamplerOptions extends SamplerOptions {
   /** Trials drawn from the Latin-hypercube design before the GP is used (default 10). */
@@ -20,8 +27,14 @@ export interface GpSamplerOptions extends SamplerOptions {
   acquisition?: AcquisitionKind;
   /** Exploration weight β of UCB, μ − √β σ on the loss (default 2). */
   ucbBeta?: number;
-  /** How pending trials enter the model (default 'kriging-believer'). */
-  pending?: 'kriging-believer' | 'constant-liar';
+  /**
+   * How pending trials enter the acquisition (default 'kriging-believer'). 'batch-log-ei'
+   * averages log-EI over joint posterior draws of the pending values (UCB falls back to the
+   * believer).
+   */
+  pending?: 'kriging-believer' | 'constant-liar' | 'batch-log-ei';
+  /** Posterior draws of the pending values for 'batch-log-ei' (default 32). */
+  nPendingDraws?: number;
   /** Random points in the acquisition sweep (default 2048). */
   nCandidates?: number;
   /** Local searches per ask (default 10). */
@@ -49,6 +62,7 @@ export class GpSampler extends BaseSampler {
       acquisition: options.acquisition ?? 'logEI',
       ucbBeta: options.ucbBeta ?? 2,
       pending: options.pending ?? 'kriging-believer',
+      nPendingDraws: options.nPendingDraws ?? 32,
       nCandidates: options.nCandidates ?? 2048,
       nLocalSearch: options.nLocalSearch ?? 10,
       maxFitPoints: options.maxFitPoints ?? 100,
@@ -94,7 +108,11 @@ export class GpSampler extends BaseSampler {
       }
     });
     const pending = this.pending().map((p) => this.enc.encode(p.params));
-    if (pending.length > 0) {
+    let acq: AcquisitionFunction | undefined;
+    if (pending.length > 0 && this.o.pending === 'batch-log-ei' && this.o.acquisition === 'logEI') {
+      const draws = Rng.derive(this.seed, 'gp-pending', number);
+      acq = new PendingLogEI(gp, pending, best, draws, this.o.nPendingDraws);
+    } else if (pending.length > 0) {
       const worst = Math.max(...ys);
       const fantasies = pending.map((p) => (this.o.pending === 'constant-liar' ? worst : gp.predict(p).mean));
       gp = new GpPosterior(kp, [...xs, ...pending], Float64Array.from([...ys, ...fantasies]));
@@ -102,7 +120,7 @@ export class GpSampler extends BaseSampler {
       // next to a pending point whose fantasy beats the best observation, and asks pile up there.
       for (const f of fantasies) best = Math.min(best, f);
     }
-    const acq = new Acquisition(gp, this.o.acquisition, best, this.o.ucbBeta);
+    acq ??= new Acquisition(gp, this.o.acquisition, best, this.o.ucbBeta);
     const { x } = optimizeAcquisition(acq, this.enc, rng, {
       nCandidates: this.o.nCandidates,
       nLocalSearch: this.o.nLocalSearch,
