@@ -16,7 +16,7 @@ import {
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { NatsServer } from './nats-server.js';
+import { freePort, NatsServer } from './nats-server.js';
 import { foldTask, publishTask, ResultReader, uploadChurn, WorkerProcess } from './worker-fixtures.js';
 
 const QUICK = { epochs: 2, layers: 1, units: 8 };
@@ -68,6 +68,7 @@ describe('worker processes on a real nats-server', () => {
   let hash: string;
   let results: ResultReader;
   const workers = new Map<string, WorkerProcess>();
+  let metricsPort = 0;
 
   const startWorker = async (name: string, extra: string[] = []) => {
     const w = WorkerProcess.start([
@@ -88,14 +89,15 @@ describe('worker processes on a real nats-server', () => {
 
   before(async () => {
     server = await NatsServer.start();
-    nc = await connect({ servers: server.url });
+    nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
     jsm = await jetstreamManager(nc);
     js = jetstream(nc);
     // A short ack-wait makes redelivery after a crash quick; working() heartbeats cover long folds.
     await ensureInfrastructure(nc, jsm, { ackWaitSeconds: 2, maxDeliver: 3, duplicateWindowSeconds: 600 });
     hash = await uploadChurn(nc);
     results = await ResultReader.open(js);
-    await Promise.all([startWorker('w-a'), startWorker('w-b')]);
+    metricsPort = await freePort();
+    await Promise.all([startWorker('w-a', ['--metrics-port', String(metricsPort)]), startWorker('w-b')]);
   });
 
   after(async () => {
@@ -160,6 +162,18 @@ describe('worker processes on a real nats-server', () => {
       assert.equal(typeof done[0]!.backend, 'string');
       assert.equal(typeof done[0]!.durationSeconds, 'number');
     }
+
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    for (const name of [
+      'hpo_worker_tasks_in_flight',
+      'hpo_worker_fold_duration_seconds_bucket',
+      'hpo_worker_tasks_total',
+      'hpo_worker_dataset_cache_hits_total',
+      'hpo_worker_dataset_cache_misses_total',
+    ]) {
+      assert.match(text, new RegExp(`^${name}`, 'm'), name);
+    }
+    assert.match(text, /^hpo_worker_tasks_total\{outcome="ok",worker="w-a"\} [1-9]/m);
   });
 
   it('uploads a refit model to the models bucket', async () => {
@@ -210,6 +224,33 @@ describe('worker processes on a real nats-server', () => {
     assert.deepEqual(results.of(study), []);
   });
 
+  it('keeps consuming after a nats-server restart', async () => {
+    const study = 'restart';
+    await server.restart();
+    const ids: string[] = [];
+    for (let fold = 0; fold < 3; fold++) {
+      const t = foldTask(study, 0, fold, hash, QUICK);
+      ids.push(t.id);
+      // Our own client reconnects and JetStream recovers its streams first: retry until it takes.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await publishTask(js, study, t);
+          break;
+        } catch (err) {
+          if (attempt >= 20) throw err;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+    }
+    await results.until(
+      (all) => ids.every((id) => all.some((r) => r.id === id)),
+      30_000,
+      'results after restart',
+    );
+    assert.ok(results.of(study).every((r) => r.ok));
+    await queueSettles(jsm);
+  });
+
   it('redelivers a fold to the other worker when the one training it is killed', async () => {
     const study = 'crash';
     const t = foldTask(study, 0, 0, hash, LONG);
@@ -240,5 +281,27 @@ describe('worker processes on a real nats-server', () => {
     assert.ok(r.ok, JSON.stringify(r));
     assert.equal(r.worker, name);
     await queueSettles(jsm);
+  });
+
+  it('on SIGTERM past the grace period naks the fold, which another worker then trains', async () => {
+    const study = 'grace';
+    const quitter = await startWorker('w-c', ['--grace', '0.5']);
+    const t = foldTask(study, 0, 0, hash, LONG);
+    await publishTask(js, study, t);
+    await quitter.waitForLog(started(t.id));
+    const other = await startWorker('w-d');
+    const t0 = Date.now();
+    quitter.child.kill('SIGTERM');
+    const { code } = await quitter.exited;
+    assert.equal(code, 0, quitter.dump());
+    assert.ok(Date.now() - t0 < 3000, 'exits soon after the grace period');
+    await other.waitForLog(started(t.id), 5000);
+    await results.until((all) => all.some((r) => r.id === t.id), 20_000, 'the requeued fold');
+    const r = results.of(study)[0]!;
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.worker, 'w-d');
+    assert.equal(r.deliveries, 2);
+    const requeued = quitter.lines.find((l) => l.msg === 'task finished' && l.task === t.id);
+    assert.equal(requeued?.outcome, 'requeued');
   });
 });
