@@ -105,15 +105,8 @@ export class Worker {
     this.nc = nc;
     this.watchStatus(nc);
     this.log.info({ server: nc.getServer() }, 'connected to NATS');
-    const jsm = await jetstreamManager(nc);
     this.js = jetstream(nc);
-    await this.retry('set up streams', () =>
-      ensureInfrastructure(nc, jsm, {
-        ackWaitSeconds: this.config.ackWaitSeconds,
-        maxDeliver: this.config.maxDeliver,
-        duplicateWindowSeconds: DEFAULT_QUEUE.duplicateWindowSeconds,
-      }),
-    );
+    await this.retry('set up streams', () => this.ensure());
     const consumer = await this.retry('open the task consumer', () =>
       this.js!.consumers.get(STREAMS.tasks, WORKER_CONSUMER),
     );
@@ -137,8 +130,12 @@ export class Worker {
   async stop(graceSeconds: number): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    this.fetching?.stop();
+    // The open pull request is left to expire rather than stopped: a task the server sends to a
+    // closed inbox would sit unacked for a whole ack-wait, while one that reaches us is nak'ed.
     this.wake?.();
+    const loopDone = this.loop?.catch(() => {});
+    // Bound the wait all the same, in case the pull never ends (connection lost meanwhile).
+    const fetchTimer = setTimeout(() => this.fetching?.stop(), FETCH_EXPIRES_MS + 1000);
     this.log.info({ inFlight: this.running.size, graceSeconds }, 'stopping: no new tasks');
     const all = Promise.allSettled([...this.running].map((e) => e.done));
     let timer: NodeJS.Timeout | undefined;
@@ -154,7 +151,8 @@ export class Worker {
       for (const e of this.running) this.abort(e, 'shutdown');
       await Promise.allSettled([...this.running].map((e) => e.done));
     }
-    await this.loop?.catch(() => {});
+    await loopDone;
+    clearTimeout(fetchTimer);
     // drain() flushes the acks and naks published above before closing.
     await this.nc?.drain().catch((err: Error) => this.log.warn({ err: err.message }, 'drain failed'));
     await this.runner.close();
@@ -175,7 +173,6 @@ export class Worker {
       try {
         const batch = await consumer.fetch({ max_messages: free, expires: FETCH_EXPIRES_MS });
         this.fetching = batch;
-        if (this.stopping) batch.stop();
         for await (const msg of batch) {
           // A task that arrives after the stop goes straight back to the queue.
           if (this.stopping) msg.nak();
@@ -184,8 +181,11 @@ export class Worker {
       } catch (err) {
         // Typically the server restarting: the client reconnects by itself, we just pull again.
         if (!this.stopping) {
-          this.log.warn({ err: (err as Error).message }, 'fetch failed; retrying');
+          const message = (err as Error).message;
+          this.log.warn({ err: message }, 'fetch failed; retrying');
           await sleep(1000);
+          // Someone deleted the stream or consumer: put it back rather than fail forever.
+          if (/not found/i.test(message)) await this.ensure().catch(() => {});
         }
       } finally {
         this.fetching = undefined;
@@ -363,6 +363,15 @@ export class Worker {
     }
     this.ackWaitMs = ackWaitMs;
     this.maxDeliver = maxDeliver > 0 ? maxDeliver : Number.POSITIVE_INFINITY;
+  }
+
+  /** Creates whatever streams, consumers and buckets are missing, with this worker's settings. */
+  private async ensure(): Promise<void> {
+    await ensureInfrastructure(this.nc!, await jetstreamManager(this.nc!), {
+      ackWaitSeconds: this.config.ackWaitSeconds,
+      maxDeliver: this.config.maxDeliver,
+      duplicateWindowSeconds: DEFAULT_QUEUE.duplicateWindowSeconds,
+    });
   }
 
   /** Retries a setup step every second until it succeeds (the server may still be starting). */
