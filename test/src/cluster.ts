@@ -57,6 +57,7 @@ export class Cluster {
     threads?: number;
     ackWait?: number;
     capacity?: number;
+    maxUploadMb?: number;
   }): Promise<Cluster> {
     const cluster = new Cluster(await NatsServer.start());
     await cluster.startCoordinator(options);
@@ -64,7 +65,9 @@ export class Cluster {
     return cluster;
   }
 
-  async startCoordinator(options: { ackWait?: number; capacity?: number } = {}): Promise<Service> {
+  async startCoordinator(
+    options: { ackWait?: number; capacity?: number; maxUploadMb?: number } = {},
+  ): Promise<Service> {
     this.grpcPort ||= await freePort();
     const svc = new Service(
       spawn(
@@ -81,6 +84,8 @@ export class Cluster {
           String(options.ackWait ?? 5),
           '--capacity',
           String(options.capacity ?? 8),
+          '--max-upload-mb',
+          String(options.maxUploadMb ?? 64),
           '--data-dir',
           mkdtempSync(join(tmpdir(), 'hpo-coord-')),
         ],

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, status } from '@grpc/grpc-js';
+import { type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
 import { DatasetError, decodeDataset } from '@hpo/core';
 import type { StudyEvent } from '@hpo/orchestrator';
 import type { StudyServiceHandlers, UploadDatasetRequest__Output } from '@hpo/protocol';
@@ -181,7 +181,7 @@ async function watchStudy(
   } catch (err) {
     unsubscribe?.();
     const { code, details } = toStatus(err);
-    call.destroy(Object.assign(new Error(details), { code, details }));
+    call.emit('error', { code, details });
   }
 }
 
@@ -226,6 +226,6 @@ async function exportModel(
     call.end();
   } catch (err) {
     const { code, details } = toStatus(err);
-    call.destroy(Object.assign(new Error(details), { code, details }));
+    call.emit('error', { code, details });
   }
 }

@@ -66,7 +66,7 @@ export class StudyManager {
     const keys = await this.deps.kv.keys();
     for await (const key of keys) {
       const entry = await this.deps.kv.get(key);
-      if (!entry || entry.operation !== 'PUT') continue;
+      if (entry?.operation !== 'PUT') continue;
       const record = entry.json<StudyRecord>();
       try {
         await this.open(record, record.state === 'running');
