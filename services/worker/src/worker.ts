@@ -242,12 +242,14 @@ export class Worker {
     // A third of ack-wait leaves two more chances if one heartbeat is late or lost.
     const heartbeat = setInterval(() => msg.working(), Math.max(100, this.ackWaitMs / 3));
     let verdict: Verdict;
+    let outcome: TaskOutcome;
     try {
       verdict = await this.train(entry, deliveries >= this.maxDeliver);
+      // Still beating while the result is published: a slow publish must not cause a redelivery.
+      outcome = await this.report(entry, verdict, deliveries);
     } finally {
       clearInterval(heartbeat);
     }
-    const outcome = await this.report(entry, verdict, deliveries);
     const seconds = (performance.now() - started) / 1000;
     this.metrics.tasks.inc({ outcome });
     this.metrics.foldDuration.observe({ kind: envelope.task.kind, outcome }, seconds);
