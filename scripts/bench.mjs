@@ -1,0 +1,29 @@
+// Runs every benchmark one after another (they would disturb each other's timings in
+// parallel) and prints one JSON object: { optimizer, trainer, orchestrator, distributed }.
+// Usage: npm run bench [-- --quick]. Each part alone: see the "bench" script of its package.
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const quick = process.argv.includes('--quick');
+const parts = {
+  optimizer: ['packages/optimizer/dist/bench/run.js'],
+  trainer: ['packages/trainer/dist/bench/run.js'],
+  orchestrator: ['packages/orchestrator/dist/bench/run.js'],
+  distributed: ['test/dist/bench-distributed.js'],
+};
+const out = { startedAt: new Date().toISOString(), quick };
+for (const [name, [script]] of Object.entries(parts)) {
+  process.stderr.write(`bench: ${name}…\n`);
+  const started = Date.now();
+  const stdout = execFileSync(process.execPath, [join(root, script), ...(quick ? ['--quick'] : [])], {
+    cwd: root,
+    env: { ...process.env, HPO_LOG: 'silent' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  }).toString();
+  out[name] = JSON.parse(stdout);
+  process.stderr.write(`bench: ${name} took ${Math.round((Date.now() - started) / 1000)} s\n`);
+}
+process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
