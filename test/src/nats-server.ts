@@ -50,16 +50,23 @@ export class NatsServer {
   }
 
   private async spawn(): Promise<void> {
-    const proc = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const proc = spawn(
+      'nats-server',
+      ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     this.proc = proc;
     let log = '';
     proc.stderr?.on('data', (d) => {
       log += d;
     });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`nats-server did not start within 10 s:\n${log}`)), 10_000);
+      const timer = setTimeout(
+        () => reject(new Error(`nats-server did not start within 10 s:\n${log}`)),
+        10_000,
+      );
       const check = setInterval(() => {
         if (log.includes('Server is ready')) {
           clearInterval(check);
@@ -70,7 +77,11 @@ export class NatsServer {
       proc.once('error', (err) => {
         clearInterval(check);
         clearTimeout(timer);
-        reject(new Error(`cannot start nats-server (is it installed? apt-get install nats-server): ${err.message}`));
+        reject(
+          new Error(
+            `cannot start nats-server (is it installed? apt-get install nats-server): ${err.message}`,
+          ),
+        );
       });
       proc.once('exit', (code) => {
         clearInterval(check);

@@ -2,7 +2,18 @@
 import { studySpecJsonSchema } from '@hpo/core';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { predictCommand } from './commands/predict.js';
+import {
+  bestCommand,
+  cancelCommand,
+  exportCommand,
+  leaderboardCommand,
+  statusCommand,
+  trialsCommand,
+} from './commands/remote.js';
+import { reportCommand } from './commands/report.js';
+import { submitCommand } from './commands/submit.js';
 import { tuneCommand } from './commands/tune.js';
+import { completionScript } from './completion.js';
 import { describeError, EXIT } from './errors.js';
 import { red, useColor } from './output/style.js';
 
@@ -65,6 +76,150 @@ Examples:
     )
     .action(async (opts) => {
       process.exitCode = await predictCommand(opts);
+    });
+
+  const remote = (cmd: Command) =>
+    cmd
+      .option('--server <host:port>', 'coordinator address (default: HPO_SERVER, else localhost:50051)')
+      .option('--tls', 'connect with TLS (system CA roots unless --ca)')
+      .option('--ca <pem>', 'CA certificate bundle for TLS')
+      .option('--cert <pem>', 'client certificate for mutual TLS')
+      .option('--key <pem>', 'client private key for mutual TLS')
+      .option('--timeout <seconds>', 'seconds to wait for the connection', positiveInt('--timeout'), 5);
+
+  remote(
+    program
+      .command('submit')
+      .description(
+        'validate a study spec locally, upload its dataset (once per content hash) and start it on a coordinator',
+      )
+      .argument('<study>', 'study spec file (YAML or JSON)')
+      .option('--wait', 'follow the study with a progress bar; exit non-zero unless it finishes')
+      .option('--id <study-id>', 'study id (default: the spec name plus a random suffix)')
+      .option('--json', 'machine-readable output')
+      .option('-q, --quiet', 'no progress output'),
+  )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  hpo submit examples/quickstart/study.yaml --server coordinator:50051\n  HPO_SERVER=localhost:50051 hpo submit study.yaml --wait',
+    )
+    .action(async (study: string, opts) => {
+      process.exitCode = await submitCommand(study, opts);
+    });
+
+  remote(
+    program
+      .command('status')
+      .description('list studies, or show one')
+      .argument('[study]', 'study id')
+      .option('--json', 'machine-readable output'),
+  )
+    .addHelpText('after', '\nExamples:\n  hpo status\n  hpo status churn-quickstart-1a2b3c --json')
+    .action(async (study: string | undefined, opts) => {
+      process.exitCode = await statusCommand(study, opts);
+    });
+
+  remote(
+    program
+      .command('trials')
+      .description("list a study's trials")
+      .argument('<study>', 'study id')
+      .option('--state <states...>', 'only these states: running, complete, pruned, failed')
+      .option('--json', 'machine-readable output'),
+  )
+    .addHelpText('after', '\nExamples:\n  hpo trials churn-1a2b3c --state failed')
+    .action(async (study: string, opts) => {
+      process.exitCode = await trialsCommand(study, opts);
+    });
+
+  remote(
+    program
+      .command('best')
+      .description("the best trial's parameters and metrics")
+      .argument('<study>', 'study id')
+      .option('--json', 'machine-readable output'),
+  )
+    .addHelpText('after', '\nExample:\n  hpo best churn-1a2b3c --json')
+    .action(async (study: string, opts) => {
+      process.exitCode = await bestCommand(study, opts);
+    });
+
+  remote(
+    program
+      .command('cancel')
+      .description('stop a study; finished trials are kept')
+      .argument('<study>', 'study id')
+      .option('--json', 'machine-readable output'),
+  )
+    .addHelpText('after', '\nExample:\n  hpo cancel churn-1a2b3c')
+    .action(async (study: string, opts) => {
+      process.exitCode = await cancelCommand(study, opts);
+    });
+
+  remote(
+    program
+      .command('leaderboard')
+      .description('trials ranked by the objective, with spread, metrics and the parameters that differ')
+      .argument('<study>', 'study id')
+      .option(
+        '--sort <metric>',
+        'rank by another metric: rocAuc, prAuc, f1, precision, recall, accuracy, balancedAccuracy, logLoss',
+      )
+      .option('--top <n>', 'rows to show', positiveInt('--top'))
+      .option('--json', 'machine-readable output')
+      .option('--csv', 'CSV output')
+      .option('--watch', 'redraw live until the study ends'),
+  )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  hpo leaderboard churn-1a2b3c --watch\n  hpo leaderboard churn-1a2b3c --sort prAuc --top 5\n  hpo leaderboard churn-1a2b3c --csv > trials.csv',
+    )
+    .action(async (study: string, opts) => {
+      process.exitCode = await leaderboardCommand(study, opts);
+    });
+
+  remote(
+    program
+      .command('export')
+      .description("download a study's best model (then `hpo predict --model DIR` works offline)")
+      .argument('<study>', 'study id')
+      .requiredOption('--out <dir>', 'where to write the model files'),
+  )
+    .addHelpText(
+      'after',
+      '\nExample:\n  hpo export churn-1a2b3c --out model/ && hpo predict --model model/ --input new.csv',
+    )
+    .action(async (study: string, opts) => {
+      process.exitCode = await exportCommand(study, opts);
+    });
+
+  remote(
+    program
+      .command('report')
+      .description(
+        'a self-contained HTML report: history, importance, parallel coordinates, ROC/PR curves, confusion matrix, fold spread',
+      )
+      .argument('<study>', 'a study directory of `hpo tune`, or a study id on the coordinator')
+      .requiredOption('--out <file>', 'HTML file to write'),
+  )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  hpo report runs/churn-quickstart --out report.html\n  hpo report churn-1a2b3c --server coordinator:50051 --out report.html',
+    )
+    .action(async (study: string, opts) => {
+      process.exitCode = await reportCommand(study, opts);
+    });
+
+  program
+    .command('completion')
+    .description('print a shell completion script')
+    .argument('[shell]', 'bash or zsh', 'bash')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  source <(hpo completion bash)\n  hpo completion zsh > ~/.zfunc/_hpo',
+    )
+    .action((shell: string) => {
+      process.stdout.write(completionScript(program, shell));
     });
 
   program

@@ -76,6 +76,9 @@ export function studyServiceHandlers(deps: ApiDeps): StudyServiceHandlers {
     ExportModel: (call) => {
       void exportModel(deps, call);
     },
+    ExportEvents: (call) => {
+      void exportEvents(deps, call);
+    },
   };
 }
 
@@ -223,6 +226,18 @@ async function exportModel(
         });
       }
     }
+    call.end();
+  } catch (err) {
+    const { code, details } = toStatus(err);
+    call.emit('error', { code, details });
+  }
+}
+
+async function exportEvents(deps: ApiDeps, call: Parameters<StudyServiceHandlers['ExportEvents']>[0]): Promise<void> {
+  try {
+    if (!call.request.studyId) throw invalid('study_id: is required');
+    const study = deps.manager.get(call.request.studyId);
+    for (const event of await study.store.load()) call.write({ json: JSON.stringify(event) });
     call.end();
   } catch (err) {
     const { code, details } = toStatus(err);

@@ -37,6 +37,7 @@ export interface StudyRecord {
 interface Active {
   record: StudyRecord;
   runner: StudyRunner;
+  store: JetStreamStudyStore;
   executor: NatsExecutor;
   stop: AbortController;
   listeners: Set<(e: StudyEvent | { type: 'ended' }) => void>;
@@ -174,11 +175,12 @@ export class StudyManager {
   private async open(record: StudyRecord, run: boolean): Promise<void> {
     const executor = new NatsExecutor(record.id, this.deps, this.deps.capacity);
     const listeners = new Set<(e: StudyEvent | { type: 'ended' }) => void>();
+    const store = new JetStreamStudyStore(this.deps.js, this.deps.jsm, record.id);
     const runner = await StudyRunner.open({
       spec: record.spec,
       dataset: { hash: record.datasetHash, path: '' },
       executor,
-      store: new JetStreamStudyStore(this.deps.js, this.deps.jsm, record.id),
+      store,
       onEvent: (e) => {
         for (const l of listeners) l(e);
       },
@@ -186,6 +188,7 @@ export class StudyManager {
     const active: Active = {
       record,
       runner,
+      store,
       executor,
       stop: new AbortController(),
       listeners,

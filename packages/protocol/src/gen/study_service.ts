@@ -3,6 +3,8 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { CancelStudyRequest as _hpo_v1_CancelStudyRequest, CancelStudyRequest__Output as _hpo_v1_CancelStudyRequest__Output } from './hpo/v1/CancelStudyRequest.js';
 import type { CreateStudyRequest as _hpo_v1_CreateStudyRequest, CreateStudyRequest__Output as _hpo_v1_CreateStudyRequest__Output } from './hpo/v1/CreateStudyRequest.js';
+import type { EventRecord as _hpo_v1_EventRecord, EventRecord__Output as _hpo_v1_EventRecord__Output } from './hpo/v1/EventRecord.js';
+import type { ExportEventsRequest as _hpo_v1_ExportEventsRequest, ExportEventsRequest__Output as _hpo_v1_ExportEventsRequest__Output } from './hpo/v1/ExportEventsRequest.js';
 import type { ExportModelRequest as _hpo_v1_ExportModelRequest, ExportModelRequest__Output as _hpo_v1_ExportModelRequest__Output } from './hpo/v1/ExportModelRequest.js';
 import type { FileChunk as _hpo_v1_FileChunk, FileChunk__Output as _hpo_v1_FileChunk__Output } from './hpo/v1/FileChunk.js';
 import type { GetLeaderboardRequest as _hpo_v1_GetLeaderboardRequest, GetLeaderboardRequest__Output as _hpo_v1_GetLeaderboardRequest__Output } from './hpo/v1/GetLeaderboardRequest.js';
@@ -31,6 +33,8 @@ export interface ProtoGrpcType {
     v1: {
       CancelStudyRequest: MessageTypeDefinition<_hpo_v1_CancelStudyRequest, _hpo_v1_CancelStudyRequest__Output>
       CreateStudyRequest: MessageTypeDefinition<_hpo_v1_CreateStudyRequest, _hpo_v1_CreateStudyRequest__Output>
+      EventRecord: MessageTypeDefinition<_hpo_v1_EventRecord, _hpo_v1_EventRecord__Output>
+      ExportEventsRequest: MessageTypeDefinition<_hpo_v1_ExportEventsRequest, _hpo_v1_ExportEventsRequest__Output>
       ExportModelRequest: MessageTypeDefinition<_hpo_v1_ExportModelRequest, _hpo_v1_ExportModelRequest__Output>
       FileChunk: MessageTypeDefinition<_hpo_v1_FileChunk, _hpo_v1_FileChunk__Output>
       GetLeaderboardRequest: MessageTypeDefinition<_hpo_v1_GetLeaderboardRequest, _hpo_v1_GetLeaderboardRequest__Output>

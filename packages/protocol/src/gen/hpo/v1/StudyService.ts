@@ -4,6 +4,8 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { CancelStudyRequest as _hpo_v1_CancelStudyRequest, CancelStudyRequest__Output as _hpo_v1_CancelStudyRequest__Output } from '../../hpo/v1/CancelStudyRequest.js';
 import type { CreateStudyRequest as _hpo_v1_CreateStudyRequest, CreateStudyRequest__Output as _hpo_v1_CreateStudyRequest__Output } from '../../hpo/v1/CreateStudyRequest.js';
+import type { EventRecord as _hpo_v1_EventRecord, EventRecord__Output as _hpo_v1_EventRecord__Output } from '../../hpo/v1/EventRecord.js';
+import type { ExportEventsRequest as _hpo_v1_ExportEventsRequest, ExportEventsRequest__Output as _hpo_v1_ExportEventsRequest__Output } from '../../hpo/v1/ExportEventsRequest.js';
 import type { ExportModelRequest as _hpo_v1_ExportModelRequest, ExportModelRequest__Output as _hpo_v1_ExportModelRequest__Output } from '../../hpo/v1/ExportModelRequest.js';
 import type { FileChunk as _hpo_v1_FileChunk, FileChunk__Output as _hpo_v1_FileChunk__Output } from '../../hpo/v1/FileChunk.js';
 import type { GetLeaderboardRequest as _hpo_v1_GetLeaderboardRequest, GetLeaderboardRequest__Output as _hpo_v1_GetLeaderboardRequest__Output } from '../../hpo/v1/GetLeaderboardRequest.js';
@@ -57,6 +59,19 @@ export interface StudyServiceClient extends grpc.Client {
   createStudy(argument: _hpo_v1_CreateStudyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_hpo_v1_Study__Output>): grpc.ClientUnaryCall;
   createStudy(argument: _hpo_v1_CreateStudyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_hpo_v1_Study__Output>): grpc.ClientUnaryCall;
   createStudy(argument: _hpo_v1_CreateStudyRequest, callback: grpc.requestCallback<_hpo_v1_Study__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Streams the study's recorded event log (every trial, fold result with its curves, ...), in
+   * order, as JSON: the same records as an embedded study's events.jsonl. `hpo report` uses it.
+   */
+  ExportEvents(argument: _hpo_v1_ExportEventsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_hpo_v1_EventRecord__Output>;
+  ExportEvents(argument: _hpo_v1_ExportEventsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_hpo_v1_EventRecord__Output>;
+  /**
+   * Streams the study's recorded event log (every trial, fold result with its curves, ...), in
+   * order, as JSON: the same records as an embedded study's events.jsonl. `hpo report` uses it.
+   */
+  exportEvents(argument: _hpo_v1_ExportEventsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_hpo_v1_EventRecord__Output>;
+  exportEvents(argument: _hpo_v1_ExportEventsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_hpo_v1_EventRecord__Output>;
   
   /**
    * Streams the files of the study's saved model.
@@ -177,6 +192,12 @@ export interface StudyServiceHandlers extends grpc.UntypedServiceImplementation 
   CreateStudy: grpc.handleUnaryCall<_hpo_v1_CreateStudyRequest__Output, _hpo_v1_Study>;
   
   /**
+   * Streams the study's recorded event log (every trial, fold result with its curves, ...), in
+   * order, as JSON: the same records as an embedded study's events.jsonl. `hpo report` uses it.
+   */
+  ExportEvents: grpc.handleServerStreamingCall<_hpo_v1_ExportEventsRequest__Output, _hpo_v1_EventRecord>;
+  
+  /**
    * Streams the files of the study's saved model.
    */
   ExportModel: grpc.handleServerStreamingCall<_hpo_v1_ExportModelRequest__Output, _hpo_v1_FileChunk>;
@@ -214,6 +235,7 @@ export interface StudyServiceHandlers extends grpc.UntypedServiceImplementation 
 export interface StudyServiceDefinition extends grpc.ServiceDefinition {
   CancelStudy: MethodDefinition<_hpo_v1_CancelStudyRequest, _hpo_v1_Study, _hpo_v1_CancelStudyRequest__Output, _hpo_v1_Study__Output>
   CreateStudy: MethodDefinition<_hpo_v1_CreateStudyRequest, _hpo_v1_Study, _hpo_v1_CreateStudyRequest__Output, _hpo_v1_Study__Output>
+  ExportEvents: MethodDefinition<_hpo_v1_ExportEventsRequest, _hpo_v1_EventRecord, _hpo_v1_ExportEventsRequest__Output, _hpo_v1_EventRecord__Output>
   ExportModel: MethodDefinition<_hpo_v1_ExportModelRequest, _hpo_v1_FileChunk, _hpo_v1_ExportModelRequest__Output, _hpo_v1_FileChunk__Output>
   GetLeaderboard: MethodDefinition<_hpo_v1_GetLeaderboardRequest, _hpo_v1_ListTrialsResponse, _hpo_v1_GetLeaderboardRequest__Output, _hpo_v1_ListTrialsResponse__Output>
   GetStudy: MethodDefinition<_hpo_v1_GetStudyRequest, _hpo_v1_Study, _hpo_v1_GetStudyRequest__Output, _hpo_v1_Study__Output>

@@ -1,0 +1,75 @@
+import { encodeDataset, loadDataset, loadStudySpec, sha256Hex, stratifiedFold } from '@hpo/core';
+import { checkParamNames } from '@hpo/orchestrator';
+import type { Study__Output } from '@hpo/protocol';
+import { connectRemote, fromGrpc, type Remote, type ServerOptions, unary } from '../remote/client.js';
+import { followStudy } from './watch.js';
+
+export interface SubmitOptions extends ServerOptions {
+  wait?: boolean;
+  id?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+const CHUNK = 1024 * 1024;
+
+/**
+ * `hpo submit`: validates the spec and dataset locally (the same checks as `hpo tune`), uploads
+ * the dataset unless the server already has its hash, and creates the study. With --wait it
+ * follows the study and exits non-zero unless it finishes.
+ */
+export async function submitCommand(specFile: string, opts: SubmitOptions): Promise<number> {
+  const loaded = loadStudySpec(specFile);
+  checkParamNames(loaded.spec);
+  const ds = loadDataset(loaded.spec.dataset, loaded.datasetPath);
+  stratifiedFold(ds.labels, loaded.spec.cv.k, loaded.spec.cv.seed, 0, 0);
+  const bytes = encodeDataset(ds);
+  const sha256 = sha256Hex(bytes);
+  const remote = await connectRemote(opts);
+  try {
+    const { exists } = await unary<{ exists: boolean }>(remote, 'HasDataset', { sha256 });
+    if (exists) {
+      if (!opts.quiet && !opts.json)
+        process.stderr.write(`dataset ${sha256.slice(0, 12)}… is already on the server\n`);
+    } else {
+      await upload(remote, bytes, sha256, Boolean(opts.quiet || opts.json));
+    }
+    const study = await unary<Study__Output>(remote, 'CreateStudy', {
+      spec: JSON.stringify(loaded.spec),
+      datasetSha256: sha256,
+      studyId: opts.id ?? '',
+    });
+    if (!opts.wait) {
+      if (opts.json)
+        process.stdout.write(`${JSON.stringify({ study: study.studyId, state: study.state })}\n`);
+      else process.stdout.write(`${study.studyId}\n`);
+      if (!opts.quiet && !opts.json)
+        process.stderr.write(`follow it with: hpo leaderboard ${study.studyId} --watch\n`);
+      return 0;
+    }
+    if (!opts.quiet && !opts.json)
+      process.stderr.write(`study ${study.studyId} created; waiting for it to finish\n`);
+    return await followStudy(remote, study.studyId, { json: Boolean(opts.json), quiet: Boolean(opts.quiet) });
+  } finally {
+    remote.close();
+  }
+}
+
+function upload(remote: Remote, bytes: Uint8Array, sha256: string, quiet: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stream = remote.client.UploadDataset((err) =>
+      err ? reject(fromGrpc(err, remote.address)) : resolve(),
+    );
+    for (let off = 0; off < bytes.length; off += CHUNK) {
+      stream.write({
+        ...(off === 0 ? { sha256, size: bytes.length } : {}),
+        data: Buffer.from(bytes.subarray(off, off + CHUNK)),
+      });
+    }
+    stream.end();
+    if (!quiet)
+      process.stderr.write(
+        `uploading dataset ${sha256.slice(0, 12)}… (${(bytes.length / 1024).toFixed(0)} KiB)\n`,
+      );
+  });
+}

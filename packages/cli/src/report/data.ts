@@ -1,0 +1,213 @@
+import type { ConfusionMatrix, PrCurve, RocCurve, StudySpec } from '@hpo/core';
+import type { StudyEvent } from '@hpo/orchestrator';
+import { sampleCorrelation } from 'simple-statistics';
+
+/** Everything the HTML report plots, derived from a study's event log alone. */
+export interface ReportData {
+  study: string;
+  generatedAt: string;
+  objective: { metric: string; direction: 'maximize' | 'minimize' };
+  threshold: number;
+  trials: {
+    trial: number;
+    state: string;
+    value: number | null;
+    params: Record<string, string | number | boolean>;
+    metrics: Record<string, { mean: number; std: number }>;
+  }[];
+  /** Finished trials in trial order with the best value so far. */
+  history: { trial: number; value: number; state: string; best: number }[];
+  /** Share of the objective's variance each parameter explains (r² of ranks, or η² for categories), normalised. */
+  importance: { param: string; score: number }[];
+  /** Parallel coordinates: one axis per parameter plus the objective. */
+  parallel: { axes: { name: string; categories?: string[] }[]; rows: (number | string)[][] };
+  best: {
+    trial: number;
+    params: Record<string, string | number | boolean>;
+    roc: { folds: RocCurve[]; mean: RocCurve };
+    pr: { folds: PrCurve[]; mean: PrCurve };
+    confusion: ConfusionMatrix;
+  } | null;
+  /** Objective per fold of the top trials (box plots). */
+  spread: { trial: number; folds: number[] }[];
+}
+
+type FoldDone = Extract<StudyEvent, { type: 'fold_done' }>;
+
+/** Builds the report's data from an event log (events.jsonl or a coordinator's ExportEvents). */
+export function reportData(events: StudyEvent[]): ReportData {
+  const created = events.find((e) => e.type === 'study_created') as
+    | Extract<StudyEvent, { type: 'study_created' }>
+    | undefined;
+  if (!created) throw new Error('the event log has no study_created event; is this an hpo study?');
+  const spec: StudySpec = created.spec;
+  const metric = spec.objective.metric;
+  const direction = spec.objective.direction ?? (metric === 'logLoss' ? 'minimize' : 'maximize');
+  const better = (a: number, b: number) => (direction === 'maximize' ? a > b : a < b);
+  const params = new Map<number, Record<string, string | number | boolean>>();
+  const folds = new Map<number, FoldDone[]>();
+  const finished = new Map<number, Extract<StudyEvent, { type: 'trial_finished' }>>();
+  for (const e of events) {
+    if (e.type === 'trial_started') params.set(e.trial, e.params);
+    else if (e.type === 'fold_done') folds.set(e.trial, [...(folds.get(e.trial) ?? []), e]);
+    else if (e.type === 'trial_finished') finished.set(e.trial, e);
+  }
+  const trials = [...params.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([trial, p]) => {
+      const f = finished.get(trial);
+      return {
+        trial,
+        state: f?.state ?? 'running',
+        value: f?.value ?? null,
+        params: p,
+        metrics: Object.fromEntries(
+          Object.entries(f?.metrics ?? {}).map(([k, v]) => [k, { mean: v.mean, std: v.std }]),
+        ),
+      };
+    });
+  const history: ReportData['history'] = [];
+  let best = Number.NaN;
+  for (const t of trials) {
+    if (t.value === null || t.state === 'failed') continue;
+    if (t.state === 'complete' && (Number.isNaN(best) || better(t.value, best))) best = t.value;
+    history.push({ trial: t.trial, value: t.value, state: t.state, best });
+  }
+  const complete = trials.filter((t) => t.state === 'complete' && t.value !== null);
+  const ranked = [...complete].sort((a, b) =>
+    better(a.value!, b.value!) ? -1 : better(b.value!, a.value!) ? 1 : a.trial - b.trial,
+  );
+  const bestTrial = ranked[0];
+  const sortedFolds = (trial: number) => [...(folds.get(trial) ?? [])].sort((a, b) => a.fold - b.fold);
+  return {
+    study: created.study,
+    generatedAt: new Date().toISOString(),
+    objective: { metric, direction },
+    threshold: spec.threshold,
+    trials,
+    history,
+    importance: importance(complete),
+    parallel: parallel(complete, metric),
+    best: bestTrial ? bestCurves(bestTrial.trial, bestTrial.params, sortedFolds(bestTrial.trial)) : null,
+    spread: ranked.slice(0, 10).map((t) => ({
+      trial: t.trial,
+      folds: sortedFolds(t.trial).map((f) => f.result.metrics[metric as 'rocAuc']),
+    })),
+  };
+}
+
+function importance(
+  trials: { value: number | null; params: Record<string, string | number | boolean> }[],
+): ReportData['importance'] {
+  const names = [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
+  const raw = names.map((param) => {
+    const rows = trials.filter((t) => t.params[param] !== undefined);
+    if (rows.length < 3) return { param, score: 0 };
+    const ys = rows.map((t) => t.value!);
+    const xs = rows.map((t) => t.params[param]!);
+    if (xs.every((x) => typeof x === 'number')) {
+      const r = safeCorrelation(ranks(xs as number[]), ranks(ys));
+      return { param, score: r * r };
+    }
+    return { param, score: etaSquared(xs.map(String), ys) };
+  });
+  const total = raw.reduce((s, r) => s + r.score, 0);
+  return raw
+    .map((r) => ({ param: r.param, score: total > 0 ? r.score / total : 0 }))
+    .sort((a, b) => b.score - a.score);
+}
+
+function parallel(
+  trials: { value: number | null; params: Record<string, string | number | boolean> }[],
+  metric: string,
+): ReportData['parallel'] {
+  const names = [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
+  const axes = names.map((name) => {
+    const values = trials.map((t) => t.params[name]).filter((v) => v !== undefined);
+    return values.every((v) => typeof v === 'number')
+      ? { name }
+      : { name, categories: [...new Set(values.map(String))] };
+  });
+  const rows = trials.map((t) => [
+    ...names.map((n, i) =>
+      axes[i]!.categories ? String(t.params[n] ?? '—') : ((t.params[n] as number) ?? 0),
+    ),
+    t.value!,
+  ]);
+  return { axes: [...axes, { name: metric }], rows };
+}
+
+function bestCurves(
+  trial: number,
+  params: Record<string, string | number | boolean>,
+  folds: FoldDone[],
+): NonNullable<ReportData['best']> {
+  const roc = folds.map((f) => f.result.metrics.curves.roc);
+  const pr = folds.map((f) => f.result.metrics.curves.pr);
+  const grid = Array.from({ length: 101 }, (_, i) => i / 100);
+  const meanRoc = { fpr: grid, tpr: grid.map((x) => avg(roc.map((c) => interpolate(c.fpr, c.tpr, x)))) };
+  meanRoc.tpr[0] = 0;
+  // Interpolated precision: the best precision at recall ≥ r, the usual way to average PR curves.
+  const meanPr = { recall: grid, precision: grid.map((r) => avg(pr.map((c) => maxPrecisionFrom(c, r)))) };
+  const confusion = folds.reduce<ConfusionMatrix>(
+    (acc, f) => ({
+      tp: acc.tp + f.result.metrics.confusion.tp,
+      fp: acc.fp + f.result.metrics.confusion.fp,
+      tn: acc.tn + f.result.metrics.confusion.tn,
+      fn: acc.fn + f.result.metrics.confusion.fn,
+    }),
+    { tp: 0, fp: 0, tn: 0, fn: 0 },
+  );
+  return { trial, params, roc: { folds: roc, mean: meanRoc }, pr: { folds: pr, mean: meanPr }, confusion };
+}
+
+/** Linear interpolation of y at x on a curve sorted by x (the highest y at a repeated x). */
+function interpolate(xs: number[], ys: number[], x: number): number {
+  for (let i = 1; i < xs.length; i++) {
+    if (xs[i]! >= x) {
+      const [x0, x1, y0, y1] = [xs[i - 1]!, xs[i]!, ys[i - 1]!, ys[i]!];
+      return x1 === x0 ? Math.max(y0, y1) : y0 + ((y1 - y0) * (x - x0)) / (x1 - x0);
+    }
+  }
+  return ys[ys.length - 1] ?? 0;
+}
+
+function maxPrecisionFrom(c: PrCurve, r: number): number {
+  let best = 0;
+  for (let i = 0; i < c.recall.length; i++)
+    if (c.recall[i]! >= r - 1e-12) best = Math.max(best, c.precision[i]!);
+  return best;
+}
+
+function avg(xs: number[]): number {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
+}
+
+function ranks(xs: number[]): number[] {
+  const order = xs.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
+  const out = new Array<number>(xs.length);
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
+    for (let k = i; k <= j; k++) out[order[k]![1]] = (i + j) / 2;
+    i = j + 1;
+  }
+  return out;
+}
+
+function safeCorrelation(a: number[], b: number[]): number {
+  if (new Set(a).size < 2 || new Set(b).size < 2) return 0;
+  const r = sampleCorrelation(a, b);
+  return Number.isFinite(r) ? r : 0;
+}
+
+function etaSquared(groups: string[], ys: number[]): number {
+  const mean = avg(ys);
+  const total = ys.reduce((s, y) => s + (y - mean) ** 2, 0);
+  if (total === 0) return 0;
+  const byGroup = new Map<string, number[]>();
+  for (const [i, g] of groups.entries()) byGroup.set(g, [...(byGroup.get(g) ?? []), ys[i]!]);
+  let between = 0;
+  for (const v of byGroup.values()) between += v.length * (avg(v) - mean) ** 2;
+  return between / total;
+}

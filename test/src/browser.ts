@@ -1,0 +1,57 @@
+/// <reference lib="dom" />
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { ROOT } from './harness.js';
+
+const CHROMIUM = process.env.HPO_CHROMIUM ?? '/usr/bin/chromium';
+export const ARTIFACTS = join(ROOT, 'test-artifacts');
+
+/** Opens a report in headless Chromium; returns console errors and drawn elements per chart. */
+export async function inspectReport(
+  file: string,
+  screenshot: string,
+): Promise<{ errors: string[]; charts: [string, number][] }> {
+  assert.ok(
+    existsSync(CHROMIUM),
+    `Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set HPO_CHROMIUM`,
+  );
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    // Any request means the report is not self-contained.
+    page.on('request', (r) => {
+      if (!r.url().startsWith('file:')) errors.push(`network request: ${r.url()}`);
+    });
+    await page.goto(`file://${file}`);
+    await page.waitForSelector('body[data-rendered="true"]', { timeout: 15_000 });
+    const charts = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('.chart')).map(
+        (el) => [el.id, el.querySelectorAll('svg path, svg rect, svg text').length] as [string, number],
+      ),
+    );
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: screenshot, fullPage: true });
+    return { errors, charts };
+  } finally {
+    await browser.close();
+  }
+}

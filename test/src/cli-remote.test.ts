@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { inspectReport } from './browser.js';
+import { Cluster } from './cluster.js';
+import { collect, runCli, smallChurnSpec, startCli, writeStudy } from './harness.js';
+
+describe('hpo CLI against a running coordinator', () => {
+  let cluster: Cluster;
+  let server: string;
+  let studyId: string;
+  let dir: string;
+  const cli = (args: string[]) => runCli([...args, '--server', server]);
+
+  before(async () => {
+    cluster = await Cluster.start({ workers: 2 });
+    server = `127.0.0.1:${cluster.grpcPort}`;
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  it('submit --wait follows the study to the end and prints the leaderboard', async () => {
+    const study = writeStudy(smallChurnSpec({ name: 'cli-remote', budget: { trials: 4, parallelism: 2 } }));
+    dir = study.dir;
+    const r = await cli(['submit', study.file, '--wait', '--id', 'cli-remote']);
+    assert.equal(r.code, 0, r.stderr);
+    studyId = 'cli-remote';
+    assert.match(r.stderr, /uploading dataset [0-9a-f]{12}/);
+    assert.match(r.stdout, /study cli-remote: finished \(budget\); model ready/);
+    assert.match(r.stdout, /rocAuc \(↑\)/);
+    // The dataset is not uploaded twice.
+    const again = await cli(['submit', study.file, '--json']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stderr, /uploading/);
+    const { study: second } = JSON.parse(again.stdout);
+    assert.match(second, /^cli-remote-[0-9a-f]{6}$/);
+    assert.equal((await cli(['cancel', second])).code, 0);
+  });
+
+  it('status, trials, best', async () => {
+    const list = await cli(['status']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /cli-remote .*finished/);
+    const one = JSON.parse((await cli(['status', studyId, '--json'])).stdout);
+    assert.equal(one.state, 'finished');
+    assert.equal(one.trials.done, 4);
+    const trials = JSON.parse((await cli(['trials', studyId, '--state', 'complete', '--json'])).stdout);
+    assert.equal(trials.length, 4);
+    const best = JSON.parse((await cli(['best', studyId, '--json'])).stdout);
+    assert.equal(best.trial, one.best.trial);
+    assert.ok(best.metrics.rocAuc.mean > 0.7);
+  });
+
+  it('leaderboard as table, JSON (sorted, top) and CSV', async () => {
+    const table = await cli(['leaderboard', studyId]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /ROC AUC.*PR AUC.*F1.*precision.*recall/s);
+    const json = JSON.parse(
+      (await cli(['leaderboard', studyId, '--json', '--sort', 'prAuc', '--top', '3'])).stdout,
+    );
+    assert.equal(json.trials.length, 3);
+    const pr = json.trials.map((t: { metrics: { prAuc: { mean: number } } }) => t.metrics.prAuc.mean);
+    assert.deepEqual(
+      pr,
+      [...pr].sort((a: number, b: number) => b - a),
+    );
+    const csv = (await cli(['leaderboard', studyId, '--csv'])).stdout.trim().split('\n');
+    assert.match(csv[0]!, /^rank,trial,state,value,rocAuc_mean,rocAuc_std/);
+    assert.equal(csv.length, 5);
+    const bad = await cli(['leaderboard', studyId, '--sort', 'speed']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--sort must be one of/);
+  });
+
+  it('leaderboard --watch redraws until a running study ends', async () => {
+    const study = writeStudy(smallChurnSpec({ name: 'watched', budget: { trials: 3, parallelism: 1 } }));
+    const submitted = await cli(['submit', study.file, '--id', 'watched', '--quiet']);
+    assert.equal(submitted.code, 0, submitted.stderr);
+    const watch = await collect(startCli(['leaderboard', 'watched', '--watch', '--server', server]), 120_000);
+    assert.equal(watch.code, 0, watch.stderr);
+    assert.match(watch.stdout, /3\/3 trials, 0 running, state finished/);
+  });
+
+  it('export, then predict offline with the exported model', async () => {
+    const out = join(dir, 'exported');
+    const r = await cli(['export', studyId, '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    for (const f of ['model.json', 'weights.bin', 'preprocessing.json', 'metadata.json'])
+      assert.ok(existsSync(join(out, f)), f);
+    const input = join(dir, 'rows.csv');
+    writeFileSync(
+      input,
+      'tenure_months,monthly_charges,total_charges,contract,payment_method,internet,support_calls,age,has_partner\n2,95,190,month-to-month,electronic-check,fiber,5,30,no\n',
+    );
+    const p = await runCli(['predict', '--model', out, '--input', input]);
+    assert.equal(p.code, 0, p.stderr);
+    assert.match(p.stdout, /^row,probability,label\n1,0\.\d+,(yes|no)\n$/);
+  });
+
+  it('report from the coordinator renders in a real browser', async () => {
+    const html = join(dir, 'remote-report.html');
+    const r = await cli(['report', studyId, '--out', html]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(readFileSync(html, 'utf8'), /Study cli-remote/);
+    const { errors, charts } = await inspectReport(html, join(dir, 'remote-report.png'));
+    assert.deepEqual(errors, []);
+    for (const [id, drawn] of charts) assert.ok(drawn > 10, `${id} drew ${drawn} SVG elements`);
+  });
+
+  it('bad arguments exit 2; unknown studies and an unreachable server exit 1 with one line and a hint', async () => {
+    assert.equal((await runCli(['export', studyId])).code, 2, 'missing --out');
+    assert.equal((await runCli(['leaderboard'])).code, 2, 'missing study');
+    const ghost = await cli(['status', 'ghost']);
+    assert.equal(ghost.code, 1);
+    assert.match(ghost.stderr, /^error: study 'ghost' not found\nhint: /);
+    const down = await runCli(['status', '--server', '127.0.0.1:1', '--timeout', '1']);
+    assert.equal(down.code, 1);
+    assert.match(
+      down.stderr,
+      /^error: cannot reach the coordinator at 127\.0\.0\.1:1.*\nhint: is it running\? pass --server/,
+    );
+    const env = await runCli(['status', '--timeout', '1'], { env: { HPO_SERVER: '127.0.0.1:1' } });
+    assert.match(env.stderr, /127\.0\.0\.1:1/, 'HPO_SERVER is honoured');
+    const badFile = await cli(['submit', join(dir, 'missing.yaml')]);
+    assert.equal(badFile.code, 1);
+    assert.match(badFile.stderr, /missing\.yaml: file not found/);
+  });
+
+  it('prints completion scripts', async () => {
+    const bash = await runCli(['completion', 'bash']);
+    assert.equal(bash.code, 0);
+    assert.match(bash.stdout, /complete -F _hpo hpo/);
+    assert.match(bash.stdout, /leaderboard\) opts=".*--watch/);
+    assert.equal((await runCli(['completion', 'fish'])).code, 2);
+  });
+});

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ARTIFACTS, inspectReport } from './browser.js';
+import { runCli, smallChurnSpec, writeStudy } from './harness.js';
+
+describe('hpo report in a real browser', () => {
+  it('renders every chart of an embedded study without console errors or network access', async () => {
+    const { dir, file } = writeStudy(
+      smallChurnSpec({ budget: { trials: 5, parallelism: 1 }, pruner: { type: 'median', warmupTrials: 2 } }),
+    );
+    const study = join(dir, 'study');
+    const tune = await runCli(['tune', file, '--quiet', '--out', study]);
+    assert.equal(tune.code, 0, tune.stderr);
+    const html = join(dir, 'report.html');
+    const r = await runCli(['report', study, '--out', html]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(statSync(html).size > 100_000, 'echarts is inlined');
+    const shot = join(ARTIFACTS, 'report-embedded.png');
+    const { errors, charts } = await inspectReport(html, shot);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(
+      charts.map(([id]) => id),
+      [
+        'chart-history',
+        'chart-importance',
+        'chart-parallel',
+        'chart-roc',
+        'chart-pr',
+        'chart-confusion',
+        'chart-spread',
+      ],
+    );
+    for (const [id, drawn] of charts) assert.ok(drawn > 10, `${id} drew ${drawn} SVG elements`);
+    assert.ok(statSync(shot).size > 10_000, 'screenshot written');
+  });
+
+  it('reports a directory that is not a study', async () => {
+    const { dir } = writeStudy({});
+    const r = await runCli(['report', join(dir, 'nothing/here'), '--out', join(dir, 'x.html')]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /is not a study directory/);
+  });
+});
