@@ -81,4 +81,24 @@ describe('trainFold', () => {
     assert.ok(out.metrics.rocAuc > 0.9, `CNN ROC AUC ${out.metrics.rocAuc}`);
     assert.equal(liveTensors(), base);
   });
+
+  it("trains a CNN with 'valid' padding and rejects blocks that shrink the image below the kernel", async () => {
+    const images = syntheticImages(60);
+    const [f] = stratifiedKFold(images.labels, 3, 1);
+    const base = liveTensors();
+    const params = { family: 'cnn', convBlocks: 1, filters: 4, denseUnits: 8, epochs: 2, padding: 'valid' };
+    const out = await trainFold({ dataset: images, train: f!.train, valid: f!.valid, params, seed: 1 });
+    assert.equal(out.nValid, f!.valid.length);
+    await assert.rejects(
+      trainFold({
+        dataset: images,
+        train: f!.train,
+        valid: f!.valid,
+        params: { ...params, convBlocks: 3 },
+        seed: 1,
+      }),
+      /params\.convBlocks: conv block 3 gets 1×1 inputs, smaller than the 3×3 kernel/,
+    );
+    assert.equal(liveTensors(), base);
+  });
 });

@@ -1,5 +1,6 @@
 import { Rng } from '@hpo/core';
 import * as tf from '@tensorflow/tfjs';
+import { TrialError } from './errors.js';
 import { mlpWidths, type TrainParams } from './params.js';
 
 /**
@@ -33,9 +34,25 @@ const FUSABLE = new Set(['relu', 'elu', 'sigmoid']);
 
 /** Builds the MLP or CNN that `params` describe, with seeded initial weights. */
 export function buildNetwork(params: TrainParams, inputShape: number[], seed: number): Network {
-  const rng = Rng.derive(seed, 'init');
   const weights: NamedVariable[] = [];
   const state: NamedVariable[] = [];
+  try {
+    return constructNetwork(params, inputShape, seed, weights, state);
+  } catch (err) {
+    // A shape that does not fit fails half-way: free the variables already made.
+    for (const { variable } of [...weights, ...state]) variable.dispose();
+    throw err;
+  }
+}
+
+function constructNetwork(
+  params: TrainParams,
+  inputShape: number[],
+  seed: number,
+  weights: NamedVariable[],
+  state: NamedVariable[],
+): Network {
+  const rng = Rng.derive(seed, 'init');
   const penalised: tf.Variable[] = [];
   const add = (list: NamedVariable[], name: string, t: tf.Tensor, trainable: boolean) => {
     const variable = tf.variable(t, trainable, `${name}_${seed}_${Math.random().toString(36).slice(2)}`);
@@ -84,11 +101,21 @@ export function buildNetwork(params: TrainParams, inputShape: number[], seed: nu
       const bias = add(weights, `conv${b}/bias`, tf.zeros([filters]), true);
       penalised.push(filter);
       const bn = params.batchNorm ? batchNorm(`conv${b}/bn`, filters) : undefined;
+      const pad = params.padding;
+      if (pad === 'valid') {
+        if (h < k || w < k)
+          throw new TrialError(
+            `conv block ${b + 1} gets ${h}×${w} inputs, smaller than the ${k}×${k} kernel; use padding 'same' or fewer blocks`,
+            'convBlocks',
+          );
+        h = h - k + 1;
+        w = w - k + 1;
+      }
       const pool = params.pool !== 'none' && h >= 2 && w >= 2 ? params.pool : 'none';
       blocks.push((x, training) => {
         let y = bn
-          ? tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, 1, 'same')
-          : convAct(x as tf.Tensor4D, filter as tf.Tensor4D, bias as tf.Tensor1D, params.activation);
+          ? tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, 1, pad)
+          : convAct(x as tf.Tensor4D, filter as tf.Tensor4D, bias as tf.Tensor1D, params.activation, pad);
         if (bn) y = activate(applyBatchNorm(y, bn, training), params.activation);
         if (pool === 'max') y = tf.maxPool(y as tf.Tensor4D, 2, 2, 'valid');
         else if (pool === 'avg') y = tf.avgPool(y as tf.Tensor4D, 2, 2, 'valid');
@@ -197,6 +224,7 @@ function convAct(
   filter: tf.Tensor4D,
   bias: tf.Tensor1D,
   activation: TrainParams['activation'],
+  pad: 'same' | 'valid',
 ): tf.Tensor {
   if (FUSABLE.has(activation)) {
     return tf.fused.conv2d({
@@ -204,11 +232,11 @@ function convAct(
       filter,
       bias,
       strides: 1,
-      pad: 'same',
+      pad,
       activation: activation as tf.fused.Activation,
     });
   }
-  return activate(tf.fused.conv2d({ x, filter, bias, strides: 1, pad: 'same' }), activation);
+  return activate(tf.fused.conv2d({ x, filter, bias, strides: 1, pad }), activation);
 }
 
 function activate(x: tf.Tensor, activation: TrainParams['activation']): tf.Tensor {

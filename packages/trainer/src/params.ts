@@ -26,6 +26,8 @@ export interface TrainParams {
   filters: number;
   kernelSize: number;
   pool: 'max' | 'avg' | 'none';
+  /** Convolution padding: 'same' keeps the size, 'valid' (Keras' default) shrinks it by kernelSize − 1. */
+  padding: 'same' | 'valid';
   convDropout: number;
   /** Width of the CNN's dense head (units; 0 = none). */
   denseUnits: number;
@@ -61,6 +63,7 @@ export const DEFAULT_PARAMS: Readonly<TrainParams> = {
   filters: 32,
   kernelSize: 3,
   pool: 'max',
+  padding: 'same',
   convDropout: 0,
   denseUnits: 128,
   optimizer: 'adam',
@@ -126,6 +129,7 @@ const CHECKS: Record<Exclude<keyof TrainParams, 'unitsPerLayer'>, Check> = {
   filters: int(1, 512),
   kernelSize: int(1, 11),
   pool: oneOf('max', 'avg', 'none'),
+  padding: oneOf('same', 'valid'),
   convDropout: num(0, 0.95),
   denseUnits: int(0, 4096),
   optimizer: oneOf('adam', 'sgd', 'rmsprop'),
