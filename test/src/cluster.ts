@@ -1,11 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { encodeDataset, loadDataset, sha256Hex, validateStudySpec } from '@hpo/core';
 import { loadHpoProto, type StudyEventMessage__Output, type StudyServiceClient } from '@hpo/protocol';
-import { ROOT } from './harness.js';
+import { ROOT, tempDir } from './harness.js';
 import { freePort, NatsServer } from './nats-server.js';
 
 const COORDINATOR = join(ROOT, 'services/coordinator/dist/main.js');
@@ -87,7 +85,7 @@ export class Cluster {
           '--max-upload-mb',
           String(options.maxUploadMb ?? 64),
           '--data-dir',
-          mkdtempSync(join(tmpdir(), 'hpo-coord-')),
+          tempDir('hpo-coord-'),
         ],
         { cwd: ROOT, env: { ...process.env, HPO_LOG: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] },
       ),

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,9 +55,21 @@ export function collect(child: ChildProcess, timeoutMs: number): Promise<RunResu
   });
 }
 
+const tempDirs: string[] = [];
+process.once('exit', () => {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A temporary folder removed when the test process exits. */
+export function tempDir(prefix = 'hpo-e2e-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
 /** A temporary folder with a study spec (YAML written as JSON, which YAML accepts). */
 export function writeStudy(spec: Record<string, unknown>): { dir: string; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'hpo-e2e-'));
+  const dir = tempDir();
   const file = join(dir, 'study.yaml');
   writeFileSync(file, JSON.stringify(spec, null, 2));
   return { dir, file };
