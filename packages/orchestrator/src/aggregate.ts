@@ -1,3 +1,4 @@
+import { METRIC_NAMES } from '@hpo/core';
 import { mean, sampleStandardDeviation } from 'simple-statistics';
 
 /** Mean, spread and 95% confidence interval of one metric over a trial's folds. */
@@ -29,17 +30,7 @@ export function summarise(values: number[]): MetricSummary {
 }
 
 /** The scalar metrics aggregated per trial. */
-export const SCALAR_METRICS = [
-  'rocAuc',
-  'prAuc',
-  'f1',
-  'precision',
-  'recall',
-  'accuracy',
-  'balancedAccuracy',
-  'logLoss',
-  'bestF1Threshold',
-] as const;
+export const SCALAR_METRICS = [...METRIC_NAMES, 'bestF1Threshold'] as const;
 
 /** Summaries of every scalar metric over the given fold metrics. */
 export function aggregateFolds(

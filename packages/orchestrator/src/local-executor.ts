@@ -4,7 +4,7 @@ import {
   type FoldTaskMessage,
   type RefitResultMessage,
   type RefitTaskMessage,
-  TASK_FILE_URL,
+  trainerPoolOptions,
 } from '@hpo/trainer';
 import { Piscina } from 'piscina';
 import type { Executor } from './ports.js';
@@ -27,14 +27,7 @@ export class LocalExecutor implements Executor {
     if (!(Number.isInteger(threads) && threads >= 1))
       throw new RangeError(`threads must be an integer >= 1, got ${threads}`);
     this.capacity = threads;
-    this.pool = new Piscina({
-      filename: TASK_FILE_URL,
-      minThreads: threads,
-      maxThreads: threads,
-      // Threads hold a warmed-up backend: never retire them while the study runs.
-      idleTimeout: Number.POSITIVE_INFINITY,
-      env: { ...process.env, HPO_LOG: process.env.HPO_LOG ?? 'silent' },
-    });
+    this.pool = new Piscina(trainerPoolOptions(threads));
   }
 
   runFold(task: FoldTaskMessage, signal?: AbortSignal): Promise<FoldResultMessage> {

@@ -24,4 +24,5 @@ export {
   type RefitTaskMessage,
   TASK_FILE_URL,
   type TaskMessage,
+  trainerPoolOptions,
 } from './task.js';

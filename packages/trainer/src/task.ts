@@ -96,3 +96,18 @@ export default async function runTask(task: TaskMessage): Promise<FoldResultMess
 
 /** URL of this file, for piscina's `filename`. */
 export const TASK_FILE_URL = import.meta.url;
+
+/**
+ * Piscina options for a pool of `threads` trainer threads: the embedded LocalExecutor and the
+ * worker service both use exactly these, so both paths train identically.
+ */
+export function trainerPoolOptions(threads: number) {
+  return {
+    filename: TASK_FILE_URL,
+    minThreads: threads,
+    maxThreads: threads,
+    // Threads hold a warmed-up backend: never retire them while the pool lives.
+    idleTimeout: Number.POSITIVE_INFINITY,
+    env: { ...process.env, HPO_LOG: process.env.HPO_LOG ?? 'silent' },
+  };
+}

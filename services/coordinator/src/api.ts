@@ -233,7 +233,10 @@ async function exportModel(
   }
 }
 
-async function exportEvents(deps: ApiDeps, call: Parameters<StudyServiceHandlers['ExportEvents']>[0]): Promise<void> {
+async function exportEvents(
+  deps: ApiDeps,
+  call: Parameters<StudyServiceHandlers['ExportEvents']>[0],
+): Promise<void> {
   try {
     if (!call.request.studyId) throw invalid('study_id: is required');
     const study = deps.manager.get(call.request.studyId);

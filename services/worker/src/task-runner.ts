@@ -11,8 +11,8 @@ import {
   type DatasetRef,
   type FoldResultMessage,
   type RefitResultMessage,
-  TASK_FILE_URL,
   type TaskMessage,
+  trainerPoolOptions,
 } from '@hpo/trainer';
 import { Piscina } from 'piscina';
 
@@ -31,15 +31,8 @@ export class TaskRunner {
     readonly threads: number,
     private readonly models: () => Promise<BlobSink>,
   ) {
-    // Same settings as the embedded LocalExecutor: the distributed path must train identically.
-    this.pool = new Piscina({
-      filename: TASK_FILE_URL,
-      minThreads: threads,
-      maxThreads: threads,
-      // Threads hold a warmed-up backend: never retire them while the worker runs.
-      idleTimeout: Number.POSITIVE_INFINITY,
-      env: { ...process.env, HPO_LOG: process.env.HPO_LOG ?? 'silent' },
-    });
+    // The embedded LocalExecutor's settings: the distributed path must train identically.
+    this.pool = new Piscina(trainerPoolOptions(threads));
   }
 
   /** Trains `envelope`'s task on the dataset at `dataset`; `signal` aborts the thread's run. */

@@ -74,9 +74,7 @@ export async function tuneCommand(specFile: string | undefined, opts: TuneOption
     progress.stop();
     if (!stopRefit.signal.aborted && runner.best()) {
       if (!opts.quiet && !opts.json)
-        process.stderr.write(
-          `refitting trial ${runner.best()!.number} on all ${dataset.hash ? 'rows' : ''}…\n`,
-        );
+        process.stderr.write(`refitting trial ${runner.best()!.number} on every row…\n`);
       try {
         await runner.refitBest(join(dir, 'model'), stopRefit.signal);
       } catch (err) {

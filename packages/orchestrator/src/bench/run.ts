@@ -44,14 +44,15 @@ async function studyWallTime(
     budget: { trials, parallelism: 2 },
   });
   const executor = new LocalExecutor({ threads });
-  // Warm the threads' backends so both runs measure training, not start-up.
+  // Warm every thread (backend start-up, JIT of the training path) so both runs measure
+  // steady-state training: a few full folds per thread, more tasks than threads.
   await Promise.all(
-    Array.from({ length: threads }, (_, i) =>
+    Array.from({ length: threads * 3 }, (_, i) =>
       executor.runFold({
         kind: 'fold',
         dataset,
-        cv: { k: 5, seed: 1, repeat: 0, fold: i },
-        params: { epochs: 1 },
+        cv: { k: 5, seed: 1, repeat: 0, fold: i % 5 },
+        params: { epochs: 10, patience: 100, layers: 2, units: 32, batchSize: 32 },
         seed: 1,
         threshold: 0.5,
       }),
