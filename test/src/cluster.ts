@@ -52,12 +52,13 @@ export class Cluster {
 
   static async start(options: {
     workers: number;
+    auth?: { user: string; password: string };
     threads?: number;
     ackWait?: number;
     capacity?: number;
     maxUploadMb?: number;
   }): Promise<Cluster> {
-    const cluster = new Cluster(await NatsServer.start());
+    const cluster = new Cluster(await NatsServer.start(options.auth));
     await cluster.startCoordinator(options);
     for (let i = 0; i < options.workers; i++) await cluster.startWorker(options);
     return cluster;
@@ -87,7 +88,7 @@ export class Cluster {
           '--data-dir',
           tempDir('hpo-coord-'),
         ],
-        { cwd: ROOT, env: { ...process.env, HPO_LOG: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] },
+        { cwd: ROOT, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] },
       ),
     );
     this.coordinator = svc;
@@ -112,11 +113,19 @@ export class Cluster {
           '--grace',
           '5',
         ],
-        { cwd: ROOT, env: { ...process.env, HPO_LOG: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] },
+        { cwd: ROOT, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] },
       ),
     );
     this.workers.push(svc);
     return svc;
+  }
+
+  /** Environment of service processes: NATS credentials when the server requires them. */
+  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    const auth = this.nats.auth
+      ? { NATS_USER: this.nats.auth.user, NATS_PASSWORD: this.nats.auth.password }
+      : {};
+    return { ...process.env, HPO_LOG: 'silent', ...auth, ...extra };
   }
 
   /** A typed gRPC client of the coordinator. */

@@ -10,6 +10,8 @@ export class NatsServer {
   private constructor(
     readonly port: number,
     readonly storeDir: string,
+    /** Client credentials the server requires, if any. */
+    readonly auth?: { user: string; password: string },
   ) {}
 
   get url(): string {
@@ -17,8 +19,8 @@ export class NatsServer {
   }
 
   /** Starts a server and waits until it accepts connections. */
-  static async start(): Promise<NatsServer> {
-    const server = new NatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'hpo-nats-')));
+  static async start(auth?: { user: string; password: string }): Promise<NatsServer> {
+    const server = new NatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'hpo-nats-')), auth);
     await server.spawn();
     return server;
   }
@@ -50,9 +52,10 @@ export class NatsServer {
   }
 
   private async spawn(): Promise<void> {
+    const authArgs = this.auth ? ['--user', this.auth.user, '--pass', this.auth.password] : [];
     const proc = spawn(
       'nats-server',
-      ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir],
+      ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir, ...authArgs],
       {
         stdio: ['ignore', 'ignore', 'pipe'],
       },

@@ -1,3 +1,4 @@
+export { NATS_AUTH_ENV, type NatsAuth, natsAuthFromEnv } from './auth.js';
 // The public API of @hpo/protocol. Other packages import only from here.
 
 export * from './grpc.js';

@@ -18,6 +18,11 @@ export interface QueueSettings {
   maxDeliver: number;
   /** Seconds within which a republished task id is dropped as a duplicate. */
   duplicateWindowSeconds: number;
+  /**
+   * Copies of every stream, KV and object store in a NATS cluster (1 to 5, at most the number
+   * of servers). Applies when they are created; existing ones keep theirs.
+   */
+  replicas?: number;
 }
 
 export const DEFAULT_QUEUE: QueueSettings = {
@@ -35,7 +40,9 @@ export async function ensureInfrastructure(
   jsm: JetStreamManager,
   q: QueueSettings = DEFAULT_QUEUE,
 ): Promise<void> {
+  const replicas = q.replicas ?? 1;
   await ensureStream(jsm, {
+    num_replicas: replicas,
     name: STREAMS.tasks,
     subjects: [SUBJECTS.tasksAll],
     retention: RetentionPolicy.Workqueue,
@@ -43,6 +50,7 @@ export async function ensureInfrastructure(
     duplicate_window: nanos(q.duplicateWindowSeconds * 1000),
   });
   await ensureStream(jsm, {
+    num_replicas: replicas,
     name: STREAMS.results,
     subjects: [SUBJECTS.resultsAll],
     retention: RetentionPolicy.Limits,
@@ -52,6 +60,7 @@ export async function ensureInfrastructure(
     discard: DiscardPolicy.Old,
   });
   await ensureStream(jsm, {
+    num_replicas: replicas,
     name: STREAMS.events,
     subjects: [SUBJECTS.eventsAll],
     retention: RetentionPolicy.Limits,
@@ -69,10 +78,10 @@ export async function ensureInfrastructure(
     ack_policy: AckPolicy.Explicit,
     ack_wait: nanos(30_000),
   });
-  await new Kvm(nc).create(BUCKETS.studies, { storage: StorageType.File, history: 1 });
+  await new Kvm(nc).create(BUCKETS.studies, { storage: StorageType.File, history: 1, replicas });
   const objm = new Objm(nc);
-  await objm.create(BUCKETS.datasets, { storage: StorageType.File });
-  await objm.create(BUCKETS.models, { storage: StorageType.File });
+  await objm.create(BUCKETS.datasets, { storage: StorageType.File, replicas });
+  await objm.create(BUCKETS.models, { storage: StorageType.File, replicas });
 }
 
 async function ensureStream(

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import { type NatsAuth, natsAuthFromEnv } from '@hpo/protocol';
 
 /** Coordinator settings: flags override environment variables, which override defaults. */
 export interface CoordinatorConfig {
@@ -21,6 +22,10 @@ export interface CoordinatorConfig {
   dataDir: string;
   /** Name in logs (`--name`, HPO_COORDINATOR_NAME). */
   name: string;
+  /** Copies of each stream / bucket in a NATS cluster (`--stream-replicas`, HPO_STREAM_REPLICAS). */
+  streamReplicas: number;
+  /** NATS credentials: NATS_USER + NATS_PASSWORD, or NATS_TOKEN (environment only). */
+  natsAuth: NatsAuth;
 }
 
 /** A configuration value that is missing or malformed; `source` names the flag or variable. */
@@ -38,6 +43,7 @@ const SPEC = {
   'max-deliver': { env: 'HPO_MAX_DELIVER', default: '3' },
   'data-dir': { env: 'HPO_DATA_DIR', default: '/tmp/hpo-coordinator' },
   name: { env: 'HPO_COORDINATOR_NAME', default: `${hostname()}-${process.pid}` },
+  'stream-replicas': { env: 'HPO_STREAM_REPLICAS', default: '1' },
 } as const;
 
 /** Reads and validates the configuration; throws ConfigError naming the flag and variable. */
@@ -90,5 +96,15 @@ export function loadConfig(
     maxDeliver: int('max-deliver', 1, 100),
     dataDir: get('data-dir').value,
     name: get('name').value,
+    streamReplicas: int('stream-replicas', 1, 5),
+    natsAuth: auth(env),
   };
+}
+
+function auth(env: NodeJS.ProcessEnv): NatsAuth {
+  try {
+    return natsAuthFromEnv(env);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }

@@ -32,6 +32,7 @@ export interface Coordinator {
 export async function startCoordinator(config: CoordinatorConfig, log: Logger): Promise<Coordinator> {
   mkdirSync(config.dataDir, { recursive: true });
   const nc: NatsConnection = await connect({
+    ...config.natsAuth,
     servers: config.natsUrl.split(','),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
@@ -43,6 +44,7 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
   const jsm = await jetstreamManager(nc);
   await ensureInfrastructure(nc, jsm, {
     ackWaitSeconds: config.ackWaitSeconds,
+    replicas: config.streamReplicas,
     maxDeliver: config.maxDeliver,
     duplicateWindowSeconds: 600,
   });

@@ -6,6 +6,7 @@
 import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type NatsAuth, natsAuthFromEnv } from '@hpo/protocol';
 
 /** Everything the worker needs to run. */
 export interface WorkerConfig {
@@ -27,6 +28,10 @@ export interface WorkerConfig {
   cacheDir: string;
   /** pino log level. */
   logLevel: string;
+  /** Copies of each stream / bucket in a NATS cluster, used when the worker creates them. */
+  streamReplicas: number;
+  /** NATS credentials from NATS_USER + NATS_PASSWORD or NATS_TOKEN (environment only). */
+  natsAuth: NatsAuth;
 }
 
 /** A configuration value the worker cannot run with; `source` names the flag / variable. */
@@ -51,6 +56,7 @@ const SETTINGS = {
   name: { env: 'HPO_WORKER_NAME', fallback: () => `${hostname()}-${process.pid}` },
   'cache-dir': { env: 'HPO_CACHE_DIR', fallback: () => join(tmpdir(), 'hpo-worker-cache') },
   'log-level': { env: 'HPO_LOG_LEVEL', fallback: () => 'info' },
+  'stream-replicas': { env: 'HPO_STREAM_REPLICAS', fallback: () => '1' },
 } as const;
 
 type Setting = keyof typeof SETTINGS;
@@ -69,6 +75,8 @@ Options (flag, environment variable, default):
   --name <name>          HPO_WORKER_NAME             <hostname>-<pid>
   --cache-dir <dir>      HPO_CACHE_DIR               <tmpdir>/hpo-worker-cache
   --log-level <level>    HPO_LOG_LEVEL               info (trace, debug, info, warn, error, fatal, silent)
+  --stream-replicas <n>  HPO_STREAM_REPLICAS         1 (copies of streams and buckets in a NATS cluster)
+NATS credentials come from the environment only: NATS_USER and NATS_PASSWORD, or NATS_TOKEN.
   -h, --help             print this help
 `;
 
@@ -156,5 +164,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): WorkerConfig
     name: name.value,
     cacheDir: cacheDir.value,
     logLevel: logLevel.value,
+    streamReplicas: integer('stream-replicas', 1, 5),
+    natsAuth: auth(env),
   };
+}
+
+function auth(env: NodeJS.ProcessEnv): NatsAuth {
+  try {
+    return natsAuthFromEnv(env);
+  } catch (err) {
+    throw new ConfigError('NATS credentials', (err as Error).message);
+  }
 }

@@ -95,6 +95,7 @@ export class Worker {
   /** Connects (waiting for the server if need be), sets up streams and starts consuming. */
   async start(): Promise<void> {
     const nc = await connect({
+      ...this.config.natsAuth,
       servers: this.config.natsUrl,
       name: `hpo-worker ${this.config.name}`,
       // A worker has nothing to do without NATS: wait for it at start and after every outage.
@@ -373,6 +374,7 @@ export class Worker {
       ackWaitSeconds: this.config.ackWaitSeconds,
       maxDeliver: this.config.maxDeliver,
       duplicateWindowSeconds: DEFAULT_QUEUE.duplicateWindowSeconds,
+      replicas: this.config.streamReplicas,
     });
   }
 

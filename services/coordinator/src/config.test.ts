@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('coordinator configuration', () => {
+  it('has defaults, and flags beat environment variables', () => {
+    const c = loadConfig([], {});
+    assert.equal(c.natsUrl, 'nats://127.0.0.1:4222');
+    assert.equal(c.grpcAddress, '0.0.0.0:50051');
+    assert.equal(c.streamReplicas, 1);
+    assert.deepEqual(c.natsAuth, {});
+    const env = { NATS_URL: 'nats://a:4222', HPO_CAPACITY: '7', HPO_STREAM_REPLICAS: '3' };
+    assert.equal(loadConfig([], env).natsUrl, 'nats://a:4222');
+    assert.equal(loadConfig(['--nats', 'nats://b:4222'], env).natsUrl, 'nats://b:4222');
+    assert.equal(loadConfig([], env).capacity, 7);
+    assert.equal(loadConfig([], env).streamReplicas, 3);
+  });
+
+  it('names the flag and variable of a bad value', () => {
+    assert.throws(
+      () => loadConfig(['--capacity', 'lots'], {}),
+      (e: unknown) => e instanceof ConfigError && /--capacity must be an integer/.test(e.message),
+    );
+    assert.throws(
+      () => loadConfig([], { HPO_MAX_UPLOAD_MB: '0' }),
+      /HPO_MAX_UPLOAD_MB \(--max-upload-mb\) must be an integer in \[1, 65536\]/,
+    );
+    assert.throws(() => loadConfig([], { HPO_STREAM_REPLICAS: '9' }), /HPO_STREAM_REPLICAS .* \[1, 5\]/);
+    assert.throws(() => loadConfig(['--grpc', 'nowhere'], {}), /--grpc must be host:port/);
+    assert.throws(
+      () => loadConfig(['--nats', 'http://x'], {}),
+      /--nats must be a URL like nats:\/\/host:4222/,
+    );
+    assert.throws(() => loadConfig(['--bogus', '1'], {}), /Unknown option '--bogus'/);
+  });
+
+  it('reads NATS credentials from the environment only, and rejects half of a pair', () => {
+    assert.deepEqual(loadConfig([], { NATS_USER: 'u', NATS_PASSWORD: 'p' }).natsAuth, {
+      user: 'u',
+      pass: 'p',
+    });
+    assert.deepEqual(loadConfig([], { NATS_TOKEN: 't' }).natsAuth, { token: 't' });
+    assert.throws(
+      () => loadConfig([], { NATS_USER: 'u' }),
+      /NATS_USER and NATS_PASSWORD must be set together/,
+    );
+    assert.throws(
+      () => loadConfig([], { NATS_TOKEN: 't', NATS_USER: 'u', NATS_PASSWORD: 'p' }),
+      /either NATS_TOKEN or NATS_USER/,
+    );
+  });
+});
