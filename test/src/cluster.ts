@@ -65,7 +65,7 @@ export class Cluster {
   }
 
   async startCoordinator(
-    options: { ackWait?: number; capacity?: number; maxUploadMb?: number } = {},
+    options: { ackWait?: number; capacity?: number; maxUploadMb?: number; metricsPort?: number } = {},
   ): Promise<Service> {
     this.grpcPort ||= await freePort();
     const svc = new Service(
@@ -78,7 +78,7 @@ export class Cluster {
           '--grpc',
           `127.0.0.1:${this.grpcPort}`,
           '--metrics-port',
-          '0',
+          String(options.metricsPort ?? 0),
           '--ack-wait',
           String(options.ackWait ?? 5),
           '--capacity',
