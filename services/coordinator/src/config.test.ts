@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, USAGE, wantsHelp } from './config.js';
 
 describe('coordinator configuration', () => {
   it('has defaults, and flags beat environment variables', () => {
@@ -48,5 +48,19 @@ describe('coordinator configuration', () => {
       () => loadConfig([], { NATS_TOKEN: 't', NATS_USER: 'u', NATS_PASSWORD: 'p' }),
       /either NATS_TOKEN or NATS_USER/,
     );
+  });
+
+  it('documents every flag and variable in --help', () => {
+    assert.ok(wantsHelp(['--help']) && wantsHelp(['-h']) && !wantsHelp([]));
+    for (const name of [
+      'NATS_URL',
+      'HPO_GRPC_ADDRESS',
+      'HPO_CAPACITY',
+      'HPO_STREAM_REPLICAS',
+      '--max-deliver',
+      'NATS_TOKEN',
+    ]) {
+      assert.ok(USAGE.includes(name), name);
+    }
   });
 });

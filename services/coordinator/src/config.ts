@@ -46,6 +46,33 @@ const SPEC = {
   'stream-replicas': { env: 'HPO_STREAM_REPLICAS', default: '1' },
 } as const;
 
+export const USAGE = `Usage: hpo-coordinator [options]
+
+Serves the hpo gRPC API and runs every study's trials on workers over NATS JetStream.
+
+Options (flag, environment variable, default):
+  --nats <url>             NATS_URL               nats://127.0.0.1:4222 (comma-separated list allowed)
+  --grpc <host:port>       HPO_GRPC_ADDRESS       0.0.0.0:50051
+  --metrics-port <port>    HPO_METRICS_PORT       9464 (0 = no /metrics endpoint)
+  --max-upload-mb <n>      HPO_MAX_UPLOAD_MB      512
+  --capacity <n>           HPO_CAPACITY           64 (fold tasks in flight over all studies)
+  --ack-wait <s>           HPO_ACK_WAIT_SECONDS   30
+  --max-deliver <n>        HPO_MAX_DELIVER        3
+  --stream-replicas <n>    HPO_STREAM_REPLICAS    1 (copies of streams and buckets in a NATS cluster)
+  --data-dir <dir>         HPO_DATA_DIR           /tmp/hpo-coordinator
+  --name <name>            HPO_COORDINATOR_NAME   <hostname>-<pid>
+  -h, --help               print this help
+NATS credentials come from the environment only: NATS_USER and NATS_PASSWORD, or NATS_TOKEN.
+
+Example:
+  hpo-coordinator --nats nats://nats:4222 --grpc 0.0.0.0:50051
+`;
+
+/** True when the arguments ask for the usage text. */
+export function wantsHelp(argv: string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
+
 /** Reads and validates the configuration; throws ConfigError naming the flag and variable. */
 export function loadConfig(
   argv: string[] = process.argv.slice(2),

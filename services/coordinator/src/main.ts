@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 import { pino } from 'pino';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, USAGE, wantsHelp } from './config.js';
 import { startCoordinator } from './server.js';
 
 const log = pino({ base: { service: 'hpo-coordinator' }, timestamp: pino.stdTimeFunctions.isoTime });
 
 async function main(): Promise<void> {
+  if (wantsHelp(process.argv.slice(2))) {
+    process.stdout.write(USAGE);
+    return;
+  }
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
