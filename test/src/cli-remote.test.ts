@@ -57,6 +57,11 @@ describe('hpo CLI against a running coordinator', () => {
     const table = await cli(['leaderboard', studyId]);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /ROC AUC.*PR AUC.*F1.*precision.*recall/s);
+    assert.doesNotMatch(
+      table.stdout + table.stderr,
+      /\u001b\[/,
+      'no colours without a TTY (and NO_COLOR is set)',
+    );
     const json = JSON.parse(
       (await cli(['leaderboard', studyId, '--json', '--sort', 'prAuc', '--top', '3'])).stdout,
     );

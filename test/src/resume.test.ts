@@ -75,4 +75,35 @@ describe('hpo tune --resume after the process is killed', () => {
     assert.equal(summary.trials.length, 8);
     assert.ok(existsSync(join(out, 'model', 'model.json')));
   });
+
+  it('Ctrl-C (SIGINT) stops cleanly: finished trials kept, the best one refit and saved, exit 130', async () => {
+    const { dir, file } = writeStudy(smallChurnSpec({ budget: { trials: 30, parallelism: 1 } }));
+    const out = join(dir, 'study');
+    const child = startCli(['tune', file, '--out', out, '--threads', '1']);
+    const done = collect(child, 120_000);
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (existsSync(join(out, 'events.jsonl')) && events(out).some((e) => e.type === 'trial_finished')) {
+          clearInterval(timer);
+          child.kill('SIGINT');
+          resolve();
+        }
+      }, 20);
+    });
+    const r = await done;
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stderr, /stopping: finished trials are kept/);
+    const log = events(out);
+    const finished = log.filter((e) => e.type === 'study_finished') as (Event & { reason?: string })[];
+    assert.equal(finished.length, 1);
+    assert.equal(finished[0]!.reason, 'cancelled');
+    assert.ok(
+      log.some((e) => e.type === 'model_saved'),
+      'the best trial was refit',
+    );
+    assert.ok(existsSync(join(out, 'model', 'weights.bin')));
+    assert.match(r.stdout, /best trial \d+; model saved to/);
+    const started = log.filter((e) => e.type === 'trial_started').length;
+    assert.ok(started < 30, 'the study stopped early');
+  });
 });

@@ -232,4 +232,22 @@ describe('StudyRunner', () => {
       /created on dataset aaaaaaaaaaaa/,
     );
   });
+
+  it('stops at the wall-clock limit, keeping finished trials and leaving unfinished ones resumable', async () => {
+    const runner = await StudyRunner.open({
+      spec: testSpec({ budget: { trials: 100, parallelism: 1, timeLimitSeconds: 0.3 } }),
+      dataset,
+      executor: new FakeExecutor(
+        1,
+        () => false,
+        () => 20,
+      ),
+      store: new MemoryStudyStore('/tmp/x'),
+    });
+    assert.equal(await runner.run(), 'time_limit');
+    const trials = runner.allTrials();
+    assert.ok(trials.length > 1 && trials.length < 100, `${trials.length} trials started`);
+    assert.ok(trials.filter((t) => t.state === 'complete').length >= 1);
+    assert.ok(trials.every((t) => t.state === 'complete' || t.state === 'running'));
+  });
 });
