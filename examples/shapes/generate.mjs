@@ -17,7 +17,7 @@ function image(draw) {
     if (x >= 0 && y >= 0 && x < SIZE && y < SIZE) px[y * SIZE + x] = v;
   });
   const png = new PNG({ width: SIZE, height: SIZE, colorType: 0 });
-  px.forEach((v, i) => png.data.set([v * 255, v * 255, v * 255, 255], i * 4));
+  for (const [i, v] of px.entries()) png.data.set([v * 255, v * 255, v * 255, 255], i * 4);
   return PNG.sync.write(png, { colorType: 0 });
 }
 
