@@ -6,6 +6,7 @@ import { SearchSpace } from '../space/search-space.js';
 import { Acquisition } from './gp/acquisition.js';
 import { fitKernel, GpPosterior, negLogPosterior } from './gp/gp-model.js';
 import { GpSampler } from './gp/gp-sampler.js';
+import { estimateLipschitz, LocalPenalization } from './gp/local-penalization.js';
 import { PendingLogEI } from './gp/pending-ei.js';
 import type { Sampler } from './sampler.js';
 import { mixedObjective, mixedSpace, runSequential } from './test-helpers.js';
@@ -85,6 +86,36 @@ describe('GP model', () => {
     const far = Float64Array.from([0.02, 0.03]);
     close(acq.value(far), plain.value(far), 0.2, 'far from pending');
   });
+  it('has an exact gradient of locally penalised log-EI', () => {
+    const { x, y } = randomData(20, 3, 5);
+    const gp = new GpPosterior(fitKernel(x, y), x, y);
+    const best = Math.min(...y);
+    const pending = [Float64Array.from([0.2, 0.8, 0.5]), Float64Array.from([0.7, 0.3, 0.4])];
+    const lc = estimateLipschitz(gp, new Rng(1), 64);
+    assert.ok(lc > 0 && Number.isFinite(lc));
+    const acq = new LocalPenalization(new Acquisition(gp, 'logEI', best), gp, pending, best, lc);
+    const p = Float64Array.from([0.31, 0.55, 0.62]);
+    const g = new Float64Array(3);
+    acq.value(p, g);
+    for (let k = 0; k < 3; k++) {
+      const a = p.slice();
+      const b = p.slice();
+      a[k]! += 1e-6;
+      b[k]! -= 1e-6;
+      close(g[k]!, (acq.value(a) - acq.value(b)) / 2e-6, 1e-4, `d/dx${k}`);
+    }
+  });
+  it('local penalisation lowers EI at a pending point and barely far from it', () => {
+    const { x, y } = randomData(20, 2, 6);
+    const gp = new GpPosterior(fitKernel(x, y), x, y);
+    const best = Math.min(...y);
+    const plain = new Acquisition(gp, 'logEI', best);
+    const at = Float64Array.from([0.5, 0.5]);
+    const acq = new LocalPenalization(plain, gp, [at], best, estimateLipschitz(gp, new Rng(2)));
+    assert.ok(acq.value(at) < plain.value(at) - Math.log(1.5), 'penalised at the pending point');
+    const far = Float64Array.from([0.02, 0.97]);
+    close(acq.value(far), plain.value(far), 0.05, 'far from pending');
+  });
   it('keeps asks made while trials are pending apart', () => {
     const s = new GpSampler(branin.space, { seed: 4, nCandidates: 512 });
     runSequential(s, 25, (p) => branin.evaluate(p));
@@ -115,6 +146,22 @@ const makers: Record<string, () => Sampler> = {
       nCandidates: 256,
       nLocalSearch: 3,
       pending: 'batch-log-ei',
+    }),
+  'gp local-penalization': () =>
+    new GpSampler(mixedSpace, {
+      seed: 2,
+      nStartupTrials: 5,
+      nCandidates: 256,
+      nLocalSearch: 3,
+      pending: 'local-penalization',
+    }),
+  'gp nWarmStarts 3': () =>
+    new GpSampler(mixedSpace, {
+      seed: 2,
+      nStartupTrials: 5,
+      nCandidates: 256,
+      nLocalSearch: 3,
+      nWarmStarts: 3,
     }),
 };
 

@@ -4,7 +4,7 @@
  * one-hot) with hyperparameters fitted per ask, and log-EI or UCB maximised by a random sweep
  * plus multi-start local search. Pending trials enter as fantasies: the GP's own mean (kriging
  * believer, default) or the worst observed loss (constant liar), or are integrated out by
- * batch log-EI over joint posterior draws of their values.
+ * batch log-EI over joint posterior draws of their values, or penalise EI locally.
  */
 import { Rng } from '@hpo/core';
 import { UnitEncoding } from '../../space/encoding.js';
@@ -18,6 +18,7 @@ import {
 } from './acquisition.js';
 import { DEFAULT_LENGTHSCALE_PRIOR, fitKernel, GpPosterior, type LengthscalePrior } from './gp-model.js';
 import { latinHypercube } from './initial-design.js';
+import { estimateLipschitz, LocalPenalization } from './local-penalization.js';
 import { PendingLogEI } from './pending-ei.js';
 
 export interface GpSamplerOptions extends SamplerOptions {
@@ -30,15 +31,18 @@ export interface GpSamplerOptions extends SamplerOptions {
   /**
    * How pending trials enter the acquisition (default 'kriging-believer'). 'batch-log-ei'
    * averages log-EI over joint posterior draws of the pending values (UCB falls back to the
-   * believer).
+   * believer). 'local-penalization' keeps the GP on real observations and multiplies EI by the
+   * probability of lying outside each pending point's Lipschitz ball (UCB: the believer).
    */
-  pending?: 'kriging-believer' | 'constant-liar' | 'batch-log-ei';
+  pending?: 'kriging-believer' | 'constant-liar' | 'batch-log-ei' | 'local-penalization';
   /** Posterior draws of the pending values for 'batch-log-ei' (default 32). */
   nPendingDraws?: number;
   /** Random points in the acquisition sweep (default 2048). */
   nCandidates?: number;
   /** Local searches per ask (default 10). */
   nLocalSearch?: number;
+  /** Local searches that start from the best observations, within `nLocalSearch` (default 1). */
+  nWarmStarts?: number;
   /**
    * Hyperparameters are fitted on at most this many observations (the best half and a seeded
    * random rest); the posterior always uses all of them. Bounds ask latency (default 100).
@@ -65,6 +69,7 @@ export class GpSampler extends BaseSampler {
       nPendingDraws: options.nPendingDraws ?? 32,
       nCandidates: options.nCandidates ?? 2048,
       nLocalSearch: options.nLocalSearch ?? 10,
+      nWarmStarts: options.nWarmStarts ?? 1,
       maxFitPoints: options.maxFitPoints ?? 100,
       minNoise: options.minNoise ?? 1e-6,
       lengthscalePrior: options.lengthscalePrior ?? DEFAULT_LENGTHSCALE_PRIOR,
@@ -99,19 +104,21 @@ export class GpSampler extends BaseSampler {
         kp.noise.toPrecision(3),
       );
     let gp = new GpPosterior(kp, xs, ys);
-    let best = Number.POSITIVE_INFINITY;
-    let bestIdx = 0;
-    ys.forEach((y, i) => {
-      if (y < best) {
-        best = y;
-        bestIdx = i;
-      }
-    });
+    const order = bestFirst(ys);
+    let best = ys[order[0]!]!;
     const pending = this.pending().map((p) => this.enc.encode(p.params));
     let acq: AcquisitionFunction | undefined;
     if (pending.length > 0 && this.o.pending === 'batch-log-ei' && this.o.acquisition === 'logEI') {
       const draws = Rng.derive(this.seed, 'gp-pending', number);
       acq = new PendingLogEI(gp, pending, best, draws, this.o.nPendingDraws);
+    } else if (
+      pending.length > 0 &&
+      this.o.pending === 'local-penalization' &&
+      this.o.acquisition === 'logEI'
+    ) {
+      const lc = estimateLipschitz(gp, Rng.derive(this.seed, 'gp-lipschitz', number));
+      const base = new Acquisition(gp, this.o.acquisition, best, this.o.ucbBeta);
+      acq = new LocalPenalization(base, gp, pending, best, lc);
     } else if (pending.length > 0) {
       const worst = Math.max(...ys);
       const fantasies = pending.map((p) => (this.o.pending === 'constant-liar' ? worst : gp.predict(p).mean));
@@ -124,7 +131,7 @@ export class GpSampler extends BaseSampler {
     const { x } = optimizeAcquisition(acq, this.enc, rng, {
       nCandidates: this.o.nCandidates,
       nLocalSearch: this.o.nLocalSearch,
-      warmStarts: [xs[bestIdx]!],
+      warmStarts: order.slice(0, this.o.nWarmStarts).map((i) => xs[i]!),
     });
     return this.enc.decode(x);
   }
@@ -138,6 +145,11 @@ export class GpSampler extends BaseSampler {
     const rest = rng.shuffle(byLoss.slice(half)).slice(0, this.o.maxFitPoints - half);
     return [...byLoss.slice(0, half), ...rest].sort((a, b) => a - b);
   }
+}
+
+/** Observation indices ordered by loss, ties by index. */
+function bestFirst(ys: Float64Array): number[] {
+  return Array.from(ys, (_, i) => i).sort((a, b) => ys[a]! - ys[b]! || a - b);
 }
 
 /** Losses shifted to mean 0 and scaled to standard deviation 1 (scale 1 when all are equal). */
