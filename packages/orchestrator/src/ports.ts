@@ -9,7 +9,12 @@ import type { StudyEvent } from './events.js';
 export interface Executor {
   /** Tasks that can run at the same time (threads or worker slots). */
   readonly capacity: number;
-  runFold(task: FoldTaskMessage, signal?: AbortSignal): Promise<FoldResultMessage>;
+  /**
+   * Runs one fold. `signal` cancels it (the study stops): running work is abandoned. `drop`
+   * says the result is no longer wanted (its trial was pruned or failed): a task that has not
+   * started yet should not start; one that runs may finish, and its result is ignored.
+   */
+  runFold(task: FoldTaskMessage, signal?: AbortSignal, drop?: AbortSignal): Promise<FoldResultMessage>;
   refit(task: RefitTaskMessage, signal?: AbortSignal): Promise<RefitResultMessage>;
   close(): Promise<void>;
 }

@@ -250,4 +250,36 @@ describe('StudyRunner', () => {
     assert.ok(trials.filter((t) => t.state === 'complete').length >= 1);
     assert.ok(trials.every((t) => t.state === 'complete' || t.state === 'running'));
   });
+
+  it('drops the unstarted folds of a trial as soon as it is pruned', async () => {
+    // Fold 0 is quick, the others slow: a pruned trial's folds 1 and 2 are still pending.
+    const executor = new FakeExecutor(
+      3,
+      () => false,
+      (task) => (task.cv.fold === 0 ? 1 : 40),
+    );
+    const runner = await StudyRunner.open({
+      spec: testSpec({
+        budget: { trials: 12, parallelism: 1 },
+        sampler: { type: 'random', seed: 3 },
+        pruner: { type: 'median', warmupTrials: 3, minFolds: 1, alpha: 0.05 },
+      }),
+      dataset,
+      executor,
+      store: new MemoryStudyStore('/tmp/x'),
+    });
+    await runner.run();
+    const pruned = runner.allTrials().filter((t) => t.state === 'pruned');
+    assert.ok(pruned.length > 0);
+    const droppedTrials = new Set(executor.dropped.map((d) => d.trial));
+    const byNumber = (a: number, b: number) => a - b;
+    assert.deepEqual(
+      [...droppedTrials].map(Number).sort(byNumber),
+      pruned.map((t) => t.number).sort(byNumber),
+      'exactly the pruned trials lost folds',
+    );
+    assert.ok(executor.dropped.every((d) => d.cv.fold > 0));
+    for (const t of pruned)
+      assert.equal(t.folds.filter(Boolean).length, 1, 'a pruned trial records only the folds it finished');
+  });
 });

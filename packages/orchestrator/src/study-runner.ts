@@ -44,6 +44,8 @@ export class StudyRunner {
   private readonly pruner: Pruner | undefined;
   private readonly trials = new Map<number, TrialView>();
   private readonly submitted = new Set<string>();
+  /** Per running trial: aborted when the trial ends, so its not-yet-started folds are dropped. */
+  private readonly drops = new Map<number, AbortController>();
   private readonly direction: 'maximize' | 'minimize';
   private readonly totalFolds: number;
   private failures = 0;
@@ -248,7 +250,7 @@ export class StudyRunner {
         };
         inflight.set(
           key,
-          this.opts.executor.runFold(task, signal).then(
+          this.opts.executor.runFold(task, signal, this.dropSignal(t.number)).then(
             (result): Settled => ({ key, trial: t.number, fold, result }),
             (err: unknown): Settled => ({
               key,
@@ -313,6 +315,15 @@ export class StudyRunner {
         });
       }
     }
+  }
+
+  private dropSignal(trial: number): AbortSignal {
+    let ctl = this.drops.get(trial);
+    if (!ctl) {
+      ctl = new AbortController();
+      this.drops.set(trial, ctl);
+    }
+    return ctl.signal;
   }
 
   private objectiveOf(f: FoldResultMessage): number {
@@ -381,6 +392,8 @@ export class StudyRunner {
         if (e.metrics) t.metrics = e.metrics;
         if (e.error) t.error = e.error;
         if (e.state === 'failed') this.failures++;
+        this.drops.get(e.trial)?.abort();
+        this.drops.delete(e.trial);
         if (live && this.sampler) {
           const o = outcomeOf(t).outcome;
           if (o) this.sampler.tell(t.number, o);

@@ -9,6 +9,8 @@ import type { Executor } from './ports.js';
  */
 export class FakeExecutor implements Executor {
   readonly calls: FoldTaskMessage[] = [];
+  /** Tasks given up because their trial ended before they finished. */
+  readonly dropped: FoldTaskMessage[] = [];
   readonly refits: RefitTaskMessage[] = [];
   constructor(
     readonly capacity = 2,
@@ -16,15 +18,26 @@ export class FakeExecutor implements Executor {
     private readonly delayMs: (task: FoldTaskMessage) => number = () => 0,
   ) {}
 
-  async runFold(task: FoldTaskMessage, signal?: AbortSignal): Promise<FoldResultMessage> {
+  async runFold(task: FoldTaskMessage, signal?: AbortSignal, drop?: AbortSignal): Promise<FoldResultMessage> {
     this.calls.push(task);
     const ms = this.delayMs(task);
     if (ms > 0) {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, ms);
+        let settled = false;
+        const timer = setTimeout(() => {
+          settled = true;
+          resolve();
+        }, ms);
         signal?.addEventListener('abort', () => {
           clearTimeout(timer);
           reject(new Error('aborted'));
+        });
+        // Like a queued remote task: a dropped fold that has not finished is given up.
+        drop?.addEventListener('abort', () => {
+          if (settled) return;
+          clearTimeout(timer);
+          this.dropped.push(task);
+          reject(new Error('dropped'));
         });
       });
     }

@@ -42,14 +42,16 @@ export class NatsExecutor implements Executor {
     this.capacity = capacity;
   }
 
-  async runFold(task: FoldTaskMessage, signal?: AbortSignal): Promise<FoldResultMessage> {
+  async runFold(task: FoldTaskMessage, signal?: AbortSignal, drop?: AbortSignal): Promise<FoldResultMessage> {
     const id = taskId(this.study, trialOf(task), task.cv.repeat * task.cv.k + task.cv.fold);
     const envelope: TaskEnvelope = {
       id,
       study: this.study,
       task: { ...task, dataset: { hash: task.dataset.hash } },
     };
-    const result = await this.roundTrip(envelope, signal);
+    // A dropped fold (its trial was pruned) that still waits for a slot is never published.
+    const stop = drop ? (signal ? AbortSignal.any([signal, drop]) : drop) : signal;
+    const result = await this.roundTrip(envelope, stop);
     return result as FoldResultMessage;
   }
 
