@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { loadModel, saveModel, trainModel } from './artifact.js';
 import { ModelError } from './errors.js';
 import { disposeNetwork } from './network.js';
-import { predictColumns, predictCsv } from './predict.js';
+import { predictColumns, predictCsv, predictPixels } from './predict.js';
 import { syntheticImages, syntheticTabular } from './testing/synthetic.js';
 
 process.env.HPO_LOG = 'silent';
@@ -63,6 +63,14 @@ describe('export and predict', () => {
     const file = join(dir, 'px.csv');
     writeFileSync(file, `${header}\n${Array(36).fill(128).join(',')}\n`);
     assert.equal(predictCsv(loaded, file).probability.length, 1);
+    // A dark image whose values all happen to be 0 or 1 is still scaled by the model's 255.
+    writeFileSync(file, `${header}\n${Array(36).fill(1).join(',')}\n`);
+    const fromCsv = predictCsv(loaded, file).probability[0]!;
+    const scaled = predictPixels(loaded, new Float32Array(36).fill(1 / 255)).probability[0]!;
+    assert.ok(Math.abs(fromCsv - scaled) < 1e-6, 'a raw 1 is the pixel 1/255, as in training');
+    assert.equal(loaded.pixelScale, 255);
+    writeFileSync(file, `${header}\n${Array(36).fill(1).join(',')}\n${Array(35).fill(1).join(',')},\n`);
+    assert.throws(() => predictCsv(loaded, file), /row 3, column 'p35': pixel value is missing/);
     writeFileSync(file, 'p0,p1\n1,2\n');
     assert.throws(() => predictCsv(loaded, file), /has 2 pixel columns, the model expects 36/);
     disposeNetwork(model.net);

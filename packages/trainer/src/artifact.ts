@@ -17,6 +17,8 @@ export interface TrainedModel {
   classes: ClassNames;
   /** Image shape [h, w, c] for CNNs on images; undefined for tabular data. */
   imageShape: [number, number, number] | undefined;
+  /** What raw pixel values are divided by (images only; see ImageDataset.pixelScale). */
+  pixelScale: number | undefined;
   epochs: number;
 }
 
@@ -49,6 +51,7 @@ export async function trainModel(
       pipeline: data.pipeline,
       classes: ds.classes,
       imageShape: ds.kind === 'images' ? ds.shape : undefined,
+      pixelScale: ds.kind === 'images' ? ds.pixelScale : undefined,
       epochs: report.epochs,
     };
   } catch (err) {
@@ -87,6 +90,7 @@ export function saveModel(dir: string, model: TrainedModel, metadata: ModelMetad
     params: flattenParams(model.params),
     inputShape: model.net.inputShape,
     imageShape: model.imageShape ?? null,
+    pixelScale: model.pixelScale ?? null,
     classes: model.classes,
     weights: manifest,
   };
@@ -108,6 +112,7 @@ export async function loadModel(dir: string): Promise<TrainedModel & { metadata:
     params: Record<string, ParamValue>;
     inputShape: number[];
     imageShape: [number, number, number] | null;
+    pixelScale?: number | null;
     classes: ClassNames;
     weights: { name: string; shape: number[]; offset: number }[];
   };
@@ -143,6 +148,7 @@ export async function loadModel(dir: string): Promise<TrainedModel & { metadata:
     pipeline: pipeline ?? undefined,
     classes: arch.classes,
     imageShape: arch.imageShape ?? undefined,
+    pixelScale: arch.pixelScale ?? undefined,
     epochs: 0,
     metadata,
   };

@@ -57,16 +57,18 @@ export function predictCsv(model: TrainedModel, file: string, threshold = 0.5): 
   }
   const n = cols[0]!.kind === 'numeric' ? cols[0]!.values.length : cols[0]!.codes.length;
   const pixels = new Float32Array(n * size);
-  let max = 0;
+  // Scale exactly as at training time (a per-batch guess would depend on the batch).
+  const scale = model.pixelScale ?? 255;
   cols.forEach((c, j) => {
     if (c.kind !== 'numeric')
       throw new DatasetError('pixel values must be numbers', { file, column: c.name });
     for (let i = 0; i < n; i++) {
-      pixels[i * size + j] = c.values[i]!;
-      max = Math.max(max, c.values[i]!);
+      const v = c.values[i]!;
+      if (Number.isNaN(v))
+        throw new DatasetError('pixel value is missing', { file, row: i + 2, column: c.name });
+      pixels[i * size + j] = v / scale;
     }
   });
-  if (max > 1) for (let i = 0; i < pixels.length; i++) pixels[i]! /= 255;
   return predictPixels(model, pixels, threshold);
 }
 

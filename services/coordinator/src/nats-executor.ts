@@ -23,6 +23,8 @@ export interface NatsExecutorDeps {
   router: ResultsRouter;
   slots: FairSlots;
   metrics: Metrics;
+  /** Identifies this coordinator process (its start time): part of every task's message id. */
+  epoch: string;
 }
 
 /**
@@ -49,9 +51,10 @@ export class NatsExecutor implements Executor {
       study: this.study,
       task: { ...task, dataset: { hash: task.dataset.hash } },
     };
-    // A dropped fold (its trial was pruned) that still waits for a slot is never published.
-    const stop = drop ? (signal ? AbortSignal.any([signal, drop]) : drop) : signal;
-    const result = await this.roundTrip(envelope, stop);
+    // A dropped fold (its trial was pruned) that still waits for a slot is never published; one
+    // already sent runs to the end on its worker (its slot stays taken), its result ignored.
+    const beforeSend = drop ? (signal ? AbortSignal.any([signal, drop]) : drop) : signal;
+    const result = await this.roundTrip(envelope, signal, beforeSend);
     return result as FoldResultMessage;
   }
 
@@ -80,13 +83,19 @@ export class NatsExecutor implements Executor {
   private async roundTrip(
     envelope: TaskEnvelope,
     signal?: AbortSignal,
+    beforeSend: AbortSignal | undefined = signal,
   ): Promise<FoldResultMessage | RemoteRefitResult> {
-    const release = await this.deps.slots.acquire(this.study, signal);
+    const release = await this.deps.slots.acquire(this.study, beforeSend);
     const started = performance.now();
     this.deps.metrics.tasksInFlight.inc();
     try {
       const result = this.deps.router.wait(envelope.id);
-      await this.deps.js.publish(SUBJECTS.task(this.study), encodeJson(envelope), { msgID: envelope.id });
+      // The message id dedupes republishing within one coordinator process; a restarted
+      // coordinator uses a new epoch, so a task it must run again (its result was lost in the
+      // crash, or it ran out of deliveries while nobody listened) is not dropped as a duplicate.
+      await this.deps.js.publish(SUBJECTS.task(this.study), encodeJson(envelope), {
+        msgID: `${envelope.id}@${this.deps.epoch}`,
+      });
       const settled = await abortable(result, signal, () => this.deps.router.forget(envelope.id));
       this.deps.metrics.foldSeconds.observe((performance.now() - started) / 1000);
       if (!settled.ok) throw new Error(remoteError(settled));

@@ -19,6 +19,8 @@ type Waiter = (r: ResultEnvelope) => void;
 export class ResultsRouter {
   private readonly waiters = new Map<string, Waiter>();
   private readonly held = new Map<string, { envelope: ResultEnvelope; msg: JsMsg }>();
+  /** Task ids whose result this process has handed over: later copies are acked and dropped. */
+  private readonly handed = new Set<string>();
   private messages: ConsumerMessages | undefined;
   private stopped = false;
 
@@ -42,15 +44,22 @@ export class ResultsRouter {
     const held = this.held.get(id);
     if (held) {
       this.held.delete(id);
+      this.handed.add(id);
       held.msg.ack();
       return Promise.resolve(held.envelope);
     }
     return new Promise((resolve) => this.waiters.set(id, resolve));
   }
 
-  /** Stops waiting for task `id` (cancelled). */
+  /** Stops waiting for task `id` (cancelled or dropped): a result that still comes is discarded. */
   forget(id: string): void {
     this.waiters.delete(id);
+    this.handed.add(id);
+    const held = this.held.get(id);
+    if (held) {
+      this.held.delete(id);
+      held.msg.ack();
+    }
   }
 
   /** Delivers a synthetic result (e.g. a task given up after max deliveries). */
@@ -58,6 +67,7 @@ export class ResultsRouter {
     const waiter = this.waiters.get(envelope.id);
     if (waiter) {
       this.waiters.delete(envelope.id);
+      this.handed.add(envelope.id);
       waiter(envelope);
     }
   }
@@ -79,9 +89,14 @@ export class ResultsRouter {
       msg.term();
       return;
     }
+    if (this.handed.has(envelope.id)) {
+      msg.ack(); // a duplicate (a task run twice after a restart) or a result nobody wants
+      return;
+    }
     const waiter = this.waiters.get(envelope.id);
     if (waiter) {
       this.waiters.delete(envelope.id);
+      this.handed.add(envelope.id);
       waiter(envelope);
       msg.ack();
       return;

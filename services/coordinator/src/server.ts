@@ -57,7 +57,9 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
   const router = new ResultsRouter(js, log);
   await router.start();
   const slots = new FairSlots(config.capacity);
+  const epoch = Date.now().toString(36);
   const manager = new StudyManager({
+    epoch,
     nc,
     js,
     jsm,
@@ -104,8 +106,14 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     port,
     async stop() {
       health.setStatus('', 'NOT_SERVING');
-      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      // Stop the runners first (their state is all in JetStream), then the API. WatchStudy
+      // streams never end on their own, so give open calls two seconds, then cut them.
       await manager.shutdown();
+      await Promise.race([
+        new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+        new Promise<void>((resolve) => setTimeout(resolve, 2000).unref()),
+      ]);
+      server.forceShutdown();
       await router.stop();
       metricsServer?.close();
       await nc.drain();

@@ -110,9 +110,7 @@ export class StudyManager {
     let id = requestedId;
     if (id) {
       if (!STUDY_ID.test(id)) throw invalid(`study_id: '${id}' must be 1-64 letters, digits, '-' or '_'`);
-      if (this.studies.has(id) || (await this.deps.kv.get(id))?.operation === 'PUT') {
-        throw new ApiError(status.ALREADY_EXISTS, `study '${id}' already exists`);
-      }
+      if (this.studies.has(id)) throw new ApiError(status.ALREADY_EXISTS, `study '${id}' already exists`);
     } else {
       id = `${spec.name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 50)}-${randomBytes(3).toString('hex')}`;
     }
@@ -125,7 +123,15 @@ export class StudyManager {
       createdAt: new Date().toISOString(),
       modelReady: false,
     };
-    await this.save(record);
+    try {
+      // create() fails when the key exists: two requests for one id cannot both win.
+      await this.deps.kv.create(id, JSON.stringify(record));
+    } catch (err) {
+      if ((await this.deps.kv.get(id))?.operation === 'PUT') {
+        throw new ApiError(status.ALREADY_EXISTS, `study '${id}' already exists`);
+      }
+      throw err;
+    }
     await this.open(record, true);
     this.deps.log.info({ study: id, trials: spec.budget.trials }, 'created study');
     return record;
@@ -199,32 +205,38 @@ export class StudyManager {
   }
 
   private async drive(s: Active): Promise<void> {
-    let shuttingDown = false;
+    // A stop that is not the user's cancel is a coordinator shutdown: the study stays
+    // 'running' in KV and the next coordinator resumes it.
+    const shutdown = () => s.stop.signal.aborted && !this.cancelling.has(s.record.id);
     try {
       const reason = await s.runner.run(s.stop.signal);
-      shuttingDown = reason === 'cancelled' && !this.cancelling.has(s.record.id);
-      if (shuttingDown) return;
+      if (shutdown()) return;
+      let ending: StudyEndReason = reason;
       if (reason !== 'cancelled' && s.runner.best()) {
-        await s.runner.refitBest(`${BUCKETS.models}/${s.record.id}`);
-        s.record.modelReady = true;
+        try {
+          await s.runner.refitBest(`${BUCKETS.models}/${s.record.id}`, s.stop.signal);
+          s.record.modelReady = true;
+        } catch (err) {
+          if (!s.stop.signal.aborted) throw err;
+          if (shutdown()) return;
+          ending = 'cancelled'; // cancelled during the refit: trials are kept, no model
+        }
       }
       s.record.state =
-        reason === 'cancelled' ? 'cancelled' : reason === 'too_many_failures' ? 'failed' : 'finished';
-      s.record.endReason = reason;
+        ending === 'cancelled' ? 'cancelled' : ending === 'too_many_failures' ? 'failed' : 'finished';
+      s.record.endReason = ending;
       const message = s.runner.ending().message;
       if (message) s.record.message = message;
     } catch (err) {
+      if (shutdown()) return;
       this.deps.log.error({ study: s.record.id, err: String(err) }, 'study failed');
       s.record.state = 'failed';
       s.record.message = err instanceof Error ? err.message : String(err);
-    } finally {
-      if (!shuttingDown) {
-        await this.save(s.record).catch((err) =>
-          this.deps.log.error({ err: String(err) }, 'cannot save study record'),
-        );
-        for (const l of s.listeners) l({ type: 'ended' });
-      }
     }
+    await this.save(s.record).catch((err) =>
+      this.deps.log.error({ err: String(err) }, 'cannot save study record'),
+    );
+    for (const l of s.listeners) l({ type: 'ended' });
   }
 
   private readonly cancelling = new Set<string>();

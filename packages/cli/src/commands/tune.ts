@@ -36,6 +36,12 @@ export interface TuneOptions {
 
 /** `hpo tune`: runs a whole study in this process and prints its leaderboard (or JSON summary). */
 export async function tuneCommand(specFile: string | undefined, opts: TuneOptions): Promise<number> {
+  if (opts.resume && (specFile || opts.out)) {
+    throw new UsageError(
+      '--resume continues the study in its own directory: give no spec file and no --out',
+      'hpo tune --resume DIR',
+    );
+  }
   const { spec, dir, dataset } = opts.resume ? openExisting(opts.resume, opts) : createNew(specFile, opts);
   const executor = new LocalExecutor(opts.threads ? { threads: opts.threads } : {});
   const store = new FileStudyStore(dir);

@@ -16,6 +16,7 @@ export async function followStudy(
   opts: { json: boolean; quiet: boolean; redraw?: boolean; top?: number },
 ): Promise<number> {
   let last: Study__Output | undefined;
+  let drawing: Promise<void> = Promise.resolve();
   const bar =
     !opts.json && !opts.quiet && process.stderr.isTTY && !opts.redraw
       ? new cliProgress.SingleBar(
@@ -43,7 +44,9 @@ export async function followStudy(
         !opts.json &&
         (e.type === 'snapshot' || e.type === 'trial_finished' || e.type === 'study_ended')
       ) {
-        void redraw(remote, last, opts.top);
+        // One redraw at a time; a failed one is skipped (the final fetch below reports errors).
+        const study = last;
+        drawing = drawing.then(() => redraw(remote, study, opts.top)).catch(() => undefined);
       } else if (!opts.json && !opts.quiet && e.type === 'trial_finished') {
         process.stderr.write(
           `trial ${e.trial} ${e.state} ${e.value !== undefined && e.value !== null ? fmt(Number(e.value)) : ''} (${last.trialsDone}/${last.trialsTotal}, best ${best})\n`,
@@ -54,6 +57,7 @@ export async function followStudy(
     stream.on('error', (err) => reject(fromGrpc(err as never, remote.address)));
   });
   bar?.stop();
+  await drawing;
   const study = await unary<Study__Output>(remote, 'GetStudy', { studyId });
   const { trials } = await unary<{ trials: Trial__Output[] }>(remote, 'GetLeaderboard', { studyId });
   const summary = studySummary(study, trials);

@@ -21,6 +21,7 @@ interface Header {
   rows: number;
   labels: BlockRef;
   shape?: [number, number, number];
+  pixelScale?: number;
   pixels?: BlockRef;
   columns?: (
     | { kind: 'numeric'; name: string; values: BlockRef }
@@ -49,6 +50,7 @@ export function encodeDataset(ds: Dataset): Uint8Array {
   };
   if (ds.kind === 'images') {
     header.shape = ds.shape;
+    header.pixelScale = ds.pixelScale;
     header.pixels = add(ds.pixels);
   } else {
     header.columns = ds.columns.map((c) =>
@@ -105,6 +107,7 @@ export function decodeDataset(bytes: Uint8Array, source = '<dataset blob>'): Dat
       shape: header.shape!,
       pixels: block(header.pixels!, Float32Array),
       labels,
+      pixelScale: header.pixelScale ?? 255,
     };
   }
   const columns: Column[] = header.columns!.map((c) =>

@@ -72,7 +72,7 @@ export function readImageFolder(dir: string, options: ImageFolderOptions = {}): 
   images.forEach((im, i) => {
     pixels.set(toPixels(im, height, width, channels), i * size);
   });
-  return { kind: 'images', classes, shape: [height, width, channels], pixels, labels };
+  return { kind: 'images', classes, shape: [height, width, channels], pixels, labels, pixelScale: 255 };
 }
 
 /** Options for a pixel CSV: a label column plus height·width·channels pixel columns in row-major order. */
@@ -127,7 +127,14 @@ export function readPixelCsv(file: string, options: PixelCsvOptions): ImageDatas
   });
   const scale = options.scale ?? (max > 1 ? 255 : 1);
   if (scale !== 1) for (let i = 0; i < pixels.length; i++) pixels[i]! /= scale;
-  return { kind: 'images', classes: table.classes, shape: [h, w, c], pixels, labels: table.labels };
+  return {
+    kind: 'images',
+    classes: table.classes,
+    shape: [h, w, c],
+    pixels,
+    labels: table.labels,
+    pixelScale: scale,
+  };
 }
 
 function decodeImage(file: string): Decoded {

@@ -39,6 +39,11 @@ export interface ImageDataset {
   /** [height, width, channels]. */
   shape: [number, number, number];
   pixels: Float32Array;
+  /**
+   * What raw pixel values were divided by to get `pixels` (255 for decoded images and 0–255
+   * pixel CSVs, 1 for CSVs already in [0, 1]): a model applies the same to new pixels.
+   */
+  pixelScale: number;
   labels: Uint8Array;
 }
 

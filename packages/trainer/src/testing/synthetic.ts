@@ -50,5 +50,6 @@ export function syntheticImages(rows: number, size = 8, seed = 1): ImageDataset 
     shape: [size, size, 1],
     pixels,
     labels,
+    pixelScale: 255,
   };
 }
