@@ -74,6 +74,7 @@ describe('hpo CLI against a running coordinator', () => {
     const csv = (await cli(['leaderboard', studyId, '--csv'])).stdout.trim().split('\n');
     assert.match(csv[0]!, /^rank,trial,state,value,rocAuc_mean,rocAuc_std/);
     assert.equal(csv.length, 5);
+    assert.equal((await cli(['leaderboard', studyId, '--watch', '--sort', 'prAuc'])).code, 2);
     const bad = await cli(['leaderboard', studyId, '--sort', 'speed']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--sort must be one of/);

@@ -143,6 +143,9 @@ describe('hpo CLI errors', () => {
   it('exits 2 on usage errors and 0 on --help, with examples', async () => {
     assert.equal((await runCli(['tune', '--threads', 'zero'])).code, 2);
     assert.equal((await runCli(['frobnicate'])).code, 2);
+    const both = await runCli(['tune', 'study.yaml', '--resume', 'runs/x']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--resume continues the study in its own directory/);
     const help = await runCli(['tune', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Examples:/);
