@@ -143,6 +143,8 @@ export interface LeaderboardOptions extends OutputOptions {
 export function leaderboardCommand(studyId: string, opts: LeaderboardOptions): Promise<number> {
   if (opts.watch && (opts.json || opts.csv))
     throw new UsageError('--watch draws a table; it cannot be combined with --json or --csv');
+  if (opts.watch && opts.sort)
+    throw new UsageError('--watch ranks by the objective; --sort applies to a one-off table');
   return withRemote(opts, async (remote) => {
     if (opts.watch)
       return followStudy(remote, studyId, {
