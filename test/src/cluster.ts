@@ -65,7 +65,13 @@ export class Cluster {
   }
 
   async startCoordinator(
-    options: { ackWait?: number; capacity?: number; maxUploadMb?: number; metricsPort?: number } = {},
+    options: {
+      ackWait?: number;
+      capacity?: number;
+      maxUploadMb?: number;
+      metricsPort?: number;
+      foldTimeout?: number;
+    } = {},
   ): Promise<Service> {
     this.grpcPort ||= await freePort();
     const svc = new Service(
@@ -83,6 +89,8 @@ export class Cluster {
           String(options.ackWait ?? 5),
           '--capacity',
           String(options.capacity ?? 8),
+          '--fold-timeout',
+          String(options.foldTimeout ?? 600),
           '--max-upload-mb',
           String(options.maxUploadMb ?? 64),
           '--data-dir',

@@ -74,4 +74,41 @@ describe('distributed: coordinator + 2 workers over NATS JetStream', () => {
       }
     }
   });
+
+  it('runs two studies at once, sharing the workers between them', async () => {
+    const client = cluster.api();
+    const specA = smallChurnSpec({ name: 'share-a', budget: { trials: 4, parallelism: 2 } });
+    const specB = smallChurnSpec({ name: 'share-b', budget: { trials: 4, parallelism: 2 }, seed: 9 });
+    for (const s of [specA, specB]) {
+      (s.search as { fixed: Record<string, unknown> }).fixed = {
+        epochs: 15,
+        patience: 100,
+        layers: 1,
+        batchSize: 32,
+      };
+    }
+    const hash = await uploadDataset(client, specA);
+    await call(client, 'CreateStudy', {
+      spec: JSON.stringify(specA),
+      datasetSha256: hash,
+      studyId: 'share-a',
+    });
+    await call(client, 'CreateStudy', {
+      spec: JSON.stringify(specB),
+      datasetSha256: hash,
+      studyId: 'share-b',
+    });
+    const [a, b] = await Promise.all([watch(client, 'share-a'), watch(client, 'share-b')]);
+    const times = (events: typeof a) =>
+      events.filter((e) => e.type === 'fold_done').map((e) => Date.parse(e.at));
+    const [ta, tb] = [times(a), times(b)];
+    assert.equal(ta.length, 12);
+    assert.equal(tb.length, 12);
+    // Round-robin slots: B's folds start long before A's last one, not after all of A.
+    assert.ok(Math.min(...tb) < Math.max(...ta), 'the second study ran while the first was still running');
+    for (const id of ['share-a', 'share-b']) {
+      const s = await call<object, { state: string }>(client, 'GetStudy', { studyId: id });
+      assert.equal(s.state, 'finished', id);
+    }
+  });
 });

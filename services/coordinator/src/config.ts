@@ -22,6 +22,11 @@ export interface CoordinatorConfig {
   dataDir: string;
   /** Name in logs (`--name`, HPO_COORDINATOR_NAME). */
   name: string;
+  /**
+   * Seconds a fold may go without a result before it fails (`--fold-timeout`,
+   * HPO_FOLD_TIMEOUT_SECONDS): the last guard against a task lost with every worker.
+   */
+  foldTimeoutSeconds: number;
   /** Copies of each stream / bucket in a NATS cluster (`--stream-replicas`, HPO_STREAM_REPLICAS). */
   streamReplicas: number;
   /** NATS credentials: NATS_USER + NATS_PASSWORD, or NATS_TOKEN (environment only). */
@@ -44,6 +49,7 @@ const SPEC = {
   'data-dir': { env: 'HPO_DATA_DIR', default: '/tmp/hpo-coordinator' },
   name: { env: 'HPO_COORDINATOR_NAME', default: `${hostname()}-${process.pid}` },
   'stream-replicas': { env: 'HPO_STREAM_REPLICAS', default: '1' },
+  'fold-timeout': { env: 'HPO_FOLD_TIMEOUT_SECONDS', default: '21600' },
 } as const;
 
 export const USAGE = `Usage: hpo-coordinator [options]
@@ -59,6 +65,7 @@ Options (flag, environment variable, default):
   --ack-wait <s>           HPO_ACK_WAIT_SECONDS   30
   --max-deliver <n>        HPO_MAX_DELIVER        3
   --stream-replicas <n>    HPO_STREAM_REPLICAS    1 (copies of streams and buckets in a NATS cluster)
+  --fold-timeout <s>       HPO_FOLD_TIMEOUT_SECONDS  21600 (a fold without a result by then fails)
   --data-dir <dir>         HPO_DATA_DIR           /tmp/hpo-coordinator
   --name <name>            HPO_COORDINATOR_NAME   <hostname>-<pid>
   -h, --help               print this help
@@ -124,6 +131,7 @@ export function loadConfig(
     dataDir: get('data-dir').value,
     name: get('name').value,
     streamReplicas: int('stream-replicas', 1, 5),
+    foldTimeoutSeconds: int('fold-timeout', 1, 30 * 24 * 3600),
     natsAuth: auth(env),
   };
 }

@@ -25,6 +25,8 @@ export interface NatsExecutorDeps {
   metrics: Metrics;
   /** Identifies this coordinator process (its start time): part of every task's message id. */
   epoch: string;
+  /** Seconds to wait for a task's result before failing it. */
+  foldTimeoutSeconds: number;
 }
 
 /**
@@ -96,7 +98,11 @@ export class NatsExecutor implements Executor {
       await this.deps.js.publish(SUBJECTS.task(this.study), encodeJson(envelope), {
         msgID: `${envelope.id}@${this.deps.epoch}`,
       });
-      const settled = await abortable(result, signal, () => this.deps.router.forget(envelope.id));
+      const settled = await abortable(
+        withTimeout(result, this.deps.foldTimeoutSeconds, () => this.deps.router.forget(envelope.id)),
+        signal,
+        () => this.deps.router.forget(envelope.id),
+      );
       this.deps.metrics.foldSeconds.observe((performance.now() - started) / 1000);
       if (!settled.ok) throw new Error(remoteError(settled));
       return settled.result;
@@ -135,6 +141,27 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined, onAbort: (
       },
       (e) => {
         signal.removeEventListener('abort', abort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Rejects when no result came within `seconds` (a task lost with every worker). */
+function withTimeout<T>(p: Promise<T>, seconds: number, onTimeout: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      onTimeout();
+      reject(new Error(`no result within ${seconds} s (the task was lost or given up by the workers)`));
+    }, seconds * 1000);
+    timer.unref();
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
         reject(e);
       },
     );

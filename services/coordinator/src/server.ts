@@ -60,6 +60,7 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
   const epoch = Date.now().toString(36);
   const manager = new StudyManager({
     epoch,
+    foldTimeoutSeconds: config.foldTimeoutSeconds,
     nc,
     js,
     jsm,

@@ -227,6 +227,12 @@ export class StudyManager {
       s.record.endReason = ending;
       const message = s.runner.ending().message;
       if (message) s.record.message = message;
+      if (s.record.state === 'finished' && !s.runner.best()) {
+        // Nothing to show for it: a client waiting on the study must see a failure.
+        const failed = s.runner.allTrials().filter((t) => t.state === 'failed');
+        s.record.state = 'failed';
+        s.record.message = `no trial completed${failed.length ? `; last error: ${failed[failed.length - 1]!.error}` : ''}`;
+      }
     } catch (err) {
       if (shutdown()) return;
       this.deps.log.error({ study: s.record.id, err: String(err) }, 'study failed');
