@@ -1,25 +1,13 @@
 import { objectiveDirection, type StudySpec } from '@hpo/core';
-import { type Pruner, type Sampler, SamplerExhaustedError, type TrialRecord } from '@hpo/optimizer';
+import { type Pruner, type Sampler, SamplerExhaustedError } from '@hpo/optimizer';
 import type { DatasetRef, FoldResultMessage } from '@hpo/trainer';
-import { aggregateFolds, type MetricSummary } from './aggregate.js';
-import type { NewEvent, StudyEndReason, StudyEvent, TrialParams, TrialState } from './events.js';
+import { aggregateFolds } from './aggregate.js';
+import type { NewEvent, StudyEndReason, StudyEvent, TrialParams } from './events.js';
 import type { Executor, StudyStore } from './ports.js';
 import { makePruner, makeSampler } from './sampling.js';
+import { outcomeOf, type SavedModel, StudyState, type TrialView } from './study-state.js';
 
-/** A trial as the runner tracks it. */
-export interface TrialView {
-  number: number;
-  params: TrialParams;
-  state: TrialState;
-  /** Fold results by fold index (repeat · k + fold); holes are folds not (yet) done. */
-  folds: (FoldResultMessage | undefined)[];
-  /** Objective mean over the folds seen, once the trial is finished (complete or pruned). */
-  value?: number;
-  metrics?: Record<string, MetricSummary>;
-  error?: string;
-  startedAt: string;
-  finishedAt?: string;
-}
+export type { TrialView } from './study-state.js';
 
 export interface StudyRunnerOptions {
   spec: StudySpec;
@@ -42,14 +30,12 @@ export class StudyRunner {
   private readonly opts: StudyRunnerOptions;
   private readonly sampler: Sampler | undefined;
   private readonly pruner: Pruner | undefined;
-  private readonly trials = new Map<number, TrialView>();
+  private readonly state: StudyState;
   private readonly submitted = new Set<string>();
   /** Per running trial: aborted when the trial ends, so its not-yet-started folds are dropped. */
   private readonly drops = new Map<number, AbortController>();
   private readonly direction: 'maximize' | 'minimize';
   private readonly totalFolds: number;
-  private failures = 0;
-  private model: { trial: number; dir: string; threshold: { default: number; bestF1: number } } | undefined;
   private endReason: StudyEndReason | undefined;
   private endMessage: string | undefined;
 
@@ -60,6 +46,7 @@ export class StudyRunner {
     this.pruner = makePruner(opts.spec);
     this.direction = objectiveDirection(opts.spec);
     this.totalFolds = opts.spec.cv.k * opts.spec.cv.repeats;
+    this.state = new StudyState(this.direction);
   }
 
   /** Opens a study: replays its stored events if there are any, else records its creation. */
@@ -87,7 +74,7 @@ export class StudyRunner {
       ? Date.now() + budget.timeLimitSeconds * 1000
       : Number.POSITIVE_INFINITY;
     // Trials left running by a crash are finished first (their done folds are kept).
-    for (const t of this.trials.values()) if (t.state === 'running') await this.advance(t);
+    for (const t of this.state.all()) if (t.state === 'running') await this.advance(t);
     const inflight = new Map<string, Promise<Settled>>();
     let stopping: StudyEndReason | undefined;
     const abort = new AbortController();
@@ -98,7 +85,7 @@ export class StudyRunner {
         if (!stopping) {
           if (signal?.aborted) stopping = 'cancelled';
           else if (Date.now() >= deadline) stopping = 'time_limit';
-          else if (this.failures > budget.maxFailedTrials) stopping = 'too_many_failures';
+          else if (this.state.failures > budget.maxFailedTrials) stopping = 'too_many_failures';
         }
         if (!stopping) stopping = await this.startTrials();
         if (!stopping || stopping === 'budget' || stopping === 'exhausted')
@@ -114,7 +101,7 @@ export class StudyRunner {
     const reason = stopping ?? 'budget';
     const message =
       reason === 'too_many_failures'
-        ? `stopped after ${this.failures} failed trials (budget.maxFailedTrials is ${budget.maxFailedTrials}); last error: ${this.lastError()}`
+        ? `stopped after ${this.state.failures} failed trials (budget.maxFailedTrials is ${budget.maxFailedTrials}); last error: ${this.state.lastError()}`
         : undefined;
     this.endReason = reason;
     this.endMessage = message;
@@ -129,7 +116,8 @@ export class StudyRunner {
   async refitBest(dir: string, signal?: AbortSignal): Promise<{ trial: number; dir: string } | undefined> {
     const best = this.best();
     if (!best) return undefined;
-    if (this.model?.trial === best.number) return { trial: best.number, dir: this.model.dir };
+    const saved = this.state.model;
+    if (saved?.trial === best.number) return { trial: best.number, dir: saved.dir };
     const bestF1 = best.metrics?.bestF1Threshold?.mean ?? 0.5;
     const metrics = Object.fromEntries(
       Object.entries(best.metrics ?? {}).map(([k, v]) => [k, { mean: v.mean, std: v.std, ci95: v.ci95 }]),
@@ -161,30 +149,22 @@ export class StudyRunner {
 
   /** Every trial, by number. */
   allTrials(): TrialView[] {
-    return [...this.trials.values()].sort((a, b) => a.number - b.number);
+    return this.state.all();
   }
 
   /** The best complete trial by objective mean (ties: lower trial number). */
   best(): TrialView | undefined {
-    return this.leaderboard().find((t) => t.state === 'complete');
+    return this.state.best();
   }
 
   /** Trials ranked: complete by objective, then pruned by their partial objective, then running, then failed. */
   leaderboard(): TrialView[] {
-    const order: Record<TrialState, number> = { complete: 0, pruned: 1, running: 2, failed: 3 };
-    const sign = this.direction === 'maximize' ? -1 : 1;
-    return this.allTrials().sort(
-      (a, b) =>
-        order[a.state] - order[b.state] ||
-        sign *
-          ((a.value ?? Number.POSITIVE_INFINITY * sign) - (b.value ?? Number.POSITIVE_INFINITY * sign)) ||
-        a.number - b.number,
-    );
+    return this.state.leaderboard();
   }
 
   /** The saved model, if any. */
-  savedModel(): { trial: number; dir: string; threshold: { default: number; bestF1: number } } | undefined {
-    return this.model;
+  savedModel(): SavedModel | undefined {
+    return this.state.model;
   }
 
   /** Why the last run ended, and its message for failures. */
@@ -207,7 +187,7 @@ export class StudyRunner {
     const { budget } = this.spec;
     let running = this.allTrials().filter((t) => t.state === 'running').length;
     while (running < budget.parallelism) {
-      if (this.trials.size >= budget.trials) return running === 0 ? 'budget' : undefined;
+      if (this.state.size >= budget.trials) return running === 0 ? 'budget' : undefined;
       let params: TrialParams;
       let number: number;
       if (this.sampler) {
@@ -221,7 +201,7 @@ export class StudyRunner {
         }
       } else {
         params = {};
-        number = this.trials.size;
+        number = this.state.size;
       }
       await this.record({ type: 'trial_started', trial: number, params });
       running++;
@@ -266,7 +246,7 @@ export class StudyRunner {
   }
 
   private async settle(s: Settled): Promise<void> {
-    const t = this.trials.get(s.trial)!;
+    const t = this.state.get(s.trial)!;
     if (s.aborted) {
       this.submitted.delete(s.key); // cancelled, not failed: a resume runs it again
       return;
@@ -334,16 +314,11 @@ export class StudyRunner {
     return { ...(this.spec.model ? { family: this.spec.model } : {}), ...this.spec.search.fixed, ...params };
   }
 
-  private lastError(): string {
-    const failed = this.allTrials().filter((t) => t.state === 'failed');
-    return failed[failed.length - 1]?.error ?? 'none';
-  }
-
   /** Stores an event, then applies it; the store is the source of truth. */
   private async record(event: NewEvent): Promise<void> {
     const full = { ...event, at: new Date().toISOString() } as StudyEvent;
     await this.opts.store.append(full);
-    this.apply(full, true);
+    this.apply(full);
     this.opts.onEvent?.(full);
   }
 
@@ -355,57 +330,18 @@ export class StudyRunner {
         `the study was created on dataset ${first.datasetHash.slice(0, 12)}…, but this dataset is ${this.opts.dataset.hash.slice(0, 12)}…`,
       );
     }
-    for (const e of events) this.apply(e, false);
-    if (this.sampler) {
-      const records: TrialRecord[] = this.allTrials().map((t) => ({
-        number: t.number,
-        params: t.params,
-        ...outcomeOf(t),
-      }));
-      this.sampler.replay(records);
-    }
+    for (const e of events) this.state.apply(e);
+    this.sampler?.replay(this.state.samplerRecords());
   }
 
-  /** Applies an event to in-memory state; `live` also informs the sampler (replay does it in bulk). */
-  private apply(e: StudyEvent, live: boolean): void {
-    switch (e.type) {
-      case 'trial_started':
-        this.trials.set(e.trial, {
-          number: e.trial,
-          params: e.params,
-          state: 'running',
-          folds: [],
-          startedAt: e.at,
-        });
-        break;
-      case 'fold_done': {
-        const t = this.trials.get(e.trial);
-        if (t && !t.folds[e.fold]) t.folds[e.fold] = e.result; // results are idempotent per (trial, fold)
-        break;
-      }
-      case 'trial_finished': {
-        const t = this.trials.get(e.trial);
-        if (t?.state !== 'running') break;
-        t.state = e.state;
-        t.finishedAt = e.at;
-        if (e.value !== undefined) t.value = e.value;
-        if (e.metrics) t.metrics = e.metrics;
-        if (e.error) t.error = e.error;
-        if (e.state === 'failed') this.failures++;
-        this.drops.get(e.trial)?.abort();
-        this.drops.delete(e.trial);
-        if (live && this.sampler) {
-          const o = outcomeOf(t).outcome;
-          if (o) this.sampler.tell(t.number, o);
-        }
-        break;
-      }
-      case 'model_saved':
-        this.model = { trial: e.trial, dir: e.dir, threshold: e.threshold };
-        break;
-      default:
-        break;
-    }
+  /** Applies a new event; a trial it finishes is told to the sampler and drops its queued folds. */
+  private apply(e: StudyEvent): void {
+    const finished = this.state.apply(e);
+    if (!finished) return;
+    this.drops.get(finished.number)?.abort();
+    this.drops.delete(finished.number);
+    const outcome = outcomeOf(finished).outcome;
+    if (outcome && this.sampler) this.sampler.tell(finished.number, outcome);
   }
 }
 
@@ -416,14 +352,6 @@ interface Settled {
   result?: FoldResultMessage;
   error?: string;
   aborted?: boolean;
-}
-
-function outcomeOf(t: TrialView): Pick<TrialRecord, 'outcome'> {
-  if (t.state === 'complete') return { outcome: { state: 'complete', value: t.value! } };
-  if (t.state === 'pruned')
-    return { outcome: { state: 'pruned', ...(t.value !== undefined ? { value: t.value } : {}) } };
-  if (t.state === 'failed') return { outcome: { state: 'failed' } };
-  return {};
 }
 
 /** The seed of one fold's training: distinct per (study seed, trial, fold), fold -1 for the refit. */
