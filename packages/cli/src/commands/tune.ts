@@ -74,8 +74,8 @@ export async function tuneCommand(specFile: string | undefined, opts: TuneOption
       store,
       onEvent: (e: StudyEvent) => progress.onEvent(e),
     });
-    progress.attach(runner);
     if (!opts.quiet && !opts.json) process.stderr.write(`study ${spec.name}: ${dir}\n`);
+    progress.attach(runner);
     const reason = await runner.run(stop.signal);
     progress.stop();
     if (!stopRefit.signal.aborted && runner.best()) {

@@ -10,6 +10,10 @@ export class StudyProgress {
   private bar: cliProgress.SingleBar | undefined;
   private runner: StudyRunner | undefined;
   private done = 0;
+  private backendShown = false;
+  private backend = '…';
+  private started = 0;
+  private startDone = 0;
 
   constructor(
     private readonly total: number,
@@ -25,29 +29,51 @@ export class StudyProgress {
         {
           stream: process.stderr,
           format:
-            'trials {bar} {value}/{total} | best {best} | folds {folds} | {duration_formatted} elapsed | ETA {eta_formatted}',
+            'trials {bar} {value}/{total} | best {best} | trial {folds} folds | {backend} | {duration_formatted} elapsed | ETA {etaText}',
           hideCursor: true,
           etaBuffer: 10,
         },
         cliProgress.Presets.shades_classic,
       );
-      this.bar.start(this.total, this.done, { best: this.best(), folds: '0' });
+      this.started = Date.now();
+      this.startDone = this.done;
+      this.bar.start(this.total, this.done, {
+        best: this.best(),
+        folds: '—',
+        backend: this.backend,
+        etaText: '—',
+      });
     }
   }
 
   onEvent(e: StudyEvent): void {
     if (this.quiet || !this.runner) return;
     if (e.type === 'fold_done') {
+      if (!this.backendShown) {
+        // Say once which TensorFlow.js backend trains (tfjs-node, wasm or the slow cpu).
+        this.backendShown = true;
+        const b = e.result.backend;
+        this.backend = b.name;
+        if (!this.bar)
+          process.stderr.write(`training on the TensorFlow.js ${b.name} backend (tfjs ${b.tfjsVersion})\n`);
+      }
+      const folds =
+        this.runner
+          .allTrials()
+          .find((t) => t.number === e.trial)
+          ?.folds.filter(Boolean).length ?? 0;
       this.bar?.update(this.done, {
-        folds: `${e.trial}:${e.fold + 1}/${this.runner.foldsPerTrial}`,
+        folds: `${e.trial}: ${folds}/${this.runner.foldsPerTrial}`,
+        backend: this.backend,
         best: this.best(),
+        etaText: this.eta(),
       });
       return;
     }
     if (e.type !== 'trial_finished') return;
     this.done++;
     if (this.bar) {
-      this.bar.update(this.done, { best: this.best() });
+      this.bar.update(this.done, { best: this.best(), etaText: this.eta() });
       return;
     }
     const metric = this.runner.spec.objective.metric;
@@ -61,6 +87,16 @@ export class StudyProgress {
   stop(): void {
     this.bar?.stop();
     this.bar = undefined;
+  }
+
+  /** Remaining time from the pace of trials finished in this run; '—' until one has. */
+  private eta(): string {
+    const finished = this.done - this.startDone;
+    if (finished <= 0) return '—';
+    const seconds = (((Date.now() - this.started) / finished) * (this.total - this.done)) / 1000;
+    return seconds < 60
+      ? `${Math.round(seconds)}s`
+      : `${Math.floor(seconds / 60)}m ${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
   }
 
   private best(): string {
