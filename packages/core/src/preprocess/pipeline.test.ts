@@ -50,6 +50,15 @@ describe('preprocessing pipeline', () => {
     assert.equal(fitPipeline(ds, [0, 2, 4], { numericImputer: 'most_frequent' }).numeric[0]!.fill, 1);
   });
 
+  it('with the kNN imputer, scalers are fitted on the kNN-imputed training values', () => {
+    const csv = `a,b,y\n1,1,0\n1.1,1.2,1\n10,20,0\n10.2,19,1\n1.05,,0\n`;
+    const d = parseCsvDataset(csv, { label: 'y' });
+    const p = fitPipeline(d, [0, 1, 2, 3, 4], { numericImputer: 'knn', knnK: 2, scaler: 'standard' });
+    // b of row 4 is imputed to 1.1 from its neighbours, so the scaler's mean is that of
+    // [1, 1.2, 20, 19, 1.1] = 8.46 (with the mean fill 10.3 it would be 10.3).
+    assert.ok(Math.abs(p.numeric[1]!.center - 8.46) < 1e-9, `center ${p.numeric[1]!.center}`);
+  });
+
   it('kNN imputation uses the nearest training rows', () => {
     const csv = `a,b,y\n1,1,0\n1.1,1.2,1\n10,20,0\n10.2,19,1\n1.05,,0\n`;
     const d = parseCsvDataset(csv, { label: 'y' });

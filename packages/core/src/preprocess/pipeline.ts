@@ -49,13 +49,22 @@ export function fitPipeline(
       options.knnK,
     );
   }
-  // Scalers are fitted on imputed values, as a scikit-learn Pipeline(imputer, scaler) would.
+  // Scalers are fitted on imputed values, as a scikit-learn Pipeline(imputer, scaler) would:
+  // with the kNN imputer, on the values it imputes for the training rows themselves.
+  const knnFilled = knn
+    ? knnImputeRows(
+        numericCols,
+        rows,
+        knn,
+        numeric.map((n) => n.fill),
+      )
+    : undefined;
   numeric.forEach((n, j) => {
     const col = numericCols[j]!;
     const filled: number[] = [];
     for (let i = 0; i < rows.length; i++) {
       const v = col.values[rows[i]!]!;
-      filled.push(Number.isNaN(v) ? n.fill : v);
+      filled.push(Number.isNaN(v) ? (knnFilled ? knnFilled[i]![j]! : n.fill) : v);
     }
     if (options.scaler === 'standard') {
       n.center = mean(filled);
@@ -156,6 +165,22 @@ export function pipelineSchema(p: FittedPipeline): { name: string; kind: 'numeri
     ...p.numeric.map((n) => ({ name: n.name, kind: 'numeric' as const })),
     ...p.categorical.map((c) => ({ name: c.name, kind: 'categorical' as const })),
   ];
+}
+
+/** The kNN-imputed numeric values of `rows` (only rows with a missing value are imputed). */
+function knnImputeRows(
+  cols: { values: Float64Array }[],
+  rows: ArrayLike<number>,
+  knn: FittedKnn,
+  fallback: number[],
+): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const row = cols.map((c) => c.values[rows[i]!]!);
+    if (row.some(Number.isNaN)) knnImpute(row, knn, fallback);
+    out.push(row);
+  }
+  return out;
 }
 
 function imputeValue(present: number[], how: PreprocessOptions['numericImputer']): number {
