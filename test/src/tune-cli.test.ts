@@ -131,6 +131,15 @@ describe('hpo CLI errors', () => {
     assert.match(r.stderr, /search\.fixed\.learnignRate: is not a training parameter/);
   });
 
+  it('names the search-space field of a bad range', async () => {
+    const spec = smallChurnSpec();
+    (spec.search as { space: Record<string, unknown> }).space.units = { type: 'int', low: 32, high: 4 };
+    const { file } = writeStudy(spec);
+    const r = await runCli(['tune', file]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /invalid study spec: search\.space\.units\.(low|high): /);
+  });
+
   it('names the dataset file and the missing label column', async () => {
     const spec = smallChurnSpec();
     (spec.dataset as Record<string, unknown>).label = 'churned';

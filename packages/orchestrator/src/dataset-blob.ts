@@ -1,4 +1,4 @@
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Dataset, encodeDataset, sha256Hex } from '@hpo/core';
 import type { DatasetRef } from '@hpo/trainer';
@@ -7,6 +7,7 @@ import type { DatasetRef } from '@hpo/trainer';
 export function storeDatasetBlob(ds: Dataset, dir: string): DatasetRef {
   const bytes = encodeDataset(ds);
   const hash = sha256Hex(bytes);
+  mkdirSync(dir, { recursive: true });
   const path = join(dir, `dataset-${hash}.bin`);
   if (!existsSync(path)) {
     writeFileSync(`${path}.tmp`, bytes);

@@ -35,9 +35,8 @@ export function makeSampler(spec: StudySpec): Sampler | undefined {
     }
   } catch (err) {
     if (err instanceof SearchSpaceError) {
-      throw new SpecError([
-        { path: `search.${err.message.split(':')[0]}`, message: err.message.split(': ').slice(1).join(': ') },
-      ]);
+      // The error's path is relative to the space (`space.lr.low`); the spec nests it in `search`.
+      throw new SpecError([{ path: `search.${err.path}`, message: err.message.slice(err.path.length + 2) }]);
     }
     throw err;
   }

@@ -28,6 +28,9 @@ export interface NamedVariable {
   variable: tf.Variable;
 }
 
+/** Variables created so far in this thread (names only). */
+let variableCount = 0;
+
 const BN_MOMENTUM = 0.99;
 const BN_EPSILON = 1e-3;
 const FUSABLE = new Set(['relu', 'elu', 'sigmoid']);
@@ -55,7 +58,8 @@ function constructNetwork(
   const rng = Rng.derive(seed, 'init');
   const penalised: tf.Variable[] = [];
   const add = (list: NamedVariable[], name: string, t: tf.Tensor, trainable: boolean) => {
-    const variable = tf.variable(t, trainable, `${name}_${seed}_${Math.random().toString(36).slice(2)}`);
+    // tfjs wants engine-wide unique variable names; a counter keeps them deterministic.
+    const variable = tf.variable(t, trainable, `${name}#${++variableCount}`);
     t.dispose();
     list.push({ name, variable });
     return variable;

@@ -130,7 +130,7 @@ function createNew(
   }
   const ds = loadDataset(spec.dataset, loaded.datasetPath);
   checkFolds(ds, spec);
-  return { spec, dir, dataset: storeDatasetBlob(ds, ensureDir(dir)) };
+  return { spec, dir, dataset: storeDatasetBlob(ds, dir) };
 }
 
 function openExisting(dir: string, opts: TuneOptions): { spec: StudySpec; dir: string; dataset: DatasetRef } {
@@ -159,9 +159,4 @@ function openExisting(dir: string, opts: TuneOptions): { spec: StudySpec; dir: s
 /** Fails fast (before any training) when a class has fewer rows than folds. */
 function checkFolds(ds: Dataset, spec: StudySpec): void {
   stratifiedFold(ds.labels, spec.cv.k, spec.cv.seed, 0, 0);
-}
-
-function ensureDir(dir: string): string {
-  new FileStudyStore(dir).close();
-  return dir;
 }
