@@ -1,7 +1,8 @@
 /**
  * Bayesian optimisation with a Gaussian process: a Latin-hypercube initial design, then a
  * Matérn 5/2 ARD GP over the unit-cube encoding (log where declared, ints rounded, categoricals
- * one-hot) with hyperparameters fitted per ask, and log-EI or UCB maximised by a random sweep
+ * one-hot) with hyperparameters fitted per ask and a pessimistic prior mean (the worst loss
+ * seen, by default), and log-EI or UCB maximised by a random sweep
  * plus multi-start local search. Pending trials enter as fantasies: the GP's own mean (kriging
  * believer, default) or the worst observed loss (constant liar), or are integrated out by
  * batch log-EI over joint posterior draws of their values, or penalise EI locally.
@@ -22,8 +23,16 @@ import { estimateLipschitz, LocalPenalization } from './local-penalization.js';
 import { PendingLogEI } from './pending-ei.js';
 
 export interface GpSamplerOptions extends SamplerOptions {
-  /** Trials drawn from the Latin-hypercube design before the GP is used (default 10). */
+  /** Trials drawn from the Latin-hypercube design before the GP is used (default 8). */
   nStartupTrials?: number;
+  /**
+   * Where the GP's prior mean sits, as a quantile of the observed losses (default 1: the worst
+   * loss seen). Away from data the model reverts to this value, so unexplored regions are assumed
+   * no better than the worst trial rather than average: EI stops chasing the corners of the cube
+   * and the kernel's amplitude is spent on the good region. 0.5 is the median; the usual
+   * zero-mean GP on standardized losses sits near 0.5 on symmetric data.
+   */
+  priorMeanQuantile?: number;
   /** Acquisition function (default 'logEI'). */
   acquisition?: AcquisitionKind;
   /** Exploration weight β of UCB, μ − √β σ on the loss (default 2). */
@@ -62,7 +71,8 @@ export class GpSampler extends BaseSampler {
   constructor(space: SearchSpace | SpaceSpec, options: GpSamplerOptions = {}) {
     super(space, options);
     this.o = {
-      nStartupTrials: options.nStartupTrials ?? 10,
+      nStartupTrials: options.nStartupTrials ?? 8,
+      priorMeanQuantile: options.priorMeanQuantile ?? 1,
       acquisition: options.acquisition ?? 'logEI',
       ucbBeta: options.ucbBeta ?? 2,
       pending: options.pending ?? 'kriging-believer',
@@ -89,7 +99,7 @@ export class GpSampler extends BaseSampler {
     if (obs.length < 2) return this.space.fromUnit(this.space.params.map(() => rng.next()));
 
     const xs = obs.map((o) => this.enc.encode(o.params));
-    const ys = standardize(obs);
+    const ys = standardize(obs, this.o.priorMeanQuantile);
     const fitIdx = this.fitSubset(obs, rng);
     const kp = fitKernel(
       fitIdx.map((i) => xs[i]!),
@@ -152,13 +162,18 @@ function bestFirst(ys: Float64Array): number[] {
   return Array.from(ys, (_, i) => i).sort((a, b) => ys[a]! - ys[b]! || a - b);
 }
 
-/** Losses shifted to mean 0 and scaled to standard deviation 1 (scale 1 when all are equal). */
-function standardize(obs: Observation[]): Float64Array {
+/**
+ * Losses scaled to standard deviation 1 (scale 1 when all are equal) and shifted so that the
+ * `priorMeanQuantile` of them is 0, the GP's prior mean.
+ */
+function standardize(obs: Observation[], priorMeanQuantile: number): Float64Array {
   const n = obs.length;
   let mean = 0;
   for (const o of obs) mean += o.loss / n;
   let v = 0;
   for (const o of obs) v += (o.loss - mean) ** 2 / n;
   const sd = v > 0 ? Math.sqrt(v) : 1;
-  return Float64Array.from(obs, (o) => (o.loss - mean) / sd);
+  const sorted = obs.map((o) => o.loss).sort((a, b) => a - b);
+  const origin = sorted[Math.round(Math.min(1, Math.max(0, priorMeanQuantile)) * (n - 1))]!;
+  return Float64Array.from(obs, (o) => (o.loss - origin) / sd);
 }
