@@ -224,6 +224,42 @@ describe('worker processes on a real nats-server', () => {
     assert.deepEqual(results.of(study), []);
   });
 
+  it('drop stops the running task with that id only, and refuses it if it comes later', async () => {
+    const study = 'dropping';
+    const doomed = foldTask(study, 0, 0, hash, LONG);
+    const kept = foldTask(study, 1, 0, hash, MEDIUM);
+    await publishTask(js, study, doomed);
+    await publishTask(js, study, kept);
+    const ws = [...workers.values()];
+    await Promise.all([doomed, kept].map((t) => Promise.any(ws.map((w) => w.waitForLog(started(t.id))))));
+    // Ignored: a drop naming another study's task, and a drop of an unknown id.
+    nc.publish(SUBJECTS.drop('other'), doomed.id);
+    nc.publish(SUBJECTS.drop(study), `${study}.9.9`);
+    nc.publish(SUBJECTS.drop(study), doomed.id);
+    await Promise.any(ws.map((w) => w.waitForLog(finished(doomed.id), 10_000)));
+    await Promise.any(ws.map((w) => w.waitForLog(finished(kept.id), 30_000)));
+    const lines = ws.flatMap((w) => w.lines);
+    const done = lines.find((l) => l.msg === 'task finished' && l.task === doomed.id)!;
+    assert.equal(done.outcome, 'dropped');
+    assert.ok((done.durationSeconds as number) < 4, 'stopped well before the fold would end');
+    const keptDone = lines.find((l) => l.msg === 'task finished' && l.task === kept.id)!;
+    assert.equal(keptDone.outcome, 'ok');
+    assert.deepEqual(
+      results.of(study).map((r) => r.id),
+      [kept.id],
+      'no result for the dropped task',
+    );
+    // The same id delivered again (say, republished) is refused without training.
+    nc.publish(SUBJECTS.drop(study), `${study}.2.0`);
+    await nc.flush();
+    const late = foldTask(study, 2, 0, hash, QUICK);
+    await publishTask(js, study, late);
+    await Promise.any(
+      ws.map((w) => w.waitForLog((l) => l.msg === 'dropped task not started' && l.task === late.id)),
+    );
+    await queueSettles(jsm);
+  });
+
   it('keeps consuming after a nats-server restart', async () => {
     const study = 'restart';
     await server.restart();

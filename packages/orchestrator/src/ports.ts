@@ -12,7 +12,9 @@ export interface Executor {
   /**
    * Runs one fold. `signal` cancels it (the study stops): running work is abandoned. `drop`
    * says the result is no longer wanted (its trial was pruned or failed): a task that has not
-   * started yet should not start; one that runs may finish, and its result is ignored.
+   * started yet must not start; one that runs may be stopped (NatsExecutor stops it on its
+   * worker) or may finish (LocalExecutor: restarting a thread costs more than most folds), and
+   * its result is ignored.
    */
   runFold(task: FoldTaskMessage, signal?: AbortSignal, drop?: AbortSignal): Promise<FoldResultMessage>;
   refit(task: RefitTaskMessage, signal?: AbortSignal): Promise<RefitResultMessage>;

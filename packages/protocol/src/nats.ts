@@ -24,6 +24,12 @@ export const SUBJECTS = {
   /** Core NATS (not JetStream): tells workers to stop a study's running folds. */
   cancel: (study: string) => `hpo.control.cancel.${study}`,
   cancelAll: 'hpo.control.cancel.*',
+  /**
+   * Core NATS: the payload is one task id whose result is no longer wanted (its trial was
+   * pruned or failed); a worker running it stops, and one that receives it later drops it.
+   */
+  drop: (study: string) => `hpo.control.drop.${study}`,
+  dropAll: 'hpo.control.drop.*',
 } as const;
 
 /** The durable pull consumer all workers share on the task stream. */

@@ -26,6 +26,11 @@ export class Metrics {
     help: 'Tasks waiting in the work queue (consumer lag)',
     registers: [this.registry],
   });
+  readonly foldsDropped = new Counter({
+    name: 'hpo_folds_dropped_total',
+    help: 'Fold tasks already sent whose trial was pruned or failed: deleted from the queue or stopped on their worker',
+    registers: [this.registry],
+  });
   readonly rpcErrors = new Counter({
     name: 'hpo_rpc_errors_total',
     help: 'gRPC calls answered with an error, by code',

@@ -53,10 +53,10 @@ export class NatsExecutor implements Executor {
       study: this.study,
       task: { ...task, dataset: { hash: task.dataset.hash } },
     };
-    // A dropped fold (its trial was pruned) that still waits for a slot is never published; one
-    // already sent runs to the end on its worker (its slot stays taken), its result ignored.
-    const beforeSend = drop ? (signal ? AbortSignal.any([signal, drop]) : drop) : signal;
-    const result = await this.roundTrip(envelope, signal, beforeSend);
+    // A dropped fold (its trial was pruned or failed) that still waits for a slot is never
+    // published; one already sent is deleted from the queue and stopped on its worker, and its
+    // slot is freed at once.
+    const result = await this.roundTrip(envelope, signal, drop);
     return result as FoldResultMessage;
   }
 
@@ -82,12 +82,23 @@ export class NatsExecutor implements Executor {
       .catch(() => undefined);
   }
 
+  /**
+   * Stops a sent task whose result is no longer wanted: deletes it from the queue if no worker
+   * took it yet, and tells the workers (control subject) in case one did, or does soon.
+   */
+  private dropSent(id: string, seq: number): void {
+    this.deps.nc.publish(SUBJECTS.drop(this.study), id);
+    this.deps.jsm.streams.deleteMessage(STREAMS.tasks, seq, false).catch(() => undefined);
+    this.deps.metrics.foldsDropped.inc();
+  }
+
   private async roundTrip(
     envelope: TaskEnvelope,
     signal?: AbortSignal,
-    beforeSend: AbortSignal | undefined = signal,
+    drop?: AbortSignal,
   ): Promise<FoldResultMessage | RemoteRefitResult> {
-    const release = await this.deps.slots.acquire(this.study, beforeSend);
+    const either = drop ? (signal ? AbortSignal.any([signal, drop]) : drop) : signal;
+    const release = await this.deps.slots.acquire(this.study, either);
     const started = performance.now();
     this.deps.metrics.tasksInFlight.inc();
     try {
@@ -95,13 +106,16 @@ export class NatsExecutor implements Executor {
       // The message id dedupes republishing within one coordinator process; a restarted
       // coordinator uses a new epoch, so a task it must run again (its result was lost in the
       // crash, or it ran out of deliveries while nobody listened) is not dropped as a duplicate.
-      await this.deps.js.publish(SUBJECTS.task(this.study), encodeJson(envelope), {
+      const ack = await this.deps.js.publish(SUBJECTS.task(this.study), encodeJson(envelope), {
         msgID: `${envelope.id}@${this.deps.epoch}`,
       });
       const settled = await abortable(
         withTimeout(result, this.deps.foldTimeoutSeconds, () => this.deps.router.forget(envelope.id)),
-        signal,
-        () => this.deps.router.forget(envelope.id),
+        either,
+        () => {
+          this.deps.router.forget(envelope.id);
+          if (drop?.aborted && !signal?.aborted) this.dropSent(envelope.id, ack.seq);
+        },
       );
       this.deps.metrics.foldSeconds.observe((performance.now() - started) / 1000);
       if (!settled.ok) throw new Error(remoteError(settled));

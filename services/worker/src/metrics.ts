@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** How a task ended, as counted in `hpo_worker_tasks_total`. */
-export type TaskOutcome = 'ok' | 'failed' | 'malformed' | 'cancelled' | 'requeued';
+export type TaskOutcome = 'ok' | 'failed' | 'malformed' | 'cancelled' | 'dropped' | 'requeued';
 
 export class WorkerMetrics {
   readonly registry = new Registry();
@@ -22,7 +22,7 @@ export class WorkerMetrics {
   });
   readonly tasks = new Counter({
     name: 'hpo_worker_tasks_total',
-    help: 'Tasks handled, by outcome (ok, failed, malformed, cancelled, requeued)',
+    help: 'Tasks handled, by outcome (ok, failed, malformed, cancelled, dropped, requeued)',
     labelNames: ['outcome'],
     registers: [this.registry],
   });

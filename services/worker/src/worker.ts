@@ -40,8 +40,8 @@ interface InFlight {
   envelope: TaskEnvelope;
   msg: JsMsg;
   controller: AbortController;
-  /** Why the run was aborted: the study was cancelled, or the worker is shutting down. */
-  abortReason?: 'cancel' | 'shutdown';
+  /** Why the run was aborted: the study was cancelled, the task dropped, or the worker stops. */
+  abortReason?: 'cancel' | 'drop' | 'shutdown';
   done: Promise<void>;
 }
 
@@ -49,10 +49,10 @@ interface InFlight {
 type Verdict =
   | { kind: 'result'; result: TaskResult }
   | { kind: 'failure'; error: string }
-  | { kind: 'cancelled' }
+  | { kind: 'cancelled'; reason: 'cancel' | 'drop' }
   | { kind: 'requeue'; reason: string; delayMs: number };
 
-/** Cancelled study ids remembered (oldest forgotten first): far more than a cluster runs at once. */
+/** Cancelled study ids, and dropped task ids, remembered (oldest forgotten first). */
 const MAX_CANCELLED = 10_000;
 /*
  * Messages are terminated with a bare `term()`: nats-server 2.9 does not parse `+TERM <reason>`
@@ -67,6 +67,8 @@ export class Worker {
   private js: JetStreamClient | undefined;
   private readonly running = new Set<InFlight>();
   private readonly cancelled = new Map<string, number>();
+  /** Task ids whose results are no longer wanted, most recent last (bounded). */
+  private readonly dropped = new Set<string>();
   private readonly runner: TaskRunner;
   private readonly datasets: DatasetCache;
   private stopping = false;
@@ -116,6 +118,10 @@ export class Worker {
     // Kept until drain(): a cancel during the shutdown grace still aborts that study's folds.
     nc.subscribe(SUBJECTS.cancelAll, {
       callback: (_err, m) => this.cancelStudy(m.subject.slice(prefix.length)),
+    });
+    const dropPrefix = SUBJECTS.drop('');
+    nc.subscribe(SUBJECTS.dropAll, {
+      callback: (_err, m) => this.dropTask(m.subject.slice(dropPrefix.length), m.string()),
     });
     this.loop = this.consume(consumer);
     this.log.info(
@@ -221,6 +227,12 @@ export class Worker {
       this.metrics.tasks.inc({ outcome: 'cancelled' });
       return;
     }
+    if (this.dropped.has(envelope.id)) {
+      this.log.info({ task: envelope.id, study: envelope.study }, 'dropped task not started');
+      msg.term();
+      this.metrics.tasks.inc({ outcome: 'dropped' });
+      return;
+    }
     const entry: InFlight = { envelope, msg, controller: new AbortController(), done: Promise.resolve() };
     this.running.add(entry);
     this.metrics.inFlight.set(this.running.size);
@@ -278,7 +290,8 @@ export class Worker {
     try {
       return { kind: 'result', result: await this.runner.run(envelope, dataset, entry.controller.signal) };
     } catch (err) {
-      if (entry.abortReason === 'cancel') return { kind: 'cancelled' };
+      if (entry.abortReason === 'cancel' || entry.abortReason === 'drop')
+        return { kind: 'cancelled', reason: entry.abortReason };
       if (entry.abortReason === 'shutdown')
         return { kind: 'requeue', reason: 'worker shutting down', delayMs: 0 };
       // Training errors (bad params, ...) are deterministic: retrying elsewhere would fail alike.
@@ -292,7 +305,7 @@ export class Worker {
     const { envelope, msg } = entry;
     if (verdict.kind === 'cancelled') {
       msg.term();
-      return 'cancelled';
+      return verdict.reason === 'drop' ? 'dropped' : 'cancelled';
     }
     if (verdict.kind === 'requeue') {
       msg.nak(verdict.delayMs);
@@ -333,9 +346,29 @@ export class Worker {
     this.log.info({ study, aborted }, 'study cancelled');
   }
 
-  private abort(entry: InFlight, reason: 'cancel' | 'shutdown'): void {
+  /** Aborts the task with this id if it runs here, and refuses it if it comes later. */
+  private dropTask(study: string, id: string): void {
+    // The id names its study (taskId): a drop on one study's subject cannot touch another's.
+    if (!STUDY_ID.test(study) || !id.startsWith(`${study}.`)) return;
+    this.dropped.delete(id);
+    this.dropped.add(id);
+    if (this.dropped.size > MAX_CANCELLED) this.dropped.delete(this.dropped.values().next().value!);
+    for (const e of this.running) {
+      if (e.envelope.id === id && e.envelope.study === study) {
+        this.abort(e, 'drop');
+        this.log.info({ task: id, study }, 'running task dropped');
+      }
+    }
+  }
+
+  private abort(entry: InFlight, reason: 'cancel' | 'drop' | 'shutdown'): void {
     entry.abortReason ??= reason;
-    entry.controller.abort(new Error(reason === 'cancel' ? 'study cancelled' : 'worker shutting down'));
+    const why = {
+      cancel: 'study cancelled',
+      drop: 'result no longer wanted',
+      shutdown: 'worker shutting down',
+    };
+    entry.controller.abort(new Error(why[reason]));
   }
 
   /** An object store bucket, opened once (and again after a failure). */

@@ -1,0 +1,113 @@
+/**
+ * The coordinator's NatsExecutor against a real nats-server, with no worker: a fold whose trial
+ * is pruned after it was sent is deleted from the work queue, announced on the drop subject for
+ * a worker that may have taken it, and its slot is freed at once. (The worker side of a drop is
+ * tested in worker.test.ts.)
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { FairSlots } from '@hpo/coordinator/dist/fair-slots.js';
+import { Metrics } from '@hpo/coordinator/dist/metrics.js';
+import { NatsExecutor } from '@hpo/coordinator/dist/nats-executor.js';
+import { ResultsRouter } from '@hpo/coordinator/dist/results-router.js';
+import { ensureInfrastructure, STREAMS, SUBJECTS, taskId } from '@hpo/protocol';
+import type { FoldTaskMessage } from '@hpo/trainer';
+import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { pino } from 'pino';
+import { NatsServer } from './nats-server.js';
+
+const STUDY = 'drops';
+
+function fold(trial: number, f: number): FoldTaskMessage {
+  return {
+    kind: 'fold',
+    trial,
+    dataset: { hash: 'a'.repeat(64) },
+    cv: { k: 3, seed: 1, repeat: 0, fold: f },
+    params: { epochs: 1 },
+    seed: 1,
+    threshold: 0.5,
+  } as unknown as FoldTaskMessage;
+}
+
+async function queued(jsm: JetStreamManager): Promise<number> {
+  return (await jsm.streams.info(STREAMS.tasks)).state.messages;
+}
+
+async function until(what: string, pred: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await pred()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+describe('NatsExecutor drops the folds of a pruned trial', () => {
+  let server: NatsServer;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let router: ResultsRouter;
+
+  before(async () => {
+    server = await NatsServer.start();
+    nc = await connect({ servers: server.url });
+    jsm = await jetstreamManager(nc);
+    await ensureInfrastructure(nc, jsm, { ackWaitSeconds: 30, maxDeliver: 3, duplicateWindowSeconds: 600 });
+    router = new ResultsRouter(jetstream(nc), pino({ level: 'silent' }));
+    await router.start();
+  });
+
+  after(async () => {
+    await router?.stop();
+    await nc?.close();
+    await server?.dispose();
+  });
+
+  it('deletes the queued task, tells the workers and frees the slot; other folds stay', async () => {
+    const slots = new FairSlots(2);
+    const metrics = new Metrics();
+    const executor = new NatsExecutor(
+      STUDY,
+      { nc, js: jetstream(nc), jsm, router, slots, metrics, epoch: 'e1', foldTimeoutSeconds: 60 },
+      2,
+    );
+    const announced: string[] = [];
+    const sub = nc.subscribe(SUBJECTS.drop(STUDY), {
+      callback: (_e, m) => {
+        announced.push(m.string());
+      },
+    });
+    const pruned = new AbortController();
+    const kept = new AbortController();
+    const doomed = executor.runFold(fold(0, 1), undefined, pruned.signal);
+    const other = executor.runFold(fold(1, 0), undefined, kept.signal);
+    other.catch(() => undefined);
+    await until('both tasks queued', async () => (await queued(jsm)) === 2);
+    assert.equal(slots.used, 2);
+
+    pruned.abort();
+    await assert.rejects(doomed, /aborted/);
+    await until('the dropped task deleted', async () => (await queued(jsm)) === 1);
+    await nc.flush();
+    await until('the drop announced', async () => announced.length === 1);
+    assert.deepEqual(announced, [taskId(STUDY, 0, 1)]);
+    assert.equal(slots.used, 1, 'the dropped fold gave its slot back');
+    assert.match(await metrics.registry.metrics(), /hpo_folds_dropped_total 1/);
+
+    // A fold still waiting for a slot when its trial is dropped is never published.
+    const waiting = new AbortController();
+    const third = executor.runFold(fold(2, 0), undefined, kept.signal);
+    third.catch(() => undefined);
+    const fourth = executor.runFold(fold(3, 0), undefined, waiting.signal);
+    waiting.abort();
+    await assert.rejects(fourth, /aborted/);
+    await until('the third task queued', async () => (await queued(jsm)) === 2);
+    assert.equal(announced.length, 1, 'nothing to announce for a fold never sent');
+    kept.abort();
+    await Promise.allSettled([other, third]);
+    await until('the queue emptied', async () => (await queued(jsm)) === 0);
+    assert.equal(slots.used, 0);
+    sub.unsubscribe();
+  });
+});
