@@ -103,7 +103,14 @@ export const studySpecSchema = z
       .object({
         type: z.enum(['gp', 'tpe', 'random', 'grid']).default('tpe'),
         seed: z.number().int().optional(),
-        startupTrials: z.number().int().min(1).optional(),
+        startupTrials: z
+          .number()
+          .int()
+          .min(1)
+          .optional()
+          .describe(
+            'Trials drawn before the model is used: a Latin-hypercube design for gp (default 8), random for tpe (default 10).',
+          ),
         gridResolution: z.number().int().min(2).optional(),
       })
       .strict()
