@@ -39,6 +39,34 @@ describe('hpo CLI against a running coordinator', () => {
     assert.equal((await cli(['cancel', second])).code, 0);
   });
 
+  it('a study cancelled mid-trial shows those trials as unfinished, not running', async () => {
+    const spec = smallChurnSpec({ name: 'cli-slow', budget: { trials: 4, parallelism: 2 } });
+    (spec.search as { fixed: Record<string, unknown> }).fixed = {
+      epochs: 300,
+      patience: 1000,
+      layers: 1,
+      batchSize: 8,
+    };
+    const study = writeStudy(spec);
+    const r = await cli(['submit', study.file, '--json', '--id', 'cli-slow']);
+    assert.equal(r.code, 0, r.stderr);
+    const second = 'cli-slow';
+    for (let i = 0; i < 100; i++) {
+      const started = JSON.parse((await cli(['trials', second, '--json'])).stdout) as unknown[];
+      if (started.length > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal((await cli(['cancel', second])).code, 0);
+    const cancelled = JSON.parse((await cli(['status', second, '--json'])).stdout);
+    assert.equal(cancelled.state, 'cancelled');
+    assert.equal(cancelled.trials.running, 0);
+    const unfinished = JSON.parse((await cli(['trials', second, '--state', 'unfinished', '--json'])).stdout);
+    assert.ok(unfinished.length > 0, 'the running trials are unfinished');
+    assert.match(cancelled.message ?? '', /left unfinished when the study stopped/);
+    const running = JSON.parse((await cli(['trials', second, '--state', 'running', '--json'])).stdout);
+    assert.deepEqual(running, []);
+  });
+
   it('status, trials, best', async () => {
     const list = await cli(['status']);
     assert.equal(list.code, 0, list.stderr);

@@ -83,7 +83,11 @@ describe('hpo tune --resume after the process is killed', () => {
     const done = collect(child, 120_000);
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
-        if (existsSync(join(out, 'events.jsonl')) && events(out).some((e) => e.type === 'trial_finished')) {
+        if (!existsSync(join(out, 'events.jsonl'))) return;
+        // After a trial finished and the next one started: that one is left unfinished.
+        const log = events(out);
+        const count = (type: string) => log.filter((e) => e.type === type).length;
+        if (count('trial_finished') >= 1 && count('trial_started') > count('trial_finished')) {
           clearInterval(timer);
           child.kill('SIGINT');
           resolve();
@@ -105,5 +109,6 @@ describe('hpo tune --resume after the process is killed', () => {
     assert.match(r.stdout, /best trial \d+; model saved to/);
     const started = log.filter((e) => e.type === 'trial_started').length;
     assert.ok(started < 30, 'the study stopped early');
+    assert.match(r.stderr, /1 trial was left unfinished; continue with: hpo tune --resume /);
   });
 });

@@ -124,7 +124,10 @@ Examples:
       .command('trials')
       .description("list a study's trials")
       .argument('<study>', 'study id')
-      .option('--state <states...>', 'only these states: running, complete, pruned, failed')
+      .option(
+        '--state <states...>',
+        'only these states: running, complete, pruned, failed, unfinished (left running when the study stopped)',
+      )
       .option('--json', 'machine-readable output'),
   )
     .addHelpText('after', '\nExamples:\n  hpo trials churn-1a2b3c --state failed')

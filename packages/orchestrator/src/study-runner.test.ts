@@ -251,6 +251,31 @@ describe('StudyRunner', () => {
     assert.ok(trials.every((t) => t.state === 'complete' || t.state === 'running'));
   });
 
+  it('shows a trial left running by the time limit as unfinished once the study has stopped', async () => {
+    // Trial 0 is quick; trial 1's first fold outlasts the limit, so its other folds never start.
+    const runner = await StudyRunner.open({
+      spec: testSpec({ budget: { trials: 5, parallelism: 1, timeLimitSeconds: 0.15 } }),
+      dataset,
+      executor: new FakeExecutor(
+        1,
+        () => false,
+        (task) => (task.trial === 0 ? 1 : 300),
+      ),
+      store: new MemoryStudyStore('/tmp/x'),
+    });
+    assert.equal(await runner.run(), 'time_limit');
+    assert.deepEqual(
+      runner.allTrials().map((t) => t.state),
+      ['complete', 'running'],
+      'the log keeps trial 1 running, so a resume continues it',
+    );
+    const shown = summarizeStudy(runner).trials.map((t) => [t.trial, t.state]);
+    assert.deepEqual(shown, [
+      [0, 'complete'],
+      [1, 'unfinished'],
+    ]);
+  });
+
   it('drops the unstarted folds of a trial as soon as it is pruned', async () => {
     // Fold 0 is quick, the others slow: a pruned trial's folds 1 and 2 are still pending.
     const executor = new FakeExecutor(

@@ -9,7 +9,8 @@ export interface MetricMeanStd {
 /** One trial in the machine-readable summary. */
 export interface TrialSummary {
   trial: number;
-  state: TrialView['state'];
+  /** 'unfinished': still running in the log when the study stopped; `--resume` continues it. */
+  state: TrialView['state'] | 'unfinished';
   params: TrialView['params'];
   value: number | null;
   metrics: Record<string, MetricMeanStd>;
@@ -56,7 +57,7 @@ export function summarizeStudy(runner: StudyRunner): StudySummary {
       : null,
     trials: runner.leaderboard().map((t) => ({
       trial: t.number,
-      state: t.state,
+      state: t.state === 'running' && reason !== undefined ? 'unfinished' : t.state,
       params: t.params,
       value: t.value ?? null,
       metrics: meanStd(t),

@@ -6,7 +6,10 @@ import type { StudyServiceHandlers, UploadDatasetRequest__Output } from '@hpo/pr
 import type { ObjectStore } from '@nats-io/obj';
 import type { Logger } from 'pino';
 import { ApiError, invalid, toStatus } from './api-error.js';
-import { studyMessage, trialMessage } from './convert.js';
+import { isActive, shownState, studyMessage, trialMessage } from './convert.js';
+
+/** Trial states as the API shows them ('unfinished': left running when its study stopped). */
+const TRIAL_STATES = ['running', 'complete', 'pruned', 'failed', 'unfinished'];
 import type { Metrics } from './metrics.js';
 import type { StudyManager } from './study-manager.js';
 
@@ -58,17 +61,20 @@ export function studyServiceHandlers(deps: ApiDeps): StudyServiceHandlers {
     CancelStudy: unary(deps, 'CancelStudy', async (req) => studyMessage(await manager.cancel(idOf(req)))),
     ListTrials: unary(deps, 'ListTrials', (req) => {
       const states = req.states ?? [];
-      const bad = states.find((s) => !['running', 'complete', 'pruned', 'failed'].includes(s));
-      if (bad) throw invalid(`states: '${bad}' is not one of running, complete, pruned, failed`);
-      const trials = manager
-        .get(idOf(req))
-        .runner.allTrials()
-        .filter((t) => states.length === 0 || states.includes(t.state));
-      return { trials: trials.map(trialMessage) };
+      const bad = states.find((s) => !TRIAL_STATES.includes(s));
+      if (bad) throw invalid(`states: '${bad}' is not one of ${TRIAL_STATES.join(', ')}`);
+      const study = manager.get(idOf(req));
+      const active = isActive(study);
+      const trials = study.runner
+        .allTrials()
+        .filter((t) => states.length === 0 || states.includes(shownState(t, active)));
+      return { trials: trials.map((t) => trialMessage(t, active)) };
     }),
     GetLeaderboard: unary(deps, 'GetLeaderboard', (req) => {
-      const rows = manager.get(idOf(req)).runner.leaderboard();
-      return { trials: (req.top ? rows.slice(0, req.top) : rows).map(trialMessage) };
+      const study = manager.get(idOf(req));
+      const active = isActive(study);
+      const rows = study.runner.leaderboard();
+      return { trials: (req.top ? rows.slice(0, req.top) : rows).map((t) => trialMessage(t, active)) };
     }),
     WatchStudy: (call) => {
       void watchStudy(deps, call);

@@ -4,15 +4,29 @@ import type { StudyManager } from './study-manager.js';
 
 type Active = ReturnType<StudyManager['get']>;
 
+/**
+ * A trial's state as the API shows it: one still running when its study has stopped (time
+ * limit, too many failures, cancel) is 'unfinished', since nothing will finish it. The event log
+ * keeps it running, so an embedded `--resume` of the same log would continue it.
+ */
+export function shownState(t: TrialView, studyActive: boolean): string {
+  return t.state === 'running' && !studyActive ? 'unfinished' : t.state;
+}
+
+/** Whether a study in this record state still runs trials. */
+export function isActive(s: Active): boolean {
+  return s.record.state === 'running';
+}
+
 /** A trial as the API returns it. */
-export function trialMessage(t: TrialView): Trial {
+export function trialMessage(t: TrialView, studyActive = true): Trial {
   const metrics: Record<string, MetricSummaryMessage> = {};
   for (const [k, v] of Object.entries(t.metrics ?? {}) as [string, MetricSummary][]) {
     metrics[k] = { mean: v.mean, std: v.std, ci95Low: v.ci95[0], ci95High: v.ci95[1] };
   }
   return {
     number: t.number,
-    state: t.state,
+    state: shownState(t, studyActive),
     paramsJson: JSON.stringify(t.params),
     ...(t.value !== undefined ? { value: t.value } : {}),
     metrics,
@@ -26,6 +40,15 @@ export function trialMessage(t: TrialView): Trial {
 export function studyMessage(s: Active): Study {
   const trials = s.runner.allTrials();
   const best = s.runner.best();
+  const active = isActive(s);
+  const running = trials.filter((t) => t.state === 'running').length;
+  const unfinished = active ? 0 : running;
+  const notes = [
+    s.record.message,
+    unfinished > 0
+      ? `${unfinished} trial${unfinished === 1 ? ' was' : 's were'} left unfinished when the study stopped`
+      : undefined,
+  ].filter(Boolean);
   return {
     studyId: s.record.id,
     name: s.record.name,
@@ -34,12 +57,12 @@ export function studyMessage(s: Active): Study {
     datasetSha256: s.record.datasetHash,
     trialsTotal: s.record.spec.budget.trials,
     trialsDone: trials.filter((t) => t.state !== 'running').length,
-    trialsRunning: trials.filter((t) => t.state === 'running').length,
-    ...(best ? { best: trialMessage(best) } : {}),
+    trialsRunning: active ? running : 0,
+    ...(best ? { best: trialMessage(best, active) } : {}),
     objectiveMetric: s.record.spec.objective.metric,
     objectiveDirection: s.runner.objectiveDirection,
     endReason: s.record.endReason ?? '',
-    message: s.record.message ?? '',
+    message: notes.join('; '),
     modelReady: s.record.modelReady,
     createdAt: s.record.createdAt,
   };

@@ -97,6 +97,11 @@ export async function tuneCommand(specFile: string | undefined, opts: TuneOption
         process.stdout.write(`predict with: hpo predict --model ${summary.modelDir} --input <rows.csv>\n`);
       }
       if (summary.status.message) process.stderr.write(`${summary.status.message}\n`);
+      const unfinished = summary.trials.filter((t) => t.state === 'unfinished').length;
+      if (unfinished > 0)
+        process.stderr.write(
+          `${unfinished} trial${unfinished === 1 ? ' was' : 's were'} left unfinished; continue with: hpo tune --resume ${dir}\n`,
+        );
     }
     if (reason === 'too_many_failures') return 1;
     if (reason === 'cancelled') return 130;

@@ -52,13 +52,18 @@ export function reportData(events: StudyEvent[]): ReportData {
     else if (e.type === 'fold_done') folds.set(e.trial, [...(folds.get(e.trial) ?? []), e]);
     else if (e.type === 'trial_finished') finished.set(e.trial, e);
   }
+  // A study that stopped (time limit, cancel, failures) after its last trial work: trials still
+  // open in the log will not finish unless the study is resumed.
+  const work = new Set(['trial_started', 'fold_done', 'fold_failed', 'trial_finished']);
+  const stopped =
+    events.findLastIndex((e) => e.type === 'study_finished') > events.findLastIndex((e) => work.has(e.type));
   const trials = [...params.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([trial, p]) => {
       const f = finished.get(trial);
       return {
         trial,
-        state: f?.state ?? 'running',
+        state: f?.state ?? (stopped ? 'unfinished' : 'running'),
         value: f?.value ?? null,
         params: p,
         metrics: Object.fromEntries(

@@ -4,7 +4,7 @@
 export interface ListTrialsRequest {
   'studyId'?: (string);
   /**
-   * Only trials in these states (running, complete, pruned, failed); empty = all.
+   * Only trials in these states (running, complete, pruned, failed, unfinished); empty = all.
    */
   'states'?: (string)[];
 }
@@ -12,7 +12,7 @@ export interface ListTrialsRequest {
 export interface ListTrialsRequest__Output {
   'studyId': (string);
   /**
-   * Only trials in these states (running, complete, pruned, failed); empty = all.
+   * Only trials in these states (running, complete, pruned, failed, unfinished); empty = all.
    */
   'states': (string)[];
 }

@@ -5,7 +5,7 @@ import type { MetricSummary as _hpo_v1_MetricSummary, MetricSummary__Output as _
 export interface Trial {
   'number'?: (number);
   /**
-   * running, complete, pruned, failed.
+   * running, complete, pruned, failed, or unfinished (left running when its study stopped).
    */
   'state'?: (string);
   /**
@@ -26,7 +26,7 @@ export interface Trial {
 export interface Trial__Output {
   'number': (number);
   /**
-   * running, complete, pruned, failed.
+   * running, complete, pruned, failed, or unfinished (left running when its study stopped).
    */
   'state': (string);
   /**
