@@ -7,11 +7,11 @@ import type { ObjectStore } from '@nats-io/obj';
 import type { Logger } from 'pino';
 import { ApiError, invalid, toStatus } from './api-error.js';
 import { isActive, shownState, studyMessage, trialMessage } from './convert.js';
+import type { Metrics } from './metrics.js';
+import type { StudyManager } from './study-manager.js';
 
 /** Trial states as the API shows them ('unfinished': left running when its study stopped). */
 const TRIAL_STATES = ['running', 'complete', 'pruned', 'failed', 'unfinished'];
-import type { Metrics } from './metrics.js';
-import type { StudyManager } from './study-manager.js';
 
 export interface ApiDeps {
   manager: StudyManager;
