@@ -53,3 +53,57 @@ export const hartmann6: TestFunction = {
     return s;
   },
 };
+
+function unitSpace(d: number, low: number, high: number): SpaceSpec {
+  return Object.fromEntries(
+    Array.from({ length: d }, (_, i) => [`x${i}`, { type: 'float' as const, low, high }]),
+  );
+}
+
+function coords(p: Params, d: number): number[] {
+  return Array.from({ length: d }, (_, i) => p[`x${i}`] as number);
+}
+
+/**
+ * Extra landscapes for checking that a sampler change generalises (not run by default):
+ * many local minima (Styblinski-Tang, Levy, Ackley) and an optimum in a corner of the box.
+ */
+export const styblinskiTang4: TestFunction = {
+  name: 'styblinski4',
+  space: unitSpace(4, -5, 5),
+  optimum: -39.16617 * 4,
+  evaluate: (p) => coords(p, 4).reduce((s, x) => s + (x ** 4 - 16 * x ** 2 + 5 * x) / 2, 0),
+};
+
+export const levy4: TestFunction = {
+  name: 'levy4',
+  space: unitSpace(4, -10, 10),
+  optimum: 0,
+  evaluate(p) {
+    const w = coords(p, 4).map((x) => 1 + (x - 1) / 4);
+    let s = Math.sin(Math.PI * w[0]!) ** 2;
+    for (let i = 0; i < 3; i++) s += (w[i]! - 1) ** 2 * (1 + 10 * Math.sin(Math.PI * w[i]! + 1) ** 2);
+    return s + (w[3]! - 1) ** 2 * (1 + Math.sin(2 * Math.PI * w[3]!) ** 2);
+  },
+};
+
+export const ackley5: TestFunction = {
+  name: 'ackley5',
+  space: unitSpace(5, -5, 10),
+  optimum: 0,
+  evaluate(p) {
+    const x = coords(p, 5);
+    const sq = x.reduce((s, v) => s + v * v, 0) / 5;
+    const cos = x.reduce((s, v) => s + Math.cos(2 * Math.PI * v), 0) / 5;
+    return -20 * Math.exp(-0.2 * Math.sqrt(sq)) - Math.exp(cos) + 20 + Math.E;
+  },
+};
+
+export const cornerSphere6: TestFunction = {
+  name: 'corner-sphere6',
+  space: unitSpace(6, 0, 1),
+  optimum: 0,
+  evaluate: (p) => coords(p, 6).reduce((s, x) => s + (x - 1) ** 2, 0),
+};
+
+export const ALL_FUNCTIONS = [branin, hartmann6, styblinskiTang4, levy4, ackley5, cornerSphere6];
