@@ -252,18 +252,26 @@ describe('StudyRunner', () => {
   });
 
   it('shows a trial left running by the time limit as unfinished once the study has stopped', async () => {
-    // Trial 0 is quick; trial 1's first fold outlasts the limit, so its other folds never start.
+    // Trial 0 is quick; trial 1's first fold would run far past the limit, so it is given up
+    // at the limit (a worker would stop it) and the trial's other folds never start.
+    const executor = new FakeExecutor(
+      1,
+      () => false,
+      (task) => (task.trial === 0 ? 1 : 60_000),
+    );
     const runner = await StudyRunner.open({
       spec: testSpec({ budget: { trials: 5, parallelism: 1, timeLimitSeconds: 0.15 } }),
       dataset,
-      executor: new FakeExecutor(
-        1,
-        () => false,
-        (task) => (task.trial === 0 ? 1 : 300),
-      ),
+      executor,
       store: new MemoryStudyStore('/tmp/x'),
     });
     assert.equal(await runner.run(), 'time_limit');
+    assert.deepEqual(
+      executor.dropped.map((t) => [t.trial, t.cv.fold]),
+      [[1, 0]],
+      'the fold out at the limit was given up, not waited for',
+    );
+    assert.equal(runner.allTrials()[1]!.folds.filter(Boolean).length, 0, 'and not counted as failed');
     assert.deepEqual(
       runner.allTrials().map((t) => t.state),
       ['complete', 'running'],

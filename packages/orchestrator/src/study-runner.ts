@@ -38,6 +38,8 @@ export class StudyRunner {
   private readonly totalFolds: number;
   private endReason: StudyEndReason | undefined;
   private endMessage: string | undefined;
+  /** Set when a time limit or too many failures stops the study: folds still out are given up. */
+  private stopping = false;
 
   private constructor(opts: StudyRunnerOptions) {
     this.opts = opts;
@@ -80,22 +82,36 @@ export class StudyRunner {
     const abort = new AbortController();
     const onAbort = () => abort.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
+    // Wakes the loop at the deadline, so a limit is kept even while long folds are out.
+    let wake: ReturnType<typeof setTimeout> | undefined;
+    const atDeadline = Number.isFinite(deadline)
+      ? new Promise<undefined>((resolve) => {
+          wake = setTimeout(resolve, Math.max(0, deadline - Date.now()), undefined);
+        })
+      : undefined;
     try {
       for (;;) {
-        if (!stopping) {
-          if (signal?.aborted) stopping = 'cancelled';
+        // Every trial started ('budget', 'exhausted'): the last folds run, within the time limit.
+        const draining = stopping === 'budget' || stopping === 'exhausted';
+        if (!stopping || draining) {
+          if (!stopping && signal?.aborted) stopping = 'cancelled';
           else if (Date.now() >= deadline) stopping = 'time_limit';
-          else if (this.state.failures > budget.maxFailedTrials) stopping = 'too_many_failures';
+          else if (!stopping && this.state.failures > budget.maxFailedTrials) stopping = 'too_many_failures';
+          if (stopping === 'time_limit' || stopping === 'too_many_failures') this.giveUpFolds();
         }
         if (!stopping) stopping = await this.startTrials();
-        if (!stopping || stopping === 'budget' || stopping === 'exhausted')
-          this.submitFolds(inflight, abort.signal);
+        const running = !stopping || stopping === 'budget' || stopping === 'exhausted';
+        if (running) this.submitFolds(inflight, abort.signal);
         if (inflight.size === 0) break;
-        const settled = await Promise.race(inflight.values());
+        const settled = await Promise.race(
+          atDeadline && running ? [...inflight.values(), atDeadline] : inflight.values(),
+        );
+        if (!settled) continue;
         inflight.delete(settled.key);
         await this.settle(settled);
       }
     } finally {
+      clearTimeout(wake);
       signal?.removeEventListener('abort', onAbort);
     }
     const reason = stopping ?? 'budget';
@@ -247,8 +263,8 @@ export class StudyRunner {
 
   private async settle(s: Settled): Promise<void> {
     const t = this.state.get(s.trial)!;
-    if (s.aborted) {
-      this.submitted.delete(s.key); // cancelled, not failed: a resume runs it again
+    if (s.aborted || (this.stopping && s.error !== undefined)) {
+      this.submitted.delete(s.key); // cancelled or given up, not failed: a resume runs it again
       return;
     }
     if (t.state !== 'running') return; // a fold of a trial that was pruned or failed meanwhile
@@ -295,6 +311,16 @@ export class StudyRunner {
         });
       }
     }
+  }
+
+  /**
+   * A time limit or too many failures: folds not started yet are dropped, and executors that can
+   * (workers over NATS) stop the ones training; folds that still finish are kept. The trials
+   * stay open in the log ('unfinished'), so a resume continues them.
+   */
+  private giveUpFolds(): void {
+    this.stopping = true;
+    for (const ctl of this.drops.values()) ctl.abort();
   }
 
   private dropSignal(trial: number): AbortSignal {

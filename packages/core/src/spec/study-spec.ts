@@ -128,8 +128,19 @@ export const studySpecSchema = z
       .object({
         trials: z.number().int().min(1).max(100000),
         parallelism: z.number().int().min(1).max(256).default(1),
-        timeLimitSeconds: z.number().positive().optional(),
-        maxFailedTrials: z.number().int().min(0).default(5),
+        timeLimitSeconds: z
+          .number()
+          .positive()
+          .optional()
+          .describe(
+            'Wall-clock limit: at the limit no new trial or fold starts, folds still queued are dropped (workers stop the ones training; embedded threads finish theirs), and open trials are left unfinished.',
+          ),
+        maxFailedTrials: z
+          .number()
+          .int()
+          .min(0)
+          .default(5)
+          .describe('The study stops, like at the time limit, once more trials than this have failed.'),
       })
       .strict(),
     threshold: z
