@@ -10,7 +10,7 @@ import { FairSlots } from '@hpo/coordinator/dist/fair-slots.js';
 import { Metrics } from '@hpo/coordinator/dist/metrics.js';
 import { NatsExecutor } from '@hpo/coordinator/dist/nats-executor.js';
 import { ResultsRouter } from '@hpo/coordinator/dist/results-router.js';
-import { ensureInfrastructure, STREAMS, SUBJECTS, taskId } from '@hpo/protocol';
+import { decodeDrop, ensureInfrastructure, STREAMS, SUBJECTS, taskId } from '@hpo/protocol';
 import type { FoldTaskMessage } from '@hpo/trainer';
 import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -72,10 +72,10 @@ describe('NatsExecutor drops the folds of a pruned trial', () => {
       { nc, js: jetstream(nc), jsm, router, slots, metrics, epoch: 'e1', foldTimeoutSeconds: 60 },
       2,
     );
-    const announced: string[] = [];
+    const announced: { id: string; seq: number }[] = [];
     const sub = nc.subscribe(SUBJECTS.drop(STUDY), {
       callback: (_e, m) => {
-        announced.push(m.string());
+        announced.push(decodeDrop(m.data));
       },
     });
     const pruned = new AbortController();
@@ -91,7 +91,8 @@ describe('NatsExecutor drops the folds of a pruned trial', () => {
     await until('the dropped task deleted', async () => (await queued(jsm)) === 1);
     await nc.flush();
     await until('the drop announced', async () => announced.length === 1);
-    assert.deepEqual(announced, [taskId(STUDY, 0, 1)]);
+    assert.equal(announced[0]!.id, taskId(STUDY, 0, 1));
+    assert.ok(announced[0]!.seq >= 1, 'names the publish by its stream sequence');
     assert.equal(slots.used, 1, 'the dropped fold gave its slot back');
     assert.match(await metrics.registry.metrics(), /hpo_folds_dropped_total 1/);
 
@@ -108,6 +109,17 @@ describe('NatsExecutor drops the folds of a pruned trial', () => {
     await Promise.allSettled([other, third]);
     await until('the queue emptied', async () => (await queued(jsm)) === 0);
     assert.equal(slots.used, 0);
+    assert.equal(announced.length, 3);
+
+    // Cancelling the study (its signal) is not a drop: the coordinator's cancel path tells the
+    // workers about the whole study instead.
+    const study = new AbortController();
+    const cancelled = executor.runFold(fold(4, 0), study.signal, new AbortController().signal);
+    await until('the fifth task queued', async () => (await queued(jsm)) === 1);
+    study.abort();
+    await assert.rejects(cancelled, /aborted/);
+    await nc.flush();
+    assert.equal(announced.length, 3, 'no drop announced for a cancelled study');
     sub.unsubscribe();
   });
 });

@@ -53,13 +53,14 @@ export function foldTask(
   };
 }
 
-/** Publishes an envelope (or raw bytes) to a study's task subject. */
+/** Publishes an envelope (or raw bytes) to a study's task subject; returns its stream sequence. */
 export async function publishTask(
   js: JetStreamClient,
   study: string,
   task: object | Uint8Array,
-): Promise<void> {
-  await js.publish(SUBJECTS.task(study), task instanceof Uint8Array ? task : encodeJson(task));
+): Promise<number> {
+  const ack = await js.publish(SUBJECTS.task(study), task instanceof Uint8Array ? task : encodeJson(task));
+  return ack.seq;
 }
 
 /** One log line of a worker (pino JSON). */

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   BUCKETS,
+  encodeJson,
   ensureInfrastructure,
   type ResultEnvelope,
   STREAMS,
@@ -224,18 +225,23 @@ describe('worker processes on a real nats-server', () => {
     assert.deepEqual(results.of(study), []);
   });
 
-  it('drop stops the running task with that id only, and refuses it if it comes later', async () => {
+  it('drop stops the running publish it names only, refuses it if it comes later, and runs a republish', async () => {
     const study = 'dropping';
+    const drop = (s: string, id: string, seq: number) =>
+      nc.publish(SUBJECTS.drop(s), encodeJson({ id, seq }));
     const doomed = foldTask(study, 0, 0, hash, LONG);
     const kept = foldTask(study, 1, 0, hash, MEDIUM);
-    await publishTask(js, study, doomed);
-    await publishTask(js, study, kept);
+    const doomedSeq = await publishTask(js, study, doomed);
+    const keptSeq = await publishTask(js, study, kept);
     const ws = [...workers.values()];
     await Promise.all([doomed, kept].map((t) => Promise.any(ws.map((w) => w.waitForLog(started(t.id))))));
-    // Ignored: a drop naming another study's task, and a drop of an unknown id.
-    nc.publish(SUBJECTS.drop('other'), doomed.id);
-    nc.publish(SUBJECTS.drop(study), `${study}.9.9`);
-    nc.publish(SUBJECTS.drop(study), doomed.id);
+    // Ignored: a drop on another study's subject, one with the right id but another publish's
+    // sequence, one with the right sequence but another id, and a malformed one.
+    drop('other', doomed.id, doomedSeq);
+    drop(study, doomed.id, keptSeq);
+    drop(study, `${study}.9.9`, keptSeq);
+    nc.publish(SUBJECTS.drop(study), 'not json');
+    drop(study, doomed.id, doomedSeq);
     await Promise.any(ws.map((w) => w.waitForLog(finished(doomed.id), 10_000)));
     await Promise.any(ws.map((w) => w.waitForLog(finished(kept.id), 30_000)));
     const lines = ws.flatMap((w) => w.lines);
@@ -249,14 +255,18 @@ describe('worker processes on a real nats-server', () => {
       [kept.id],
       'no result for the dropped task',
     );
-    // The same id delivered again (say, republished) is refused without training.
-    nc.publish(SUBJECTS.drop(study), `${study}.2.0`);
-    await nc.flush();
+    // A drop that reaches the workers before its task is delivered: the task is refused unrun.
+    // (Nothing else publishes now, so the next publish gets the stream's next sequence.)
     const late = foldTask(study, 2, 0, hash, QUICK);
-    await publishTask(js, study, late);
+    drop(study, late.id, (await jsm.streams.info(STREAMS.tasks)).state.last_seq + 1);
+    await nc.flush();
+    assert.equal(await publishTask(js, study, late), (await jsm.streams.info(STREAMS.tasks)).state.last_seq);
     await Promise.any(
       ws.map((w) => w.waitForLog((l) => l.msg === 'dropped task not started' && l.task === late.id)),
     );
+    // The dropped task published again (a resumed study reruns an unfinished trial) runs.
+    await publishTask(js, study, foldTask(study, 0, 0, hash, QUICK));
+    await results.until((all) => all.some((r) => r.id === doomed.id), 40_000, 'the republished task');
     await queueSettles(jsm);
   });
 

@@ -7,6 +7,8 @@ export {
   BUCKETS,
   COORDINATOR_RESULTS_CONSUMER,
   CodecError,
+  type DropMessage,
+  decodeDrop,
   decodeResult,
   decodeTask,
   encodeJson,

@@ -25,8 +25,9 @@ export const SUBJECTS = {
   cancel: (study: string) => `hpo.control.cancel.${study}`,
   cancelAll: 'hpo.control.cancel.*',
   /**
-   * Core NATS: the payload is one task id whose result is no longer wanted (its trial was
-   * pruned or failed); a worker running it stops, and one that receives it later drops it.
+   * Core NATS, a `DropMessage`: one published task whose result is no longer wanted (its trial
+   * was pruned or failed, or the study stopped); a worker running it stops, and one that
+   * receives it later drops it. A later publish of the same task id (a resumed study) runs.
    */
   drop: (study: string) => `hpo.control.drop.${study}`,
   dropAll: 'hpo.control.drop.*',
@@ -128,6 +129,20 @@ export function decodeTask(bytes: Uint8Array): TaskEnvelope {
     }
   }
   return v as unknown as TaskEnvelope;
+}
+
+/** Names one publish of a task: its id and its sequence number in the task stream. */
+export interface DropMessage {
+  id: string;
+  seq: number;
+}
+
+/** Decodes and checks a drop message. */
+export function decodeDrop(bytes: Uint8Array): DropMessage {
+  const v = parse(bytes, 'drop');
+  if (typeof v.id !== 'string' || !Number.isSafeInteger(v.seq) || (v.seq as number) < 1)
+    throw new CodecError('drop: id (string) and seq (positive integer) are required');
+  return { id: v.id, seq: v.seq as number };
 }
 
 /** Decodes and checks a result envelope. */

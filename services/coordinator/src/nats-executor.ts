@@ -1,5 +1,6 @@
 import type { Executor } from '@hpo/orchestrator';
 import {
+  type DropMessage,
   encodeJson,
   type RemoteRefitResult,
   type ResultEnvelope,
@@ -87,7 +88,8 @@ export class NatsExecutor implements Executor {
    * took it yet, and tells the workers (control subject) in case one did, or does soon.
    */
   private dropSent(id: string, seq: number): void {
-    this.deps.nc.publish(SUBJECTS.drop(this.study), id);
+    const drop: DropMessage = { id, seq };
+    this.deps.nc.publish(SUBJECTS.drop(this.study), encodeJson(drop));
     this.deps.jsm.streams.deleteMessage(STREAMS.tasks, seq, false).catch(() => undefined);
     this.deps.metrics.foldsDropped.inc();
   }
@@ -103,6 +105,11 @@ export class NatsExecutor implements Executor {
     this.deps.metrics.tasksInFlight.inc();
     try {
       const result = this.deps.router.wait(envelope.id);
+      // A result already in hand when the drop comes is not announced as dropped.
+      let answered = false;
+      void result.then(() => {
+        answered = true;
+      });
       // The message id dedupes republishing within one coordinator process; a restarted
       // coordinator uses a new epoch, so a task it must run again (its result was lost in the
       // crash, or it ran out of deliveries while nobody listened) is not dropped as a duplicate.
@@ -114,7 +121,7 @@ export class NatsExecutor implements Executor {
         either,
         () => {
           this.deps.router.forget(envelope.id);
-          if (drop?.aborted && !signal?.aborted) this.dropSent(envelope.id, ack.seq);
+          if (drop?.aborted && !signal?.aborted && !answered) this.dropSent(envelope.id, ack.seq);
         },
       );
       this.deps.metrics.foldSeconds.observe((performance.now() - started) / 1000);

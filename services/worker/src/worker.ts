@@ -9,6 +9,8 @@ import {
   BUCKETS,
   CodecError,
   DEFAULT_QUEUE,
+  type DropMessage,
+  decodeDrop,
   decodeTask,
   encodeJson,
   ensureInfrastructure,
@@ -52,7 +54,7 @@ type Verdict =
   | { kind: 'cancelled'; reason: 'cancel' | 'drop' }
   | { kind: 'requeue'; reason: string; delayMs: number };
 
-/** Cancelled study ids, and dropped task ids, remembered (oldest forgotten first). */
+/** Cancelled study ids, and dropped task publishes, remembered (oldest forgotten first). */
 const MAX_CANCELLED = 10_000;
 /*
  * Messages are terminated with a bare `term()`: nats-server 2.9 does not parse `+TERM <reason>`
@@ -67,8 +69,8 @@ export class Worker {
   private js: JetStreamClient | undefined;
   private readonly running = new Set<InFlight>();
   private readonly cancelled = new Map<string, number>();
-  /** Task ids whose results are no longer wanted, most recent last (bounded). */
-  private readonly dropped = new Set<string>();
+  /** Task-stream sequence numbers of publishes no longer wanted, most recent last (bounded). */
+  private readonly dropped = new Set<number>();
   private readonly runner: TaskRunner;
   private readonly datasets: DatasetCache;
   private stopping = false;
@@ -121,7 +123,7 @@ export class Worker {
     });
     const dropPrefix = SUBJECTS.drop('');
     nc.subscribe(SUBJECTS.dropAll, {
-      callback: (_err, m) => this.dropTask(m.subject.slice(dropPrefix.length), m.string()),
+      callback: (_err, m) => this.dropTask(m.subject.slice(dropPrefix.length), m.data),
     });
     this.loop = this.consume(consumer);
     this.log.info(
@@ -227,7 +229,7 @@ export class Worker {
       this.metrics.tasks.inc({ outcome: 'cancelled' });
       return;
     }
-    if (this.dropped.has(envelope.id)) {
+    if (this.dropped.has(msg.seq)) {
       this.log.info({ task: envelope.id, study: envelope.study }, 'dropped task not started');
       msg.term();
       this.metrics.tasks.inc({ outcome: 'dropped' });
@@ -346,17 +348,28 @@ export class Worker {
     this.log.info({ study, aborted }, 'study cancelled');
   }
 
-  /** Aborts the task with this id if it runs here, and refuses it if it comes later. */
-  private dropTask(study: string, id: string): void {
+  /**
+   * Aborts the named publish of a task if it runs here, and refuses it if it comes later. The
+   * stream sequence, not the id, is remembered: the same id published again (a resumed study
+   * running an unfinished trial) is new work.
+   */
+  private dropTask(study: string, data: Uint8Array): void {
+    let drop: DropMessage;
+    try {
+      drop = decodeDrop(data);
+    } catch (err) {
+      this.log.warn({ study, err: (err as Error).message }, 'malformed drop message ignored');
+      return;
+    }
     // The id names its study (taskId): a drop on one study's subject cannot touch another's.
-    if (!STUDY_ID.test(study) || !id.startsWith(`${study}.`)) return;
-    this.dropped.delete(id);
-    this.dropped.add(id);
+    if (!STUDY_ID.test(study) || !drop.id.startsWith(`${study}.`)) return;
+    this.dropped.delete(drop.seq);
+    this.dropped.add(drop.seq);
     if (this.dropped.size > MAX_CANCELLED) this.dropped.delete(this.dropped.values().next().value!);
     for (const e of this.running) {
-      if (e.envelope.id === id && e.envelope.study === study) {
+      if (e.msg.seq === drop.seq && e.envelope.id === drop.id) {
         this.abort(e, 'drop');
-        this.log.info({ task: id, study }, 'running task dropped');
+        this.log.info({ task: drop.id, study }, 'running task dropped');
       }
     }
   }
