@@ -284,6 +284,31 @@ describe('StudyRunner', () => {
     ]);
   });
 
+  it('too many failures stop the study at once, giving up the folds still out', async () => {
+    // Trial 0's folds fail at once; trial 1's first fold would run for a minute.
+    const executor = new FakeExecutor(
+      4,
+      (task) => task.trial === 0,
+      (task) => (task.trial === 0 ? 0 : 60_000),
+    );
+    const runner = await StudyRunner.open({
+      spec: testSpec({ budget: { trials: 5, parallelism: 2, maxFailedTrials: 0 } }),
+      dataset,
+      executor,
+      store: new MemoryStudyStore('/tmp/x'),
+    });
+    assert.equal(await runner.run(), 'too_many_failures');
+    assert.deepEqual(
+      executor.dropped.map((t) => [t.trial, t.cv.fold]),
+      [[1, 0]],
+    );
+    assert.deepEqual(
+      runner.allTrials().map((t) => t.state),
+      ['failed', 'running'],
+      'the given-up fold is not a second failure',
+    );
+  });
+
   it('drops the unstarted folds of a trial as soon as it is pruned', async () => {
     // Fold 0 is quick, the others slow: a pruned trial's folds 1 and 2 are still pending.
     const executor = new FakeExecutor(

@@ -82,13 +82,10 @@ export class StudyRunner {
     const abort = new AbortController();
     const onAbort = () => abort.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    // Wakes the loop at the deadline, so a limit is kept even while long folds are out.
+    // Left from an earlier run of this runner: nothing is being given up now.
+    this.stopping = false;
+    for (const [trial, ctl] of this.drops) if (ctl.signal.aborted) this.drops.delete(trial);
     let wake: ReturnType<typeof setTimeout> | undefined;
-    const atDeadline = Number.isFinite(deadline)
-      ? new Promise<undefined>((resolve) => {
-          wake = setTimeout(resolve, Math.max(0, deadline - Date.now()), undefined);
-        })
-      : undefined;
     try {
       for (;;) {
         // Every trial started ('budget', 'exhausted'): the last folds run, within the time limit.
@@ -103,9 +100,15 @@ export class StudyRunner {
         const running = !stopping || stopping === 'budget' || stopping === 'exhausted';
         if (running) this.submitFolds(inflight, abort.signal);
         if (inflight.size === 0) break;
-        const settled = await Promise.race(
-          atDeadline && running ? [...inflight.values(), atDeadline] : inflight.values(),
-        );
+        // Also wake at the deadline, so a limit is kept while long folds are out. A fresh timer
+        // each wait (capped: setTimeout fires at once past 2³¹ − 1 ms).
+        const waits: Promise<Settled | undefined>[] = [...inflight.values()];
+        if (running && Number.isFinite(deadline)) {
+          const ms = Math.min(Math.max(0, deadline - Date.now()), 2 ** 31 - 1);
+          waits.push(new Promise((resolve) => (wake = setTimeout(resolve, ms, undefined))));
+        }
+        const settled = await Promise.race(waits);
+        clearTimeout(wake);
         if (!settled) continue;
         inflight.delete(settled.key);
         await this.settle(settled);
