@@ -50,20 +50,21 @@ describe('hpo CLI against a running coordinator', () => {
     const study = writeStudy(spec);
     const r = await cli(['submit', study.file, '--json', '--id', 'cli-slow']);
     assert.equal(r.code, 0, r.stderr);
-    const second = 'cli-slow';
-    for (let i = 0; i < 100; i++) {
-      const started = JSON.parse((await cli(['trials', second, '--json'])).stdout) as unknown[];
-      if (started.length > 0) break;
-      await new Promise((r) => setTimeout(r, 100));
+    const slow = 'cli-slow';
+    let started: unknown[] = [];
+    for (let i = 0; i < 100 && started.length === 0; i++) {
+      started = JSON.parse((await cli(['trials', slow, '--json'])).stdout) as unknown[];
+      if (started.length === 0) await new Promise((r) => setTimeout(r, 100));
     }
-    assert.equal((await cli(['cancel', second])).code, 0);
-    const cancelled = JSON.parse((await cli(['status', second, '--json'])).stdout);
+    assert.ok(started.length > 0, 'no trial of cli-slow started');
+    assert.equal((await cli(['cancel', slow])).code, 0);
+    const cancelled = JSON.parse((await cli(['status', slow, '--json'])).stdout);
     assert.equal(cancelled.state, 'cancelled');
     assert.equal(cancelled.trials.running, 0);
-    const unfinished = JSON.parse((await cli(['trials', second, '--state', 'unfinished', '--json'])).stdout);
+    const unfinished = JSON.parse((await cli(['trials', slow, '--state', 'unfinished', '--json'])).stdout);
     assert.ok(unfinished.length > 0, 'the running trials are unfinished');
     assert.match(cancelled.message ?? '', /left unfinished when the study stopped/);
-    const running = JSON.parse((await cli(['trials', second, '--state', 'running', '--json'])).stdout);
+    const running = JSON.parse((await cli(['trials', slow, '--state', 'running', '--json'])).stdout);
     assert.deepEqual(running, []);
   });
 

@@ -13,9 +13,12 @@ export function shownState(t: TrialView, studyActive: boolean): string {
   return t.state === 'running' && !studyActive ? 'unfinished' : t.state;
 }
 
-/** Whether a study in this record state still runs trials. */
+/**
+ * Whether the study still runs trials: its record says running and its runner has not ended
+ * (it ends before the refit, and on a coordinator shutdown, while the record still says running).
+ */
 export function isActive(s: Active): boolean {
-  return s.record.state === 'running';
+  return s.record.state === 'running' && s.runner.ending().reason === undefined;
 }
 
 /** A trial as the API returns it. */

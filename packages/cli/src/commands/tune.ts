@@ -98,10 +98,13 @@ export async function tuneCommand(specFile: string | undefined, opts: TuneOption
       }
       if (summary.status.message) process.stderr.write(`${summary.status.message}\n`);
       const unfinished = summary.trials.filter((t) => t.state === 'unfinished').length;
-      if (unfinished > 0)
+      if (unfinished > 0) {
+        // A resume replays the failures too, so after too many of them it would stop at once.
+        const next = reason === 'too_many_failures' ? '' : `; continue with: hpo tune --resume ${dir}`;
         process.stderr.write(
-          `${unfinished} trial${unfinished === 1 ? ' was' : 's were'} left unfinished; continue with: hpo tune --resume ${dir}\n`,
+          `${unfinished} trial${unfinished === 1 ? ' was' : 's were'} left unfinished${next}\n`,
         );
+      }
     }
     if (reason === 'too_many_failures') return 1;
     if (reason === 'cancelled') return 130;
