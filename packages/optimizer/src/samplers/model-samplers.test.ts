@@ -116,6 +116,10 @@ describe('GP model', () => {
     const far = Float64Array.from([0.02, 0.97]);
     close(acq.value(far), plain.value(far), 0.05, 'far from pending');
   });
+  it('rejects a prior-mean quantile outside [0, 1]', () => {
+    for (const q of [-0.1, 1.5, Number.NaN])
+      assert.throws(() => new GpSampler(branin.space, { priorMeanQuantile: q }), /priorMeanQuantile/);
+  });
   it('keeps asks made while trials are pending apart', () => {
     const s = new GpSampler(branin.space, { seed: 4, nCandidates: 512 });
     runSequential(s, 25, (p) => branin.evaluate(p));

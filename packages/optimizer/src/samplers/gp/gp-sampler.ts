@@ -84,6 +84,8 @@ export class GpSampler extends BaseSampler {
       minNoise: options.minNoise ?? 1e-6,
       lengthscalePrior: options.lengthscalePrior ?? DEFAULT_LENGTHSCALE_PRIOR,
     };
+    const q = this.o.priorMeanQuantile;
+    if (!(q >= 0 && q <= 1)) throw new RangeError(`priorMeanQuantile must be in [0, 1], got ${q}`);
     this.enc = new UnitEncoding(this.space);
     this.design = latinHypercube(
       this.o.nStartupTrials,
