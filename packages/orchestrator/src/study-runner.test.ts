@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { FoldTaskMessage } from '@hpo/trainer';
 import { FileStudyStore } from './file-store.js';
 import { MemoryStudyStore } from './memory-store.js';
 import { StudyRunner } from './study-runner.js';
@@ -153,6 +154,33 @@ describe('StudyRunner', () => {
         .every((t) => t.state === 'complete'),
       'no pruning during warm-up',
     );
+  });
+
+  it('prunes the same trials at the same fold whichever fold finishes first', async () => {
+    const run = async (capacity: number, delay: (t: FoldTaskMessage) => number) => {
+      const runner = await StudyRunner.open({
+        spec: testSpec({
+          cv: { k: 5, seed: 1 },
+          budget: { trials: 16, parallelism: 1 },
+          sampler: { type: 'random', seed: 3 },
+          pruner: { type: 'median', warmupTrials: 3, minFolds: 1, alpha: 0.05 },
+        }),
+        dataset,
+        executor: new FakeExecutor(capacity, () => false, delay),
+        store: new MemoryStudyStore('/tmp/x'),
+      });
+      await runner.run();
+      // Not the count of folds run: with folds in parallel, later ones may have finished too.
+      return runner.allTrials().map((t) => [t.number, t.state, t.value, t.metrics?.rocAuc?.mean]);
+    };
+    // One fold at a time, against three at a time where each later fold finishes first.
+    const sequential = await run(1, () => 0);
+    const reversed = await run(3, (t) => 1 + 4 * (4 - t.cv.fold));
+    assert.ok(
+      sequential.some(([, state]) => state === 'pruned'),
+      'the study prunes something',
+    );
+    assert.deepEqual(reversed, sequential);
   });
 
   it('resumes from the event log without losing or repeating finished trials', async () => {

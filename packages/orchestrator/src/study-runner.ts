@@ -34,6 +34,8 @@ export class StudyRunner {
   private readonly submitted = new Set<string>();
   /** Per running trial: aborted when the trial ends, so its not-yet-started folds are dropped. */
   private readonly drops = new Map<number, AbortController>();
+  /** Per running trial: how many leading folds the pruner has already judged. */
+  private readonly pruneChecked = new Map<number, number>();
   private readonly direction: 'maximize' | 'minimize';
   private readonly totalFolds: number;
   private endReason: StudyEndReason | undefined;
@@ -287,6 +289,31 @@ export class StudyRunner {
       if (!f) break;
       values.push(this.objectiveOf(f));
     }
+    // The pruner sees every prefix of folds once, in order, as if folds arrived one at a time:
+    // when a later fold lands first, two prefixes are due at once, and the decision (and the
+    // value of a pruned trial) must not depend on which thread or worker finished first.
+    if (this.pruner) {
+      const from = (this.pruneChecked.get(t.number) ?? 0) + 1;
+      const upTo = Math.min(values.length, this.totalFolds - 1);
+      if (upTo >= from) {
+        const completed = this.allTrials()
+          .filter((o) => o.state === 'complete')
+          .map((o) => o.folds.map((f) => this.objectiveOf(f!)));
+        for (let j = from; j <= upTo; j++) {
+          this.pruneChecked.set(t.number, j);
+          if (!this.pruner.shouldPrune(values.slice(0, j), completed)) continue;
+          const metrics = aggregateFolds(t.folds.slice(0, j).map((f) => f!.metrics));
+          await this.record({
+            type: 'trial_finished',
+            trial: t.number,
+            state: 'pruned',
+            value: metrics[this.spec.objective.metric]!.mean,
+            metrics,
+          });
+          return;
+        }
+      }
+    }
     if (values.length === this.totalFolds) {
       const metrics = aggregateFolds(t.folds.map((f) => f!.metrics));
       await this.record({
@@ -296,30 +323,13 @@ export class StudyRunner {
         value: metrics[this.spec.objective.metric]!.mean,
         metrics,
       });
-      return;
-    }
-    if (values.length > 0 && this.pruner) {
-      const completed = this.allTrials()
-        .filter((o) => o.state === 'complete')
-        .map((o) => o.folds.map((f) => this.objectiveOf(f!)));
-      if (this.pruner.shouldPrune(values, completed)) {
-        const seen = t.folds.slice(0, values.length).map((f) => f!.metrics);
-        const metrics = aggregateFolds(seen);
-        await this.record({
-          type: 'trial_finished',
-          trial: t.number,
-          state: 'pruned',
-          value: metrics[this.spec.objective.metric]!.mean,
-          metrics,
-        });
-      }
     }
   }
 
   /**
-   * A time limit or too many failures: folds not started yet are dropped, and executors that can
-   * (workers over NATS) stop the ones training; folds that still finish are kept. The trials
-   * stay open in the log ('unfinished'), so a resume continues them.
+   * A time limit or too many failures: folds not started yet are dropped and the executors stop
+   * the ones training (threads between two batches, workers over NATS); folds that still finish
+   * are kept. The trials stay open in the log ('unfinished'), so a resume continues them.
    */
   private giveUpFolds(): void {
     this.stopping = true;
@@ -369,6 +379,7 @@ export class StudyRunner {
     if (!finished) return;
     this.drops.get(finished.number)?.abort();
     this.drops.delete(finished.number);
+    this.pruneChecked.delete(finished.number);
     const outcome = outcomeOf(finished).outcome;
     if (outcome && this.sampler) this.sampler.tell(finished.number, outcome);
   }
