@@ -30,8 +30,22 @@ export class LocalExecutor implements Executor {
     this.pool = new Piscina(trainerPoolOptions(threads));
   }
 
-  runFold(task: FoldTaskMessage, signal?: AbortSignal): Promise<FoldResultMessage> {
-    return this.pool.run(task, signal ? { signal } : {}) as Promise<FoldResultMessage>;
+  /**
+   * A dropped fold (its trial was pruned or failed, or the study stopped) is stopped between two
+   * batches through a shared flag, which keeps the thread and its warmed-up backend; `signal`
+   * (the study is cancelled) terminates the run at once.
+   */
+  async runFold(task: FoldTaskMessage, signal?: AbortSignal, drop?: AbortSignal): Promise<FoldResultMessage> {
+    if (!drop) return this.pool.run(task, signal ? { signal } : {}) as Promise<FoldResultMessage>;
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    const onDrop = () => Atomics.store(stop, 0, 1);
+    if (drop.aborted) onDrop();
+    else drop.addEventListener('abort', onDrop, { once: true });
+    try {
+      return (await this.pool.run({ ...task, stop }, signal ? { signal } : {})) as FoldResultMessage;
+    } finally {
+      drop.removeEventListener('abort', onDrop);
+    }
   }
 
   refit(task: RefitTaskMessage, signal?: AbortSignal): Promise<RefitResultMessage> {

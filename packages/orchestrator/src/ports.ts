@@ -12,9 +12,8 @@ export interface Executor {
   /**
    * Runs one fold. `signal` cancels it (the study stops): running work is abandoned. `drop`
    * says the result is no longer wanted (its trial was pruned or failed): a task that has not
-   * started yet must not start; one that runs may be stopped (NatsExecutor stops it on its
-   * worker) or may finish (LocalExecutor: restarting a thread costs more than most folds), and
-   * its result is ignored.
+   * started yet must not start; one that runs is stopped where the executor can (LocalExecutor
+   * between two batches, NatsExecutor on its worker) or finishes, and its result is ignored.
    */
   runFold(task: FoldTaskMessage, signal?: AbortSignal, drop?: AbortSignal): Promise<FoldResultMessage>;
   refit(task: RefitTaskMessage, signal?: AbortSignal): Promise<RefitResultMessage>;

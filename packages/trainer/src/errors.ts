@@ -17,3 +17,11 @@ export class ModelError extends Error {
     this.dir = dir;
   }
 }
+
+/** Training stopped on request (the fold's result is no longer wanted): not a trial failure. */
+export class TrainingStopped extends Error {
+  override readonly name = 'TrainingStopped';
+  constructor() {
+    super('training stopped: the result is no longer wanted');
+  }
+}

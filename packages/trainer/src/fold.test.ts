@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { stratifiedKFold } from '@hpo/core';
 import { initBackend } from './backend.js';
+import { TrainingStopped } from './errors.js';
 import { liveTensors, trainFold } from './fold.js';
 import { syntheticImages, syntheticTabular } from './testing/synthetic.js';
 
@@ -45,6 +46,29 @@ describe('trainFold', () => {
     assert.deepEqual(a.validProba, b.validProba);
     assert.equal(a.metrics.rocAuc, b.metrics.rocAuc);
     assert.notDeepEqual(a.validProba, c.validProba);
+  });
+
+  it('stops between two batches when asked, on both training paths, leaking no tensors', async () => {
+    const base = liveTensors();
+    for (const params of <Record<string, string | number | boolean>[]>[
+      { epochs: 10_000, batchSize: 16 }, // plain MLP: the hand-written backward pass
+      { epochs: 10_000, batchSize: 16, dropout: 0.2 }, // through tfjs' autodiff
+    ]) {
+      let asked = 0;
+      await assert.rejects(
+        trainFold({
+          dataset: ds,
+          train: fold!.train,
+          valid: fold!.valid,
+          params,
+          seed: 1,
+          shouldStop: () => ++asked > 50,
+        }),
+        (err: Error) => err instanceof TrainingStopped,
+      );
+      assert.equal(asked, 51, 'stopped at the first batch after the request');
+      assert.equal(liveTensors(), base, JSON.stringify(params));
+    }
   });
 
   it('leaks no tensors with batch norm, dropout, L2, undersampling and SGD', async () => {

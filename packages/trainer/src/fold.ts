@@ -18,6 +18,8 @@ export interface FoldTask {
   /** Decision threshold for the threshold metrics (probability); default 0.5. */
   threshold?: number;
   onEpoch?: EpochCallback;
+  /** Asked before every batch; true stops the fold with `TrainingStopped` (result unwanted). */
+  shouldStop?: () => boolean;
 }
 
 /** Everything a fold reports back. */
@@ -47,7 +49,7 @@ export async function trainFold(task: FoldTask): Promise<FoldOutcome> {
   const t1 = performance.now();
   const net = buildNetwork(params, data.inputShape, task.seed);
   try {
-    const report = fit(net, params, data.train, data.valid, task.seed, task.onEpoch);
+    const report = fit(net, params, data.train, data.valid, task.seed, task.onEpoch, task.shouldStop);
     const t2 = performance.now();
     const proba = predictProba(net, valid.x, task.valid.length);
     const yTrue = new Uint8Array(task.valid.length);

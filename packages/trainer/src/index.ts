@@ -2,7 +2,7 @@
 
 export { loadModel, type ModelMetadata, saveModel, type TrainedModel, trainModel } from './artifact.js';
 export { type BackendInfo, type BackendName, initBackend } from './backend.js';
-export { ModelError, TrialError } from './errors.js';
+export { ModelError, TrainingStopped, TrialError } from './errors.js';
 export { type FoldOutcome, type FoldTask, liveTensors, trainFold } from './fold.js';
 export {
   DEFAULT_PARAMS,

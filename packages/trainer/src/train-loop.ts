@@ -1,5 +1,6 @@
 import { Rng } from '@hpo/core';
 import * as tf from '@tensorflow/tfjs';
+import { TrainingStopped } from './errors.js';
 import { DenseNet } from './kernels/index.js';
 import { applyStateUpdates, type Network } from './network.js';
 import type { TrainParams } from './params.js';
@@ -48,6 +49,8 @@ export function fit(
   valid: TrainingData | undefined,
   seed: number,
   onEpoch?: EpochCallback,
+  /** Asked before every batch; true stops training with `TrainingStopped`. */
+  shouldStop?: () => boolean,
 ): FitReport {
   const vars = net.weights.map((w) => w.variable);
   // Plain MLPs train through a hand-written backward pass (about 30 kernels a step instead of
@@ -88,6 +91,10 @@ export function fit(
       let lossSum = 0;
       const losses: tf.Scalar[] = [];
       for (let start = 0; start < train.rows; start += batch) {
+        if (shouldStop?.()) {
+          for (const l of losses) l.dispose();
+          throw new TrainingStopped();
+        }
         const size = Math.min(batch, train.rows - start);
         for (let i = 0; i < size; i++) {
           const r = order[start + i]!;

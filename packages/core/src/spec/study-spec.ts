@@ -133,7 +133,7 @@ export const studySpecSchema = z
           .positive()
           .optional()
           .describe(
-            'Wall-clock limit: at the limit no new trial or fold starts, folds still queued are dropped (workers stop the ones training; embedded threads finish theirs), and open trials are left unfinished.',
+            'Wall-clock limit: at the limit no new trial or fold starts, folds still queued or training are stopped, and open trials are left unfinished (hpo tune --resume continues them).',
           ),
         maxFailedTrials: z
           .number()
