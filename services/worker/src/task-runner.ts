@@ -35,11 +35,19 @@ export class TaskRunner {
     this.pool = new Piscina(trainerPoolOptions(threads));
   }
 
-  /** Trains `envelope`'s task on the dataset at `dataset`; `signal` aborts the thread's run. */
-  async run(envelope: TaskEnvelope, dataset: DatasetRef, signal: AbortSignal): Promise<TaskResult> {
+  /**
+   * Trains `envelope`'s task on the dataset at `dataset`; `signal` aborts the thread's run, and
+   * setting `stop[0]` stops a fold between two batches.
+   */
+  async run(
+    envelope: TaskEnvelope,
+    dataset: DatasetRef,
+    signal: AbortSignal,
+    stop?: Int32Array,
+  ): Promise<TaskResult> {
     const task = envelope.task;
     if (task.kind === 'fold') {
-      const msg: TaskMessage = { ...task, dataset };
+      const msg: TaskMessage = { ...task, dataset, ...(stop ? { stop } : {}) };
       return (await this.pool.run(msg, { signal })) as FoldResultMessage;
     }
     const outDir = mkdtempSync(join(tmpdir(), 'hpo-refit-'));

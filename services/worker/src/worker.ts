@@ -42,6 +42,8 @@ interface InFlight {
   envelope: TaskEnvelope;
   msg: JsMsg;
   controller: AbortController;
+  /** Shared flag a fold's training loop reads before every batch: set, it stops cooperatively. */
+  stop: Int32Array;
   /** Why the run was aborted: the study was cancelled, the task dropped, or the worker stops. */
   abortReason?: 'cancel' | 'drop' | 'shutdown';
   done: Promise<void>;
@@ -235,7 +237,13 @@ export class Worker {
       this.metrics.tasks.inc({ outcome: 'dropped' });
       return;
     }
-    const entry: InFlight = { envelope, msg, controller: new AbortController(), done: Promise.resolve() };
+    const entry: InFlight = {
+      envelope,
+      msg,
+      controller: new AbortController(),
+      stop: new Int32Array(new SharedArrayBuffer(4)),
+      done: Promise.resolve(),
+    };
     this.running.add(entry);
     this.metrics.inFlight.set(this.running.size);
     entry.done = this.handle(entry)
@@ -290,7 +298,10 @@ export class Worker {
       return { kind: 'requeue', reason: `dataset fetch failed: ${message}`, delayMs: 2000 };
     }
     try {
-      return { kind: 'result', result: await this.runner.run(envelope, dataset, entry.controller.signal) };
+      return {
+        kind: 'result',
+        result: await this.runner.run(envelope, dataset, entry.controller.signal, entry.stop),
+      };
     } catch (err) {
       if (entry.abortReason === 'cancel' || entry.abortReason === 'drop')
         return { kind: 'cancelled', reason: entry.abortReason };
@@ -381,7 +392,10 @@ export class Worker {
       drop: 'result no longer wanted',
       shutdown: 'worker shutting down',
     };
-    entry.controller.abort(new Error(why[reason]));
+    // A fold stops between two batches and its thread keeps its warmed-up backend; a refit,
+    // or a worker that is going away, ends the thread's run at once.
+    if (reason !== 'shutdown' && entry.envelope.task.kind === 'fold') Atomics.store(entry.stop, 0, 1);
+    else entry.controller.abort(new Error(why[reason]));
   }
 
   /** An object store bucket, opened once (and again after a failure). */
