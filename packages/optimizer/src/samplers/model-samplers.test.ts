@@ -116,6 +116,25 @@ describe('GP model', () => {
     const far = Float64Array.from([0.02, 0.97]);
     close(acq.value(far), plain.value(far), 0.05, 'far from pending');
   });
+  it('keeps learning when some trials diverge (losses clipped at the upper fence)', () => {
+    // A bowl with its minimum at 0.3, and a region (x > 0.7, say a learning rate too high)
+    // where training diverges to a loss of 1e6. Unclipped, those losses make the rest of the
+    // bowl look flat (this search then ends 0.009 to 0.03 from the minimum for most seeds).
+    const space = { x: { type: 'float' as const, low: 0, high: 1 } };
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const s = new GpSampler(space, { seed });
+      let best = { x: Number.NaN, loss: Number.POSITIVE_INFINITY };
+      for (let i = 0; i < 16; i++) {
+        const t = s.ask();
+        const x = t.params.x as number;
+        const loss = x > 0.7 ? 1e6 : (x - 0.3) ** 2;
+        if (loss < best.loss) best = { x, loss };
+        s.tell(t.number, { state: 'complete', value: loss });
+      }
+      assert.ok(Math.abs(best.x - 0.3) < 0.003, `seed ${seed}: best x ${best.x}`);
+    }
+    assert.throws(() => new GpSampler(space, { upperFence: -1 }), /upperFence/);
+  });
   it('rejects a prior-mean quantile outside [0, 1]', () => {
     for (const q of [-0.1, 1.5, Number.NaN])
       assert.throws(() => new GpSampler(branin.space, { priorMeanQuantile: q }), /priorMeanQuantile/);

@@ -33,6 +33,14 @@ export interface GpSamplerOptions extends SamplerOptions {
    * zero-mean GP on standardized losses sits near 0.5 on symmetric data.
    */
   priorMeanQuantile?: number;
+  /**
+   * Losses above Q3 + upperFence × IQR of the observed losses are clipped to that fence before
+   * the model sees them (default 1.5, Tukey's fence; 0 turns it off). Without it one diverged
+   * trial (a log loss of 50 among values near 0.4) inflates the scale until every other trial
+   * looks alike and the GP learns nothing. Only bad values are clipped: the good tail, where
+   * the search goes, keeps its resolution.
+   */
+  upperFence?: number;
   /** Acquisition function (default 'logEI'). */
   acquisition?: AcquisitionKind;
   /** Exploration weight β of UCB, μ − √β σ on the loss (default 2). */
@@ -73,6 +81,7 @@ export class GpSampler extends BaseSampler {
     this.o = {
       nStartupTrials: options.nStartupTrials ?? 8,
       priorMeanQuantile: options.priorMeanQuantile ?? 1,
+      upperFence: options.upperFence ?? 1.5,
       acquisition: options.acquisition ?? 'logEI',
       ucbBeta: options.ucbBeta ?? 2,
       pending: options.pending ?? 'kriging-believer',
@@ -86,6 +95,8 @@ export class GpSampler extends BaseSampler {
     };
     const q = this.o.priorMeanQuantile;
     if (!(q >= 0 && q <= 1)) throw new RangeError(`priorMeanQuantile must be in [0, 1], got ${q}`);
+    if (!(this.o.upperFence >= 0))
+      throw new RangeError(`upperFence must be a number >= 0, got ${this.o.upperFence}`);
     this.enc = new UnitEncoding(this.space);
     this.design = latinHypercube(
       this.o.nStartupTrials,
@@ -101,7 +112,7 @@ export class GpSampler extends BaseSampler {
     if (obs.length < 2) return this.space.fromUnit(this.space.params.map(() => rng.next()));
 
     const xs = obs.map((o) => this.enc.encode(o.params));
-    const ys = standardize(obs, this.o.priorMeanQuantile);
+    const ys = standardize(obs, this.o.priorMeanQuantile, this.o.upperFence);
     const fitIdx = this.fitSubset(obs, rng);
     const kp = fitKernel(
       fitIdx.map((i) => xs[i]!),
@@ -165,17 +176,28 @@ function bestFirst(ys: Float64Array): number[] {
 }
 
 /**
- * Losses scaled to standard deviation 1 (scale 1 when all are equal) and shifted so that the
- * `priorMeanQuantile` of them is 0, the GP's prior mean.
+ * Losses clipped at the upper fence Q3 + `upperFence`·IQR (when the IQR is not 0), scaled to
+ * standard deviation 1 (scale 1 when all are equal) and shifted so that the `priorMeanQuantile`
+ * of them is 0, the GP's prior mean.
  */
-function standardize(obs: Observation[], priorMeanQuantile: number): Float64Array {
+function standardize(obs: Observation[], priorMeanQuantile: number, upperFence: number): Float64Array {
   const n = obs.length;
+  let raw = obs.map((o) => o.loss);
+  if (upperFence > 0) {
+    const sorted0 = [...raw].sort((a, b) => a - b);
+    const q = (p: number) => sorted0[Math.round(p * (n - 1))]!;
+    const iqr = q(0.75) - q(0.25);
+    if (iqr > 0) {
+      const cap = q(0.75) + upperFence * iqr;
+      raw = raw.map((l) => Math.min(l, cap));
+    }
+  }
   let mean = 0;
-  for (const o of obs) mean += o.loss / n;
+  for (const l of raw) mean += l / n;
   let v = 0;
-  for (const o of obs) v += (o.loss - mean) ** 2 / n;
+  for (const l of raw) v += (l - mean) ** 2 / n;
   const sd = v > 0 ? Math.sqrt(v) : 1;
-  const sorted = obs.map((o) => o.loss).sort((a, b) => a - b);
+  const sorted = [...raw].sort((a, b) => a - b);
   const origin = sorted[Math.round(Math.min(1, Math.max(0, priorMeanQuantile)) * (n - 1))]!;
-  return Float64Array.from(obs, (o) => (o.loss - origin) / sd);
+  return Float64Array.from(raw, (l) => (l - origin) / sd);
 }
