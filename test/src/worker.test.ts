@@ -243,6 +243,8 @@ describe('worker processes on a real nats-server', () => {
     nc.publish(SUBJECTS.drop(study), 'not json');
     drop(study, doomed.id, doomedSeq);
     await Promise.any(ws.map((w) => w.waitForLog(finished(doomed.id), 10_000)));
+    // Both the result (read from the stream) and the worker's log line that follows it.
+    await results.until((all) => all.some((r) => r.id === kept.id), 30_000, 'the kept task');
     await Promise.any(ws.map((w) => w.waitForLog(finished(kept.id), 30_000)));
     const lines = ws.flatMap((w) => w.lines);
     const done = lines.find((l) => l.msg === 'task finished' && l.task === doomed.id)!;
