@@ -8,4 +8,11 @@ export { MemoryStudyStore } from './memory-store.js';
 export type { Executor, StudyStore } from './ports.js';
 export { checkParamNames, makePruner, makeSampler } from './sampling.js';
 export { foldSeed, StudyRunner, type StudyRunnerOptions, type TrialView } from './study-runner.js';
-export { type MetricMeanStd, type StudySummary, summarizeStudy, type TrialSummary } from './summary.js';
+export {
+  type MetricMeanStd,
+  type StudySummary,
+  shownTrialState,
+  summarizeStudy,
+  type TrialSummary,
+  unfinishedNote,
+} from './summary.js';

@@ -40,8 +40,6 @@ export class StudyRunner {
   private readonly totalFolds: number;
   private endReason: StudyEndReason | undefined;
   private endMessage: string | undefined;
-  /** Set when a time limit or too many failures stops the study: folds still out are given up. */
-  private stopping = false;
 
   private constructor(opts: StudyRunnerOptions) {
     this.opts = opts;
@@ -84,22 +82,19 @@ export class StudyRunner {
     const abort = new AbortController();
     const onAbort = () => abort.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    // Left from an earlier run of this runner: nothing is being given up now.
-    this.stopping = false;
-    for (const [trial, ctl] of this.drops) if (ctl.signal.aborted) this.drops.delete(trial);
+    // Folds still run after every trial has started ('budget', 'exhausted'), within the limit.
+    const foldsRun = (r: StudyEndReason | undefined) => !r || r === 'budget' || r === 'exhausted';
     let wake: ReturnType<typeof setTimeout> | undefined;
     try {
       for (;;) {
-        // Every trial started ('budget', 'exhausted'): the last folds run, within the time limit.
-        const draining = stopping === 'budget' || stopping === 'exhausted';
-        if (!stopping || draining) {
-          if (!stopping && signal?.aborted) stopping = 'cancelled';
-          else if (Date.now() >= deadline) stopping = 'time_limit';
-          else if (!stopping && this.state.failures > budget.maxFailedTrials) stopping = 'too_many_failures';
-          if (stopping === 'time_limit' || stopping === 'too_many_failures') this.giveUpFolds();
-        }
+        if (!stopping && signal?.aborted) stopping = 'cancelled';
+        else if (foldsRun(stopping) && Date.now() >= deadline) stopping = 'time_limit';
+        else if (!stopping && this.state.failures > budget.maxFailedTrials) stopping = 'too_many_failures';
+        // A time limit or too many failures: folds still out are given up, not failed.
+        const givingUp = stopping === 'time_limit' || stopping === 'too_many_failures';
+        if (givingUp) this.giveUpFolds();
         if (!stopping) stopping = await this.startTrials();
-        const running = !stopping || stopping === 'budget' || stopping === 'exhausted';
+        const running = foldsRun(stopping);
         if (running) this.submitFolds(inflight, abort.signal);
         if (inflight.size === 0) break;
         // Also wake at the deadline, so a limit is kept while long folds are out. A fresh timer
@@ -113,7 +108,7 @@ export class StudyRunner {
         clearTimeout(wake);
         if (!settled) continue;
         inflight.delete(settled.key);
-        await this.settle(settled);
+        await this.settle(settled, givingUp);
       }
     } finally {
       clearTimeout(wake);
@@ -266,9 +261,9 @@ export class StudyRunner {
     }
   }
 
-  private async settle(s: Settled): Promise<void> {
+  private async settle(s: Settled, givingUp: boolean): Promise<void> {
     const t = this.state.get(s.trial)!;
-    if (s.aborted || (this.stopping && s.error !== undefined)) {
+    if (s.aborted || (givingUp && s.error !== undefined)) {
       this.submitted.delete(s.key); // cancelled or given up, not failed: a resume runs it again
       return;
     }
@@ -332,8 +327,10 @@ export class StudyRunner {
    * are kept. The trials stay open in the log ('unfinished'), so a resume continues them.
    */
   private giveUpFolds(): void {
-    this.stopping = true;
     for (const ctl of this.drops.values()) ctl.abort();
+    // No fold is submitted after this (so later calls find nothing to abort), and a later run()
+    // starts with fresh signals.
+    this.drops.clear();
   }
 
   private dropSignal(trial: number): AbortSignal {

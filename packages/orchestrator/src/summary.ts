@@ -38,6 +38,20 @@ export interface StudySummary {
   modelDir: string | null;
 }
 
+/**
+ * A trial's state as shown to users: one still running when its study has stopped (time limit,
+ * too many failures, cancel) is 'unfinished', since nothing will finish it. The event log keeps
+ * it running, so `hpo tune --resume` of the same log continues it.
+ */
+export function shownTrialState(t: TrialView, studyEnded: boolean): TrialSummary['state'] {
+  return t.state === 'running' && studyEnded ? 'unfinished' : t.state;
+}
+
+/** The line saying how many trials a stopped study left unfinished (none: undefined). */
+export function unfinishedNote(count: number): string | undefined {
+  return count > 0 ? `${count} trial${count === 1 ? ' was' : 's were'} left unfinished` : undefined;
+}
+
 /** Builds the summary from a runner's current state. */
 export function summarizeStudy(runner: StudyRunner): StudySummary {
   const best = runner.best();
@@ -57,7 +71,7 @@ export function summarizeStudy(runner: StudyRunner): StudySummary {
       : null,
     trials: runner.leaderboard().map((t) => ({
       trial: t.number,
-      state: t.state === 'running' && reason !== undefined ? 'unfinished' : t.state,
+      state: shownTrialState(t, reason !== undefined),
       params: t.params,
       value: t.value ?? null,
       metrics: meanStd(t),

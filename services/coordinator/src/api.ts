@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
 import { DatasetError, decodeDataset } from '@hpo/core';
-import type { StudyEvent } from '@hpo/orchestrator';
+import { type StudyEvent, shownTrialState } from '@hpo/orchestrator';
 import type { StudyServiceHandlers, UploadDatasetRequest__Output } from '@hpo/protocol';
 import type { ObjectStore } from '@nats-io/obj';
 import type { Logger } from 'pino';
 import { ApiError, invalid, toStatus } from './api-error.js';
-import { isActive, shownState, studyMessage, trialMessage } from './convert.js';
+import { isActive, studyMessage, trialMessage } from './convert.js';
 import type { Metrics } from './metrics.js';
 import type { StudyManager } from './study-manager.js';
 
@@ -67,7 +67,7 @@ export function studyServiceHandlers(deps: ApiDeps): StudyServiceHandlers {
       const active = isActive(study);
       const trials = study.runner
         .allTrials()
-        .filter((t) => states.length === 0 || states.includes(shownState(t, active)));
+        .filter((t) => states.length === 0 || states.includes(shownTrialState(t, !active)));
       return { trials: trials.map((t) => trialMessage(t, active)) };
     }),
     GetLeaderboard: unary(deps, 'GetLeaderboard', (req) => {

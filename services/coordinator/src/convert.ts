@@ -1,17 +1,8 @@
-import type { MetricSummary, TrialView } from '@hpo/orchestrator';
+import { type MetricSummary, shownTrialState, type TrialView, unfinishedNote } from '@hpo/orchestrator';
 import type { MetricSummaryMessage, Study, Trial } from '@hpo/protocol';
 import type { StudyManager } from './study-manager.js';
 
 type Active = ReturnType<StudyManager['get']>;
-
-/**
- * A trial's state as the API shows it: one still running when its study has stopped (time
- * limit, too many failures, cancel) is 'unfinished', since nothing will finish it. The event log
- * keeps it running, so an embedded `--resume` of the same log would continue it.
- */
-export function shownState(t: TrialView, studyActive: boolean): string {
-  return t.state === 'running' && !studyActive ? 'unfinished' : t.state;
-}
 
 /**
  * Whether the study still runs trials: its record says running and its runner has not ended
@@ -29,7 +20,7 @@ export function trialMessage(t: TrialView, studyActive = true): Trial {
   }
   return {
     number: t.number,
-    state: shownState(t, studyActive),
+    state: shownTrialState(t, !studyActive),
     paramsJson: JSON.stringify(t.params),
     ...(t.value !== undefined ? { value: t.value } : {}),
     metrics,
@@ -46,12 +37,8 @@ export function studyMessage(s: Active): Study {
   const active = isActive(s);
   const running = trials.filter((t) => t.state === 'running').length;
   const unfinished = active ? 0 : running;
-  const notes = [
-    s.record.message,
-    unfinished > 0
-      ? `${unfinished} trial${unfinished === 1 ? ' was' : 's were'} left unfinished when the study stopped`
-      : undefined,
-  ].filter(Boolean);
+  const left = unfinishedNote(unfinished);
+  const notes = [s.record.message, left && `${left} when the study stopped`].filter(Boolean);
   return {
     studyId: s.record.id,
     name: s.record.name,

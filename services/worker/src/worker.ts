@@ -58,6 +58,13 @@ type Verdict =
 
 /** Cancelled study ids, and dropped task publishes, remembered (oldest forgotten first). */
 const MAX_CANCELLED = 10_000;
+
+/** Adds `key` as the most recent entry of a bounded set, forgetting the oldest past the bound. */
+function remember<T>(set: Set<T>, key: T): void {
+  set.delete(key);
+  set.add(key);
+  if (set.size > MAX_CANCELLED) set.delete(set.values().next().value!);
+}
 /*
  * Messages are terminated with a bare `term()`: nats-server 2.9 does not parse `+TERM <reason>`
  * and would leave the message pending, to be redelivered after ack-wait. The reason is logged.
@@ -70,7 +77,7 @@ export class Worker {
   private nc: NatsConnection | undefined;
   private js: JetStreamClient | undefined;
   private readonly running = new Set<InFlight>();
-  private readonly cancelled = new Map<string, number>();
+  private readonly cancelled = new Set<string>();
   /** Task-stream sequence numbers of publishes no longer wanted, most recent last (bounded). */
   private readonly dropped = new Set<number>();
   private readonly runner: TaskRunner;
@@ -346,9 +353,7 @@ export class Worker {
   /** Aborts a study's running tasks and refuses its later ones. */
   private cancelStudy(study: string): void {
     if (!STUDY_ID.test(study)) return;
-    this.cancelled.delete(study);
-    this.cancelled.set(study, Date.now());
-    if (this.cancelled.size > MAX_CANCELLED) this.cancelled.delete(this.cancelled.keys().next().value!);
+    remember(this.cancelled, study);
     let aborted = 0;
     for (const e of this.running) {
       if (e.envelope.study === study) {
@@ -374,9 +379,7 @@ export class Worker {
     }
     // The id names its study (taskId): a drop on one study's subject cannot touch another's.
     if (!STUDY_ID.test(study) || !drop.id.startsWith(`${study}.`)) return;
-    this.dropped.delete(drop.seq);
-    this.dropped.add(drop.seq);
-    if (this.dropped.size > MAX_CANCELLED) this.dropped.delete(this.dropped.values().next().value!);
+    remember(this.dropped, drop.seq);
     for (const e of this.running) {
       if (e.msg.seq === drop.seq && e.envelope.id === drop.id) {
         this.abort(e, 'drop');

@@ -18,6 +18,7 @@ import {
   StudyRunner,
   storeDatasetBlob,
   summarizeStudy,
+  unfinishedNote,
 } from '@hpo/orchestrator';
 import type { DatasetRef } from '@hpo/trainer';
 import { CliError, UsageError } from '../errors.js';
@@ -97,14 +98,12 @@ export async function tuneCommand(specFile: string | undefined, opts: TuneOption
         process.stdout.write(`predict with: hpo predict --model ${summary.modelDir} --input <rows.csv>\n`);
       }
       if (summary.status.message) process.stderr.write(`${summary.status.message}\n`);
-      const unfinished = summary.trials.filter((t) => t.state === 'unfinished').length;
-      if (unfinished > 0) {
-        // A resume replays the failures too, so after too many of them it would stop at once.
-        const next = reason === 'too_many_failures' ? '' : `; continue with: hpo tune --resume ${dir}`;
+      const left = unfinishedNote(summary.trials.filter((t) => t.state === 'unfinished').length);
+      // A resume replays the failures too, so after too many of them it would stop at once.
+      if (left)
         process.stderr.write(
-          `${unfinished} trial${unfinished === 1 ? ' was' : 's were'} left unfinished${next}\n`,
+          `${left}${reason === 'too_many_failures' ? '' : `; continue with: hpo tune --resume ${dir}`}\n`,
         );
-      }
     }
     if (reason === 'too_many_failures') return 1;
     if (reason === 'cancelled') return 130;

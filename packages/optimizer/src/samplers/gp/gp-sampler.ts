@@ -182,22 +182,17 @@ function bestFirst(ys: Float64Array): number[] {
  */
 function standardize(obs: Observation[], priorMeanQuantile: number, upperFence: number): Float64Array {
   const n = obs.length;
-  let raw = obs.map((o) => o.loss);
-  if (upperFence > 0) {
-    const sorted0 = [...raw].sort((a, b) => a - b);
-    const q = (p: number) => sorted0[Math.round(p * (n - 1))]!;
-    const iqr = q(0.75) - q(0.25);
-    if (iqr > 0) {
-      const cap = q(0.75) + upperFence * iqr;
-      raw = raw.map((l) => Math.min(l, cap));
-    }
-  }
+  const sorted = obs.map((o) => o.loss).sort((a, b) => a - b);
+  const q = (p: number) => sorted[Math.round(p * (n - 1))]!;
+  const iqr = q(0.75) - q(0.25);
+  const cap = upperFence > 0 && iqr > 0 ? q(0.75) + upperFence * iqr : Number.POSITIVE_INFINITY;
+  // Clipping keeps the order, so `sorted` stays sorted once clipped too.
+  const raw = obs.map((o) => Math.min(o.loss, cap));
   let mean = 0;
   for (const l of raw) mean += l / n;
   let v = 0;
   for (const l of raw) v += (l - mean) ** 2 / n;
   const sd = v > 0 ? Math.sqrt(v) : 1;
-  const sorted = [...raw].sort((a, b) => a - b);
-  const origin = sorted[Math.round(Math.min(1, Math.max(0, priorMeanQuantile)) * (n - 1))]!;
+  const origin = Math.min(q(priorMeanQuantile), cap);
   return Float64Array.from(raw, (l) => (l - origin) / sd);
 }
