@@ -1,6 +1,6 @@
 // Runs every benchmark one after another (they would disturb each other's timings in
 // parallel) and prints one JSON object: { optimizer, trainer, orchestrator, distributed }.
-// Usage: npm run bench [-- --quick]. Each part alone: see the "bench" script of its package.
+// Usage: npm run bench [-- --quick]. Each part alone: node bench/dist/<part>/run.js.
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
 const parts = {
-  optimizer: ['packages/optimizer/dist/bench/run.js'],
-  trainer: ['packages/trainer/dist/bench/run.js'],
-  orchestrator: ['packages/orchestrator/dist/bench/run.js'],
-  distributed: ['test/dist/bench-distributed.js'],
+  optimizer: ['bench/dist/optimizer/run.js'],
+  trainer: ['bench/dist/trainer/run.js'],
+  orchestrator: ['bench/dist/orchestrator/run.js'],
+  distributed: ['bench/dist/distributed/run.js'],
 };
 const out = { startedAt: new Date().toISOString(), quick };
 for (const [name, [script]] of Object.entries(parts)) {

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROOT } from '@hpo/testing/processes';
 import { chromium } from 'playwright-core';
-import { ROOT } from './harness.js';
 
 const CHROMIUM = process.env.HPO_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = join(ROOT, 'test-artifacts');

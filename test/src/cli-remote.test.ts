@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Cluster, collect, runCli, smallChurnSpec, startCli, writeStudy } from '@hpo/testing/processes';
 import { inspectReport } from './browser.js';
-import { Cluster } from './cluster.js';
-import { collect, runCli, smallChurnSpec, startCli, writeStudy } from './harness.js';
 
 describe('hpo CLI against a running coordinator', () => {
   let cluster: Cluster;
@@ -154,7 +153,7 @@ describe('hpo CLI against a running coordinator', () => {
     assert.equal(down.code, 1);
     assert.match(
       down.stderr,
-      /^error: cannot reach the coordinator at 127\.0\.0\.1:1.*\nhint: is it running\? pass --server/,
+      /^error: cannot reach the coordinator at 127\.0\.0\.1:1: connection refused.*\nhint: is the coordinator running\? pass --server/,
     );
     const env = await runCli(['status', '--timeout', '1'], { env: { HPO_SERVER: '127.0.0.1:1' } });
     assert.match(env.stderr, /127\.0\.0\.1:1/, 'HPO_SERVER is honoured');

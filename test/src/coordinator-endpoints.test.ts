@@ -4,9 +4,7 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { Cluster, call, uploadDataset, watch } from './cluster.js';
-import { smallChurnSpec } from './harness.js';
-import { freePort } from './nats-server.js';
+import { Cluster, call, freePort, smallChurnSpec, uploadDataset, watch } from '@hpo/testing/processes';
 
 const require = createRequire(import.meta.url);
 

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Cluster, call, uploadDataset, watch } from './cluster.js';
-import { runCli, smallChurnSpec, writeStudy } from './harness.js';
+import {
+  Cluster,
+  call,
+  runCli,
+  smallChurnSpec,
+  uploadDataset,
+  watch,
+  writeStudy,
+} from '@hpo/testing/processes';
 
 interface TrialMsg {
   number: number;

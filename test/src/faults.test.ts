@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Cluster, call, uploadDataset, watch } from './cluster.js';
-import { smallChurnSpec } from './harness.js';
+import { Cluster, call, smallChurnSpec, uploadDataset, watch } from '@hpo/testing/processes';
 
 interface TrialMsg {
   number: number;

@@ -10,26 +10,28 @@ import { FairSlots } from '@hpo/coordinator/dist/fair-slots.js';
 import { Metrics } from '@hpo/coordinator/dist/metrics.js';
 import { NatsExecutor } from '@hpo/coordinator/dist/nats-executor.js';
 import { ResultsRouter } from '@hpo/coordinator/dist/results-router.js';
+import { type FoldTask, HpoError } from '@hpo/core';
 import { decodeDrop, ensureInfrastructure, STREAMS, SUBJECTS, taskId } from '@hpo/protocol';
-import type { FoldTaskMessage } from '@hpo/trainer';
+import { NatsServer } from '@hpo/testing/processes';
 import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
-import { NatsServer } from './nats-server.js';
 
 const STUDY = 'drops';
 
-function fold(trial: number, f: number): FoldTaskMessage {
+function fold(trial: number, f: number): FoldTask {
   return {
     kind: 'fold',
     trial,
-    dataset: { hash: 'a'.repeat(64) },
+    datasetHash: 'a'.repeat(64),
     cv: { k: 3, seed: 1, repeat: 0, fold: f },
     params: { epochs: 1 },
     seed: 1,
     threshold: 0.5,
-  } as unknown as FoldTaskMessage;
+  };
 }
+
+const stopped = (err: unknown) => err instanceof HpoError && err.kind === 'stopped';
 
 async function queued(jsm: JetStreamManager): Promise<number> {
   return (await jsm.streams.info(STREAMS.tasks)).state.messages;
@@ -80,14 +82,14 @@ describe('NatsExecutor drops the folds of a pruned trial', () => {
     });
     const pruned = new AbortController();
     const kept = new AbortController();
-    const doomed = executor.runFold(fold(0, 1), undefined, pruned.signal);
-    const other = executor.runFold(fold(1, 0), undefined, kept.signal);
+    const doomed = executor.runFold(fold(0, 1), { drop: pruned.signal });
+    const other = executor.runFold(fold(1, 0), { drop: kept.signal });
     other.catch(() => undefined);
     await until('both tasks queued', async () => (await queued(jsm)) === 2);
     assert.equal(slots.used, 2);
 
     pruned.abort();
-    await assert.rejects(doomed, /aborted/);
+    await assert.rejects(doomed, stopped);
     await until('the dropped task deleted', async () => (await queued(jsm)) === 1);
     await nc.flush();
     await until('the drop announced', async () => announced.length === 1);
@@ -98,11 +100,11 @@ describe('NatsExecutor drops the folds of a pruned trial', () => {
 
     // A fold still waiting for a slot when its trial is dropped is never published.
     const waiting = new AbortController();
-    const third = executor.runFold(fold(2, 0), undefined, kept.signal);
+    const third = executor.runFold(fold(2, 0), { drop: kept.signal });
     third.catch(() => undefined);
-    const fourth = executor.runFold(fold(3, 0), undefined, waiting.signal);
+    const fourth = executor.runFold(fold(3, 0), { drop: waiting.signal });
     waiting.abort();
-    await assert.rejects(fourth, /aborted/);
+    await assert.rejects(fourth, stopped);
     await until('the third task queued', async () => (await queued(jsm)) === 2);
     assert.equal(announced.length, 1, 'nothing to announce for a fold never sent');
     kept.abort();
@@ -114,10 +116,13 @@ describe('NatsExecutor drops the folds of a pruned trial', () => {
     // Cancelling the study (its signal) is not a drop: the coordinator's cancel path tells the
     // workers about the whole study instead.
     const study = new AbortController();
-    const cancelled = executor.runFold(fold(4, 0), study.signal, new AbortController().signal);
+    const cancelled = executor.runFold(fold(4, 0), {
+      signal: study.signal,
+      drop: new AbortController().signal,
+    });
     await until('the fifth task queued', async () => (await queued(jsm)) === 1);
     study.abort();
-    await assert.rejects(cancelled, /aborted/);
+    await assert.rejects(cancelled, stopped);
     await nc.flush();
     assert.equal(announced.length, 3, 'no drop announced for a cancelled study');
     sub.unsubscribe();

@@ -10,7 +10,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { SETTINGS as COORDINATOR_SETTINGS } from '@hpo/coordinator/dist/config.js';
 import { validateStudySpec } from '@hpo/core';
+import { NATS_AUTH_ENV, type SettingsTable } from '@hpo/protocol';
+import { SETTINGS as WORKER_SETTINGS } from '@hpo/worker/dist/config.js';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import {
   containersOf,
@@ -41,15 +44,13 @@ const OPERATOR_SECRETS: Record<string, string[]> = {
   'overlays/production': ['nats-routes'],
 };
 
-/** Env names a service reads: the `env: 'NAME'` entries of its config.ts. */
-function envNamesRead(configFile: string): Set<string> {
-  const names = new Set([...read(configFile).matchAll(/\benv:\s*'([A-Z][A-Z0-9_]*)'/g)].map((m) => m[1]!));
-  assert.ok(names.has('NATS_URL') && names.size >= 8, `${configFile}: env names not found; update the regex`);
-  return names;
+/** Env names a service reads: its settings table (shared with the other service) and the NATS credentials. */
+function envNamesRead(table: SettingsTable): Set<string> {
+  return new Set([...Object.values(table).map((s) => s.env), ...Object.values(NATS_AUTH_ENV)]);
 }
 const READS: Record<string, Set<string>> = {
-  coordinator: envNamesRead('services/coordinator/src/config.ts'),
-  worker: envNamesRead('services/worker/src/config.ts'),
+  coordinator: envNamesRead(COORDINATOR_SETTINGS),
+  worker: envNamesRead(WORKER_SETTINGS),
 };
 
 function find(objects: K8sObject[], kind: string, name: string): K8sObject {

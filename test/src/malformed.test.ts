@@ -3,8 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { encodeDataset, sha256Hex } from '@hpo/core';
-import { Cluster, call, uploadBytes, uploadDataset } from './cluster.js';
-import { smallChurnSpec } from './harness.js';
+import { Cluster, call, smallChurnSpec, uploadBytes, uploadDataset } from '@hpo/testing/processes';
 
 type Case = { name: string; run: () => Promise<unknown>; code: status; message: RegExp };
 

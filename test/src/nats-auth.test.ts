@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { Cluster, call, Service, uploadDataset, watch } from './cluster.js';
-import { ROOT, smallChurnSpec } from './harness.js';
+import { Cluster, call, ROOT, Service, smallChurnSpec, uploadDataset, watch } from '@hpo/testing/processes';
 
 describe('NATS with client credentials', () => {
   it('services authenticate with NATS_USER / NATS_PASSWORD; wrong credentials fail clearly', async () => {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { runCli, smallChurnSpec, writeStudy } from '@hpo/testing/processes';
 import { ARTIFACTS, inspectReport } from './browser.js';
-import { runCli, smallChurnSpec, writeStudy } from './harness.js';
 
 describe('hpo report in a real browser', () => {
   it('renders every chart of an embedded study without console errors or network access', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { collect, runCli, smallChurnSpec, startCli, writeStudy } from './harness.js';
+import { collect, runCli, smallChurnSpec, startCli, writeStudy } from '@hpo/testing/processes';
 
 interface Event {
   type: string;

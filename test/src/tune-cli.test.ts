@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runCli, smallChurnSpec, writeStudy } from './harness.js';
+import { runCli, smallChurnSpec, writeStudy } from '@hpo/testing/processes';
 
 interface Summary {
   study: string;
@@ -122,22 +122,54 @@ describe('hpo CLI errors', () => {
     assert.match(r.stderr, /hint: run `hpo schema`/);
   });
 
-  it('names an unknown training parameter', async () => {
+  it('names an unknown training parameter, the spec file and the likely one, before writing anything', async () => {
     const spec = smallChurnSpec();
     (spec.search as { fixed: Record<string, unknown> }).fixed.learnignRate = 0.1;
-    const { file } = writeStudy(spec);
-    const r = await runCli(['tune', file]);
+    const { file, dir } = writeStudy(spec);
+    const r = await runCli(['tune', file, '--out', join(dir, 'run')]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /search\.fixed\.learnignRate: is not a training parameter/);
+    assert.match(
+      r.stderr,
+      /invalid study spec: .*study\.yaml: search\.fixed\.learnignRate: unknown parameter; did you mean 'learningRate'\?/,
+    );
+    assert.match(r.stderr, /hint: .*`hpo params`/);
+    assert.ok(!existsSync(join(dir, 'run')), 'admission fails before the study directory is made');
   });
 
-  it('names the search-space field of a bad range', async () => {
+  it('names the search-space field of a bad range, before the dataset is copied', async () => {
     const spec = smallChurnSpec();
     (spec.search as { space: Record<string, unknown> }).space.units = { type: 'int', low: 32, high: 4 };
+    const { file, dir } = writeStudy(spec);
+    const r = await runCli(['tune', file, '--out', join(dir, 'run')]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /invalid study spec: .*study\.yaml: search\.space\.units\.(low|high): /);
+    assert.ok(!existsSync(join(dir, 'run')), 'no folder holding only a dataset blob');
+  });
+
+  it('rejects a value outside its parameter domain up front, naming the field', async () => {
+    const spec = smallChurnSpec();
+    (spec.search as { fixed: Record<string, unknown> }).fixed.epochs = -1;
+    (spec.search as { space: Record<string, unknown> }).space.scaler = {
+      type: 'categorical',
+      choices: ['standard', 'robust'],
+    };
     const { file } = writeStudy(spec);
     const r = await runCli(['tune', file]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /invalid study spec: search\.space\.units\.(low|high): /);
+    assert.match(r.stderr, /search\.fixed\.epochs: must be an integer in \[1, 10000\], got -1/);
+    assert.match(
+      r.stderr,
+      /search\.space\.scaler\.choices\.1: must be one of standard, minmax, none, got "robust"/,
+    );
+  });
+
+  it('lists the training parameters with `hpo params`', async () => {
+    const r = await runCli(['params', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = JSON.parse(r.stdout) as { name: string; domain: string; default: string }[];
+    const lr = rows.find((p) => p.name === 'learningRate');
+    assert.deepEqual(lr, { name: 'learningRate', domain: 'number in (0, 10]', default: '0.001' });
+    assert.ok(rows.some((p) => p.name === 'units_<i>'));
   });
 
   it('names the dataset file and the missing label column', async () => {

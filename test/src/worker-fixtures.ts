@@ -14,10 +14,10 @@ import {
   SUBJECTS,
   taskId,
 } from '@hpo/protocol';
+import { CHURN, ROOT } from '@hpo/testing/processes';
 import type { ConsumerMessages, JetStreamClient } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { CHURN, ROOT } from './harness.js';
 
 export const WORKER = join(ROOT, 'services/worker/dist/main.js');
 
@@ -44,11 +44,37 @@ export function foldTask(
     study,
     task: {
       kind: 'fold',
-      dataset: { hash },
+      trial,
+      datasetHash: hash,
       cv: { k: 3, seed: 1, repeat: 0, fold },
       params,
       seed: 7,
       threshold: 0.5,
+    },
+  };
+}
+
+/** A refit task envelope for `study` with the metadata a study's refit carries. */
+export function refitTask(study: string, trial: number, hash: string, params: Record<string, unknown>) {
+  return {
+    id: taskId(study, trial, 'refit'),
+    study,
+    task: {
+      kind: 'refit',
+      trial,
+      datasetHash: hash,
+      params,
+      seed: 3,
+      metadata: {
+        study,
+        trial,
+        params,
+        objective: { metric: 'rocAuc', direction: 'maximize', value: 0.8 },
+        cv: { k: 3, repeats: 1, seed: 1, metrics: {} },
+        thresholds: { default: 0.5, bestF1: 0.4 },
+        datasetHash: hash,
+        seed: 0,
+      },
     },
   };
 }

@@ -11,14 +11,20 @@ import {
   type ResultEnvelope,
   STREAMS,
   SUBJECTS,
-  taskId,
   WORKER_CONSUMER,
 } from '@hpo/protocol';
+import { freePort, NatsServer } from '@hpo/testing/processes';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { freePort, NatsServer } from './nats-server.js';
-import { foldTask, publishTask, ResultReader, uploadChurn, WorkerProcess } from './worker-fixtures.js';
+import {
+  foldTask,
+  publishTask,
+  ResultReader,
+  refitTask,
+  uploadChurn,
+  WorkerProcess,
+} from './worker-fixtures.js';
 
 const QUICK = { epochs: 2, layers: 1, units: 8 };
 /** About 5 s of training on one wasm thread: long enough to act while it runs. */
@@ -141,11 +147,13 @@ describe('worker processes on a real nats-server', () => {
     }
     const badResult = mine.find((r) => r.id === bad.id)!;
     assert.equal(badResult.ok, false);
-    assert.match(!badResult.ok ? badResult.error : '', /units/);
+    assert.match(!badResult.ok ? badResult.error.message : '', /units/);
+    assert.equal(!badResult.ok && badResult.error.kind, 'params');
     assert.equal(badResult.deliveries, 1, 'a deterministic failure is not retried');
     const missingResult = mine.find((r) => r.id === missing.id)!;
     assert.equal(missingResult.ok, false);
-    assert.match(!missingResult.ok ? missingResult.error : '', new RegExp('f'.repeat(64)));
+    assert.match(!missingResult.ok ? missingResult.error.message : '', new RegExp('f'.repeat(64)));
+    assert.equal(!missingResult.ok && missingResult.error.kind, 'not_found');
 
     // The malformed messages were termed (logged, never retried); every task left the queue.
     const logs = [...workers.values()].flatMap((w) => w.lines);
@@ -179,25 +187,17 @@ describe('worker processes on a real nats-server', () => {
 
   it('uploads a refit model to the models bucket', async () => {
     const study = 'refit';
-    const id = taskId(study, 0, 'refit');
-    await publishTask(js, study, {
-      id,
-      study,
-      task: {
-        kind: 'refit',
-        dataset: { hash },
-        params: QUICK,
-        seed: 3,
-        metadata: { thresholds: { default: 0.5 } },
-      },
-    });
+    const envelope = refitTask(study, 0, hash, QUICK);
+    const id = envelope.id;
+    await publishTask(js, study, envelope);
     await results.until((all) => all.some((r) => r.id === id), 30_000, 'the refit result');
     const r = results.of(study)[0]!;
     assert.ok(r.ok, JSON.stringify(r));
-    const files = r.ok && 'files' in r.result ? r.result.files : [];
+    const result = r.ok && 'files' in r.result ? r.result : undefined;
+    assert.equal(result?.location, 'hpo-models/refit');
     assert.ok(
-      files.includes('refit/model.json') && files.includes('refit/weights.bin'),
-      JSON.stringify(files),
+      result.files.includes('model.json') && result.files.includes('weights.bin'),
+      JSON.stringify(result.files),
     );
     const models = await new Objm(nc).open(BUCKETS.models);
     const json = await models.getBlob('refit/model.json');

@@ -1,19 +1,8 @@
 #!/usr/bin/env node
-import { studySpecJsonSchema } from '@hpo/core';
+// Every command's module is imported when the command runs, never at start: `hpo --help` and the
+// remote commands stay light, and only `tune` and `predict` load TensorFlow.js (tune in its
+// training threads).
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { predictCommand } from './commands/predict.js';
-import {
-  bestCommand,
-  cancelCommand,
-  exportCommand,
-  leaderboardCommand,
-  statusCommand,
-  trialsCommand,
-} from './commands/remote.js';
-import { reportCommand } from './commands/report.js';
-import { submitCommand } from './commands/submit.js';
-import { tuneCommand } from './commands/tune.js';
-import { completionScript } from './completion.js';
 import { describeError, EXIT } from './errors.js';
 import { red, useColor } from './output/style.js';
 
@@ -57,6 +46,7 @@ Examples:
 threshold }, trials: [...], modelDir }.`,
     )
     .action(async (study: string | undefined, opts) => {
+      const { tuneCommand } = await import('./commands/tune.js');
       process.exitCode = await tuneCommand(study, opts);
     });
 
@@ -75,6 +65,7 @@ Examples:
   hpo predict --model model/ --input rows.csv --threshold best-f1 --output predictions.csv`,
     )
     .action(async (opts) => {
+      const { predictCommand } = await import('./commands/predict.js');
       process.exitCode = await predictCommand(opts);
     });
 
@@ -104,6 +95,7 @@ Examples:
       '\nExamples:\n  hpo submit examples/quickstart/study.yaml --server coordinator:50051\n  HPO_SERVER=localhost:50051 hpo submit study.yaml --wait',
     )
     .action(async (study: string, opts) => {
+      const { submitCommand } = await import('./commands/submit.js');
       process.exitCode = await submitCommand(study, opts);
     });
 
@@ -116,6 +108,7 @@ Examples:
   )
     .addHelpText('after', '\nExamples:\n  hpo status\n  hpo status churn-quickstart-1a2b3c --json')
     .action(async (study: string | undefined, opts) => {
+      const { statusCommand } = await import('./commands/remote.js');
       process.exitCode = await statusCommand(study, opts);
     });
 
@@ -132,6 +125,7 @@ Examples:
   )
     .addHelpText('after', '\nExamples:\n  hpo trials churn-1a2b3c --state failed')
     .action(async (study: string, opts) => {
+      const { trialsCommand } = await import('./commands/remote.js');
       process.exitCode = await trialsCommand(study, opts);
     });
 
@@ -144,6 +138,7 @@ Examples:
   )
     .addHelpText('after', '\nExample:\n  hpo best churn-1a2b3c --json')
     .action(async (study: string, opts) => {
+      const { bestCommand } = await import('./commands/remote.js');
       process.exitCode = await bestCommand(study, opts);
     });
 
@@ -156,6 +151,7 @@ Examples:
   )
     .addHelpText('after', '\nExample:\n  hpo cancel churn-1a2b3c')
     .action(async (study: string, opts) => {
+      const { cancelCommand } = await import('./commands/remote.js');
       process.exitCode = await cancelCommand(study, opts);
     });
 
@@ -178,6 +174,7 @@ Examples:
       '\nExamples:\n  hpo leaderboard churn-1a2b3c --watch\n  hpo leaderboard churn-1a2b3c --sort prAuc --top 5\n  hpo leaderboard churn-1a2b3c --csv > trials.csv',
     )
     .action(async (study: string, opts) => {
+      const { leaderboardCommand } = await import('./commands/remote.js');
       process.exitCode = await leaderboardCommand(study, opts);
     });
 
@@ -193,6 +190,7 @@ Examples:
       '\nExample:\n  hpo export churn-1a2b3c --out model/ && hpo predict --model model/ --input new.csv',
     )
     .action(async (study: string, opts) => {
+      const { exportCommand } = await import('./commands/remote.js');
       process.exitCode = await exportCommand(study, opts);
     });
 
@@ -210,6 +208,7 @@ Examples:
       '\nExamples:\n  hpo report runs/churn-quickstart --out report.html\n  hpo report churn-1a2b3c --server coordinator:50051 --out report.html',
     )
     .action(async (study: string, opts) => {
+      const { reportCommand } = await import('./commands/report.js');
       process.exitCode = await reportCommand(study, opts);
     });
 
@@ -221,7 +220,8 @@ Examples:
       'after',
       '\nExamples:\n  source <(hpo completion bash)\n  hpo completion zsh > ~/.zfunc/_hpo',
     )
-    .action((shell: string) => {
+    .action(async (shell: string) => {
+      const { completionScript } = await import('./completion.js');
       process.stdout.write(completionScript(program, shell));
     });
 
@@ -229,8 +229,19 @@ Examples:
     .command('schema')
     .description('print the JSON Schema of study specs (for editor completion and validation)')
     .addHelpText('after', '\nExample:\n  hpo schema > study.schema.json')
-    .action(() => {
+    .action(async () => {
+      const { studySpecJsonSchema } = await import('@hpo/core');
       process.stdout.write(`${JSON.stringify(studySpecJsonSchema(), null, 2)}\n`);
+    });
+
+  program
+    .command('params')
+    .description('list the training parameters a study can search or fix, with their domains and defaults')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', "\nExamples:\n  hpo params\n  hpo params --json | jq '.[].name'")
+    .action(async (opts: { json?: boolean }) => {
+      const { paramsCommand } = await import('./commands/params.js');
+      process.exitCode = paramsCommand(opts);
     });
   return program;
 }

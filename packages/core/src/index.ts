@@ -1,6 +1,21 @@
 // The public API of @hpo/core. Other packages import only from here.
+
+export * from './contracts/index.js';
 export * from './dataset/index.js';
-export { DatasetError, type DatasetLocation, SpecError } from './errors.js';
+export {
+  DatasetError,
+  type DatasetLocation,
+  ERROR_KINDS,
+  type ErrorKind,
+  errorText,
+  fromWireError,
+  HpoError,
+  type HpoErrorOptions,
+  SpecError,
+  type SpecIssue,
+  toWireError,
+  type WireError,
+} from './errors.js';
 export { type ClassWeightSpec, classWeights, sampleWeights } from './imbalance/class-weights.js';
 export { type LabeledMatrix, type SmoteOptions, smote, undersample } from './imbalance/resample.js';
 export {

@@ -1,11 +1,7 @@
-import type { StudySpec } from '@hpo/core';
-import type { FoldResultMessage } from '@hpo/trainer';
+import type { FoldResult, StudyEndReason, StudySpec, TrialParams, TrialState } from '@hpo/core';
 import type { MetricSummary } from './aggregate.js';
 
-/** Parameter values of a trial, as the sampler produced them. */
-export type TrialParams = Record<string, string | number | boolean>;
-
-export type TrialState = 'running' | 'complete' | 'pruned' | 'failed';
+export type { StudyEndReason, TrialParams, TrialState };
 
 /**
  * Everything that happens to a study, in order. The log of these events is the study's whole
@@ -14,7 +10,7 @@ export type TrialState = 'running' | 'complete' | 'pruned' | 'failed';
 export type StudyEvent =
   | { type: 'study_created'; at: string; study: string; spec: StudySpec; datasetHash: string; folds: number }
   | { type: 'trial_started'; at: string; trial: number; params: TrialParams }
-  | { type: 'fold_done'; at: string; trial: number; fold: number; result: FoldResultMessage }
+  | { type: 'fold_done'; at: string; trial: number; fold: number; result: FoldResult }
   | { type: 'fold_failed'; at: string; trial: number; fold: number; error: string }
   | {
       type: 'trial_finished';
@@ -31,12 +27,14 @@ export type StudyEvent =
       type: 'model_saved';
       at: string;
       trial: number;
-      dir: string;
+      /** Where the executor stored the model: a directory, or `<bucket>/<study>` (distributed). */
+      location: string;
+      /** Its files within `location`; absent in logs written before hpo recorded them. */
+      files?: string[];
       threshold: { default: number; bestF1: number };
+      /** `location` in logs written before it was renamed. */
+      dir?: string;
     };
-
-/** Why a study stopped. */
-export type StudyEndReason = 'budget' | 'time_limit' | 'cancelled' | 'too_many_failures' | 'exhausted';
 
 /** Distributes Omit over the union so each event keeps its own fields. */
 export type NewEvent = StudyEvent extends infer E ? (E extends StudyEvent ? Omit<E, 'at'> : never) : never;

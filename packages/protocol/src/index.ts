@@ -1,8 +1,13 @@
-export { NATS_AUTH_ENV, type NatsAuth, natsAuthFromEnv } from './auth.js';
 // The public API of @hpo/protocol. Other packages import only from here.
 
+export { NATS_AUTH_ENV, type NatsAuth, natsAuthFromEnv } from './auth.js';
 export * from './grpc.js';
-export { DEFAULT_QUEUE, ensureInfrastructure, type QueueSettings } from './jetstream.js';
+export {
+  DEFAULT_QUEUE,
+  ensureInfrastructure,
+  isMissingStreamOrConsumer,
+  type QueueSettings,
+} from './jetstream.js';
 export {
   BUCKETS,
   COORDINATOR_RESULTS_CONSUMER,
@@ -12,14 +17,33 @@ export {
   decodeResult,
   decodeTask,
   encodeJson,
-  type RemoteFoldTask,
-  type RemoteRefitResult,
-  type RemoteRefitTask,
+  foldResultOf,
   type ResultEnvelope,
+  refitResultOf,
   STREAMS,
   STUDY_ID,
   SUBJECTS,
   type TaskEnvelope,
   taskId,
+  taskIdOf,
   WORKER_CONSUMER,
 } from './nats.js';
+export {
+  ConfigError,
+  Expected,
+  folder,
+  hostPort,
+  integer,
+  matching,
+  metricsPortSetting,
+  nameSetting,
+  natsUrls,
+  oneOf,
+  readSettings,
+  type Setting,
+  type SettingsTable,
+  type SettingValues,
+  SHARED_SETTINGS,
+  seconds,
+  settingsHelp,
+} from './service-config.js';

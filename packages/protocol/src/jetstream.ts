@@ -1,6 +1,8 @@
 import {
   AckPolicy,
   DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
   type JetStreamManager,
   RetentionPolicy,
   StorageType,
@@ -118,4 +120,15 @@ async function ensureConsumer(
       });
     }
   }
+}
+
+/**
+ * Whether a JetStream call failed because a stream or consumer does not exist (deleted, or not
+ * created yet): the typed API error codes, never the message text.
+ */
+export function isMissingStreamOrConsumer(err: unknown): boolean {
+  return (
+    err instanceof JetStreamApiError &&
+    (err.code === JetStreamApiCodes.StreamNotFound || err.code === JetStreamApiCodes.ConsumerNotFound)
+  );
 }

@@ -2,7 +2,18 @@
  * NATS names and messages shared by the coordinator and the workers. Everything is JSON; every
  * decoder validates what it reads, so a malformed message is reported, never crashes a service.
  */
-import type { FoldResultMessage, FoldTaskMessage, RefitResultMessage, RefitTaskMessage } from '@hpo/trainer';
+import {
+  type FoldResult,
+  foldIndex,
+  foldResultSchema,
+  HpoError,
+  type RefitResult,
+  refitResultSchema,
+  type Task,
+  taskSchema,
+  type WireError,
+} from '@hpo/core';
+import { z } from 'zod';
 
 /** JetStream names. */
 export const STREAMS = {
@@ -47,47 +58,74 @@ export const BUCKETS = {
   models: 'hpo-models',
 } as const;
 
-/** Fold tasks carry the dataset by hash; workers fetch the blob from the object store. */
-export type RemoteFoldTask = Omit<FoldTaskMessage, 'dataset'> & { dataset: { hash: string } };
-export type RemoteRefitTask = Omit<RefitTaskMessage, 'dataset' | 'outDir'> & { dataset: { hash: string } };
-
-/** A task on the work queue. `id` is stable per (study, trial, fold): results are idempotent by it. */
-export interface TaskEnvelope {
-  id: string;
-  study: string;
-  task: RemoteFoldTask | RemoteRefitTask;
-}
-
-/** A refit's model, uploaded to the models bucket. */
-export interface RemoteRefitResult extends Omit<RefitResultMessage, 'outDir'> {
-  /** Object names in the models bucket, e.g. `churn/model.json`. */
-  files: string[];
-}
-
-/** What a worker publishes for a task. */
-export type ResultEnvelope =
-  | {
-      id: string;
-      study: string;
-      ok: true;
-      result: FoldResultMessage | RemoteRefitResult;
-      worker: string;
-      deliveries: number;
-    }
-  | { id: string; study: string; ok: false; error: string; worker: string; deliveries: number };
+/** Study ids are NATS subject tokens: letters, digits, dash and underscore. */
+export const STUDY_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Task id for a fold, or for the refit (`fold` = 'refit'). */
 export function taskId(study: string, trial: number, fold: number | 'refit'): string {
   return `${study}.${trial}.${fold}`;
 }
 
-/** Study ids are NATS subject tokens: letters, digits, dash and underscore. */
-export const STUDY_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** The id of a study's task: `<study>.<trial>.<fold index | refit>`. */
+export function taskIdOf(study: string, task: Task): string {
+  return taskId(study, task.trial, task.kind === 'fold' ? foldIndex(task) : 'refit');
+}
 
 /** Why a message could not be decoded. */
-export class CodecError extends Error {
-  override readonly name = 'CodecError';
+export class CodecError extends HpoError {
+  override name = 'CodecError';
+  constructor(message: string) {
+    super('codec', message);
+  }
 }
+
+const studyId = z.string().regex(STUDY_ID, "must be 1-64 letters, digits, '-' or '_'");
+
+const taskEnvelopeSchema = z
+  .object({ id: z.string().min(1).max(200), study: studyId, task: taskSchema })
+  .strict()
+  .refine((e) => e.id === taskIdOf(e.study, e.task), {
+    message: 'id does not name the task (expected <study>.<trial>.<fold|refit>)',
+    path: ['id'],
+  });
+
+/** A task on the work queue. `id` is stable per (study, trial, fold): results are idempotent by it. */
+export type TaskEnvelope = z.infer<typeof taskEnvelopeSchema>;
+
+const wireErrorSchema = z
+  .object({
+    kind: z.string(),
+    message: z.string(),
+    retryable: z.boolean(),
+    hint: z.string().optional(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+const resultBase = {
+  id: z.string().min(1).max(200),
+  study: studyId,
+  /** The worker's name (logs). */
+  worker: z.string(),
+  /** Deliveries of the task when it was answered. */
+  deliveries: z.number().int().min(0),
+};
+
+const resultEnvelopeSchema = z.discriminatedUnion('ok', [
+  z.object({ ...resultBase, ok: z.literal(true), result: z.unknown() }).strict(),
+  z.object({ ...resultBase, ok: z.literal(false), error: wireErrorSchema }).strict(),
+]);
+
+/**
+ * What a worker publishes for a task: a result whose shape depends on the task's kind (checked
+ * by `foldResultOf` / `refitResultOf` where the kind is known), or the error as data.
+ */
+export type ResultEnvelope =
+  | (Omit<z.infer<typeof resultEnvelopeSchema>, 'result' | 'error' | 'ok'> & {
+      ok: true;
+      result: FoldResult | RefitResult;
+    })
+  | (Omit<z.infer<typeof resultEnvelopeSchema>, 'result' | 'error' | 'ok'> & { ok: false; error: WireError });
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -96,39 +134,36 @@ export function encodeJson(value: unknown): Uint8Array {
   return encoder.encode(JSON.stringify(value));
 }
 
-function parse(bytes: Uint8Array, what: string): Record<string, unknown> {
-  let v: unknown;
+function parse(bytes: Uint8Array, what: string): unknown {
   try {
-    v = JSON.parse(decoder.decode(bytes));
+    return JSON.parse(decoder.decode(bytes));
   } catch {
     throw new CodecError(`${what}: not JSON`);
   }
-  if (!v || typeof v !== 'object' || Array.isArray(v))
-    throw new CodecError(`${what}: expected a JSON object`);
-  return v as Record<string, unknown>;
 }
 
-/** Decodes and checks a task envelope (the fields a worker relies on). */
+/** Decodes with a schema; the first problems name their field. */
+function decode<T>(schema: z.ZodType<T>, bytes: Uint8Array, what: string): T {
+  const v = parse(bytes, what);
+  const parsed = schema.safeParse(v);
+  if (parsed.success) return parsed.data;
+  const id =
+    v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string'
+      ? ` ${(v as { id: string }).id}`
+      : '';
+  throw new CodecError(`${what}${id}: ${issuesText(parsed.error)}`);
+}
+
+function issuesText(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(message)'}: ${i.message}`)
+    .join('; ');
+}
+
+/** Decodes and checks a task envelope against core's task contract. */
 export function decodeTask(bytes: Uint8Array): TaskEnvelope {
-  const v = parse(bytes, 'task');
-  if (typeof v.id !== 'string' || typeof v.study !== 'string')
-    throw new CodecError('task: id and study must be strings');
-  const t = v.task as Record<string, unknown> | undefined;
-  if (!t || (t.kind !== 'fold' && t.kind !== 'refit'))
-    throw new CodecError(`task ${v.id}: task.kind must be fold or refit`);
-  const ds = t.dataset as { hash?: unknown } | undefined;
-  if (!ds || typeof ds.hash !== 'string' || !/^[0-9a-f]{64}$/.test(ds.hash))
-    throw new CodecError(`task ${v.id}: task.dataset.hash must be a SHA-256`);
-  if (!t.params || typeof t.params !== 'object')
-    throw new CodecError(`task ${v.id}: task.params must be an object`);
-  if (typeof t.seed !== 'number') throw new CodecError(`task ${v.id}: task.seed must be a number`);
-  if (t.kind === 'fold') {
-    const cv = t.cv as Record<string, unknown> | undefined;
-    if (!cv || !['k', 'seed', 'repeat', 'fold'].every((k) => Number.isInteger(cv[k]))) {
-      throw new CodecError(`task ${v.id}: task.cv needs integer k, seed, repeat and fold`);
-    }
-  }
-  return v as unknown as TaskEnvelope;
+  return decode(taskEnvelopeSchema, bytes, 'task');
 }
 
 /** Names one publish of a task: its id and its sequence number in the task stream. */
@@ -137,22 +172,28 @@ export interface DropMessage {
   seq: number;
 }
 
+const dropSchema = z.object({ id: z.string().min(1).max(200), seq: z.number().int().min(1) }).strict();
+
 /** Decodes and checks a drop message. */
 export function decodeDrop(bytes: Uint8Array): DropMessage {
-  const v = parse(bytes, 'drop');
-  if (typeof v.id !== 'string' || !Number.isSafeInteger(v.seq) || (v.seq as number) < 1)
-    throw new CodecError('drop: id (string) and seq (positive integer) are required');
-  return { id: v.id, seq: v.seq as number };
+  return decode(dropSchema, bytes, 'drop');
 }
 
-/** Decodes and checks a result envelope. */
+/** Decodes and checks a result envelope (its payload is checked by `foldResultOf` / `refitResultOf`). */
 export function decodeResult(bytes: Uint8Array): ResultEnvelope {
-  const v = parse(bytes, 'result');
-  if (typeof v.id !== 'string' || typeof v.study !== 'string' || typeof v.ok !== 'boolean') {
-    throw new CodecError('result: id, study and ok are required');
-  }
-  if (v.ok && (!v.result || typeof v.result !== 'object'))
-    throw new CodecError(`result ${v.id}: ok without a result`);
-  if (!v.ok && typeof v.error !== 'string') throw new CodecError(`result ${v.id}: failure without an error`);
-  return v as unknown as ResultEnvelope;
+  return decode(resultEnvelopeSchema, bytes, 'result') as ResultEnvelope;
+}
+
+/** The fold result a successful envelope carries, checked against core's contract. */
+export function foldResultOf(envelope: Extract<ResultEnvelope, { ok: true }>): FoldResult {
+  const parsed = foldResultSchema.safeParse(envelope.result);
+  if (!parsed.success) throw new CodecError(`result ${envelope.id}: ${issuesText(parsed.error)}`);
+  return parsed.data;
+}
+
+/** The refit result a successful envelope carries, checked against core's contract. */
+export function refitResultOf(envelope: Extract<ResultEnvelope, { ok: true }>): RefitResult {
+  const parsed = refitResultSchema.safeParse(envelope.result);
+  if (!parsed.success) throw new CodecError(`result ${envelope.id}: ${issuesText(parsed.error)}`);
+  return parsed.data;
 }

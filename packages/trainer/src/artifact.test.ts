@@ -3,11 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { syntheticImages, syntheticTabular } from '@hpo/testing';
 import { loadModel, saveModel, trainModel } from './artifact.js';
 import { ModelError } from './errors.js';
 import { disposeNetwork } from './network.js';
 import { predictColumns, predictCsv, predictPixels } from './predict.js';
-import { syntheticImages, syntheticTabular } from './testing/synthetic.js';
 
 process.env.HPO_LOG = 'silent';
 

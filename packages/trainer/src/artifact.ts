@@ -1,11 +1,12 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ClassNames, type Dataset, type FittedPipeline, Rng } from '@hpo/core';
+import { type ClassNames, type Dataset, type FittedPipeline, type ParamValue, Rng } from '@hpo/core';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend.js';
 import { ModelError } from './errors.js';
+import { type ModelFile, writeModelFiles } from './model-files.js';
 import { buildNetwork, disposeNetwork, type Network } from './network.js';
-import { flattenParams, type ParamValue, resolveParams, type TrainParams } from './params.js';
+import { flattenParams, resolveParams, type TrainParams } from './params.js';
 import { prepareTraining } from './prepare.js';
 import { fit } from './train-loop.js';
 
@@ -22,8 +23,11 @@ export interface TrainedModel {
   epochs: number;
 }
 
-/** What `metadata.json` of a saved model holds besides what the trainer knows. */
-export interface ModelMetadata {
+/**
+ * What `metadata.json` of a saved model holds besides what the trainer knows (a study's refit
+ * writes core's `ModelMetadata`; older or hand-made models may hold less).
+ */
+export interface SavedModelMetadata {
   /** Decision thresholds (probabilities): `default` 0.5 and the cross-validated best-F1 one. */
   thresholds: { default: number; bestF1?: number };
   [key: string]: unknown;
@@ -44,7 +48,7 @@ export async function trainModel(
   const data = prepareTraining(ds, rows, params, seed);
   const net = buildNetwork(params, data.inputShape, seed);
   try {
-    const report = fit(net, params, data.train, data.valid, seed);
+    const report = fit({ net, params, train: data.train, valid: data.valid, seed });
     return {
       net,
       params,
@@ -61,13 +65,10 @@ export async function trainModel(
 }
 
 /**
- * Writes a model directory: `model.json` (architecture params and weight manifest),
- * `weights.bin` (float32, little-endian), `preprocessing.json` (the fitted pipeline) and
- * `metadata.json`. Files are written to temporaries and renamed, so a crash never leaves a
- * half-written model behind a complete-looking name.
+ * A model's files: `model.json` (architecture params and weight manifest), `weights.bin`
+ * (float32, little-endian), `preprocessing.json` (the fitted pipeline) and `metadata.json`.
  */
-export function saveModel(dir: string, model: TrainedModel, metadata: ModelMetadata): void {
-  mkdirSync(dir, { recursive: true });
+export function modelFiles(model: TrainedModel, metadata: SavedModelMetadata): ModelFile[] {
   const tensors = [...model.net.weights, ...model.net.state];
   const manifest: { name: string; shape: number[]; offset: number; trainable: boolean }[] = [];
   const chunks: Float32Array[] = [];
@@ -94,17 +95,24 @@ export function saveModel(dir: string, model: TrainedModel, metadata: ModelMetad
     classes: model.classes,
     weights: manifest,
   };
-  writeAtomic(join(dir, 'weights.bin'), new Uint8Array(weights.buffer));
-  writeAtomic(join(dir, 'preprocessing.json'), JSON.stringify(model.pipeline ?? null, null, 1));
-  writeAtomic(
-    join(dir, 'metadata.json'),
-    JSON.stringify({ ...metadata, savedAt: new Date().toISOString() }, null, 2),
-  );
-  writeAtomic(join(dir, 'model.json'), JSON.stringify(arch, null, 1));
+  const text = (value: unknown, indent: number) => encoder.encode(JSON.stringify(value, null, indent));
+  return [
+    { name: 'weights.bin', data: new Uint8Array(weights.buffer) },
+    { name: 'preprocessing.json', data: text(model.pipeline ?? null, 1) },
+    { name: 'metadata.json', data: text({ ...metadata, savedAt: new Date().toISOString() }, 2) },
+    { name: 'model.json', data: text(arch, 1) },
+  ];
+}
+
+const encoder = new TextEncoder();
+
+/** Writes a model directory (see `modelFiles`); a crash never leaves a half-written model. */
+export function saveModel(dir: string, model: TrainedModel, metadata: SavedModelMetadata): void {
+  writeModelFiles(dir, modelFiles(model, metadata));
 }
 
 /** Loads a model directory written by saveModel; every problem is a ModelError naming the directory. */
-export async function loadModel(dir: string): Promise<TrainedModel & { metadata: ModelMetadata }> {
+export async function loadModel(dir: string): Promise<TrainedModel & { metadata: SavedModelMetadata }> {
   await initBackend();
   const arch = readJson(dir, 'model.json') as {
     format?: string;
@@ -121,7 +129,7 @@ export async function loadModel(dir: string): Promise<TrainedModel & { metadata:
   if (arch.version !== VERSION)
     throw new ModelError(dir, `model format version ${arch.version} is not supported (expected ${VERSION})`);
   const pipeline = readJson(dir, 'preprocessing.json') as FittedPipeline | null;
-  const metadata = readJson(dir, 'metadata.json') as ModelMetadata;
+  const metadata = readJson(dir, 'metadata.json') as SavedModelMetadata;
   let bytes: Buffer;
   try {
     bytes = readFileSync(join(dir, 'weights.bin'));
@@ -166,9 +174,4 @@ function readJson(dir: string, file: string): unknown {
   } catch {
     throw new ModelError(dir, `${file} is not valid JSON`);
   }
-}
-
-function writeAtomic(path: string, data: string | Uint8Array): void {
-  writeFileSync(`${path}.tmp`, data);
-  renameSync(`${path}.tmp`, path);
 }

@@ -1,18 +1,8 @@
+import { type BackendInfo, type BackendName, describeBackend } from '@hpo/core';
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels, useWasmBackend, wasmThreadCount } from './kernels/index.js';
 
-/** Backends the trainer can run on, fastest first. */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-
-/** Which backend runs, and why it was chosen. */
-export interface BackendInfo {
-  name: BackendName;
-  /** Threads the backend computes with (wasm: 1 unless its threaded build loaded). */
-  threads: number;
-  /** Why this one: forced by HPO_TF_BACKEND, or which faster ones failed to load. */
-  reason: string;
-  tfjsVersion: string;
-}
+export { type BackendInfo, type BackendName, describeBackend };
 
 let current: Promise<BackendInfo> | undefined;
 
@@ -20,18 +10,11 @@ let current: Promise<BackendInfo> | undefined;
  * Starts the fastest backend that loads: `@tensorflow/tfjs-node` (optional dependency), then
  * wasm (with our training kernels registered), then the pure-JS cpu backend. `HPO_TF_BACKEND`
  * (tensorflow | wasm | cpu) forces one and fails loudly if it cannot start. Runs once per
- * thread; later calls return the same result. The choice is logged to stderr once unless
- * `HPO_LOG=silent`.
+ * thread; later calls return the same result. Prints nothing: whoever trains says which backend
+ * it uses, once (`describeBackend`).
  */
 export function initBackend(): Promise<BackendInfo> {
-  current ??= chooseBackend().then((info) => {
-    if (process.env.HPO_LOG !== 'silent') {
-      process.stderr.write(
-        `hpo: TensorFlow.js backend ${info.name} (${info.threads} thread(s); ${info.reason})\n`,
-      );
-    }
-    return info;
-  });
+  current ??= chooseBackend();
   return current;
 }
 
@@ -56,7 +39,7 @@ async function chooseBackend(): Promise<BackendInfo> {
       await start(name);
       return info(name, failures.length ? failures.join('; ') : 'fastest available');
     } catch (err) {
-      failures.push(`${name} unavailable: ${firstLine(err)}`);
+      failures.push(unavailable(name, err));
     }
   }
   await start('cpu');
@@ -83,6 +66,10 @@ function info(name: BackendName, reason: string): BackendInfo {
   return { name, threads: name === 'wasm' ? wasmThreadCount() : 1, reason, tfjsVersion: tf.version.tfjs };
 }
 
-function firstLine(err: unknown): string {
-  return String(err instanceof Error ? err.message : err).split('\n')[0]!;
+/** Why a backend did not start, in user terms (a missing optional package is not an error). */
+function unavailable(name: BackendName, err: unknown): string {
+  const code = (err as { code?: string } | undefined)?.code;
+  if (name === 'tensorflow' && (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND'))
+    return '@tensorflow/tfjs-node is not installed';
+  return `${name} did not start: ${String(err instanceof Error ? err.message : err).split('\n')[0]}`;
 }

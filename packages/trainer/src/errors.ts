@@ -1,27 +1,31 @@
+import { HpoError } from '@hpo/core/errors';
+
 /** A trial configuration the trainer cannot run; `param` names the offending parameter. */
-export class TrialError extends Error {
-  override readonly name = 'TrialError';
+export class TrialError extends HpoError {
+  override name = 'TrialError';
   readonly param: string | undefined;
   constructor(message: string, param?: string) {
-    super(param ? `params.${param}: ${message}` : message);
+    super('params', param ? `params.${param}: ${message}` : message, {
+      ...(param ? { details: { param } } : {}),
+    });
     this.param = param;
   }
 }
 
 /** A saved model directory that cannot be loaded. */
-export class ModelError extends Error {
-  override readonly name = 'ModelError';
+export class ModelError extends HpoError {
+  override name = 'ModelError';
   readonly dir: string;
   constructor(dir: string, message: string) {
-    super(`${dir}: ${message}`);
+    super('model', `${dir}: ${message}`, { details: { dir } });
     this.dir = dir;
   }
 }
 
 /** Training stopped on request (the fold's result is no longer wanted): not a trial failure. */
-export class TrainingStopped extends Error {
-  override readonly name = 'TrainingStopped';
+export class TrainingStopped extends HpoError {
+  override name = 'TrainingStopped';
   constructor() {
-    super('training stopped: the result is no longer wanted');
+    super('stopped', 'training stopped: the result is no longer wanted');
   }
 }

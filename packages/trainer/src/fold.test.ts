@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { stratifiedKFold } from '@hpo/core';
+import { syntheticImages, syntheticTabular } from '@hpo/testing';
 import { initBackend } from './backend.js';
 import { TrainingStopped } from './errors.js';
 import { liveTensors, trainFold } from './fold.js';
-import { syntheticImages, syntheticTabular } from './testing/synthetic.js';
 
 process.env.HPO_LOG = 'silent';
 

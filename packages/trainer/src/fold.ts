@@ -1,13 +1,13 @@
-import { computeMetrics, type Dataset, type FoldMetrics } from '@hpo/core';
+import { computeMetrics, type Dataset, type FoldResult, type ParamValue } from '@hpo/core';
 import * as tf from '@tensorflow/tfjs';
-import { type BackendInfo, initBackend } from './backend.js';
+import { initBackend } from './backend.js';
 import { buildNetwork, disposeNetwork } from './network.js';
-import { type ParamValue, resolveParams } from './params.js';
+import { resolveParams } from './params.js';
 import { featureMatrix, prepareTraining } from './prepare.js';
 import { type EpochCallback, fit, predictProba } from './train-loop.js';
 
-/** One (trial, fold) unit of work: train on `train` rows, evaluate on `valid` rows. */
-export interface FoldTask {
+/** One (trial, fold) unit of work in this thread: train on `train` rows, evaluate on `valid` rows. */
+export interface TrainFoldInput {
   dataset: Dataset;
   train: ArrayLike<number>;
   valid: ArrayLike<number>;
@@ -22,25 +22,14 @@ export interface FoldTask {
   shouldStop?: () => boolean;
 }
 
-/** Everything a fold reports back. */
-export interface FoldOutcome {
-  metrics: FoldMetrics;
-  epochs: number;
-  bestEpoch: number;
-  stoppedEarly: boolean;
-  /** Training throughput (samples/s). */
-  samplesPerSecond: number;
-  /** Milliseconds spent in each phase. */
-  timings: { preprocessMs: number; trainMs: number; predictMs: number; totalMs: number };
-  backend: BackendInfo;
-  nTrain: number;
-  nValid: number;
+/** Everything a fold reports back (core's FoldResult), plus the per-row predictions. */
+export interface FoldOutcome extends FoldResult {
   /** Predicted probabilities on the validation rows (for curves and ensembles). */
   validProba: number[];
 }
 
 /** Preprocess → resample → fit with class weights → predict the validation fold → metrics. */
-export async function trainFold(task: FoldTask): Promise<FoldOutcome> {
+export async function trainFold(task: TrainFoldInput): Promise<FoldOutcome> {
   const backend = await initBackend();
   const params = resolveParams(task.params);
   const t0 = performance.now();
@@ -49,7 +38,15 @@ export async function trainFold(task: FoldTask): Promise<FoldOutcome> {
   const t1 = performance.now();
   const net = buildNetwork(params, data.inputShape, task.seed);
   try {
-    const report = fit(net, params, data.train, data.valid, task.seed, task.onEpoch, task.shouldStop);
+    const report = fit({
+      net,
+      params,
+      train: data.train,
+      valid: data.valid,
+      seed: task.seed,
+      onEpoch: task.onEpoch,
+      shouldStop: task.shouldStop,
+    });
     const t2 = performance.now();
     const proba = predictProba(net, valid.x, task.valid.length);
     const yTrue = new Uint8Array(task.valid.length);

@@ -1,11 +1,31 @@
-// The public API of @hpo/trainer. Other packages import only from here.
+// The public API of @hpo/trainer. Other packages import only from here, or from the two entry
+// points that load no TensorFlow.js: `@hpo/trainer/params` (parameter names, domains, defaults)
+// and `@hpo/trainer/pool` (the thread pool's client side).
 
-export { loadModel, type ModelMetadata, saveModel, type TrainedModel, trainModel } from './artifact.js';
-export { type BackendInfo, type BackendName, initBackend } from './backend.js';
-export { ModelError, TrainingStopped, TrialError } from './errors.js';
-export { type FoldOutcome, type FoldTask, liveTensors, trainFold } from './fold.js';
 export {
+  loadModel,
+  modelFiles,
+  type SavedModelMetadata,
+  saveModel,
+  type TrainedModel,
+  trainModel,
+} from './artifact.js';
+export { type BackendInfo, type BackendName, describeBackend, initBackend } from './backend.js';
+export { ModelError, TrainingStopped, TrialError } from './errors.js';
+export { type FoldOutcome, liveTensors, type TrainFoldInput, trainFold } from './fold.js';
+export {
+  DenseNet,
+  type DenseNetOptions,
+  registerWasmTrainingKernels,
+  useWasmBackend,
+  wasmThreadCount,
+} from './kernels/index.js';
+export { type ModelFile, writeModelFiles } from './model-files.js';
+export { buildNetwork, disposeNetwork, type Network } from './network.js';
+export {
+  checkParam,
   DEFAULT_PARAMS,
+  describeParams,
   flattenParams,
   isTrainParam,
   mlpWidths,
@@ -14,15 +34,4 @@ export {
   type TrainParams,
 } from './params.js';
 export { type Predictions, predictColumns, predictCsv, predictPixels } from './predict.js';
-export {
-  type DatasetRef,
-  default as runTask,
-  type FoldResultMessage,
-  type FoldTaskMessage,
-  loadDatasetRef,
-  type RefitResultMessage,
-  type RefitTaskMessage,
-  TASK_FILE_URL,
-  type TaskMessage,
-  trainerPoolOptions,
-} from './task.js';
+export { canTrainFast, type EpochCallback, type FitOptions, type FitReport, fit } from './train-loop.js';

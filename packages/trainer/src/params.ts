@@ -1,8 +1,11 @@
-import type { PreprocessOptions } from '@hpo/core';
+/**
+ * The training parameters: names, domains and defaults. Pure (no TensorFlow.js), so admission
+ * can check a study's parameters in any process (`@hpo/trainer/params`).
+ */
+import type { ParamValue, PreprocessOptions } from '@hpo/core';
 import { TrialError } from './errors.js';
 
-/** A parameter value as samplers produce it. */
-export type ParamValue = number | string | boolean;
+export type { ParamValue };
 
 /** Everything that defines one training run; every field has a default (see DEFAULT_PARAMS). */
 export interface TrainParams {
@@ -81,40 +84,40 @@ export const DEFAULT_PARAMS: Readonly<TrainParams> = {
   scaler: 'standard',
 };
 
-type Check = (v: ParamValue, key: string) => unknown;
+/** Checks one value and returns it normalised; throws a TrialError naming `key`. */
+type Check = ((v: ParamValue, key: string) => unknown) & { domain: string };
 
-const int =
-  (lo: number, hi: number): Check =>
-  (v, key) => {
+const check = (domain: string, fn: (v: ParamValue, key: string) => unknown): Check =>
+  Object.assign(fn, { domain });
+
+const int = (lo: number, hi: number): Check =>
+  check(`integer in [${lo}, ${hi}]`, (v, key) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
       throw new TrialError(`must be an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`, key);
     }
     return v;
-  };
-const num =
-  (lo: number, hi: number, openLow = false): Check =>
-  (v, key) => {
+  });
+const num = (lo: number, hi: number, openLow = false): Check => {
+  const range = `${openLow ? '(' : '['}${lo}, ${hi}]`;
+  return check(`number in ${range}`, (v, key) => {
     if (typeof v !== 'number' || !Number.isFinite(v) || v > hi || v < lo || (openLow && v === lo)) {
-      throw new TrialError(
-        `must be a number in ${openLow ? '(' : '['}${lo}, ${hi}], got ${JSON.stringify(v)}`,
-        key,
-      );
+      throw new TrialError(`must be a number in ${range}, got ${JSON.stringify(v)}`, key);
     }
     return v;
-  };
-const oneOf =
-  (...choices: string[]): Check =>
-  (v, key) => {
+  });
+};
+const oneOf = (...choices: string[]): Check =>
+  check(choices.join(' | '), (v, key) => {
     if (typeof v !== 'string' || !choices.includes(v)) {
       throw new TrialError(`must be one of ${choices.join(', ')}, got ${JSON.stringify(v)}`, key);
     }
     return v;
-  };
-const bool: Check = (v, key) => {
+  });
+const bool: Check = check('true | false', (v, key) => {
   if (typeof v === 'boolean') return v;
   if (v === 'true' || v === 'false') return v === 'true';
   throw new TrialError(`must be true or false, got ${JSON.stringify(v)}`, key);
-};
+});
 
 const CHECKS: Record<Exclude<keyof TrainParams, 'unitsPerLayer'>, Check> = {
   family: oneOf('mlp', 'cnn'),
@@ -146,6 +149,67 @@ const CHECKS: Record<Exclude<keyof TrainParams, 'unitsPerLayer'>, Check> = {
   categoricalImputer: oneOf('constant', 'most_frequent'),
   scaler: oneOf('standard', 'minmax', 'none'),
 };
+const UNITS_PER_LAYER = int(1, 4096);
+
+/** The checker of a parameter name (`units_<i>` included), or undefined for an unknown name. */
+function checkerOf(name: string): Check | undefined {
+  if (/^units_[1-9]\d*$/.test(name)) return UNITS_PER_LAYER;
+  return Object.hasOwn(CHECKS, name) ? CHECKS[name as keyof typeof CHECKS] : undefined;
+}
+
+/**
+ * Checks one parameter's value against its domain; throws a TrialError naming it (unknown
+ * name, or a value out of its domain).
+ */
+export function checkParam(name: string, value: ParamValue): void {
+  const c = checkerOf(name);
+  if (!c) throw new TrialError(unknownParam(name), name);
+  c(value, name);
+}
+
+/** Why `name` is not a parameter: "unknown parameter; did you mean 'x'?" (or the known names). */
+export function unknownParam(name: string): string {
+  return `unknown parameter${suggestion(name)}`;
+}
+
+/** Every training parameter with its domain and default, for `hpo params` and messages. */
+export function describeParams(): { name: string; domain: string; default: string }[] {
+  const defaults = DEFAULT_PARAMS as unknown as Record<string, unknown>;
+  return [
+    ...Object.entries(CHECKS).map(([name, c]) => ({
+      name,
+      domain: c.domain,
+      default: JSON.stringify(defaults[name]),
+    })),
+    {
+      name: 'units_<i>',
+      domain: `${UNITS_PER_LAYER.domain} (width of hidden layer i, from 1)`,
+      default: '—',
+    },
+  ];
+}
+
+/** "; did you mean 'x'?" for a misspelt parameter name, or the list of names. */
+function suggestion(name: string): string {
+  const names = Object.keys(CHECKS);
+  const scored = names
+    .map((n) => ({ n, d: editDistance(n.toLowerCase(), name.toLowerCase()) }))
+    .sort((a, b) => a.d - b.d);
+  const best = scored[0];
+  if (best && best.d <= Math.max(2, Math.floor(name.length / 3))) return `; did you mean '${best.n}'?`;
+  return `; known ones are ${names.join(', ')}, units_<i>`;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
 
 /**
  * Fills defaults into a sampler's flat parameters and validates each; an unknown or invalid
@@ -155,18 +219,14 @@ const CHECKS: Record<Exclude<keyof TrainParams, 'unitsPerLayer'>, Check> = {
 export function resolveParams(flat: Record<string, ParamValue>): TrainParams {
   const out: TrainParams = { ...DEFAULT_PARAMS, unitsPerLayer: [] };
   for (const [key, value] of Object.entries(flat)) {
-    const perLayer = /^units_(\d+)$/.exec(key);
+    const perLayer = /^units_([1-9]\d*)$/.exec(key);
     if (perLayer) {
-      out.unitsPerLayer[Number(perLayer[1]) - 1] = int(1, 4096)(value, key) as number;
+      out.unitsPerLayer[Number(perLayer[1]) - 1] = UNITS_PER_LAYER(value, key) as number;
       continue;
     }
-    const check = CHECKS[key as keyof typeof CHECKS];
-    if (!check)
-      throw new TrialError(
-        `unknown parameter; known ones are ${Object.keys(CHECKS).join(', ')}, units_<i>`,
-        key,
-      );
-    (out as unknown as Record<string, unknown>)[key] = check(value, key);
+    const c = checkerOf(key);
+    if (!c) throw new TrialError(unknownParam(key), key);
+    (out as unknown as Record<string, unknown>)[key] = c(value, key);
   }
   if (out.family === 'cnn' && out.kernelSize % 2 === 0)
     throw new TrialError('must be odd for same padding', 'kernelSize');
@@ -196,5 +256,5 @@ export function flattenParams(p: TrainParams): Record<string, ParamValue> {
 
 /** Whether `name` is a parameter resolveParams accepts (including `units_<i>`). */
 export function isTrainParam(name: string): boolean {
-  return /^units_\d+$/.test(name) || name in CHECKS;
+  return checkerOf(name) !== undefined;
 }

@@ -36,22 +36,30 @@ export type EpochCallback = (
   valLoss: number | undefined,
 ) => boolean | undefined;
 
+/** What `fit` trains, on what, and how it can be stopped. */
+export interface FitOptions {
+  /** The network; its variables are trained in place (the best epoch's weights are kept). */
+  net: Network;
+  params: TrainParams;
+  train: TrainingData;
+  /** Inner-validation data for early stopping; undefined or empty trains `params.epochs` epochs. */
+  valid?: TrainingData | undefined;
+  /** Seeds the per-epoch shuffling. */
+  seed: number;
+  /** Called after each epoch; returning false stops training (keeping the best weights). */
+  onEpoch?: EpochCallback | undefined;
+  /** Asked before every batch; true stops training with `TrainingStopped`. */
+  shouldStop?: (() => boolean) | undefined;
+}
+
 /**
  * Mini-batch training with a manual loop: seeded shuffling per epoch, weighted sigmoid
  * cross-entropy on logits (+ L2 on kernels), and early stopping on `valid` with `patience`,
  * restoring the best epoch's weights. Batches are built on the JS side, so a step costs only
  * the network's own kernels.
  */
-export function fit(
-  net: Network,
-  params: TrainParams,
-  train: TrainingData,
-  valid: TrainingData | undefined,
-  seed: number,
-  onEpoch?: EpochCallback,
-  /** Asked before every batch; true stops training with `TrainingStopped`. */
-  shouldStop?: () => boolean,
-): FitReport {
+export function fit(options: FitOptions): FitReport {
+  const { net, params, train, valid, seed, onEpoch, shouldStop } = options;
   const vars = net.weights.map((w) => w.variable);
   // Plain MLPs train through a hand-written backward pass (about 30 kernels a step instead of
   // 200+); anything it cannot express goes through tfjs' autodiff.

@@ -1,17 +1,16 @@
 import { createHash } from 'node:crypto';
 import { type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
-import { DatasetError, decodeDataset } from '@hpo/core';
-import { type StudyEvent, shownTrialState } from '@hpo/orchestrator';
+import { DatasetError, decodeDataset, HpoError, SHOWN_TRIAL_STATES, type ShownTrialState } from '@hpo/core';
+import type { StudyEvent } from '@hpo/orchestrator';
 import type { StudyServiceHandlers, UploadDatasetRequest__Output } from '@hpo/protocol';
 import type { ObjectStore } from '@nats-io/obj';
 import type { Logger } from 'pino';
-import { ApiError, invalid, toStatus } from './api-error.js';
-import { isActive, studyMessage, trialMessage } from './convert.js';
+import { studyMessage, trialMessage } from './convert.js';
+import { toStatus } from './grpc-status.js';
 import type { Metrics } from './metrics.js';
 import type { StudyManager } from './study-manager.js';
 
-/** Trial states as the API shows them ('unfinished': left running when its study stopped). */
-const TRIAL_STATES = ['running', 'complete', 'pruned', 'failed', 'unfinished'];
+const invalid = (message: string) => new HpoError('invalid_argument', message);
 
 export interface ApiDeps {
   manager: StudyManager;
@@ -61,20 +60,19 @@ export function studyServiceHandlers(deps: ApiDeps): StudyServiceHandlers {
     CancelStudy: unary(deps, 'CancelStudy', async (req) => studyMessage(await manager.cancel(idOf(req)))),
     ListTrials: unary(deps, 'ListTrials', (req) => {
       const states = req.states ?? [];
-      const bad = states.find((s) => !TRIAL_STATES.includes(s));
-      if (bad) throw invalid(`states: '${bad}' is not one of ${TRIAL_STATES.join(', ')}`);
+      const bad = states.find((s) => !(SHOWN_TRIAL_STATES as readonly string[]).includes(s));
+      if (bad) throw invalid(`states: '${bad}' is not one of ${SHOWN_TRIAL_STATES.join(', ')}`);
       const study = manager.get(idOf(req));
-      const active = isActive(study);
-      const trials = study.runner
-        .allTrials()
-        .filter((t) => states.length === 0 || states.includes(shownTrialState(t, !active)));
-      return { trials: trials.map((t) => trialMessage(t, active)) };
+      const log = study.runner.log;
+      const trials = log
+        .all()
+        .filter((t) => states.length === 0 || states.includes(log.shownState(t) as ShownTrialState));
+      return { trials: trials.map((t) => trialMessage(study, t)) };
     }),
     GetLeaderboard: unary(deps, 'GetLeaderboard', (req) => {
       const study = manager.get(idOf(req));
-      const active = isActive(study);
       const rows = study.runner.leaderboard();
-      return { trials: (req.top ? rows.slice(0, req.top) : rows).map((t) => trialMessage(t, active)) };
+      return { trials: (req.top ? rows.slice(0, req.top) : rows).map((t) => trialMessage(study, t)) };
     }),
     WatchStudy: (call) => {
       void watchStudy(deps, call);
@@ -110,8 +108,8 @@ async function uploadDataset(
           );
         if (!(msg.size > 0)) throw invalid('size: the first chunk must carry the total size in bytes');
         if (msg.size > deps.maxUploadBytes) {
-          throw new ApiError(
-            status.RESOURCE_EXHAUSTED,
+          throw new HpoError(
+            'resource_exhausted',
             `size: ${msg.size} bytes is over the upload limit of ${deps.maxUploadBytes} bytes`,
           );
         }
@@ -124,8 +122,8 @@ async function uploadDataset(
       }
       received += msg.data.length;
       if (received > expected.size || received > deps.maxUploadBytes) {
-        throw new ApiError(
-          status.RESOURCE_EXHAUSTED,
+        throw new HpoError(
+          'resource_exhausted',
           `received ${received} bytes, more than the declared ${expected.size} or the limit of ${deps.maxUploadBytes}`,
         );
       }
@@ -137,8 +135,8 @@ async function uploadDataset(
       throw invalid(`size: declared ${expected.size} bytes, received ${bytes.length}`);
     const actual = createHash('sha256').update(bytes).digest('hex');
     if (actual !== expected.sha256)
-      throw new ApiError(
-        status.FAILED_PRECONDITION,
+      throw new HpoError(
+        'failed_precondition',
         `sha256 mismatch: declared ${expected.sha256}, received bytes hash to ${actual}`,
       );
     try {
@@ -202,8 +200,8 @@ async function exportModel(
     if (!call.request.studyId) throw invalid('study_id: is required');
     const study = deps.manager.get(call.request.studyId);
     if (!study.record.modelReady) {
-      throw new ApiError(
-        status.FAILED_PRECONDITION,
+      throw new HpoError(
+        'failed_precondition',
         `study '${study.record.id}' has no model yet (state ${study.record.state}); a model is saved when the study finishes`,
       );
     }
@@ -213,8 +211,8 @@ async function exportModel(
       .filter((n) => n.startsWith(prefix))
       .sort();
     if (names.length === 0)
-      throw new ApiError(
-        status.FAILED_PRECONDITION,
+      throw new HpoError(
+        'failed_precondition',
         `study '${study.record.id}' lists a model but its files are missing`,
       );
     const CHUNK = 256 * 1024;

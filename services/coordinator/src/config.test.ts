@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig, USAGE, wantsHelp } from './config.js';
+import { ConfigError, loadConfig, USAGE } from './config.js';
 
 describe('coordinator configuration', () => {
   it('has defaults, and flags beat environment variables', () => {
-    const c = loadConfig([], {});
-    assert.equal(c.natsUrl, 'nats://127.0.0.1:4222');
+    const c = loadConfig([], {})!;
+    assert.deepEqual(c.natsUrls, ['nats://127.0.0.1:4222']);
     assert.equal(c.grpcAddress, '0.0.0.0:50051');
     assert.equal(c.streamReplicas, 1);
     assert.deepEqual(c.natsAuth, {});
     const env = { NATS_URL: 'nats://a:4222', HPO_CAPACITY: '7', HPO_STREAM_REPLICAS: '3' };
-    assert.equal(loadConfig([], env).natsUrl, 'nats://a:4222');
-    assert.equal(loadConfig(['--nats', 'nats://b:4222'], env).natsUrl, 'nats://b:4222');
-    assert.equal(loadConfig([], env).capacity, 7);
-    assert.equal(loadConfig([], env).streamReplicas, 3);
+    assert.deepEqual(loadConfig([], env)!.natsUrls, ['nats://a:4222']);
+    assert.deepEqual(loadConfig(['--nats', 'nats://b:4222'], env)!.natsUrls, ['nats://b:4222']);
+    assert.equal(loadConfig([], env)!.capacity, 7);
+    assert.equal(loadConfig([], env)!.streamReplicas, 3);
   });
 
   it('names the flag and variable of a bad value', () => {
@@ -31,15 +31,22 @@ describe('coordinator configuration', () => {
       () => loadConfig(['--nats', 'http://x'], {}),
       /--nats must be a URL like nats:\/\/host:4222/,
     );
+    // The same rules as the worker's: a fractional ack wait is fine, host:port is a NATS address.
+    assert.equal(loadConfig(['--ack-wait', '2.5'], {})!.ackWaitSeconds, 2.5);
+    assert.deepEqual(loadConfig([], { NATS_URL: 'nats:4222' })!.natsUrls, ['nats:4222']);
+    assert.throws(
+      () => loadConfig([], { HPO_ACK_WAIT_SECONDS: 'soon' }),
+      (e: unknown) => e instanceof ConfigError && e.source === 'HPO_ACK_WAIT_SECONDS',
+    );
     assert.throws(() => loadConfig(['--bogus', '1'], {}), /Unknown option '--bogus'/);
   });
 
   it('reads NATS credentials from the environment only, and rejects half of a pair', () => {
-    assert.deepEqual(loadConfig([], { NATS_USER: 'u', NATS_PASSWORD: 'p' }).natsAuth, {
+    assert.deepEqual(loadConfig([], { NATS_USER: 'u', NATS_PASSWORD: 'p' })!.natsAuth, {
       user: 'u',
       pass: 'p',
     });
-    assert.deepEqual(loadConfig([], { NATS_TOKEN: 't' }).natsAuth, { token: 't' });
+    assert.deepEqual(loadConfig([], { NATS_TOKEN: 't' })!.natsAuth, { token: 't' });
     assert.throws(
       () => loadConfig([], { NATS_USER: 'u' }),
       /NATS_USER and NATS_PASSWORD must be set together/,
@@ -51,7 +58,8 @@ describe('coordinator configuration', () => {
   });
 
   it('documents every flag and variable in --help', () => {
-    assert.ok(wantsHelp(['--help']) && wantsHelp(['-h']) && !wantsHelp([]));
+    assert.equal(loadConfig(['--help'], {}), undefined);
+    assert.equal(loadConfig(['-h'], {}), undefined);
     for (const name of [
       'NATS_URL',
       'HPO_GRPC_ADDRESS',

@@ -1,43 +1,45 @@
-import { type MetricSummary, shownTrialState, type TrialView, unfinishedNote } from '@hpo/orchestrator';
+import {
+  durationSeconds,
+  foldsDone,
+  type MetricSummary,
+  type TrialView,
+  unfinishedNote,
+} from '@hpo/orchestrator';
 import type { MetricSummaryMessage, Study, Trial } from '@hpo/protocol';
-import type { StudyManager } from './study-manager.js';
-
-type Active = ReturnType<StudyManager['get']>;
+import type { ActiveStudy } from './study-manager.js';
 
 /**
- * Whether the study still runs trials: its record says running and its runner has not ended
- * (it ends before the refit, and on a coordinator shutdown, while the record still says running).
+ * Whether the study still runs trials: its record says running and its log has not ended (it
+ * ends before the refit, and on a coordinator shutdown, while the record still says running).
  */
-export function isActive(s: Active): boolean {
-  return s.record.state === 'running' && s.runner.ending().reason === undefined;
+export function isActive(s: ActiveStudy): boolean {
+  return s.record.state === 'running' && s.runner.ending() === undefined;
 }
 
 /** A trial as the API returns it. */
-export function trialMessage(t: TrialView, studyActive = true): Trial {
+export function trialMessage(s: ActiveStudy, t: TrialView): Trial {
   const metrics: Record<string, MetricSummaryMessage> = {};
   for (const [k, v] of Object.entries(t.metrics ?? {}) as [string, MetricSummary][]) {
     metrics[k] = { mean: v.mean, std: v.std, ci95Low: v.ci95[0], ci95High: v.ci95[1] };
   }
   return {
     number: t.number,
-    state: shownTrialState(t, !studyActive),
+    state: s.runner.log.shownState(t),
     paramsJson: JSON.stringify(t.params),
     ...(t.value !== undefined ? { value: t.value } : {}),
     metrics,
-    foldsDone: t.folds.filter(Boolean).length,
+    foldsDone: foldsDone(t),
     error: t.error ?? '',
-    durationSeconds: t.finishedAt ? (Date.parse(t.finishedAt) - Date.parse(t.startedAt)) / 1000 : 0,
+    durationSeconds: durationSeconds(t) ?? 0,
   };
 }
 
 /** A study as the API returns it. */
-export function studyMessage(s: Active): Study {
+export function studyMessage(s: ActiveStudy): Study {
   const trials = s.runner.allTrials();
   const best = s.runner.best();
   const active = isActive(s);
-  const running = trials.filter((t) => t.state === 'running').length;
-  const unfinished = active ? 0 : running;
-  const left = unfinishedNote(unfinished);
+  const left = unfinishedNote(s.runner.log.unfinishedCount());
   const notes = [s.record.message, left && `${left} when the study stopped`].filter(Boolean);
   return {
     studyId: s.record.id,
@@ -47,8 +49,8 @@ export function studyMessage(s: Active): Study {
     datasetSha256: s.record.datasetHash,
     trialsTotal: s.record.spec.budget.trials,
     trialsDone: trials.filter((t) => t.state !== 'running').length,
-    trialsRunning: active ? running : 0,
-    ...(best ? { best: trialMessage(best, active) } : {}),
+    trialsRunning: active ? trials.filter((t) => t.state === 'running').length : 0,
+    ...(best ? { best: trialMessage(s, best) } : {}),
     objectiveMetric: s.record.spec.objective.metric,
     objectiveDirection: s.runner.objectiveDirection,
     endReason: s.record.endReason ?? '',

@@ -10,15 +10,11 @@ const RETRIES = 60;
  * the event; `load` reads every event of the study in order.
  */
 export class JetStreamStudyStore implements StudyStore {
-  readonly dir: string;
-
   constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly study: string,
-  ) {
-    this.dir = `hpo-models/${study}`;
-  }
+  ) {}
 
   /** Position of the next event in the study's log; set by load(), which runs first. */
   private next = 0;

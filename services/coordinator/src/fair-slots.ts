@@ -1,3 +1,5 @@
+import { HpoError } from '@hpo/core';
+
 /**
  * A shared limit on fold tasks in flight, granted round-robin across studies so one big study
  * cannot starve the others: when a slot frees, the next study in turn that has work gets it.
@@ -24,7 +26,7 @@ export class FairSlots {
           const i = q.indexOf(entry);
           if (i >= 0) {
             q.splice(i, 1);
-            reject(new Error('aborted'));
+            reject(new HpoError('stopped', 'aborted while waiting for a slot'));
           }
         },
         { once: true },

@@ -1,16 +1,12 @@
 #!/usr/bin/env node
 import { pino } from 'pino';
-import { ConfigError, loadConfig, USAGE, wantsHelp } from './config.js';
+import { ConfigError, type CoordinatorConfig, loadConfig, USAGE } from './config.js';
 import { startCoordinator } from './server.js';
 
-const log = pino({ base: { service: 'hpo-coordinator' }, timestamp: pino.stdTimeFunctions.isoTime });
+let log = pino({ base: { service: 'hpo-coordinator' }, timestamp: pino.stdTimeFunctions.isoTime });
 
 async function main(): Promise<void> {
-  if (wantsHelp(process.argv.slice(2))) {
-    process.stdout.write(USAGE);
-    return;
-  }
-  let config: ReturnType<typeof loadConfig>;
+  let config: CoordinatorConfig | undefined;
   try {
     config = loadConfig();
   } catch (err) {
@@ -20,6 +16,15 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  if (!config) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  log = pino({
+    level: config.logLevel,
+    base: { service: 'hpo-coordinator' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  });
   const coordinator = await startCoordinator(config, log.child({ coordinator: config.name }));
   let stopping = false;
   const stop = async (signal: string) => {

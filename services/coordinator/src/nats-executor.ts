@@ -1,15 +1,23 @@
-import type { Executor } from '@hpo/orchestrator';
+import {
+  type FoldResult,
+  type FoldTask,
+  fromWireError,
+  HpoError,
+  type RefitResult,
+  type RefitTask,
+} from '@hpo/core';
+import type { Executor, TaskControl } from '@hpo/orchestrator';
 import {
   type DropMessage,
   encodeJson,
-  type RemoteRefitResult,
+  foldResultOf,
   type ResultEnvelope,
+  refitResultOf,
   STREAMS,
   SUBJECTS,
   type TaskEnvelope,
-  taskId,
+  taskIdOf,
 } from '@hpo/protocol';
-import type { FoldResultMessage, FoldTaskMessage, RefitResultMessage, RefitTaskMessage } from '@hpo/trainer';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FairSlots } from './fair-slots.js';
@@ -47,30 +55,20 @@ export class NatsExecutor implements Executor {
     this.capacity = capacity;
   }
 
-  async runFold(task: FoldTaskMessage, signal?: AbortSignal, drop?: AbortSignal): Promise<FoldResultMessage> {
-    const id = taskId(this.study, trialOf(task), task.cv.repeat * task.cv.k + task.cv.fold);
-    const envelope: TaskEnvelope = {
-      id,
-      study: this.study,
-      task: { ...task, dataset: { hash: task.dataset.hash } },
-    };
-    // A dropped fold (its trial was pruned or failed) that still waits for a slot is never
-    // published; one already sent is deleted from the queue and stopped on its worker, and its
-    // slot is freed at once.
-    const result = await this.roundTrip(envelope, signal, drop);
-    return result as FoldResultMessage;
+  /**
+   * A dropped fold (its trial was pruned or failed) that still waits for a slot is never
+   * published; one already sent is deleted from the queue and stopped on its worker, and its
+   * slot is freed at once.
+   */
+  async runFold(task: FoldTask, control: TaskControl = {}): Promise<FoldResult> {
+    const envelope: TaskEnvelope = { id: taskIdOf(this.study, task), study: this.study, task };
+    return foldResultOf(await this.roundTrip(envelope, control));
   }
 
-  async refit(task: RefitTaskMessage, signal?: AbortSignal): Promise<RefitResultMessage> {
-    const { outDir: _, ...rest } = task;
-    const id = taskId(this.study, Number(task.metadata.trial ?? 0), 'refit');
-    const envelope: TaskEnvelope = {
-      id,
-      study: this.study,
-      task: { ...rest, dataset: { hash: task.dataset.hash } },
-    };
-    const result = (await this.roundTrip(envelope, signal)) as RemoteRefitResult;
-    return { outDir: task.outDir, epochs: result.epochs, backend: result.backend };
+  /** The worker uploads the model to the models bucket; the result names its files there. */
+  async refit(task: RefitTask, control: TaskControl = {}): Promise<RefitResult> {
+    const envelope: TaskEnvelope = { id: taskIdOf(this.study, task), study: this.study, task };
+    return refitResultOf(await this.roundTrip(envelope, { signal: control.signal }));
   }
 
   async close(): Promise<void> {}
@@ -94,11 +92,11 @@ export class NatsExecutor implements Executor {
     this.deps.metrics.foldsDropped.inc();
   }
 
+  /** Publishes a task and waits for its result; a failure comes back as the worker's HpoError. */
   private async roundTrip(
     envelope: TaskEnvelope,
-    signal?: AbortSignal,
-    drop?: AbortSignal,
-  ): Promise<FoldResultMessage | RemoteRefitResult> {
+    { signal, drop }: TaskControl,
+  ): Promise<Extract<ResultEnvelope, { ok: true }>> {
     const either = drop ? (signal ? AbortSignal.any([signal, drop]) : drop) : signal;
     const release = await this.deps.slots.acquire(this.study, either);
     const started = performance.now();
@@ -125,8 +123,8 @@ export class NatsExecutor implements Executor {
         },
       );
       this.deps.metrics.foldSeconds.observe((performance.now() - started) / 1000);
-      if (!settled.ok) throw new Error(remoteError(settled));
-      return settled.result;
+      if (!settled.ok) throw fromWireError(settled.error);
+      return settled;
     } finally {
       this.deps.metrics.tasksInFlight.dec();
       release();
@@ -134,25 +132,17 @@ export class NatsExecutor implements Executor {
   }
 }
 
-function trialOf(task: FoldTaskMessage): number {
-  if (typeof task.trial !== 'number') throw new Error('fold task without a trial number');
-  return task.trial;
-}
-
-function remoteError(r: Extract<ResultEnvelope, { ok: false }>): string {
-  return r.error;
-}
-
 function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined, onAbort: () => void): Promise<T> {
   if (!signal) return p;
+  const stopped = () => new HpoError('stopped', 'the task was stopped: its result is no longer wanted');
   if (signal.aborted) {
     onAbort();
-    return Promise.reject(new Error('aborted'));
+    return Promise.reject(stopped());
   }
   return new Promise<T>((resolve, reject) => {
     const abort = () => {
       onAbort();
-      reject(new Error('aborted'));
+      reject(stopped());
     };
     signal.addEventListener('abort', abort, { once: true });
     p.then(
@@ -173,7 +163,12 @@ function withTimeout<T>(p: Promise<T>, seconds: number, onTimeout: () => void): 
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       onTimeout();
-      reject(new Error(`no result within ${seconds} s (the task was lost or given up by the workers)`));
+      reject(
+        new HpoError(
+          'timeout',
+          `no result within ${seconds} s (the task was lost or given up by the workers)`,
+        ),
+      );
     }, seconds * 1000);
     timer.unref();
     p.then(

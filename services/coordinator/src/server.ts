@@ -33,7 +33,7 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
   mkdirSync(config.dataDir, { recursive: true });
   const nc: NatsConnection = await connect({
     ...config.natsAuth,
-    servers: config.natsUrl.split(','),
+    servers: config.natsUrls,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     name: `hpo-coordinator ${config.name}`,
@@ -98,7 +98,7 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
   log.info(
     {
       grpc: `${config.grpcAddress.split(':')[0]}:${port}`,
-      nats: config.natsUrl,
+      nats: config.natsUrls.join(','),
       metricsPort: config.metricsPort,
     },
     'coordinator ready',
@@ -145,7 +145,11 @@ function watchMaxDeliveries(
           id: envelope.id,
           study: envelope.study,
           ok: false,
-          error: `no worker finished this task in ${advisory.deliveries} deliveries (workers crashed or timed out)`,
+          error: {
+            kind: 'unavailable',
+            message: `no worker finished this task in ${advisory.deliveries} deliveries (workers crashed or timed out)`,
+            retryable: false,
+          },
           worker: 'coordinator',
           deliveries: advisory.deliveries,
         });

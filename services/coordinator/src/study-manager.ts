@@ -1,25 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { status } from '@grpc/grpc-js';
 import {
   type Dataset,
-  DatasetError,
   decodeDataset,
+  HpoError,
+  type StudyEndReason,
   type StudySpec,
+  type StudyState,
   sha256Hex,
-  stratifiedFold,
   validateStudySpec,
 } from '@hpo/core';
-import { checkParamNames, type StudyEndReason, type StudyEvent, StudyRunner } from '@hpo/orchestrator';
-import { BUCKETS, STUDY_ID } from '@hpo/protocol';
+import { runStudy, type StudyEvent, StudyRunner, validateStudy } from '@hpo/orchestrator';
+import { STUDY_ID } from '@hpo/protocol';
 import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { ApiError, invalid, notFound } from './api-error.js';
 import { JetStreamStudyStore } from './event-store.js';
 import { NatsExecutor, type NatsExecutorDeps } from './nats-executor.js';
-
-export type StudyState = 'running' | 'finished' | 'cancelled' | 'failed';
 
 /** A study's entry in the KV bucket: enough to list it and to resume it after a restart. */
 export interface StudyRecord {
@@ -34,13 +31,16 @@ export interface StudyRecord {
   modelReady: boolean;
 }
 
-interface Active {
+export type StudyListener = (e: StudyEvent | { type: 'ended' }) => void;
+
+/** A study this coordinator holds: its record, runner and how to stop it. */
+export interface ActiveStudy {
   record: StudyRecord;
   runner: StudyRunner;
   store: JetStreamStudyStore;
   executor: NatsExecutor;
   stop: AbortController;
-  listeners: Set<(e: StudyEvent | { type: 'ended' }) => void>;
+  listeners: Set<StudyListener>;
   done: Promise<void>;
 }
 
@@ -52,13 +52,16 @@ export interface StudyManagerDeps extends NatsExecutorDeps {
   capacity: number;
 }
 
+const invalid = (message: string) => new HpoError('invalid_argument', message);
+
 /**
- * Owns every study of this coordinator: creates them (validating spec and dataset), runs one
- * StudyRunner per study over NATS workers, resumes unfinished studies after a restart (their
- * state is replayed from the event stream), cancels, and answers queries.
+ * Owns every study of this coordinator: creates them (through the orchestrator's admission),
+ * runs each through the orchestrator's lifecycle over NATS workers, resumes unfinished studies
+ * after a restart (their state is replayed from the event stream), cancels, and answers queries.
  */
 export class StudyManager {
-  private readonly studies = new Map<string, Active>();
+  private readonly studies = new Map<string, ActiveStudy>();
+  private readonly cancelling = new Set<string>();
 
   constructor(private readonly deps: StudyManagerDeps) {}
 
@@ -81,39 +84,19 @@ export class StudyManager {
     }
   }
 
-  /** Validates and starts a study. */
+  /** Admits and starts a study. */
   async create(specText: string, datasetHash: string, requestedId: string): Promise<StudyRecord> {
-    if (!specText.trim()) throw invalid('spec: is empty; send the study spec as YAML or JSON text');
-    let raw: unknown;
-    try {
-      raw = parseYaml(specText);
-    } catch (err) {
-      throw invalid(`spec: not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`);
-    }
-    if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
-      // The dataset travels by hash; a path is only meaningful on the client.
-      const ds = (raw as { dataset?: Record<string, unknown> }).dataset;
-      if (ds && typeof ds === 'object' && ds.path === undefined) ds.path = '(uploaded)';
-    }
-    const spec = validateStudySpec(raw);
-    checkParamNames(spec);
+    const spec = parseSpec(specText);
     if (!/^[0-9a-f]{64}$/.test(datasetHash))
       throw invalid(`dataset_sha256: must be 64 lowercase hex digits, got '${datasetHash}'`);
-    const dataset = await this.fetchDataset(datasetHash);
-    const expected = spec.dataset.kind === 'tabular' ? 'tabular' : 'images';
-    if (dataset.kind !== expected) {
-      throw invalid(
-        `dataset.kind: the spec says ${spec.dataset.kind}, but dataset ${datasetHash.slice(0, 12)}… holds ${dataset.kind === 'images' ? 'images' : 'a table'}`,
-      );
-    }
-    stratifiedFold(dataset.labels, spec.cv.k, spec.cv.seed, 0, 0); // a class with fewer rows than folds fails here
-    let id = requestedId;
-    if (id) {
-      if (!STUDY_ID.test(id)) throw invalid(`study_id: '${id}' must be 1-64 letters, digits, '-' or '_'`);
-      if (this.studies.has(id)) throw new ApiError(status.ALREADY_EXISTS, `study '${id}' already exists`);
-    } else {
-      id = `${spec.name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 50)}-${randomBytes(3).toString('hex')}`;
-    }
+    if (requestedId && !STUDY_ID.test(requestedId))
+      throw invalid(`study_id: '${requestedId}' must be 1-64 letters, digits, '-' or '_'`);
+    if (requestedId && this.studies.has(requestedId))
+      throw new HpoError('already_exists', `study '${requestedId}' already exists`);
+    validateStudy(spec, await this.fetchDataset(datasetHash));
+    const id =
+      requestedId ||
+      `${spec.name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 50)}-${randomBytes(3).toString('hex')}`;
     const record: StudyRecord = {
       id,
       name: spec.name,
@@ -127,9 +110,8 @@ export class StudyManager {
       // create() fails when the key exists: two requests for one id cannot both win.
       await this.deps.kv.create(id, JSON.stringify(record));
     } catch (err) {
-      if ((await this.deps.kv.get(id))?.operation === 'PUT') {
-        throw new ApiError(status.ALREADY_EXISTS, `study '${id}' already exists`);
-      }
+      if ((await this.deps.kv.get(id))?.operation === 'PUT')
+        throw new HpoError('already_exists', `study '${id}' already exists`);
       throw err;
     }
     await this.open(record, true);
@@ -137,18 +119,18 @@ export class StudyManager {
     return record;
   }
 
-  get(id: string): Active {
+  get(id: string): ActiveStudy {
     const s = this.studies.get(id);
-    if (!s) throw notFound(`study '${id}' not found`);
+    if (!s) throw new HpoError('not_found', `study '${id}' not found`);
     return s;
   }
 
-  list(): Active[] {
+  list(): ActiveStudy[] {
     return [...this.studies.values()].sort((a, b) => a.record.createdAt.localeCompare(b.record.createdAt));
   }
 
   /** Stops a running study; finished trials are kept. */
-  async cancel(id: string): Promise<Active> {
+  async cancel(id: string): Promise<ActiveStudy> {
     const s = this.get(id);
     if (s.record.state !== 'running') return s;
     this.cancelling.add(id);
@@ -159,7 +141,7 @@ export class StudyManager {
   }
 
   /** Subscribes to a study's events; returns the unsubscribe function. */
-  watch(id: string, listener: (e: StudyEvent | { type: 'ended' }) => void): () => void {
+  watch(id: string, listener: StudyListener): () => void {
     const s = this.get(id);
     s.listeners.add(listener);
     return () => s.listeners.delete(listener);
@@ -180,18 +162,18 @@ export class StudyManager {
 
   private async open(record: StudyRecord, run: boolean): Promise<void> {
     const executor = new NatsExecutor(record.id, this.deps, this.deps.capacity);
-    const listeners = new Set<(e: StudyEvent | { type: 'ended' }) => void>();
+    const listeners = new Set<StudyListener>();
     const store = new JetStreamStudyStore(this.deps.js, this.deps.jsm, record.id);
     const runner = await StudyRunner.open({
       spec: record.spec,
-      dataset: { hash: record.datasetHash, path: '' },
+      datasetHash: record.datasetHash,
       executor,
       store,
       onEvent: (e) => {
         for (const l of listeners) l(e);
       },
     });
-    const active: Active = {
+    const active: ActiveStudy = {
       record,
       runner,
       store,
@@ -204,63 +186,46 @@ export class StudyManager {
     if (run) active.done = this.drive(active);
   }
 
-  private async drive(s: Active): Promise<void> {
+  /** Runs the study's lifecycle and records its outcome, unless the coordinator is shutting down. */
+  private async drive(s: ActiveStudy): Promise<void> {
+    const outcome = await runStudy(s.runner, { stop: s.stop.signal });
     // A stop that is not the user's cancel is a coordinator shutdown: the study stays
     // 'running' in KV and the next coordinator resumes it.
-    const shutdown = () => s.stop.signal.aborted && !this.cancelling.has(s.record.id);
-    try {
-      const reason = await s.runner.run(s.stop.signal);
-      if (shutdown()) return;
-      let ending: StudyEndReason = reason;
-      if (reason !== 'cancelled' && s.runner.best()) {
-        try {
-          await s.runner.refitBest(`${BUCKETS.models}/${s.record.id}`, s.stop.signal);
-          s.record.modelReady = true;
-        } catch (err) {
-          if (!s.stop.signal.aborted) throw err;
-          if (shutdown()) return;
-          ending = 'cancelled'; // cancelled during the refit: trials are kept, no model
-        }
-      }
-      s.record.state =
-        ending === 'cancelled' ? 'cancelled' : ending === 'too_many_failures' ? 'failed' : 'finished';
-      s.record.endReason = ending;
-      const message = s.runner.ending().message;
-      if (message) s.record.message = message;
-      if (s.record.state === 'finished' && !s.runner.best()) {
-        // Nothing to show for it: a client waiting on the study must see a failure.
-        const failed = s.runner.allTrials().filter((t) => t.state === 'failed');
-        s.record.state = 'failed';
-        s.record.message = `no trial completed${failed.length ? `; last error: ${failed[failed.length - 1]!.error}` : ''}`;
-      }
-    } catch (err) {
-      if (shutdown()) return;
-      this.deps.log.error({ study: s.record.id, err: String(err) }, 'study failed');
-      s.record.state = 'failed';
-      s.record.message = err instanceof Error ? err.message : String(err);
-    }
-    await this.save(s.record).catch((err) =>
-      this.deps.log.error({ err: String(err) }, 'cannot save study record'),
-    );
+    if (s.stop.signal.aborted && !this.cancelling.has(s.record.id)) return;
+    if (outcome.state === 'failed' && outcome.reason === undefined)
+      this.deps.log.error({ study: s.record.id, err: outcome.message }, 'study failed');
+    s.record.state = outcome.state;
+    if (outcome.reason) s.record.endReason = outcome.reason;
+    if (outcome.message) s.record.message = outcome.message;
+    s.record.modelReady = outcome.model !== undefined;
+    await this.deps.kv
+      .put(s.record.id, JSON.stringify(s.record))
+      .catch((err) => this.deps.log.error({ err: String(err) }, 'cannot save study record'));
     for (const l of s.listeners) l({ type: 'ended' });
-  }
-
-  private readonly cancelling = new Set<string>();
-
-  private async save(record: StudyRecord): Promise<void> {
-    await this.deps.kv.put(record.id, JSON.stringify(record));
   }
 
   private async fetchDataset(hash: string): Promise<Dataset> {
     const bytes = await this.deps.datasets.getBlob(hash);
-    if (!bytes) throw notFound(`dataset ${hash} not found; upload it first (UploadDataset)`);
+    if (!bytes) throw new HpoError('not_found', `dataset ${hash} not found; upload it first (UploadDataset)`);
     if (sha256Hex(bytes) !== hash)
-      throw new ApiError(status.DATA_LOSS, `stored dataset ${hash} does not match its hash`);
-    try {
-      return decodeDataset(bytes, `dataset ${hash.slice(0, 12)}…`);
-    } catch (err) {
-      if (err instanceof DatasetError) throw invalid(err.message);
-      throw err;
-    }
+      throw new HpoError('data_loss', `stored dataset ${hash} does not match its hash`);
+    return decodeDataset(bytes, `dataset ${hash.slice(0, 12)}…`);
   }
+}
+
+/** The spec text of CreateStudy (YAML or JSON) as a validated spec. */
+function parseSpec(specText: string): StudySpec {
+  if (!specText.trim()) throw invalid('spec: is empty; send the study spec as YAML or JSON text');
+  let raw: unknown;
+  try {
+    raw = parseYaml(specText);
+  } catch (err) {
+    throw invalid(`spec: not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+    // The dataset travels by hash; a path is only meaningful on the client.
+    const ds = (raw as { dataset?: Record<string, unknown> }).dataset;
+    if (ds && typeof ds === 'object' && ds.path === undefined) ds.path = '(uploaded)';
+  }
+  return validateStudySpec(raw);
 }

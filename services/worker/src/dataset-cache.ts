@@ -4,9 +4,14 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256Hex } from '@hpo/core';
+import { HpoError, sha256Hex } from '@hpo/core';
 import { BUCKETS } from '@hpo/protocol';
-import type { DatasetRef } from '@hpo/trainer';
+
+/** A dataset blob on local disk, checked against its hash. */
+export interface DatasetRef {
+  hash: string;
+  path: string;
+}
 
 /** The one thing the cache needs from an object store (a port, so tests can swap it). */
 export interface BlobSource {
@@ -18,13 +23,13 @@ export interface BlobSource {
  * A dataset that cannot be used whatever the retries: missing from the bucket, or not matching its
  * hash. Other fetch errors (connection lost) are transient and worth a redelivery.
  */
-export class DatasetUnavailableError extends Error {
-  override readonly name = 'DatasetUnavailableError';
+export class DatasetUnavailableError extends HpoError {
+  override name = 'DatasetUnavailableError';
   constructor(
     readonly hash: string,
     message: string,
   ) {
-    super(message);
+    super('not_found', message, { retryable: false, details: { hash } });
   }
 }
 

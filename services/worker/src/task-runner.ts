@@ -1,19 +1,11 @@
 /**
  * Runs decoded tasks on the piscina pool of trainer threads and turns their outcome into the
- * result a worker publishes. Refit models are uploaded to the models bucket here, so the pool
- * never sees NATS.
+ * result a worker publishes. Refit models come back from the thread in memory and are uploaded
+ * to the models bucket here, so the pool never sees NATS.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { RemoteRefitResult, TaskEnvelope } from '@hpo/protocol';
-import {
-  type DatasetRef,
-  type FoldResultMessage,
-  type RefitResultMessage,
-  type TaskMessage,
-  trainerPoolOptions,
-} from '@hpo/trainer';
+import type { FoldResult, RefitResult, Task } from '@hpo/core';
+import { BUCKETS } from '@hpo/protocol';
+import { runFoldOnPool, runRefitOnPool, trainerPoolOptions } from '@hpo/trainer/pool';
 import { Piscina } from 'piscina';
 
 /** Where refit models go (a port over the models object store). */
@@ -22,7 +14,7 @@ export interface BlobSink {
 }
 
 /** A task's payload on success. */
-export type TaskResult = FoldResultMessage | RemoteRefitResult;
+export type TaskResult = FoldResult | RefitResult;
 
 export class TaskRunner {
   private readonly pool: Piscina;
@@ -36,44 +28,31 @@ export class TaskRunner {
   }
 
   /**
-   * Trains `envelope`'s task on the dataset at `dataset`; `signal` aborts the thread's run, and
-   * setting `stop[0]` stops a fold between two batches.
+   * Trains `task` of `study` on the dataset file at `datasetPath`; `signal` aborts the thread's
+   * run, and setting `stop[0]` stops a fold between two batches. A thread's failure is rethrown
+   * as the HpoError it was.
    */
   async run(
-    envelope: TaskEnvelope,
-    dataset: DatasetRef,
+    study: string,
+    task: Task,
+    datasetPath: string,
     signal: AbortSignal,
     stop?: Int32Array,
   ): Promise<TaskResult> {
-    const task = envelope.task;
-    if (task.kind === 'fold') {
-      const msg: TaskMessage = { ...task, dataset, ...(stop ? { stop } : {}) };
-      return (await this.pool.run(msg, { signal })) as FoldResultMessage;
-    }
-    const outDir = mkdtempSync(join(tmpdir(), 'hpo-refit-'));
-    try {
-      const msg: TaskMessage = { ...task, dataset, outDir };
-      const refit = (await this.pool.run(msg, { signal })) as RefitResultMessage;
-      const files = await this.upload(envelope.study, refit.outDir);
-      return { epochs: refit.epochs, backend: refit.backend, files };
-    } finally {
-      rmSync(outDir, { recursive: true, force: true });
-    }
-  }
-
-  /** Uploads every file of a model folder as `<study>/<file>`; returns the object names. */
-  private async upload(study: string, dir: string): Promise<string[]> {
+    if (task.kind === 'fold') return runFoldOnPool(this.pool, task, { datasetPath, signal, stop });
+    const out = await runRefitOnPool(this.pool, task, { datasetPath, signal });
     const store = await this.models();
-    const names: string[] = [];
-    for (const file of readdirSync(dir).sort()) {
-      const path = join(dir, file);
-      // saveModel writes a flat folder; skip anything else (e.g. a leftover temporary folder).
-      if (!statSync(path).isFile() || file.endsWith('.tmp')) continue;
-      const name = `${study}/${file}`;
-      await store.putBlob({ name }, readFileSync(path));
-      names.push(name);
-    }
-    return names;
+    // The models bucket names a study's files `<study>/<file>`; model.json last, as on disk.
+    const files = [...out.files].sort(
+      (a, b) => Number(a.name === 'model.json') - Number(b.name === 'model.json'),
+    );
+    for (const f of files) await store.putBlob({ name: `${study}/${f.name}` }, f.data);
+    return {
+      epochs: out.epochs,
+      backend: out.backend,
+      location: `${BUCKETS.models}/${study}`,
+      files: files.map((f) => f.name),
+    };
   }
 
   /** Stops the threads (aborting whatever still runs). */

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { StudyEvent } from '@hpo/orchestrator';
+import { parseEventLines, type StudyEvent } from '@hpo/orchestrator';
 import { CliError } from '../errors.js';
 import { collect, connectRemote, type ServerOptions } from '../remote/client.js';
 import { reportData } from '../report/data.js';
@@ -23,16 +23,9 @@ export async function reportCommand(target: string, opts: ServerOptions & { out:
 }
 
 function localEvents(dir: string): StudyEvent[] {
-  return readFileSync(join(dir, 'events.jsonl'), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as StudyEvent];
-      } catch {
-        return []; // a torn last line of a killed study
-      }
-    });
+  const file = join(dir, 'events.jsonl');
+  // A torn last line (a killed study) is left out; the report reads the log, never writes it.
+  return parseEventLines(readFileSync(file, 'utf8'), file).events;
 }
 
 async function remoteEvents(studyId: string, opts: ServerOptions): Promise<StudyEvent[]> {

@@ -1,5 +1,5 @@
-import { encodeDataset, loadDataset, loadStudySpec, sha256Hex, stratifiedFold } from '@hpo/core';
-import { checkParamNames } from '@hpo/orchestrator';
+import { encodeDataset, loadDataset, loadStudySpec, sha256Hex } from '@hpo/core';
+import { admitSpec, validateStudy } from '@hpo/orchestrator';
 import type { Study__Output } from '@hpo/protocol';
 import { connectRemote, fromGrpc, type Remote, type ServerOptions, unary } from '../remote/client.js';
 import { followStudy } from './watch.js';
@@ -20,9 +20,10 @@ const CHUNK = 1024 * 1024;
  */
 export async function submitCommand(specFile: string, opts: SubmitOptions): Promise<number> {
   const loaded = loadStudySpec(specFile);
-  checkParamNames(loaded.spec);
+  // The coordinator runs the same admission; checking here fails before any upload.
+  admitSpec(loaded.spec, specFile);
   const ds = loadDataset(loaded.spec.dataset, loaded.datasetPath);
-  stratifiedFold(ds.labels, loaded.spec.cv.k, loaded.spec.cv.seed, 0, 0);
+  validateStudy(loaded.spec, ds, specFile);
   const bytes = encodeDataset(ds);
   const sha256 = sha256Hex(bytes);
   const remote = await connectRemote(opts);

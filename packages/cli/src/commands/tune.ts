@@ -1,26 +1,21 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { decodeDataset, loadDataset, loadStudySpec, type StudySpec, validateStudySpec } from '@hpo/core';
 import {
-  type Dataset,
-  decodeDataset,
-  loadDataset,
-  loadStudySpec,
-  type StudySpec,
-  stratifiedFold,
-  validateStudySpec,
-} from '@hpo/core';
-import {
-  checkParamNames,
+  admitSpec,
   FileStudyStore,
   isStudyDir,
   LocalExecutor,
+  parseEventLines,
+  readStudyLog,
+  runStudy,
   type StudyEvent,
   StudyRunner,
-  storeDatasetBlob,
+  specOf,
   summarizeStudy,
   unfinishedNote,
+  validateStudy,
 } from '@hpo/orchestrator';
-import type { DatasetRef } from '@hpo/trainer';
 import { CliError, UsageError } from '../errors.js';
 import { leaderboardTable } from '../output/leaderboard.js';
 import { StudyProgress } from '../output/progress.js';
@@ -35,6 +30,9 @@ export interface TuneOptions {
   top?: number;
 }
 
+/** Exit code of `hpo tune` for each final state. */
+const EXIT_CODES = { finished: 0, failed: 1, cancelled: 130 } as const;
+
 /** `hpo tune`: runs a whole study in this process and prints its leaderboard (or JSON summary). */
 export async function tuneCommand(specFile: string | undefined, opts: TuneOptions): Promise<number> {
   if (opts.resume && (specFile || opts.out)) {
@@ -43,10 +41,17 @@ export async function tuneCommand(specFile: string | undefined, opts: TuneOption
       'hpo tune --resume DIR',
     );
   }
-  const { spec, dir, dataset } = opts.resume ? openExisting(opts.resume, opts) : createNew(specFile, opts);
-  const executor = new LocalExecutor(opts.threads ? { threads: opts.threads } : {});
-  const store = new FileStudyStore(dir);
-  const progress = new StudyProgress(spec.budget.trials, Boolean(opts.quiet || opts.json));
+  const { spec, store, datasetHash } = opts.resume
+    ? openExisting(opts.resume, opts)
+    : createNew(specFile, opts);
+  const dir = store.dir;
+  const executor = new LocalExecutor({
+    ...(opts.threads ? { threads: opts.threads } : {}),
+    datasetFile: (hash) => store.datasetFile(hash),
+    modelDir: store.modelDir,
+  });
+  const quiet = Boolean(opts.quiet || opts.json);
+  const progress = new StudyProgress(spec.budget.trials, quiet);
   const stop = new AbortController();
   const stopRefit = new AbortController();
   let interrupts = 0;
@@ -70,25 +75,24 @@ export async function tuneCommand(specFile: string | undefined, opts: TuneOption
   try {
     const runner = await StudyRunner.open({
       spec,
-      dataset,
+      datasetHash,
       executor,
       store,
       onEvent: (e: StudyEvent) => progress.onEvent(e),
     });
-    if (!opts.quiet && !opts.json) process.stderr.write(`study ${spec.name}: ${dir}\n`);
+    if (!quiet) process.stderr.write(`study ${spec.name}: ${dir}\n`);
     progress.attach(runner);
-    const reason = await runner.run(stop.signal);
+    const outcome = await runStudy(runner, {
+      stop: stop.signal,
+      stopRefit: stopRefit.signal,
+      refitWhenCancelled: true,
+      onRefit: (trial) => {
+        progress.stop();
+        if (!quiet) process.stderr.write(`refitting trial ${trial} on every row…\n`);
+      },
+    });
     progress.stop();
-    if (!stopRefit.signal.aborted && runner.best()) {
-      if (!opts.quiet && !opts.json)
-        process.stderr.write(`refitting trial ${runner.best()!.number} on every row…\n`);
-      try {
-        await runner.refitBest(join(dir, 'model'), stopRefit.signal);
-      } catch (err) {
-        if (!stopRefit.signal.aborted) throw err;
-      }
-    }
-    const summary = summarizeStudy(runner);
+    const summary = summarizeStudy(runner.log);
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     } else {
@@ -97,17 +101,15 @@ export async function tuneCommand(specFile: string | undefined, opts: TuneOption
         process.stdout.write(`best trial ${summary.best!.trial}; model saved to ${summary.modelDir}\n`);
         process.stdout.write(`predict with: hpo predict --model ${summary.modelDir} --input <rows.csv>\n`);
       }
-      if (summary.status.message) process.stderr.write(`${summary.status.message}\n`);
-      const left = unfinishedNote(summary.trials.filter((t) => t.state === 'unfinished').length);
+      if (outcome.message) process.stderr.write(`${outcome.message}\n`);
+      const left = unfinishedNote(runner.log.unfinishedCount());
       // A resume replays the failures too, so after too many of them it would stop at once.
       if (left)
         process.stderr.write(
-          `${left}${reason === 'too_many_failures' ? '' : `; continue with: hpo tune --resume ${dir}`}\n`,
+          `${left}${outcome.reason === 'too_many_failures' ? '' : `; continue with: hpo tune --resume ${dir}`}\n`,
         );
     }
-    if (reason === 'too_many_failures') return 1;
-    if (reason === 'cancelled') return 130;
-    return summary.best ? 0 : 1;
+    return EXIT_CODES[outcome.state];
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
@@ -117,53 +119,64 @@ export async function tuneCommand(specFile: string | undefined, opts: TuneOption
   }
 }
 
-function createNew(
-  specFile: string | undefined,
-  opts: TuneOptions,
-): { spec: StudySpec; dir: string; dataset: DatasetRef } {
+interface Opened {
+  spec: StudySpec;
+  store: FileStudyStore;
+  datasetHash: string;
+}
+
+function createNew(specFile: string | undefined, opts: TuneOptions): Opened {
   if (!specFile)
     throw new UsageError('missing the study spec file', 'hpo tune study.yaml, or hpo tune --resume DIR');
   const loaded = loadStudySpec(specFile);
   let spec = loaded.spec;
   if (opts.trials !== undefined)
     spec = validateStudySpec({ ...spec, budget: { ...spec.budget, trials: opts.trials } }, specFile);
-  checkParamNames(spec);
+  // Spec-only checks first: a bad spec fails before the dataset is read or anything is written.
+  admitSpec(spec, specFile);
   const dir = opts.out ? resolve(opts.out) : loaded.outputDir;
   if (isStudyDir(dir)) {
     throw new CliError(
       `${dir} already holds a study`,
       `continue it with \`hpo tune --resume ${dir}\`, or pass --out DIR`,
+      'already_exists',
     );
   }
   const ds = loadDataset(spec.dataset, loaded.datasetPath);
-  checkFolds(ds, spec);
-  return { spec, dir, dataset: storeDatasetBlob(ds, dir) };
+  validateStudy(spec, ds, specFile);
+  const store = new FileStudyStore(dir);
+  return { spec, store, datasetHash: store.saveDataset(ds) };
 }
 
-function openExisting(dir: string, opts: TuneOptions): { spec: StudySpec; dir: string; dataset: DatasetRef } {
+function openExisting(dir: string, opts: TuneOptions): Opened {
   const abs = resolve(dir);
   if (!isStudyDir(abs))
     throw new CliError(
       `${abs} has no study to resume (no events.jsonl)`,
       'start one with `hpo tune study.yaml`',
+      'not_found',
     );
-  const first = JSON.parse(readFileSync(join(abs, 'events.jsonl'), 'utf8').split('\n')[0]!) as StudyEvent;
-  if (first.type !== 'study_created')
-    throw new CliError(`${abs}/events.jsonl does not start with the study's creation`);
-  let spec = first.spec;
+  const file = join(abs, 'events.jsonl');
+  const log = readStudyLog(parseEventLines(readFileSync(file, 'utf8'), file).events, file);
+  let spec = specOf(log);
   if (opts.trials !== undefined)
     spec = validateStudySpec({ ...spec, budget: { ...spec.budget, trials: opts.trials } });
-  const path = join(abs, `dataset-${first.datasetHash}.bin`);
-  let ds: Dataset;
+  const datasetHash = log.created!.datasetHash;
+  const store = new FileStudyStore(abs);
+  const path = store.datasetFile(datasetHash);
+  if (!existsSync(path))
+    throw new CliError(
+      `${path} is missing; the study's dataset blob is needed to resume`,
+      undefined,
+      'not_found',
+    );
+  // The thread checks the blob's hash before training; decoding here fails fast on a broken file.
   try {
-    ds = decodeDataset(readFileSync(path), path);
-  } catch {
-    throw new CliError(`${path} is missing or unreadable; the study's dataset blob is needed to resume`);
+    decodeDataset(readFileSync(path), path);
+  } catch (err) {
+    throw new CliError(
+      `${path} is unreadable (${(err as Error).message}); the study's dataset blob is needed to resume`,
+    );
   }
-  return { spec, dir: abs, dataset: storeDatasetBlob(ds, abs) };
-}
-
-/** Fails fast (before any training) when a class has fewer rows than folds. */
-function checkFolds(ds: Dataset, spec: StudySpec): void {
-  stratifiedFold(ds.labels, spec.cv.k, spec.cv.seed, 0, 0);
+  return { spec, store, datasetHash };
 }

@@ -1,3 +1,4 @@
+import { describeBackend } from '@hpo/core';
 import type { StudyEvent, StudyRunner } from '@hpo/orchestrator';
 import cliProgress from 'cli-progress';
 import { fmt } from './style.js';
@@ -54,8 +55,7 @@ export class StudyProgress {
         this.backendShown = true;
         const b = e.result.backend;
         this.backend = b.name;
-        if (!this.bar)
-          process.stderr.write(`training on the TensorFlow.js ${b.name} backend (tfjs ${b.tfjsVersion})\n`);
+        if (!this.bar) process.stderr.write(`training on the ${describeBackend(b)}\n`);
       }
       const folds =
         this.runner

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { loadHpoProto, type StudyServiceClient } from '@hpo/protocol';
+import { loadHpoProto, type StudyServiceClient } from '@hpo/protocol/grpc';
 import { CliError, UsageError } from '../errors.js';
 
 /** How to reach a coordinator: flags shared by every remote command. */
@@ -43,32 +43,63 @@ export async function connectRemote(opts: ServerOptions): Promise<Remote> {
     : grpc.credentials.createInsecure();
   const Client = loadHpoProto().hpo.v1.StudyService;
   const client = new Client(address, credentials, { 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
-  const timeout = (opts.timeout ?? 5) * 1000;
-  await new Promise<void>((resolve, reject) =>
-    client.waitForReady(Date.now() + timeout, (err) =>
-      err
-        ? reject(
-            new CliError(
-              `cannot reach the coordinator at ${address} (${err.message})`,
-              'is it running? pass --server host:port or set HPO_SERVER',
-            ),
-          )
-        : resolve(),
-    ),
-  );
-  return { client, address, close: () => client.close() };
+  const remote = { client, address, close: () => client.close() };
+  try {
+    await connected(remote, (opts.timeout ?? 5) * 1000);
+  } catch (err) {
+    client.close();
+    throw err;
+  }
+  return remote;
+}
+
+/**
+ * Waits until the channel is ready. A refused connection or a TLS failure fails at once (not at
+ * the deadline), with the cause the channel saw; a host that never answers fails at the deadline.
+ */
+async function connected(remote: Remote, timeoutMs: number): Promise<void> {
+  const channel = remote.client.getChannel();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = channel.getConnectivityState(true);
+    if (state === grpc.connectivityState.READY) return;
+    if (state === grpc.connectivityState.TRANSIENT_FAILURE || state === grpc.connectivityState.SHUTDOWN) {
+      // A call on a failed channel fails at once, and its details carry the connection's last
+      // error. Any other answer means the channel recovered meanwhile: connected.
+      try {
+        await unary(remote, 'GetStudy', { studyId: '-' }, { deadline: Date.now() + 5000 });
+      } catch (err) {
+        if (err instanceof CliError && err.kind === 'unavailable') throw err;
+      }
+      return;
+    }
+    const changed = await new Promise<boolean>((resolve) =>
+      channel.watchConnectivityState(state, deadline, (err) => resolve(!err)),
+    );
+    if (!changed)
+      throw new CliError(
+        `cannot reach the coordinator at ${remote.address}: no answer within ${Math.round(timeoutMs / 1000)} s`,
+        'is it running, and is the address right? pass --server host:port or set HPO_SERVER; --timeout waits longer',
+        'unavailable',
+      );
+  }
 }
 
 /** A unary call as a promise; gRPC errors become CliErrors with a hint. */
-export function unary<Res>(remote: Remote, method: string, request: object): Promise<Res> {
+export function unary<Res>(
+  remote: Remote,
+  method: string,
+  request: object,
+  options: grpc.CallOptions = {},
+): Promise<Res> {
   return new Promise((resolve, reject) => {
     const fn = (
       remote.client as unknown as Record<
         string,
-        (r: object, cb: (e: grpc.ServiceError | null, v: Res) => void) => void
+        (r: object, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, v: Res) => void) => void
       >
     )[method]!;
-    fn.call(remote.client, request, (err, value) =>
+    fn.call(remote.client, request, options, (err, value) =>
       err ? reject(fromGrpc(err, remote.address)) : resolve(value),
     );
   });
@@ -84,22 +115,48 @@ export function collect<T>(stream: grpc.ClientReadableStream<T>, remote: Remote)
   });
 }
 
-/** Maps a gRPC error to one line and a hint. */
+/** Maps a gRPC error to one line and a hint (the CLI's edge for the API's status codes). */
 export function fromGrpc(err: grpc.ServiceError, address: string): CliError {
   const code = grpc.status[err.code] ?? String(err.code);
   switch (err.code) {
-    case grpc.status.UNAVAILABLE:
+    case grpc.status.UNAVAILABLE: {
+      const cause = connectionCause(err.details ?? '');
       return new CliError(
-        `the coordinator at ${address} is unavailable (${err.details})`,
-        'is it running? check --server / HPO_SERVER',
+        `cannot reach the coordinator at ${address}: ${cause.what}`,
+        cause.hint,
+        'unavailable',
       );
+    }
     case grpc.status.NOT_FOUND:
-      return new CliError(err.details, 'list studies with `hpo status`');
+      return new CliError(err.details, 'list studies with `hpo status`', 'not_found');
     case grpc.status.INVALID_ARGUMENT:
-      return new CliError(err.details, 'run `hpo schema` for the spec format');
+      return new CliError(err.details, 'run `hpo schema` for the spec format', 'invalid_argument');
     case grpc.status.FAILED_PRECONDITION:
       return new CliError(err.details);
+    case grpc.status.ALREADY_EXISTS:
+      return new CliError(
+        err.details,
+        'pick another --id, or leave it out for a generated one',
+        'already_exists',
+      );
+    case grpc.status.RESOURCE_EXHAUSTED:
+      return new CliError(err.details, undefined, 'resource_exhausted');
     default:
-      return new CliError(`${code}: ${err.details}`);
+      return new CliError(`${code}: ${err.details}`, undefined, 'internal');
   }
+}
+
+/** What a failed connection's details say, in user terms, with what to do about it. */
+function connectionCause(details: string): { what: string; hint: string } {
+  const last = /Last error: (.*)$/s.exec(details)?.[1] ?? details;
+  if (/ECONNREFUSED/.test(last))
+    return {
+      what: 'connection refused (nothing listens there)',
+      hint: 'is the coordinator running? pass --server host:port or set HPO_SERVER',
+    };
+  if (/ENOTFOUND|EAI_AGAIN/.test(last))
+    return { what: 'unknown host', hint: 'check the host name in --server / HPO_SERVER' };
+  if (/ETIMEDOUT|EHOSTUNREACH|ENETUNREACH/.test(last))
+    return { what: 'the host does not answer', hint: 'check the address and the network path to it' };
+  return { what: last.trim() || 'unavailable', hint: 'is it running? check --server / HPO_SERVER' };
 }

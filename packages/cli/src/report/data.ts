@@ -1,5 +1,5 @@
-import type { ConfusionMatrix, PrCurve, RocCurve, StudySpec } from '@hpo/core';
-import type { StudyEvent } from '@hpo/orchestrator';
+import type { ConfusionMatrix, FoldResult, PrCurve, RocCurve } from '@hpo/core';
+import { readStudyLog, type StudyEvent, specOf } from '@hpo/orchestrator';
 import { sampleCorrelation } from 'simple-statistics';
 
 /** Everything the HTML report plots, derived from a study's event log alone. */
@@ -32,45 +32,22 @@ export interface ReportData {
   spread: { trial: number; folds: number[] }[];
 }
 
-type FoldDone = Extract<StudyEvent, { type: 'fold_done' }>;
-
 /** Builds the report's data from an event log (events.jsonl or a coordinator's ExportEvents). */
 export function reportData(events: StudyEvent[]): ReportData {
-  const created = events.find((e) => e.type === 'study_created') as
-    | Extract<StudyEvent, { type: 'study_created' }>
-    | undefined;
-  if (!created) throw new Error('the event log has no study_created event; is this an hpo study?');
-  const spec: StudySpec = created.spec;
+  const log = readStudyLog(events, 'the event log');
+  const spec = specOf(log);
   const metric = spec.objective.metric;
-  const direction = spec.objective.direction ?? (metric === 'logLoss' ? 'minimize' : 'maximize');
+  const direction = log.direction;
   const better = (a: number, b: number) => (direction === 'maximize' ? a > b : a < b);
-  const params = new Map<number, Record<string, string | number | boolean>>();
-  const folds = new Map<number, FoldDone[]>();
-  const finished = new Map<number, Extract<StudyEvent, { type: 'trial_finished' }>>();
-  for (const e of events) {
-    if (e.type === 'trial_started') params.set(e.trial, e.params);
-    else if (e.type === 'fold_done') folds.set(e.trial, [...(folds.get(e.trial) ?? []), e]);
-    else if (e.type === 'trial_finished') finished.set(e.trial, e);
-  }
-  // A study that stopped (time limit, cancel, failures) after its last trial work: trials still
-  // open in the log will not finish unless the study is resumed.
-  const work = new Set(['trial_started', 'fold_done', 'fold_failed', 'trial_finished']);
-  const stopped =
-    events.findLastIndex((e) => e.type === 'study_finished') > events.findLastIndex((e) => work.has(e.type));
-  const trials = [...params.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([trial, p]) => {
-      const f = finished.get(trial);
-      return {
-        trial,
-        state: f?.state ?? (stopped ? 'unfinished' : 'running'),
-        value: f?.value ?? null,
-        params: p,
-        metrics: Object.fromEntries(
-          Object.entries(f?.metrics ?? {}).map(([k, v]) => [k, { mean: v.mean, std: v.std }]),
-        ),
-      };
-    });
+  const trials = log.all().map((t) => ({
+    trial: t.number,
+    state: log.shownState(t),
+    value: t.value ?? null,
+    params: t.params,
+    metrics: Object.fromEntries(
+      Object.entries(t.metrics ?? {}).map(([k, v]) => [k, { mean: v.mean, std: v.std }]),
+    ),
+  }));
   const history: ReportData['history'] = [];
   let best = Number.NaN;
   for (const t of trials) {
@@ -79,13 +56,12 @@ export function reportData(events: StudyEvent[]): ReportData {
     history.push({ trial: t.trial, value: t.value, state: t.state, best });
   }
   const complete = trials.filter((t) => t.state === 'complete' && t.value !== null);
-  const ranked = [...complete].sort((a, b) =>
-    better(a.value!, b.value!) ? -1 : better(b.value!, a.value!) ? 1 : a.trial - b.trial,
-  );
+  // The log's ranking: complete trials by objective, ties to the lower trial number.
+  const ranked = log.leaderboard().filter((t) => t.state === 'complete');
+  const folds = (trial: number): FoldResult[] => (log.get(trial)?.folds ?? []).filter((f) => f !== undefined);
   const bestTrial = ranked[0];
-  const sortedFolds = (trial: number) => [...(folds.get(trial) ?? [])].sort((a, b) => a.fold - b.fold);
   return {
-    study: created.study,
+    study: log.created!.study,
     generatedAt: new Date().toISOString(),
     objective: { metric, direction },
     threshold: spec.threshold,
@@ -93,10 +69,10 @@ export function reportData(events: StudyEvent[]): ReportData {
     history,
     importance: importance(complete),
     parallel: parallel(complete, metric),
-    best: bestTrial ? bestCurves(bestTrial.trial, bestTrial.params, sortedFolds(bestTrial.trial)) : null,
+    best: bestTrial ? bestCurves(bestTrial.number, bestTrial.params, folds(bestTrial.number)) : null,
     spread: ranked.slice(0, 10).map((t) => ({
-      trial: t.trial,
-      folds: sortedFolds(t.trial).map((f) => f.result.metrics[metric as 'rocAuc']),
+      trial: t.number,
+      folds: folds(t.number).map((f) => f.metrics[metric]),
     })),
   };
 }
@@ -145,10 +121,10 @@ function parallel(
 function bestCurves(
   trial: number,
   params: Record<string, string | number | boolean>,
-  folds: FoldDone[],
+  folds: FoldResult[],
 ): NonNullable<ReportData['best']> {
-  const roc = folds.map((f) => f.result.metrics.curves.roc);
-  const pr = folds.map((f) => f.result.metrics.curves.pr);
+  const roc = folds.map((f) => f.metrics.curves.roc);
+  const pr = folds.map((f) => f.metrics.curves.pr);
   const grid = Array.from({ length: 101 }, (_, i) => i / 100);
   const meanRoc = { fpr: grid, tpr: grid.map((x) => avg(roc.map((c) => interpolate(c.fpr, c.tpr, x)))) };
   meanRoc.tpr[0] = 0;
@@ -156,10 +132,10 @@ function bestCurves(
   const meanPr = { recall: grid, precision: grid.map((r) => avg(pr.map((c) => maxPrecisionFrom(c, r)))) };
   const confusion = folds.reduce<ConfusionMatrix>(
     (acc, f) => ({
-      tp: acc.tp + f.result.metrics.confusion.tp,
-      fp: acc.fp + f.result.metrics.confusion.fp,
-      tn: acc.tn + f.result.metrics.confusion.tn,
-      fn: acc.fn + f.result.metrics.confusion.fn,
+      tp: acc.tp + f.metrics.confusion.tp,
+      fp: acc.fp + f.metrics.confusion.fp,
+      tn: acc.tn + f.metrics.confusion.tn,
+      fn: acc.fn + f.metrics.confusion.fn,
     }),
     { tp: 0, fp: 0, tn: 0, fn: 0 },
   );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { paramValueSchema } from '../contracts/params.js';
 
 /** Names of the metrics a study can optimise; all are computed for every fold. */
 export const METRIC_NAMES = [
@@ -13,7 +14,7 @@ export const METRIC_NAMES = [
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
-const paramValue = z.union([z.string(), z.number(), z.boolean()]);
+const paramValue = paramValueSchema;
 const condition = z.object({ parent: z.string(), in: z.array(paramValue).min(1) }).strict();
 const floatParam = z
   .object({

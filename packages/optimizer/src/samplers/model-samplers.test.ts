@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Rng } from '@hpo/core';
-import { branin } from '../bench/functions.js';
+import { branin } from '@hpo/testing';
 import { SearchSpace } from '../space/search-space.js';
 import { Acquisition } from './gp/acquisition.js';
 import { fitKernel, GpPosterior, negLogPosterior } from './gp/gp-model.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Rng } from '@hpo/core';
-import { branin, hartmann6 } from '../bench/functions.js';
+import { branin, hartmann6 } from '@hpo/testing';
 import { neighbourSigmas, ParzenEstimator } from './parzen.js';
 import { runSequential } from './test-helpers.js';
 import { TpeSampler } from './tpe.js';

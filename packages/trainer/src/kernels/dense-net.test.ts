@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
+import { maxMixedError, seededValues } from '@hpo/testing/tf';
 import * as tf from '@tensorflow/tfjs';
 import { DenseNet, type HiddenActivation } from './dense-net.js';
-import { maxMixedError, seededValues } from './grad-check.js';
 import { registerWasmTrainingKernels, useWasmBackend } from './index.js';
 
 before(async () => {

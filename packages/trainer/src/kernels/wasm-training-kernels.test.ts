@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
+import { assertSameOutputs, onCpuAndWasm, seededValues } from '@hpo/testing/tf';
 import * as tf from '@tensorflow/tfjs';
-import { assertSameOutputs, onCpuAndWasm, seededValues } from './grad-check.js';
 import { registerWasmTrainingKernels, useWasmBackend } from './index.js';
 
 // Mixed absolute/relative error |wasm − cpu| / (1 + |cpu|) allowed for float32 results whose

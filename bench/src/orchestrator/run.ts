@@ -1,0 +1,115 @@
+/**
+ * Orchestrator benchmark (JSON on stdout; not a test):
+ * - wall time of a 20-trial × 5-fold MLP study on the churn example with 1 and 2 threads
+ *   (the same trials both times: random sampler, same seed), and their ratio;
+ * - the runner's own overhead per fold task, excluding training: a study over an executor that
+ *   returns instantly, with the in-memory store and with the fsynced file store.
+ * Flags: --quick (5 trials instead of 20), --skip-threads.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readCsvDataset, validateStudySpec } from '@hpo/core';
+import { FileStudyStore, LocalExecutor, MemoryStudyStore, StudyRunner } from '@hpo/orchestrator';
+import { FakeExecutor, testSpec } from '@hpo/testing';
+
+const quick = process.argv.includes('--quick');
+const trials = quick ? 5 : 20;
+const churn = fileURLToPath(new URL('../../../examples/churn/churn.csv', import.meta.url));
+
+async function studyWallTime(
+  threads: number,
+): Promise<{ threads: number; seconds: number; folds: number; foldsPerSecond: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'hpo-bench-'));
+  const ds = readCsvDataset(churn, { label: 'churn', positive: 'yes', columns: { customer_id: 'ignore' } });
+  const store = new FileStudyStore(dir);
+  const datasetHash = store.saveDataset(ds);
+  const spec = validateStudySpec({
+    name: 'bench',
+    dataset: { path: churn, label: 'churn' },
+    model: 'mlp',
+    cv: { k: 5, seed: 1 },
+    search: {
+      space: {
+        units: { type: 'int', low: 8, high: 64 },
+        learningRate: { type: 'float', low: 1e-3, high: 1e-2, log: true },
+      },
+      fixed: { epochs: 10, patience: 100, layers: 2, batchSize: 32 },
+    },
+    sampler: { type: 'random', seed: 1 },
+    budget: { trials, parallelism: 2 },
+  });
+  const executor = new LocalExecutor({
+    threads,
+    datasetFile: (hash) => store.datasetFile(hash),
+    modelDir: store.modelDir,
+  });
+  // Warm every thread (backend start-up, JIT of the training path) so both runs measure
+  // steady-state training: a few full folds per thread, more tasks than threads.
+  await Promise.all(
+    Array.from({ length: threads * 3 }, (_, i) =>
+      executor.runFold({
+        kind: 'fold',
+        trial: 0,
+        datasetHash,
+        cv: { k: 5, seed: 1, repeat: 0, fold: i % 5 },
+        params: { epochs: 10, patience: 100, layers: 2, units: 32, batchSize: 32 },
+        seed: 1,
+        threshold: 0.5,
+      }),
+    ),
+  );
+  const started = performance.now();
+  const runner = await StudyRunner.open({ spec, datasetHash, executor, store: new MemoryStudyStore() });
+  await runner.run();
+  const seconds = (performance.now() - started) / 1000;
+  await executor.close();
+  rmSync(dir, { recursive: true, force: true });
+  const folds = trials * 5;
+  return { threads, seconds: round(seconds), folds, foldsPerSecond: round(folds / seconds) };
+}
+
+async function overheadPerFold(
+  store: 'memory' | 'file',
+): Promise<{ store: string; folds: number; msPerFold: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'hpo-bench-'));
+  const spec = testSpec({
+    budget: { trials: 200, parallelism: 4 },
+    cv: { k: 5, repeats: 1, seed: 1 },
+    sampler: { type: 'random', seed: 1 },
+  });
+  const runner = await StudyRunner.open({
+    spec,
+    datasetHash: 'f'.repeat(64),
+    executor: new FakeExecutor(4),
+    store: store === 'memory' ? new MemoryStudyStore() : new FileStudyStore(dir),
+  });
+  const started = performance.now();
+  await runner.run();
+  const ms = performance.now() - started;
+  rmSync(dir, { recursive: true, force: true });
+  return { store, folds: 1000, msPerFold: round(ms / 1000, 3) };
+}
+
+function round(v: number, digits = 2): number {
+  return Math.round(v * 10 ** digits) / 10 ** digits;
+}
+
+const overhead = [await overheadPerFold('memory'), await overheadPerFold('file')];
+const result: Record<string, unknown> = {
+  machine: { cpus: (await import('node:os')).availableParallelism(), node: process.version },
+  runnerOverhead: { target: 'ms per fold task excluding training <= 5', results: overhead },
+};
+if (!process.argv.includes('--skip-threads')) {
+  const one = await studyWallTime(1);
+  const two = await studyWallTime(2);
+  result.studyWallTime = {
+    study: `${trials} trials × 5 folds, MLP, churn example, 10 epochs`,
+    one,
+    two,
+    speedup: round(one.seconds / two.seconds),
+    target: '>= 1.8 on 2 cores',
+  };
+}
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -1,0 +1,3 @@
+export * from './params.js';
+export * from './states.js';
+export * from './tasks.js';

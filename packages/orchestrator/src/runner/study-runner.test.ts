@@ -1,0 +1,373 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { FoldTask } from '@hpo/core';
+import { FakeExecutor, testSpec } from '@hpo/testing';
+import { FileStudyStore } from '../stores/file-store.js';
+import { MemoryStudyStore } from '../stores/memory-store.js';
+import { summarizeStudy } from '../study/summary.js';
+import { StudyRunner } from './study-runner.js';
+
+const datasetHash = 'a'.repeat(64);
+
+describe('StudyRunner', () => {
+  it('runs every trial as one task per fold and aggregates mean ± std', async () => {
+    const executor = new FakeExecutor(2);
+    const store = new MemoryStudyStore();
+    const runner = await StudyRunner.open({ spec: testSpec(), datasetHash, executor, store });
+    assert.equal(await runner.run(), 'budget');
+    const trials = runner.allTrials();
+    assert.equal(trials.length, 8);
+    assert.equal(executor.calls.length, 8 * 3);
+    assert.ok(trials.every((t) => t.state === 'complete' && t.folds.length === 3));
+    const t = trials[0]!;
+    const folds = t.folds.map((f) => f!.metrics.rocAuc);
+    assert.ok(Math.abs(t.metrics!.rocAuc!.mean - (folds[0]! + folds[1]! + folds[2]!) / 3) < 1e-12);
+    assert.ok(Math.abs(t.metrics!.rocAuc!.std - 0.01) < 1e-9, 'sample std of folds 0, +0.01, +0.02');
+    assert.ok(t.metrics!.rocAuc!.ci95[0] < t.metrics!.rocAuc!.mean);
+    // The leaderboard is sorted by the objective, best first.
+    const values = runner.leaderboard().map((x) => x.value!);
+    assert.deepEqual(
+      values,
+      [...values].sort((a, b) => b - a),
+    );
+    assert.equal(runner.best()!.number, runner.leaderboard()[0]!.number);
+    // Every fold gets its own seed and its (repeat, fold) coordinates.
+    assert.equal(new Set(executor.calls.map((c) => c.seed)).size, 24);
+    assert.deepEqual(
+      executor.calls
+        .slice(0, 3)
+        .map((c) => c.cv.fold)
+        .sort(),
+      [0, 1, 2],
+    );
+  });
+
+  it('never has more than capacity folds in flight, nor more than parallelism trials running', async () => {
+    let inflight = 0;
+    let peak = 0;
+    const executor = new FakeExecutor(
+      3,
+      () => false,
+      () => 2,
+    );
+    const orig = executor.runFold.bind(executor);
+    executor.runFold = async (task, control) => {
+      peak = Math.max(peak, ++inflight);
+      try {
+        return await orig(task, control);
+      } finally {
+        inflight--;
+      }
+    };
+    let runningPeak = 0;
+    const store = new MemoryStudyStore();
+    let runner: StudyRunner | undefined;
+    runner = await StudyRunner.open({
+      spec: testSpec({ budget: { trials: 6, parallelism: 2 } }),
+      datasetHash,
+      executor,
+      store,
+      onEvent: () => {
+        runningPeak = Math.max(
+          runningPeak,
+          runner?.allTrials().filter((t) => t.state === 'running').length ?? 0,
+        );
+      },
+    });
+    await runner.run();
+    assert.equal(peak, 3);
+    assert.ok(runningPeak <= 2);
+  });
+
+  it('is deterministic: same spec and seed give the same trial parameters and fold metrics', async () => {
+    const run = async () => {
+      const runner = await StudyRunner.open({
+        spec: testSpec({ budget: { trials: 10, parallelism: 1 } }),
+        datasetHash,
+        executor: new FakeExecutor(2),
+        store: new MemoryStudyStore(),
+      });
+      await runner.run();
+      return runner
+        .allTrials()
+        .map((t) => ({ params: t.params, folds: t.folds.map((f) => f!.metrics.rocAuc) }));
+    };
+    assert.deepEqual(await run(), await run());
+  });
+
+  it('records failed trials with their error, keeps going, and stops after maxFailedTrials', async () => {
+    const executor = new FakeExecutor(1, (task) => Number(task.params.learningRate) > 0.05);
+    const runner = await StudyRunner.open({
+      spec: testSpec({ budget: { trials: 12, parallelism: 1, maxFailedTrials: 100 } }),
+      datasetHash,
+      executor,
+      store: new MemoryStudyStore(),
+    });
+    assert.equal(await runner.run(), 'budget');
+    const failed = runner.allTrials().filter((t) => t.state === 'failed');
+    assert.ok(failed.length > 0 && failed.length < 12, `${failed.length} failed`);
+    assert.match(failed[0]!.error!, /boom in fold/);
+    assert.ok(runner.best(), 'the study still has a best trial');
+
+    const always = await StudyRunner.open({
+      spec: testSpec({ budget: { trials: 12, parallelism: 1, maxFailedTrials: 2 } }),
+      datasetHash,
+      executor: new FakeExecutor(1, () => true),
+      store: new MemoryStudyStore(),
+    });
+    assert.equal(await always.run(), 'too_many_failures');
+    assert.equal(always.allTrials().length, 3);
+    assert.match(
+      always.ending()!.message!,
+      /stopped after 3 failed trials \(budget.maxFailedTrials is 2\); last error: .*boom/,
+    );
+    assert.equal(summarizeStudy(always.log).best, null);
+  });
+
+  it('prunes inside the runner: a pruned trial stops running folds and is told as pruned', async () => {
+    const executor = new FakeExecutor(1);
+    const runner = await StudyRunner.open({
+      spec: testSpec({
+        budget: { trials: 20, parallelism: 1 },
+        sampler: { type: 'random', seed: 3 },
+        pruner: { type: 'median', warmupTrials: 3, minFolds: 1, alpha: 0.05 },
+      }),
+      datasetHash,
+      executor,
+      store: new MemoryStudyStore(),
+    });
+    await runner.run();
+    const pruned = runner.allTrials().filter((t) => t.state === 'pruned');
+    assert.ok(pruned.length > 0, 'some trials are pruned');
+    for (const t of pruned) {
+      assert.ok(t.folds.filter(Boolean).length < 3, 'a pruned trial did not run all folds');
+      assert.ok(t.value !== undefined);
+    }
+    assert.ok(executor.calls.length < 20 * 3);
+    assert.ok(
+      runner
+        .allTrials()
+        .slice(0, 3)
+        .every((t) => t.state === 'complete'),
+      'no pruning during warm-up',
+    );
+  });
+
+  it('prunes the same trials at the same fold whichever fold finishes first', async () => {
+    const run = async (capacity: number, delay: (t: FoldTask) => number) => {
+      const runner = await StudyRunner.open({
+        spec: testSpec({
+          cv: { k: 5, seed: 1 },
+          budget: { trials: 16, parallelism: 1 },
+          sampler: { type: 'random', seed: 3 },
+          pruner: { type: 'median', warmupTrials: 3, minFolds: 1, alpha: 0.05 },
+        }),
+        datasetHash,
+        executor: new FakeExecutor(capacity, () => false, delay),
+        store: new MemoryStudyStore(),
+      });
+      await runner.run();
+      // Not the count of folds run: with folds in parallel, later ones may have finished too.
+      return runner.allTrials().map((t) => [t.number, t.state, t.value, t.metrics?.rocAuc?.mean]);
+    };
+    // One fold at a time, against three at a time where each later fold finishes first.
+    const sequential = await run(1, () => 0);
+    const reversed = await run(3, (t) => 1 + 4 * (4 - t.cv.fold));
+    assert.ok(
+      sequential.some(([, state]) => state === 'pruned'),
+      'the study prunes something',
+    );
+    assert.deepEqual(reversed, sequential);
+  });
+
+  it('resumes from the event log without losing or repeating finished trials', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hpo-study-'));
+    const spec = testSpec({ budget: { trials: 10, parallelism: 2 } });
+    // First run: cancelled after 4 trials have finished.
+    const stop = new AbortController();
+    const first = await StudyRunner.open({
+      spec,
+      datasetHash,
+      executor: new FakeExecutor(
+        2,
+        () => false,
+        () => 1,
+      ),
+      store: new FileStudyStore(dir),
+      onEvent: (e) => {
+        if (e.type === 'trial_finished' && e.trial === 3) stop.abort();
+      },
+    });
+    assert.equal(await first.run(stop.signal), 'cancelled');
+    const before = first.allTrials();
+    const finished = before.filter((t) => t.state !== 'running');
+    assert.ok(finished.length >= 4);
+
+    const executor = new FakeExecutor(2);
+    const second = await StudyRunner.open({ spec, datasetHash, executor, store: new FileStudyStore(dir) });
+    assert.equal(await second.run(), 'budget');
+    const after = second.allTrials();
+    assert.equal(after.length, 10);
+    assert.ok(after.every((t) => t.state === 'complete'));
+    for (const t of finished)
+      assert.deepEqual(after[t.number]!.folds, t.folds, `trial ${t.number} kept as it was`);
+    const rerun = new Set(executor.calls.map((c) => JSON.stringify(c.params)));
+    for (const t of finished)
+      assert.ok(!rerun.has(JSON.stringify({ ...t.params })), `finished trial ${t.number} not re-run`);
+    // The continued study asks the same parameters an uninterrupted one would.
+    const straight = await StudyRunner.open({
+      spec: testSpec({ budget: { trials: 10, parallelism: 2 } }),
+      datasetHash,
+      executor: new FakeExecutor(2),
+      store: new MemoryStudyStore(),
+    });
+    await straight.run();
+    assert.equal(after.length, straight.allTrials().length);
+  });
+
+  it('refits the best trial once and records the model', async () => {
+    const executor = new FakeExecutor(2);
+    const store = new MemoryStudyStore();
+    const runner = await StudyRunner.open({
+      spec: testSpec({ budget: { trials: 3, parallelism: 1 } }),
+      datasetHash,
+      executor,
+      store,
+    });
+    await runner.run();
+    const saved = await runner.refitBest();
+    assert.equal(saved!.trial, runner.best()!.number);
+    await runner.refitBest();
+    assert.equal(executor.refits.length, 1);
+    assert.ok(Math.abs(executor.refits[0]!.metadata.thresholds.bestF1! - 0.4) < 1e-12);
+    assert.equal(executor.refits[0]!.metadata.objective.value, runner.best()!.value);
+    assert.equal(summarizeStudy(runner.log).modelDir, '/fake/model');
+    assert.deepEqual(runner.savedModel()!.files, ['model.json']);
+  });
+
+  it('refuses to resume on a different dataset', async () => {
+    const store = new MemoryStudyStore();
+    const r = await StudyRunner.open({ spec: testSpec(), datasetHash, executor: new FakeExecutor(), store });
+    await r.run();
+    await assert.rejects(
+      StudyRunner.open({
+        spec: testSpec(),
+        datasetHash: 'b'.repeat(64),
+        executor: new FakeExecutor(),
+        store,
+      }),
+      /created on dataset aaaaaaaaaaaa/,
+    );
+  });
+
+  it('stops at the wall-clock limit, keeping finished trials and leaving unfinished ones resumable', async () => {
+    const runner = await StudyRunner.open({
+      spec: testSpec({ budget: { trials: 100, parallelism: 1, timeLimitSeconds: 0.3 } }),
+      datasetHash,
+      executor: new FakeExecutor(
+        1,
+        () => false,
+        () => 20,
+      ),
+      store: new MemoryStudyStore(),
+    });
+    assert.equal(await runner.run(), 'time_limit');
+    const trials = runner.allTrials();
+    assert.ok(trials.length > 1 && trials.length < 100, `${trials.length} trials started`);
+    assert.ok(trials.filter((t) => t.state === 'complete').length >= 1);
+    assert.ok(trials.every((t) => t.state === 'complete' || t.state === 'running'));
+  });
+
+  it('shows a trial left running by the time limit as unfinished once the study has stopped', async () => {
+    // Trial 0 is quick; trial 1's first fold would run far past the limit, so it is given up
+    // at the limit (a worker would stop it) and the trial's other folds never start.
+    const executor = new FakeExecutor(
+      1,
+      () => false,
+      (task) => (task.trial === 0 ? 1 : 60_000),
+    );
+    const runner = await StudyRunner.open({
+      spec: testSpec({ budget: { trials: 5, parallelism: 1, timeLimitSeconds: 0.15 } }),
+      datasetHash,
+      executor,
+      store: new MemoryStudyStore(),
+    });
+    assert.equal(await runner.run(), 'time_limit');
+    assert.deepEqual(
+      executor.dropped.map((t) => [t.trial, t.cv.fold]),
+      [[1, 0]],
+      'the fold out at the limit was given up, not waited for',
+    );
+    assert.equal(runner.allTrials()[1]!.folds.filter(Boolean).length, 0, 'and not counted as failed');
+    assert.deepEqual(
+      runner.allTrials().map((t) => t.state),
+      ['complete', 'running'],
+      'the log keeps trial 1 running, so a resume continues it',
+    );
+    const shown = summarizeStudy(runner.log).trials.map((t) => [t.trial, t.state]);
+    assert.deepEqual(shown, [
+      [0, 'complete'],
+      [1, 'unfinished'],
+    ]);
+  });
+
+  it('too many failures stop the study at once, giving up the folds still out', async () => {
+    // Trial 0's folds fail at once; trial 1's first fold would run for a minute.
+    const executor = new FakeExecutor(
+      4,
+      (task) => task.trial === 0,
+      (task) => (task.trial === 0 ? 0 : 60_000),
+    );
+    const runner = await StudyRunner.open({
+      spec: testSpec({ budget: { trials: 5, parallelism: 2, maxFailedTrials: 0 } }),
+      datasetHash,
+      executor,
+      store: new MemoryStudyStore(),
+    });
+    assert.equal(await runner.run(), 'too_many_failures');
+    assert.deepEqual(
+      executor.dropped.map((t) => [t.trial, t.cv.fold]),
+      [[1, 0]],
+    );
+    assert.deepEqual(
+      runner.allTrials().map((t) => t.state),
+      ['failed', 'running'],
+      'the given-up fold is not a second failure',
+    );
+  });
+
+  it('drops the unstarted folds of a trial as soon as it is pruned', async () => {
+    // Fold 0 is quick, the others slow: a pruned trial's folds 1 and 2 are still pending.
+    const executor = new FakeExecutor(
+      3,
+      () => false,
+      (task) => (task.cv.fold === 0 ? 1 : 40),
+    );
+    const runner = await StudyRunner.open({
+      spec: testSpec({
+        budget: { trials: 12, parallelism: 1 },
+        sampler: { type: 'random', seed: 3 },
+        pruner: { type: 'median', warmupTrials: 3, minFolds: 1, alpha: 0.05 },
+      }),
+      datasetHash,
+      executor,
+      store: new MemoryStudyStore(),
+    });
+    await runner.run();
+    const pruned = runner.allTrials().filter((t) => t.state === 'pruned');
+    assert.ok(pruned.length > 0);
+    const droppedTrials = new Set(executor.dropped.map((d) => d.trial));
+    const byNumber = (a: number, b: number) => a - b;
+    assert.deepEqual(
+      [...droppedTrials].map(Number).sort(byNumber),
+      pruned.map((t) => t.number).sort(byNumber),
+      'exactly the pruned trials lost folds',
+    );
+    assert.ok(executor.dropped.every((d) => d.cv.fold > 0));
+    for (const t of pruned)
+      assert.equal(t.folds.filter(Boolean).length, 1, 'a pruned trial records only the folds it finished');
+  });
+});

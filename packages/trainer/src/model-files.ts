@@ -1,0 +1,29 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** One file of a saved model, in memory (what a refit thread hands back). */
+export interface ModelFile {
+  /** File name within the model folder, e.g. `weights.bin`. */
+  name: string;
+  data: Uint8Array;
+}
+
+/**
+ * Writes a model's files into `dir`, each to a temporary then renamed, `model.json` last: a crash
+ * never leaves a half-written model behind a complete-looking name. Returns the file names.
+ * Pure file I/O: usable where TensorFlow.js is not loaded.
+ */
+export function writeModelFiles(dir: string, files: ModelFile[]): string[] {
+  mkdirSync(dir, { recursive: true });
+  const ordered = [...files].sort(
+    (a, b) => Number(a.name === 'model.json') - Number(b.name === 'model.json'),
+  );
+  for (const f of ordered) {
+    if (f.name.includes('/') || f.name.includes('\\') || f.name.startsWith('.'))
+      throw new Error(`model file name '${f.name}' is not a plain file name`);
+    const path = join(dir, f.name);
+    writeFileSync(`${path}.tmp`, f.data);
+    renameSync(`${path}.tmp`, path);
+  }
+  return ordered.map((f) => f.name);
+}

@@ -1,0 +1,87 @@
+/**
+ * The worker's NATS connection: connecting (waiting for the server), creating what is missing,
+ * and reading the task consumer's settings in force. Nothing here knows about tasks.
+ */
+import { errorText } from '@hpo/core';
+import { DEFAULT_QUEUE, ensureInfrastructure } from '@hpo/protocol';
+import { type Consumer, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import type { WorkerConfig } from './config.js';
+
+/** Connects, waiting for the server at start and after every outage (a worker is useless without it). */
+export async function connectNats(config: WorkerConfig, log: Logger): Promise<NatsConnection> {
+  const nc = await connect({
+    ...config.natsAuth,
+    servers: config.natsUrl,
+    name: `hpo-worker ${config.name}`,
+    maxReconnectAttempts: -1,
+    waitOnFirstConnect: true,
+    reconnectTimeWait: 1000,
+  });
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error')
+        log.warn({ event: s.type, server: 'server' in s ? s.server : undefined }, `NATS ${s.type}`);
+    }
+  })().catch(() => {});
+  log.info({ server: nc.getServer() }, 'connected to NATS');
+  return nc;
+}
+
+/** Creates whatever streams, consumers and buckets are missing, with this worker's settings. */
+export async function ensureStreams(nc: NatsConnection, config: WorkerConfig): Promise<void> {
+  await ensureInfrastructure(nc, await jetstreamManager(nc), {
+    ackWaitSeconds: config.ackWaitSeconds,
+    maxDeliver: config.maxDeliver,
+    duplicateWindowSeconds: DEFAULT_QUEUE.duplicateWindowSeconds,
+    replicas: config.streamReplicas,
+  });
+}
+
+/** Retries a setup step every second until it succeeds or `giveUp()` says stop. */
+export async function retry<T>(
+  what: string,
+  fn: () => Promise<T>,
+  log: Logger,
+  giveUp: () => boolean,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (giveUp()) throw err;
+      log.warn({ attempt, err: errorText(err) }, `cannot ${what} yet; retrying`);
+      await sleep(1000);
+    }
+  }
+}
+
+/**
+ * The task consumer's ack wait (ms) and max deliveries in force: the server's copy wins over
+ * ours when the consumer existed with other settings.
+ */
+export async function consumerSettings(
+  consumer: Consumer,
+  config: WorkerConfig,
+  log: Logger,
+): Promise<{ ackWaitMs: number; maxDeliver: number }> {
+  const info = await consumer.info(true);
+  const ackWaitMs = (info.config.ack_wait ?? config.ackWaitSeconds * 1e9) / 1e6;
+  const maxDeliver = info.config.max_deliver ?? -1;
+  if (ackWaitMs !== config.ackWaitSeconds * 1000 || maxDeliver !== config.maxDeliver) {
+    log.warn(
+      {
+        ackWaitSeconds: ackWaitMs / 1000,
+        maxDeliver,
+        configured: { ackWaitSeconds: config.ackWaitSeconds, maxDeliver: config.maxDeliver },
+      },
+      'task consumer exists with other settings; using the server settings',
+    );
+  }
+  return { ackWaitMs, maxDeliver: maxDeliver > 0 ? maxDeliver : Number.POSITIVE_INFINITY };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

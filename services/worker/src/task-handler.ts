@@ -1,0 +1,165 @@
+/**
+ * One task's life on a worker: fetch its dataset, train it while telling the server `working()`,
+ * then report the verdict (publish the result and ack, terminate a stopped task, or nak one to
+ * retry). A crash before the ack leaves the task to be redelivered; results are idempotent by
+ * task id (the result's msgID), so a redelivered task is harmless.
+ */
+import { errorText, HpoError, toWireError, type WireError } from '@hpo/core';
+import { encodeJson, type ResultEnvelope, SUBJECTS, type TaskEnvelope } from '@hpo/protocol';
+import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import type { Refusal } from './control.js';
+import type { DatasetCache } from './dataset-cache.js';
+import type { TaskOutcome, WorkerMetrics } from './metrics.js';
+import type { TaskResult, TaskRunner } from './task-runner.js';
+
+/** Why a running task was aborted: its study was cancelled, it was dropped, or the worker stops. */
+export type AbortReason = Refusal | 'shutdown';
+
+/** What became of a task once training is over, before it is reported. */
+export type Verdict =
+  | { kind: 'result'; result: TaskResult }
+  | { kind: 'failure'; error: WireError }
+  | { kind: 'stopped'; reason: Refusal }
+  | { kind: 'requeue'; reason: string; delayMs: number };
+
+/** What a handler needs from its worker. */
+export interface HandlerDeps {
+  js: () => JetStreamClient;
+  runner: TaskRunner;
+  datasets: DatasetCache;
+  log: Logger;
+  metrics: WorkerMetrics;
+  /** The worker's name, reported in results. */
+  name: string;
+  /** Effective consumer settings (the server's). */
+  ackWaitMs: () => number;
+  maxDeliver: () => number;
+}
+
+/** One task being handled: `training` until its verdict, then `reporting`, then `done`. */
+export class TaskHandler {
+  state: 'training' | 'reporting' | 'done' = 'training';
+  private readonly controller = new AbortController();
+  /** Shared flag a fold's training loop reads before every batch: set, it stops cooperatively. */
+  private readonly stop = new Int32Array(new SharedArrayBuffer(4));
+  private abortReason: AbortReason | undefined;
+
+  constructor(
+    readonly envelope: TaskEnvelope,
+    readonly msg: JsMsg,
+    private readonly deps: HandlerDeps,
+  ) {}
+
+  /** Trains the task with `working()` heartbeats, then reports it. Never throws. */
+  async run(): Promise<void> {
+    const { envelope, msg, deps } = this;
+    const started = performance.now();
+    const deliveries = msg.info.deliveryCount;
+    const fields = { task: envelope.id, study: envelope.study, kind: envelope.task.kind, deliveries };
+    deps.log.info(fields, 'task started');
+    // A third of ack-wait leaves two more chances if one heartbeat is late or lost.
+    const heartbeat = setInterval(() => msg.working(), Math.max(100, deps.ackWaitMs() / 3));
+    let verdict: Verdict;
+    let outcome: TaskOutcome;
+    try {
+      verdict = await this.train(deliveries >= deps.maxDeliver());
+      this.state = 'reporting';
+      // Still beating while the result is published: a slow publish must not cause a redelivery.
+      outcome = await this.report(verdict, deliveries);
+    } finally {
+      clearInterval(heartbeat);
+      this.state = 'done';
+    }
+    const seconds = (performance.now() - started) / 1000;
+    deps.metrics.tasks.inc({ outcome });
+    deps.metrics.foldDuration.observe({ kind: envelope.task.kind, outcome }, seconds);
+    const backend = verdict.kind === 'result' ? verdict.result.backend.name : undefined;
+    const error =
+      verdict.kind === 'failure'
+        ? verdict.error.message
+        : verdict.kind === 'requeue'
+          ? verdict.reason
+          : undefined;
+    deps.log[outcome === 'failed' ? 'warn' : 'info'](
+      { ...fields, outcome, durationSeconds: Number(seconds.toFixed(3)), backend, error },
+      'task finished',
+    );
+  }
+
+  /**
+   * Stops the task: a fold stops between two batches and its thread keeps its warmed-up backend;
+   * a refit, or any task of a worker that is going away, ends the thread's run at once.
+   */
+  abort(reason: AbortReason): void {
+    this.abortReason ??= reason;
+    if (reason !== 'shutdown' && this.envelope.task.kind === 'fold') Atomics.store(this.stop, 0, 1);
+    else
+      this.controller.abort(
+        new HpoError('stopped', reason === 'shutdown' ? 'worker shutting down' : `task ${reason}`),
+      );
+  }
+
+  /** Fetches the dataset and runs the task; every error becomes a verdict. */
+  private async train(lastDelivery: boolean): Promise<Verdict> {
+    const { envelope, deps } = this;
+    let datasetPath: string;
+    try {
+      datasetPath = (await deps.datasets.get(envelope.task.datasetHash)).path;
+    } catch (err) {
+      // A missing or corrupt blob stays so; a lost connection may not, so let another try.
+      const retryable = !(err instanceof HpoError) || err.retryable;
+      if (!retryable || lastDelivery) return { kind: 'failure', error: toWireError(err) };
+      return { kind: 'requeue', reason: `dataset fetch failed: ${errorText(err)}`, delayMs: 2000 };
+    }
+    try {
+      const result = await deps.runner.run(
+        envelope.study,
+        envelope.task,
+        datasetPath,
+        this.controller.signal,
+        this.stop,
+      );
+      return { kind: 'result', result };
+    } catch (err) {
+      if (this.abortReason === 'cancel' || this.abortReason === 'drop')
+        return { kind: 'stopped', reason: this.abortReason };
+      if (this.abortReason === 'shutdown')
+        return { kind: 'requeue', reason: 'worker shutting down', delayMs: 0 };
+      // Training errors (bad params, ...) are deterministic: retrying elsewhere would fail alike.
+      if (err instanceof HpoError && err.retryable && !lastDelivery)
+        return { kind: 'requeue', reason: errorText(err), delayMs: 1000 };
+      return { kind: 'failure', error: toWireError(err) };
+    }
+  }
+
+  /** Publishes the result (then acks), terms a stopped task, or naks one to retry. */
+  private async report(verdict: Verdict, deliveries: number): Promise<TaskOutcome> {
+    const { envelope, msg, deps } = this;
+    if (verdict.kind === 'stopped') {
+      msg.term();
+      return verdict.reason === 'drop' ? 'dropped' : 'cancelled';
+    }
+    if (verdict.kind === 'requeue') {
+      msg.nak(verdict.delayMs);
+      return 'requeued';
+    }
+    const base = { id: envelope.id, study: envelope.study, worker: deps.name, deliveries };
+    const result: ResultEnvelope =
+      verdict.kind === 'result'
+        ? { ...base, ok: true, result: verdict.result }
+        : { ...base, ok: false, error: verdict.error };
+    try {
+      await deps.js().publish(SUBJECTS.result(envelope.study), encodeJson(result), {
+        msgID: `${envelope.id}:result`,
+      });
+    } catch (err) {
+      // Without a stored result the task must run again; the msgID dedupes if it did land.
+      deps.log.error({ task: envelope.id, err: errorText(err) }, 'result publish failed; requeueing');
+      msg.nak(1000);
+      return 'requeued';
+    }
+    msg.ack();
+    return verdict.kind === 'result' ? 'ok' : 'failed';
+  }
+}
