@@ -6,6 +6,16 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { describeError, EXIT } from './errors.js';
 import { red, useColor } from './output/style.js';
 
+/**
+ * An action that imports its command's module when it runs (so `hpo --help` loads none of them)
+ * and sets the exit code from what the command returns.
+ */
+function command<A extends unknown[]>(load: () => Promise<(...args: A) => Promise<number> | number>) {
+  return async (...args: A) => {
+    process.exitCode = await (await load())(...args);
+  };
+}
+
 const positiveInt = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
@@ -45,10 +55,7 @@ Examples:
 --json prints { study, status, objective, best: { trial, params, metrics: { <name>: { mean, std } },
 threshold }, trials: [...], modelDir }.`,
     )
-    .action(async (study: string | undefined, opts) => {
-      const { tuneCommand } = await import('./commands/tune.js');
-      process.exitCode = await tuneCommand(study, opts);
-    });
+    .action(command(async () => (await import('./commands/tune.js')).tuneCommand));
 
   program
     .command('predict')
@@ -64,10 +71,7 @@ Examples:
   hpo predict --model runs/churn-quickstart/model --input new-customers.csv
   hpo predict --model model/ --input rows.csv --threshold best-f1 --output predictions.csv`,
     )
-    .action(async (opts) => {
-      const { predictCommand } = await import('./commands/predict.js');
-      process.exitCode = await predictCommand(opts);
-    });
+    .action(command(async () => (await import('./commands/predict.js')).predictCommand));
 
   const remote = (cmd: Command) =>
     cmd
@@ -94,10 +98,7 @@ Examples:
       'after',
       '\nExamples:\n  hpo submit examples/quickstart/study.yaml --server coordinator:50051\n  HPO_SERVER=localhost:50051 hpo submit study.yaml --wait',
     )
-    .action(async (study: string, opts) => {
-      const { submitCommand } = await import('./commands/submit.js');
-      process.exitCode = await submitCommand(study, opts);
-    });
+    .action(command(async () => (await import('./commands/submit.js')).submitCommand));
 
   remote(
     program
@@ -107,10 +108,7 @@ Examples:
       .option('--json', 'machine-readable output'),
   )
     .addHelpText('after', '\nExamples:\n  hpo status\n  hpo status churn-quickstart-1a2b3c --json')
-    .action(async (study: string | undefined, opts) => {
-      const { statusCommand } = await import('./commands/remote.js');
-      process.exitCode = await statusCommand(study, opts);
-    });
+    .action(command(async () => (await import('./commands/remote.js')).statusCommand));
 
   remote(
     program
@@ -124,10 +122,7 @@ Examples:
       .option('--json', 'machine-readable output'),
   )
     .addHelpText('after', '\nExamples:\n  hpo trials churn-1a2b3c --state failed')
-    .action(async (study: string, opts) => {
-      const { trialsCommand } = await import('./commands/remote.js');
-      process.exitCode = await trialsCommand(study, opts);
-    });
+    .action(command(async () => (await import('./commands/remote.js')).trialsCommand));
 
   remote(
     program
@@ -137,10 +132,7 @@ Examples:
       .option('--json', 'machine-readable output'),
   )
     .addHelpText('after', '\nExample:\n  hpo best churn-1a2b3c --json')
-    .action(async (study: string, opts) => {
-      const { bestCommand } = await import('./commands/remote.js');
-      process.exitCode = await bestCommand(study, opts);
-    });
+    .action(command(async () => (await import('./commands/remote.js')).bestCommand));
 
   remote(
     program
@@ -150,10 +142,7 @@ Examples:
       .option('--json', 'machine-readable output'),
   )
     .addHelpText('after', '\nExample:\n  hpo cancel churn-1a2b3c')
-    .action(async (study: string, opts) => {
-      const { cancelCommand } = await import('./commands/remote.js');
-      process.exitCode = await cancelCommand(study, opts);
-    });
+    .action(command(async () => (await import('./commands/remote.js')).cancelCommand));
 
   remote(
     program
@@ -173,10 +162,7 @@ Examples:
       'after',
       '\nExamples:\n  hpo leaderboard churn-1a2b3c --watch\n  hpo leaderboard churn-1a2b3c --sort prAuc --top 5\n  hpo leaderboard churn-1a2b3c --csv > trials.csv',
     )
-    .action(async (study: string, opts) => {
-      const { leaderboardCommand } = await import('./commands/remote.js');
-      process.exitCode = await leaderboardCommand(study, opts);
-    });
+    .action(command(async () => (await import('./commands/remote.js')).leaderboardCommand));
 
   remote(
     program
@@ -189,10 +175,7 @@ Examples:
       'after',
       '\nExample:\n  hpo export churn-1a2b3c --out model/ && hpo predict --model model/ --input new.csv',
     )
-    .action(async (study: string, opts) => {
-      const { exportCommand } = await import('./commands/remote.js');
-      process.exitCode = await exportCommand(study, opts);
-    });
+    .action(command(async () => (await import('./commands/remote.js')).exportCommand));
 
   remote(
     program
@@ -207,10 +190,7 @@ Examples:
       'after',
       '\nExamples:\n  hpo report runs/churn-quickstart --out report.html\n  hpo report churn-1a2b3c --server coordinator:50051 --out report.html',
     )
-    .action(async (study: string, opts) => {
-      const { reportCommand } = await import('./commands/report.js');
-      process.exitCode = await reportCommand(study, opts);
-    });
+    .action(command(async () => (await import('./commands/report.js')).reportCommand));
 
   program
     .command('completion')

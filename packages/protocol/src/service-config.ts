@@ -7,6 +7,7 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { HpoError } from '@hpo/core';
+import { type NatsAuth, natsAuthFromEnv } from './auth.js';
 
 /** One setting: `--<key>` on the command line, `env` in the environment. */
 export interface Setting<T = unknown> {
@@ -238,3 +239,16 @@ export function settingsHelp(table: SettingsTable): string {
     .map(([flag, env, def, help]) => `  ${flag!.padEnd(w0)}  ${env!.padEnd(w1)}  ${help} (default ${def})`)
     .join('\n');
 }
+
+/** The NATS credentials of a service (environment only), as a ConfigError when inconsistent. */
+export function readNatsAuth(env: NodeJS.ProcessEnv): NatsAuth {
+  try {
+    return natsAuthFromEnv(env);
+  } catch (err) {
+    throw new ConfigError('NATS credentials', (err as Error).message);
+  }
+}
+
+/** The --help lines every service prints about NATS credentials. */
+export const NATS_CREDENTIALS_HELP =
+  'NATS credentials come from the environment only: NATS_USER and NATS_PASSWORD, or NATS_TOKEN.';

@@ -62,7 +62,7 @@ export class FakeExecutor {
     return fakeResult(auc);
   }
 
-  async refit(task: RefitTask): Promise<RefitResult> {
+  async refit(task: RefitTask, _control: FakeTaskControl = {}): Promise<RefitResult> {
     this.refits.push(task);
     return { epochs: 1, backend: FAKE_BACKEND, location: '/fake/model', files: ['model.json'] };
   }

@@ -4,9 +4,10 @@ import {
   hostPort,
   integer,
   metricsPortSetting,
+  NATS_CREDENTIALS_HELP,
   type NatsAuth,
   nameSetting,
-  natsAuthFromEnv,
+  readNatsAuth,
   readSettings,
   type SettingsTable,
   SHARED_SETTINGS,
@@ -94,7 +95,7 @@ Serves the hpo gRPC API and runs every study's trials on workers over NATS JetSt
 Options (flag, environment variable, what it sets, default):
 ${settingsHelp(SETTINGS)}
   -h, --help  print this help
-NATS credentials come from the environment only: NATS_USER and NATS_PASSWORD, or NATS_TOKEN.
+${NATS_CREDENTIALS_HELP}
 
 Example:
   hpo-coordinator --nats nats://nats:4222 --grpc 0.0.0.0:50051
@@ -123,14 +124,6 @@ export function loadConfig(
     foldTimeoutSeconds: v['fold-timeout'],
     streamReplicas: v['stream-replicas'],
     logLevel: v['log-level'],
-    natsAuth: auth(env),
+    natsAuth: readNatsAuth(env),
   };
-}
-
-function auth(env: NodeJS.ProcessEnv): NatsAuth {
-  try {
-    return natsAuthFromEnv(env);
-  } catch (err) {
-    throw new ConfigError('NATS credentials', (err as Error).message);
-  }
 }

@@ -10,9 +10,10 @@ import {
   folder,
   integer,
   metricsPortSetting,
+  NATS_CREDENTIALS_HELP,
   type NatsAuth,
   nameSetting,
-  natsAuthFromEnv,
+  readNatsAuth,
   readSettings,
   type SettingsTable,
   SHARED_SETTINGS,
@@ -85,7 +86,7 @@ Pulls fold and refit tasks from NATS JetStream and trains them on a thread pool.
 Options (flag, environment variable, what it sets, default):
 ${settingsHelp(SETTINGS)}
   -h, --help  print this help
-NATS credentials come from the environment only: NATS_USER and NATS_PASSWORD, or NATS_TOKEN.
+${NATS_CREDENTIALS_HELP}
 
 Example:
   hpo-worker --nats nats://nats:4222 --threads 2
@@ -106,14 +107,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): WorkerConfig
     cacheDir: v['cache-dir'],
     logLevel: v['log-level'],
     streamReplicas: v['stream-replicas'],
-    natsAuth: auth(env),
+    natsAuth: readNatsAuth(env),
   };
-}
-
-function auth(env: NodeJS.ProcessEnv): NatsAuth {
-  try {
-    return natsAuthFromEnv(env);
-  } catch (err) {
-    throw new ConfigError('NATS credentials', (err as Error).message);
-  }
 }
