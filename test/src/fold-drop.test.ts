@@ -10,14 +10,16 @@ import { FairSlots } from '@hpo/coordinator/dist/fair-slots.js';
 import { Metrics } from '@hpo/coordinator/dist/metrics.js';
 import { NatsExecutor } from '@hpo/coordinator/dist/nats-executor.js';
 import { ResultsRouter } from '@hpo/coordinator/dist/results-router.js';
+import { TaskProofs } from '@hpo/coordinator/dist/task-proofs.js';
 import { type FoldTask, HpoError } from '@hpo/core';
-import { decodeDrop, ensureInfrastructure, STREAMS, SUBJECTS, taskId } from '@hpo/protocol';
+import { type DropMessage, decodeDrop, ensureInfrastructure, STREAMS, SUBJECTS, taskId } from '@hpo/protocol';
 import { NatsServer } from '@hpo/testing/processes';
 import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
 
 const STUDY = 'drops';
+const proofs = new TaskProofs(new Uint8Array(32).fill(1), 'e1');
 
 function fold(trial: number, f: number): FoldTask {
   return {
@@ -56,7 +58,7 @@ describe('NatsExecutor drops the folds of a pruned trial', () => {
     nc = await connect({ servers: server.url });
     jsm = await jetstreamManager(nc);
     await ensureInfrastructure(nc, jsm, { ackWaitSeconds: 30, maxDeliver: 3, duplicateWindowSeconds: 600 });
-    router = new ResultsRouter(jetstream(nc), pino({ level: 'silent' }));
+    router = new ResultsRouter(jetstream(nc), pino({ level: 'silent' }), proofs, new Metrics());
     await router.start();
   });
 
@@ -71,10 +73,10 @@ describe('NatsExecutor drops the folds of a pruned trial', () => {
     const metrics = new Metrics();
     const executor = new NatsExecutor(
       STUDY,
-      { nc, js: jetstream(nc), jsm, router, slots, metrics, epoch: 'e1', foldTimeoutSeconds: 60 },
+      { nc, js: jetstream(nc), jsm, router, slots, metrics, proofs, foldTimeoutSeconds: 60 },
       2,
     );
-    const announced: { id: string; seq: number }[] = [];
+    const announced: DropMessage[] = [];
     const sub = nc.subscribe(SUBJECTS.drop(STUDY), {
       callback: (_e, m) => {
         announced.push(decodeDrop(m.data));
@@ -94,6 +96,7 @@ describe('NatsExecutor drops the folds of a pruned trial', () => {
     await nc.flush();
     await until('the drop announced', async () => announced.length === 1);
     assert.equal(announced[0]!.id, taskId(STUDY, 0, 1));
+    assert.equal(announced[0]!.nonce, proofs.nonceOf(taskId(STUDY, 0, 1)), "names the task's nonce");
     assert.ok(announced[0]!.seq >= 1, 'names the publish by its stream sequence');
     assert.equal(slots.used, 1, 'the dropped fold gave its slot back');
     assert.match(await metrics.registry.metrics(), /hpo_folds_dropped_total 1/);

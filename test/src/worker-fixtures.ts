@@ -12,7 +12,9 @@ import {
   type ResultEnvelope,
   STREAMS,
   SUBJECTS,
+  studyNonce,
   taskId,
+  taskNonce,
 } from '@hpo/protocol';
 import { CHURN, ROOT } from '@hpo/testing/processes';
 import type { ConsumerMessages, JetStreamClient } from '@nats-io/jetstream';
@@ -39,8 +41,9 @@ export function foldTask(
   hash: string,
   params: Record<string, unknown>,
 ) {
+  const id = taskId(study, trial, fold);
   return {
-    id: taskId(study, trial, fold),
+    id,
     study,
     task: {
       kind: 'fold',
@@ -51,14 +54,30 @@ export function foldTask(
       seed: 7,
       threshold: 0.5,
     },
+    ...proofs(study, id),
+  };
+}
+
+/** The secret the tests play coordinator with (workers never see it; they echo what tasks carry). */
+export const TEST_SECRET = new Uint8Array(32).fill(42);
+export const TEST_EPOCH = 'test1';
+
+/** The proofs a coordinator would put on task `id` of `study`. */
+export function proofs(study: string, id: string) {
+  return {
+    epoch: TEST_EPOCH,
+    nonce: taskNonce(TEST_SECRET, id, TEST_EPOCH),
+    studyNonce: studyNonce(TEST_SECRET, study, TEST_EPOCH),
   };
 }
 
 /** A refit task envelope for `study` with the metadata a study's refit carries. */
 export function refitTask(study: string, trial: number, hash: string, params: Record<string, unknown>) {
+  const id = taskId(study, trial, 'refit');
   return {
-    id: taskId(study, trial, 'refit'),
+    id,
     study,
+    ...proofs(study, id),
     task: {
       kind: 'refit',
       trial,

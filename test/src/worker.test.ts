@@ -19,6 +19,7 @@ import { Objm } from '@nats-io/obj';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
   foldTask,
+  proofs,
   publishTask,
   ResultReader,
   refitTask,
@@ -204,13 +205,18 @@ describe('worker processes on a real nats-server', () => {
     assert.ok(json && json.length > 0);
   });
 
-  it('cancel aborts a running fold and drops later tasks of the study', async () => {
+  it('cancel aborts a running fold and drops later tasks of the study; an unsigned cancel is ignored', async () => {
     const study = 'cancelled';
     const t = foldTask(study, 0, 0, hash, LONG);
     await publishTask(js, study, t);
     const ws = [...workers.values()];
     await Promise.any(ws.map((w) => w.waitForLog(started(t.id))));
+    // Unsigned, or naming another study run: ignored by every worker (and counted).
     nc.publish(SUBJECTS.cancel(study));
+    nc.publish(SUBJECTS.cancel(study), encodeJson({ studyNonce: 'A'.repeat(22) }));
+    await Promise.all(ws.map((w) => w.waitForLog((l) => l.msg === 'unauthenticated cancel message ignored')));
+    assert.ok(!ws.some((w) => w.lines.some((l) => l.msg === 'task finished' && l.task === t.id)));
+    nc.publish(SUBJECTS.cancel(study), encodeJson({ studyNonce: t.studyNonce }));
     await Promise.any(ws.map((w) => w.waitForLog(finished(t.id), 10_000)));
     const later = foldTask(study, 1, 0, hash, QUICK);
     await publishTask(js, study, later);
@@ -227,8 +233,8 @@ describe('worker processes on a real nats-server', () => {
 
   it('drop stops the running publish it names only, refuses it if it comes later, and runs a republish', async () => {
     const study = 'dropping';
-    const drop = (s: string, id: string, seq: number) =>
-      nc.publish(SUBJECTS.drop(s), encodeJson({ id, seq }));
+    const drop = (s: string, id: string, seq: number, nonce = proofs(s, id).nonce) =>
+      nc.publish(SUBJECTS.drop(s), encodeJson({ id, seq, nonce }));
     const doomed = foldTask(study, 0, 0, hash, LONG);
     const kept = foldTask(study, 1, 0, hash, MEDIUM);
     const doomedSeq = await publishTask(js, study, doomed);
@@ -236,10 +242,12 @@ describe('worker processes on a real nats-server', () => {
     const ws = [...workers.values()];
     await Promise.all([doomed, kept].map((t) => Promise.any(ws.map((w) => w.waitForLog(started(t.id))))));
     // Ignored: a drop on another study's subject, one with the right id but another publish's
-    // sequence, one with the right sequence but another id, and a malformed one.
+    // sequence, one with the right sequence but another id, one without the task's nonce, and a
+    // malformed one.
     drop('other', doomed.id, doomedSeq);
     drop(study, doomed.id, keptSeq);
     drop(study, `${study}.9.9`, keptSeq);
+    drop(study, doomed.id, doomedSeq, 'B'.repeat(22));
     nc.publish(SUBJECTS.drop(study), 'not json');
     drop(study, doomed.id, doomedSeq);
     await Promise.any(ws.map((w) => w.waitForLog(finished(doomed.id), 10_000)));

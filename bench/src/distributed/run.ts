@@ -6,15 +6,17 @@
  * - study wall time with 1 vs 2 worker processes (1 thread each) on the same study.
  * Flags: --quick.
  */
+
+import { TaskProofs } from '@hpo/coordinator/dist/task-proofs.js';
 import { encodeDataset, type FoldTask, readCsvDataset, sha256Hex } from '@hpo/core';
 import {
   BUCKETS,
   decodeResult,
   encodeJson,
   ensureInfrastructure,
+  newSecret,
   SUBJECTS,
   type TaskEnvelope,
-  taskIdOf,
 } from '@hpo/protocol';
 import { CHURN, Cluster, call, smallChurnSpec, uploadDataset, watch } from '@hpo/testing/processes';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -56,6 +58,7 @@ async function dispatchOverhead(tasks: number) {
         }
       })();
     });
+    const proofs = new TaskProofs(newSecret(), 'bench1');
     // Sequential tasks, so the overhead is not queueing behind other tasks.
     for (let i = 0; i < tasks; i++) {
       const task: FoldTask = {
@@ -67,8 +70,8 @@ async function dispatchOverhead(tasks: number) {
         seed: i,
         threshold: 0.5,
       };
-      const id = taskIdOf('bench', task);
-      const envelope: TaskEnvelope = { id, study: 'bench', task };
+      const envelope: TaskEnvelope = proofs.envelope('bench', task);
+      const id = envelope.id;
       const before = roundTrips.length;
       pending.set(id, performance.now());
       await js.publish(SUBJECTS.task('bench'), encodeJson(envelope), { msgID: id });

@@ -6,13 +6,16 @@ export {
   DEFAULT_QUEUE,
   ensureInfrastructure,
   isMissingStreamOrConsumer,
+  permissionViolation,
   type QueueSettings,
 } from './jetstream.js';
 export {
   BUCKETS,
+  type CancelMessage,
   COORDINATOR_RESULTS_CONSUMER,
   CodecError,
   type DropMessage,
+  decodeCancel,
   decodeDrop,
   decodeResult,
   decodeTask,
@@ -28,6 +31,7 @@ export {
   taskIdOf,
   WORKER_CONSUMER,
 } from './nats.js';
+export { newSecret, resultMsgId, sameNonce, studyNonce, taskNonce } from './proofs.js';
 export {
   ConfigError,
   Expected,

@@ -9,7 +9,7 @@ import {
 } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
-import { type NatsConnection, nanos } from '@nats-io/transport-node';
+import { type NatsConnection, nanos, PermissionViolationError } from '@nats-io/transport-node';
 import { BUCKETS, COORDINATOR_RESULTS_CONSUMER, STREAMS, SUBJECTS, WORKER_CONSUMER } from './nats.js';
 
 /** Delivery settings of the task queue, shared by coordinator and workers. */
@@ -131,4 +131,11 @@ export function isMissingStreamOrConsumer(err: unknown): boolean {
     err instanceof JetStreamApiError &&
     (err.code === JetStreamApiCodes.StreamNotFound || err.code === JetStreamApiCodes.ConsumerNotFound)
   );
+}
+
+/** The permission violation behind an error (a request's error carries it as its cause), if any. */
+export function permissionViolation(err: unknown): PermissionViolationError | undefined {
+  for (let e = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++)
+    if (e instanceof PermissionViolationError) return e;
+  return undefined;
 }

@@ -56,6 +56,8 @@ export const BUCKETS = {
   datasets: 'hpo-datasets',
   /** Object store: model files, named `<study>/<file>`. */
   models: 'hpo-models',
+  /** Key-value: the coordinator's secrets (workers have no access). */
+  keys: 'hpo-keys',
 } as const;
 
 /** Study ids are NATS subject tokens: letters, digits, dash and underscore. */
@@ -81,8 +83,22 @@ export class CodecError extends HpoError {
 
 const studyId = z.string().regex(STUDY_ID, "must be 1-64 letters, digits, '-' or '_'");
 
+const nonce = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'must be a 22-character nonce');
+/** Which coordinator process published a task (its start time, base 36). */
+const epoch = z.string().regex(/^[0-9a-z]{1,16}$/, 'must be a coordinator epoch');
+
 const taskEnvelopeSchema = z
-  .object({ id: z.string().min(1).max(200), study: studyId, task: taskSchema })
+  .object({
+    id: z.string().min(1).max(200),
+    study: studyId,
+    task: taskSchema,
+    /** The publishing coordinator's epoch: with the id, what the nonce was derived from. */
+    epoch,
+    /** Proof of origin of this publish; echoed in the result, named by a drop. */
+    nonce,
+    /** The study's nonce in this epoch; a cancel must name it. */
+    studyNonce: nonce,
+  })
   .strict()
   .refine((e) => e.id === taskIdOf(e.study, e.task), {
     message: 'id does not name the task (expected <study>.<trial>.<fold|refit>)',
@@ -105,6 +121,9 @@ const wireErrorSchema = z
 const resultBase = {
   id: z.string().min(1).max(200),
   study: studyId,
+  /** The task's epoch and nonce, echoed: the proof that this answers a task the coordinator issued. */
+  epoch,
+  nonce,
   /** The worker's name (logs). */
   worker: z.string(),
   /** Deliveries of the task when it was answered. */
@@ -166,17 +185,24 @@ export function decodeTask(bytes: Uint8Array): TaskEnvelope {
   return decode(taskEnvelopeSchema, bytes, 'task');
 }
 
-/** Names one publish of a task: its id and its sequence number in the task stream. */
-export interface DropMessage {
-  id: string;
-  seq: number;
-}
+const dropSchema = z.object({ id: z.string().min(1).max(200), seq: z.number().int().min(1), nonce }).strict();
 
-const dropSchema = z.object({ id: z.string().min(1).max(200), seq: z.number().int().min(1) }).strict();
+/** Names one publish of a task: its id, its sequence number in the task stream and its nonce. */
+export type DropMessage = z.infer<typeof dropSchema>;
 
 /** Decodes and checks a drop message. */
 export function decodeDrop(bytes: Uint8Array): DropMessage {
   return decode(dropSchema, bytes, 'drop');
+}
+
+const cancelSchema = z.object({ studyNonce: nonce }).strict();
+
+/** Cancels a study's tasks that carry this study nonce. */
+export type CancelMessage = z.infer<typeof cancelSchema>;
+
+/** Decodes and checks a cancel message. */
+export function decodeCancel(bytes: Uint8Array): CancelMessage {
+  return decode(cancelSchema, bytes, 'cancel');
 }
 
 /** Decodes and checks a result envelope (its payload is checked by `foldResultOf` / `refitResultOf`). */

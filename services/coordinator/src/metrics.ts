@@ -31,6 +31,12 @@ export class Metrics {
     help: 'Fold tasks already sent whose trial was pruned or failed: deleted from the queue or stopped on their worker',
     registers: [this.registry],
   });
+  readonly resultsRejected = new Counter({
+    name: 'hpo_results_rejected_total',
+    help: 'Results refused because they do not answer a task this coordinator issued (reason: bad_nonce, wrong_study, malformed)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly rpcErrors = new Counter({
     name: 'hpo_rpc_errors_total',
     help: 'gRPC calls answered with an error, by code',

@@ -8,6 +8,7 @@ import {
 } from '@hpo/core';
 import type { Executor, TaskControl } from '@hpo/orchestrator';
 import {
+  type CancelMessage,
   type DropMessage,
   encodeJson,
   foldResultOf,
@@ -16,13 +17,13 @@ import {
   STREAMS,
   SUBJECTS,
   type TaskEnvelope,
-  taskIdOf,
 } from '@hpo/protocol';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FairSlots } from './fair-slots.js';
 import type { Metrics } from './metrics.js';
 import type { ResultsRouter } from './results-router.js';
+import type { TaskProofs } from './task-proofs.js';
 
 /** The shared NATS handles and coordinator-wide parts a study's executor uses. */
 export interface NatsExecutorDeps {
@@ -32,8 +33,8 @@ export interface NatsExecutorDeps {
   router: ResultsRouter;
   slots: FairSlots;
   metrics: Metrics;
-  /** Identifies this coordinator process (its start time): part of every task's message id. */
-  epoch: string;
+  /** Proofs of origin for tasks and control messages; its epoch is part of every task's message id. */
+  proofs: TaskProofs;
   /** Seconds to wait for a task's result before failing it. */
   foldTimeoutSeconds: number;
 }
@@ -61,13 +62,12 @@ export class NatsExecutor implements Executor {
    * slot is freed at once.
    */
   async runFold(task: FoldTask, control: TaskControl = {}): Promise<FoldResult> {
-    const envelope: TaskEnvelope = { id: taskIdOf(this.study, task), study: this.study, task };
-    return foldResultOf(await this.roundTrip(envelope, control));
+    return foldResultOf(await this.roundTrip(this.deps.proofs.envelope(this.study, task), control));
   }
 
   /** The worker uploads the model to the models bucket; the result names its files there. */
   async refit(task: RefitTask, control: TaskControl = {}): Promise<RefitResult> {
-    const envelope: TaskEnvelope = { id: taskIdOf(this.study, task), study: this.study, task };
+    const envelope = this.deps.proofs.envelope(this.study, task);
     return refitResultOf(await this.roundTrip(envelope, { signal: control.signal }));
   }
 
@@ -75,7 +75,8 @@ export class NatsExecutor implements Executor {
 
   /** Tells workers to stop this study's folds and drops its queued tasks. */
   async cancel(): Promise<void> {
-    this.deps.nc.publish(SUBJECTS.cancel(this.study));
+    const cancel: CancelMessage = { studyNonce: this.deps.proofs.studyNonce(this.study) };
+    this.deps.nc.publish(SUBJECTS.cancel(this.study), encodeJson(cancel));
     await this.deps.jsm.streams
       .purge(STREAMS.tasks, { filter: SUBJECTS.task(this.study) })
       .catch(() => undefined);
@@ -86,7 +87,7 @@ export class NatsExecutor implements Executor {
    * took it yet, and tells the workers (control subject) in case one did, or does soon.
    */
   private dropSent(id: string, seq: number): void {
-    const drop: DropMessage = { id, seq };
+    const drop: DropMessage = { id, seq, nonce: this.deps.proofs.nonceOf(id) };
     this.deps.nc.publish(SUBJECTS.drop(this.study), encodeJson(drop));
     this.deps.jsm.streams.deleteMessage(STREAMS.tasks, seq, false).catch(() => undefined);
     this.deps.metrics.foldsDropped.inc();
@@ -112,7 +113,7 @@ export class NatsExecutor implements Executor {
       // coordinator uses a new epoch, so a task it must run again (its result was lost in the
       // crash, or it ran out of deliveries while nobody listened) is not dropped as a duplicate.
       const ack = await this.deps.js.publish(SUBJECTS.task(this.study), encodeJson(envelope), {
-        msgID: `${envelope.id}@${this.deps.epoch}`,
+        msgID: `${envelope.id}@${envelope.epoch}`,
       });
       const settled = await abortable(
         withTimeout(result, this.deps.foldTimeoutSeconds, () => this.deps.router.forget(envelope.id)),

@@ -4,9 +4,12 @@ import {
   decodeResult,
   type ResultEnvelope,
   STREAMS,
+  SUBJECTS,
 } from '@hpo/protocol';
 import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
+import type { Metrics } from './metrics.js';
+import type { TaskProofs } from './task-proofs.js';
 
 type Waiter = (r: ResultEnvelope) => void;
 
@@ -15,6 +18,8 @@ type Waiter = (r: ResultEnvelope) => void;
  * to whoever waits for its task id. A result nobody waits for yet (it arrived while the
  * coordinator was restarting) is held, unacknowledged, until its study's runner asks for it;
  * a result is acknowledged only once it has been handed over, so none is lost in a crash.
+ * A result is accepted only if it answers a task the coordinator issued (its nonce); anything
+ * else is dropped, logged and counted, and never takes the place of the genuine result.
  */
 export class ResultsRouter {
   private readonly waiters = new Map<string, Waiter>();
@@ -27,6 +32,8 @@ export class ResultsRouter {
   constructor(
     private readonly js: JetStreamClient,
     private readonly log: Logger,
+    private readonly proofs: TaskProofs,
+    private readonly metrics: Metrics,
   ) {}
 
   async start(): Promise<void> {
@@ -82,10 +89,28 @@ export class ResultsRouter {
     try {
       envelope = decodeResult(msg.data);
     } catch (err) {
-      this.log.error(
-        { err: err instanceof CodecError ? err.message : String(err), seq: msg.seq },
+      this.log.warn(
+        { err: err instanceof CodecError ? err.message : String(err), seq: msg.seq, subject: msg.subject },
         'dropping malformed result',
       );
+      this.metrics.resultsRejected.inc({ reason: 'malformed' });
+      msg.term();
+      return;
+    }
+    const rejection = this.proofs.check(envelope, msg.subject.slice(SUBJECTS.result('').length));
+    if (rejection) {
+      // Logged without the nonces: the worker name and the task id say where to look.
+      this.log.warn(
+        {
+          task: envelope.id,
+          study: envelope.study,
+          worker: envelope.worker,
+          seq: msg.seq,
+          reason: rejection,
+        },
+        'dropping a result that does not answer a task this coordinator issued',
+      );
+      this.metrics.resultsRejected.inc({ reason: rejection });
       msg.term();
       return;
     }

@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import {
   BUCKETS,
+  decodeTask,
   ensureInfrastructure,
   loadHpoProto,
   packageDefinition,
@@ -21,6 +22,7 @@ import { FairSlots } from './fair-slots.js';
 import { Metrics } from './metrics.js';
 import { ResultsRouter } from './results-router.js';
 import { StudyManager } from './study-manager.js';
+import { loadSecret, TaskProofs } from './task-proofs.js';
 
 /** A running coordinator: NATS connection, study manager, gRPC server, metrics. */
 export interface Coordinator {
@@ -54,12 +56,12 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
   const datasets = await objm.open(BUCKETS.datasets);
   const models = await objm.open(BUCKETS.models);
   const metrics = new Metrics();
-  const router = new ResultsRouter(js, log);
+  const proofs = new TaskProofs(await loadSecret(nc, config.streamReplicas), Date.now().toString(36));
+  const router = new ResultsRouter(js, log, proofs, metrics);
   await router.start();
   const slots = new FairSlots(config.capacity);
-  const epoch = Date.now().toString(36);
   const manager = new StudyManager({
-    epoch,
+    proofs,
     foldTimeoutSeconds: config.foldTimeoutSeconds,
     nc,
     js,
@@ -135,8 +137,9 @@ function watchMaxDeliveries(
       try {
         const advisory = m.json<{ stream_seq: number; deliveries: number }>();
         const msg = await jsm.streams.getMessage(STREAMS.tasks, { seq: advisory.stream_seq });
-        const envelope = msg?.json<{ id: string; study: string }>();
-        if (!envelope) continue;
+        if (!msg) continue;
+        // Only a task this coordinator issued is failed (decoding checks its shape and proofs).
+        const envelope = decodeTask(msg.data);
         log.warn(
           { task: envelope.id, deliveries: advisory.deliveries },
           'task given up after max deliveries',
@@ -144,6 +147,8 @@ function watchMaxDeliveries(
         router.deliver({
           id: envelope.id,
           study: envelope.study,
+          epoch: envelope.epoch,
+          nonce: envelope.nonce,
           ok: false,
           error: {
             kind: 'unavailable',

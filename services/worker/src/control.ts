@@ -1,10 +1,20 @@
 /**
- * The worker's side of the control subjects: which studies were cancelled and which task
- * publishes were dropped, remembered in bounded sets, and the verdict on a task about to start.
+ * The worker's side of the control subjects. A cancel names its study's nonce and a drop names
+ * its task's nonce (see @hpo/protocol's proofs.ts): only the coordinator, or whoever holds the
+ * task, knows them. Cancels and drops are remembered in bounded sets and applied to tasks that
+ * carry the same nonce, so a forged message stops nothing, and a cancel from an earlier run of a
+ * study (another coordinator epoch, another study nonce) never refuses a later, resumed run.
  */
-import { type DropMessage, decodeDrop, STUDY_ID } from '@hpo/protocol';
+import {
+  type CancelMessage,
+  type DropMessage,
+  decodeCancel,
+  decodeDrop,
+  STUDY_ID,
+  type TaskEnvelope,
+} from '@hpo/protocol';
 
-/** Cancelled study ids, and dropped task publishes, remembered (oldest forgotten first). */
+/** Cancelled study nonces, and dropped task publishes, remembered (oldest forgotten first). */
 export const MAX_REMEMBERED = 10_000;
 
 /** Adds `key` as the most recent entry of a bounded set, forgetting the oldest past the bound. */
@@ -18,33 +28,71 @@ function remember<T>(set: Set<T>, key: T): void {
 export type Refusal = 'cancel' | 'drop';
 
 export class ControlMemory {
+  /** `<study> <studyNonce>` of cancelled study runs. */
   private readonly cancelled = new Set<string>();
-  /** Task-stream sequence numbers of publishes no longer wanted, most recent last (bounded). */
-  private readonly dropped = new Set<number>();
+  /** `<seq> <nonce>` of task publishes no longer wanted. */
+  private readonly dropped = new Set<string>();
+  /** The study nonces of tasks seen lately, by study (to tell a forged cancel from one for later). */
+  private readonly seen = new Map<string, Set<string>>();
 
-  /** Records a cancel of `study`; false when the id is not a study id (ignored). */
-  cancel(study: string): boolean {
-    if (!STUDY_ID.test(study)) return false;
-    remember(this.cancelled, study);
-    return true;
+  /** Notes the study nonce of a task received (bounded, like the rest). */
+  saw(envelope: TaskEnvelope): void {
+    let nonces = this.seen.get(envelope.study);
+    if (!nonces) {
+      nonces = new Set();
+      this.seen.set(envelope.study, nonces);
+      if (this.seen.size > MAX_REMEMBERED) this.seen.delete(this.seen.keys().next().value!);
+    }
+    remember(nonces, envelope.studyNonce);
   }
 
   /**
-   * Records a drop announced on `study`'s subject; returns it, or undefined when the message is
-   * malformed or names a task of another study (the id names its study, so a drop on one study's
-   * subject cannot touch another's). Throws CodecError for a payload that cannot be decoded.
+   * Whether a cancel names none of the study nonces this worker has seen for its study while it
+   * has seen some: then it comes from no coordinator run this worker knows of, i.e. it is forged
+   * (it is still remembered, harmlessly, in case a task with that nonce ever comes).
+   */
+  unmatched(study: string, cancel: CancelMessage): boolean {
+    const nonces = this.seen.get(study);
+    return nonces !== undefined && !nonces.has(cancel.studyNonce);
+  }
+
+  /**
+   * Records a cancel announced on `study`'s subject. Throws CodecError when the payload is not a
+   * cancel (an unsigned or malformed message); returns undefined for a subject that is not a
+   * study id.
+   */
+  cancel(study: string, data: Uint8Array): CancelMessage | undefined {
+    const cancel = decodeCancel(data);
+    if (!STUDY_ID.test(study)) return undefined;
+    remember(this.cancelled, `${study} ${cancel.studyNonce}`);
+    return cancel;
+  }
+
+  /**
+   * Records a drop announced on `study`'s subject; returns it, or undefined when it names a task
+   * of another study (the id names its study). Throws CodecError for a payload that is not a drop.
    */
   drop(study: string, data: Uint8Array): DropMessage | undefined {
     const drop = decodeDrop(data);
     if (!STUDY_ID.test(study) || !drop.id.startsWith(`${study}.`)) return undefined;
-    remember(this.dropped, drop.seq);
+    remember(this.dropped, `${drop.seq} ${drop.nonce}`);
     return drop;
   }
 
-  /** Whether a task received now must be refused, and why. */
-  refusal(study: string, seq: number): Refusal | undefined {
-    if (this.cancelled.has(study)) return 'cancel';
-    if (this.dropped.has(seq)) return 'drop';
+  /** Whether a task received now (publish `seq`) must be refused, and why. */
+  refusal(envelope: TaskEnvelope, seq: number): Refusal | undefined {
+    if (this.cancelled.has(`${envelope.study} ${envelope.studyNonce}`)) return 'cancel';
+    if (this.dropped.has(`${seq} ${envelope.nonce}`)) return 'drop';
     return undefined;
   }
+}
+
+/** Whether a cancel applies to a task (same study run). */
+export function cancels(cancel: CancelMessage, study: string, envelope: TaskEnvelope): boolean {
+  return envelope.study === study && envelope.studyNonce === cancel.studyNonce;
+}
+
+/** Whether a drop names this task publish (id, stream sequence and nonce). */
+export function drops(drop: DropMessage, envelope: TaskEnvelope, seq: number): boolean {
+  return envelope.id === drop.id && seq === drop.seq && envelope.nonce === drop.nonce;
 }

@@ -26,6 +26,12 @@ export class WorkerMetrics {
     labelNames: ['outcome'],
     registers: [this.registry],
   });
+  readonly controlRejected = new Counter({
+    name: 'hpo_worker_control_rejected_total',
+    help: 'Cancel and drop messages ignored because they prove nothing, by kind and reason (malformed: no nonce; unmatched: a nonce of no task or study run this worker has seen)',
+    labelNames: ['kind', 'reason'],
+    registers: [this.registry],
+  });
   readonly cacheHits = new Counter({
     name: 'hpo_worker_dataset_cache_hits_total',
     help: 'Dataset lookups served from the local cache',

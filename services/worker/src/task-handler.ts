@@ -5,7 +5,7 @@
  * task id (the result's msgID), so a redelivered task is harmless.
  */
 import { errorText, HpoError, toWireError, type WireError } from '@hpo/core';
-import { encodeJson, type ResultEnvelope, SUBJECTS, type TaskEnvelope } from '@hpo/protocol';
+import { encodeJson, type ResultEnvelope, resultMsgId, SUBJECTS, type TaskEnvelope } from '@hpo/protocol';
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Refusal } from './control.js';
@@ -144,14 +144,22 @@ export class TaskHandler {
       msg.nak(verdict.delayMs);
       return 'requeued';
     }
-    const base = { id: envelope.id, study: envelope.study, worker: deps.name, deliveries };
+    // The task's epoch and nonce, echoed: the coordinator's proof that this answers its task.
+    const base = {
+      id: envelope.id,
+      study: envelope.study,
+      epoch: envelope.epoch,
+      nonce: envelope.nonce,
+      worker: deps.name,
+      deliveries,
+    };
     const result: ResultEnvelope =
       verdict.kind === 'result'
         ? { ...base, ok: true, result: verdict.result }
         : { ...base, ok: false, error: verdict.error };
     try {
       await deps.js().publish(SUBJECTS.result(envelope.study), encodeJson(result), {
-        msgID: `${envelope.id}:result`,
+        msgID: resultMsgId(envelope.id, envelope.nonce),
       });
     } catch (err) {
       // Without a stored result the task must run again; the msgID dedupes if it did land.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { encodeJson } from '@hpo/protocol';
-import { ControlMemory, MAX_REMEMBERED } from './control.js';
+import { encodeJson, studyNonce, type TaskEnvelope, taskIdOf, taskNonce } from '@hpo/protocol';
+import { ControlMemory, cancels, drops, MAX_REMEMBERED } from './control.js';
 import { nextWorkerState, type WorkerEvent, type WorkerState } from './worker.js';
 
 const walk = (events: WorkerEvent[], from: WorkerState = 'created') => events.reduce(nextWorkerState, from);
@@ -31,28 +31,71 @@ describe('worker states', () => {
   });
 });
 
+const secret = new Uint8Array(32).fill(7);
+function envelope(study: string, trial: number, epoch = 'e1'): TaskEnvelope {
+  const task = {
+    kind: 'fold' as const,
+    trial,
+    datasetHash: 'a'.repeat(64),
+    cv: { k: 3, seed: 1, repeat: 0, fold: 0 },
+    params: {},
+    seed: 1,
+    threshold: 0.5,
+  };
+  const id = taskIdOf(study, task);
+  return {
+    id,
+    study,
+    task,
+    epoch,
+    nonce: taskNonce(secret, id, epoch),
+    studyNonce: studyNonce(secret, study, epoch),
+  };
+}
+
 describe('control memory', () => {
-  it('refuses tasks of a cancelled study and the dropped publish only', () => {
+  it("refuses the cancelled study run's tasks and the dropped publish only", () => {
     const c = new ControlMemory();
-    assert.equal(c.cancel('not a study!'), false);
-    assert.ok(c.cancel('s1'));
-    assert.equal(c.refusal('s1', 10), 'cancel');
-    assert.deepEqual(c.drop('s2', encodeJson({ id: 's2.0.1', seq: 7 })), { id: 's2.0.1', seq: 7 });
-    assert.equal(c.refusal('s2', 7), 'drop');
-    assert.equal(c.refusal('s2', 8), undefined, 'a later publish of the same task runs');
+    const t = envelope('s1', 0);
+    const cancel = c.cancel('s1', encodeJson({ studyNonce: t.studyNonce }))!;
+    assert.ok(cancels(cancel, 's1', t));
+    assert.equal(c.refusal(t, 10), 'cancel');
+    // A later run of the study (another coordinator epoch) has another study nonce: it runs.
+    assert.equal(c.refusal(envelope('s1', 0, 'e2'), 11), undefined);
+
+    const d = envelope('s2', 1);
+    const drop = c.drop('s2', encodeJson({ id: d.id, seq: 7, nonce: d.nonce }))!;
+    assert.ok(drops(drop, d, 7));
+    assert.equal(c.refusal(d, 7), 'drop');
+    assert.equal(c.refusal(d, 8), undefined, 'a later publish of the same task runs');
   });
 
-  it("ignores a drop naming another study's task, and rejects a malformed one", () => {
+  it('rejects an unsigned or forged cancel or drop: it stops nothing', () => {
     const c = new ControlMemory();
-    assert.equal(c.drop('s2', encodeJson({ id: 'other.0.1', seq: 3 })), undefined);
-    assert.equal(c.refusal('other', 3), undefined);
-    assert.throws(() => c.drop('s2', encodeJson({ id: 's2.0.1', seq: -1 })), /drop/);
+    const t = envelope('s1', 0);
+    assert.throws(() => c.cancel('s1', new Uint8Array()), /cancel: not JSON/);
+    assert.throws(() => c.cancel('s1', encodeJson({})), /studyNonce/);
+    const forged = c.cancel('s1', encodeJson({ studyNonce: 'x'.repeat(22) }))!;
+    assert.ok(!cancels(forged, 's1', t));
+    assert.equal(c.refusal(t, 1), undefined);
+    const drop = c.drop('s1', encodeJson({ id: t.id, seq: 3, nonce: 'y'.repeat(22) }))!;
+    assert.ok(!drops(drop, t, 3));
+    assert.equal(c.refusal(t, 3), undefined);
+    assert.throws(() => c.drop('s1', encodeJson({ id: t.id, seq: 3 })), /nonce/);
+  });
+
+  it("ignores a drop naming another study's task", () => {
+    const c = new ControlMemory();
+    const t = envelope('other', 0);
+    assert.equal(c.drop('s2', encodeJson({ id: t.id, seq: 3, nonce: t.nonce })), undefined);
+    assert.equal(c.refusal(t, 3), undefined);
   });
 
   it('remembers a bounded number of cancels, forgetting the oldest', () => {
     const c = new ControlMemory();
-    for (let i = 0; i <= MAX_REMEMBERED; i++) c.cancel(`s${i}`);
-    assert.equal(c.refusal('s0', 1), undefined);
-    assert.equal(c.refusal(`s${MAX_REMEMBERED}`, 1), 'cancel');
+    const all = Array.from({ length: MAX_REMEMBERED + 1 }, (_, i) => envelope(`s${i}`, 0));
+    for (const t of all) c.cancel(t.study, encodeJson({ studyNonce: t.studyNonce }));
+    assert.equal(c.refusal(all[0]!, 1), undefined);
+    assert.equal(c.refusal(all[MAX_REMEMBERED]!, 1), 'cancel');
   });
 });

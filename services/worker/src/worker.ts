@@ -18,6 +18,7 @@ import {
   CodecError,
   decodeTask,
   isMissingStreamOrConsumer,
+  permissionViolation,
   STREAMS,
   SUBJECTS,
   type TaskEnvelope,
@@ -35,7 +36,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from './config.js';
 import { connectNats, consumerSettings, ensureStreams, retry, sleep } from './connection.js';
-import { ControlMemory } from './control.js';
+import { ControlMemory, cancels, drops } from './control.js';
 import { type BlobSource, DatasetCache } from './dataset-cache.js';
 import type { WorkerMetrics } from './metrics.js';
 import { TaskHandler } from './task-handler.js';
@@ -139,10 +140,19 @@ export class Worker {
     this.nc = nc;
     this.js = jetstream(nc);
     const giveUp = () => this.stopping;
-    await retry('set up streams', () => ensureStreams(nc, this.config), this.log, giveUp);
+    // The coordinator usually created the streams already; a worker that starts first creates
+    // them if its NATS user may (coordinator and workers can start in any order).
     const consumer = await retry(
       'open the task consumer',
-      () => this.js!.consumers.get(STREAMS.tasks, WORKER_CONSUMER),
+      async () => {
+        try {
+          return await this.js!.consumers.get(STREAMS.tasks, WORKER_CONSUMER);
+        } catch (err) {
+          if (!isMissingStreamOrConsumer(err)) throw err;
+          await this.ensureStreams();
+          return await this.js!.consumers.get(STREAMS.tasks, WORKER_CONSUMER);
+        }
+      },
       this.log,
       giveUp,
     );
@@ -157,7 +167,7 @@ export class Worker {
     // Kept until drain(): a cancel during the shutdown grace still aborts that study's folds.
     const cancelPrefix = SUBJECTS.cancel('');
     nc.subscribe(SUBJECTS.cancelAll, {
-      callback: (_err, m) => this.onCancel(m.subject.slice(cancelPrefix.length)),
+      callback: (_err, m) => this.onCancel(m.subject.slice(cancelPrefix.length), m.data),
     });
     const dropPrefix = SUBJECTS.drop('');
     nc.subscribe(SUBJECTS.dropAll, {
@@ -251,7 +261,7 @@ export class Worker {
           this.log.warn({ err: errorText(err) }, 'fetch failed; retrying');
           await sleep(1000);
           // Someone deleted the stream or consumer: put it back rather than fail forever.
-          if (isMissingStreamOrConsumer(err)) await ensureStreams(this.nc!, this.config).catch(() => {});
+          if (isMissingStreamOrConsumer(err)) await this.ensureStreams().catch(() => {});
         }
       } finally {
         this.fetching = undefined;
@@ -275,7 +285,8 @@ export class Worker {
       this.metrics.tasks.inc({ outcome: 'malformed' });
       return;
     }
-    const refusal = this.control.refusal(envelope.study, msg.seq);
+    this.control.saw(envelope);
+    const refusal = this.control.refusal(envelope, msg.seq);
     if (refusal) {
       const why = refusal === 'cancel' ? 'task of a cancelled study dropped' : 'dropped task not started';
       this.log.info({ task: envelope.id, study: envelope.study }, why);
@@ -307,17 +318,39 @@ export class Worker {
     this.metrics.inFlight.set(this.running.size);
   }
 
-  /** Aborts a study's running tasks and refuses its later ones. */
-  private onCancel(study: string): void {
-    if (!this.control.cancel(study)) return;
+  /** Aborts the study run's running tasks and refuses its later ones; ignores (and counts) a forged cancel. */
+  private onCancel(study: string, data: Uint8Array): void {
+    let cancel: ReturnType<ControlMemory['cancel']>;
+    try {
+      cancel = this.control.cancel(study, data);
+    } catch (err) {
+      this.rejectControl('cancel', study, err);
+      return;
+    }
+    if (!cancel) return;
+    if (this.control.unmatched(study, cancel)) {
+      this.rejectControl(
+        'cancel',
+        study,
+        new Error('names no run of the study this worker has seen'),
+        'unmatched',
+      );
+      return;
+    }
     let aborted = 0;
     for (const h of this.running.keys()) {
-      if (h.envelope.study === study) {
+      if (cancels(cancel, study, h.envelope)) {
         h.abort('cancel');
         aborted++;
       }
     }
     this.log.info({ study, aborted }, 'study cancelled');
+  }
+
+  /** A control message that proves nothing: logged (without its content) and counted, never obeyed. */
+  private rejectControl(kind: 'cancel' | 'drop', study: string, err: unknown, reason = 'malformed'): void {
+    this.log.warn({ study, kind, reason, err: errorText(err) }, `unauthenticated ${kind} message ignored`);
+    this.metrics.controlRejected.inc({ kind, reason });
   }
 
   /**
@@ -330,15 +363,36 @@ export class Worker {
     try {
       drop = this.control.drop(study, data);
     } catch (err) {
-      this.log.warn({ study, err: errorText(err) }, 'malformed drop message ignored');
+      this.rejectControl('drop', study, err);
       return;
     }
     if (!drop) return;
     for (const h of this.running.keys()) {
-      if (h.msg.seq === drop.seq && h.envelope.id === drop.id) {
+      if (h.envelope.id === drop.id && h.msg.seq === drop.seq && !drops(drop, h.envelope, h.msg.seq)) {
+        this.rejectControl('drop', study, new Error("does not name the running task's nonce"), 'unmatched');
+      }
+      if (drops(drop, h.envelope, h.msg.seq)) {
         h.abort('drop');
         this.log.info({ task: drop.id, study }, 'running task dropped');
       }
+    }
+  }
+
+  /**
+   * Creates the streams the worker needs if they are missing. A worker whose NATS user may not
+   * create them (the permissions of deploy/nats/auth.conf) leaves that to the coordinator and
+   * waits for the task consumer instead.
+   */
+  private async ensureStreams(): Promise<void> {
+    try {
+      await ensureStreams(this.nc!, this.config);
+    } catch (err) {
+      const denied = permissionViolation(err);
+      if (!denied) throw err;
+      this.log.info(
+        { subject: denied.subject },
+        'no permission to create streams; the coordinator creates them',
+      );
     }
   }
 

@@ -52,15 +52,23 @@ export class Cluster {
 
   static async start(options: {
     workers: number;
+    /** One NATS user for every service. */
     auth?: { user: string; password: string };
+    /** The NATS server enforces deploy/nats/auth.conf: services connect as their own users. */
+    permissions?: boolean;
+    /** The coordinator's /metrics port (default: off). */
+    metricsPort?: number;
     threads?: number;
     ackWait?: number;
     capacity?: number;
     maxUploadMb?: number;
   }): Promise<Cluster> {
-    const cluster = new Cluster(await NatsServer.start(options.auth));
+    const cluster = new Cluster(
+      await NatsServer.start(options.permissions ? { permissions: true } : options.auth),
+    );
     await cluster.startCoordinator(options);
-    for (let i = 0; i < options.workers; i++) await cluster.startWorker(options);
+    for (let i = 0; i < options.workers; i++)
+      await cluster.startWorker({ threads: options.threads, ackWait: options.ackWait });
     return cluster;
   }
 
@@ -96,7 +104,7 @@ export class Cluster {
           '--data-dir',
           tempDir('hpo-coord-'),
         ],
-        { cwd: ROOT, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] },
+        { cwd: ROOT, env: this.env({}, 'coordinator'), stdio: ['ignore', 'pipe', 'pipe'] },
       ),
     );
     this.coordinator = svc;
@@ -104,7 +112,9 @@ export class Cluster {
     return svc;
   }
 
-  async startWorker(options: { threads?: number; ackWait?: number } = {}): Promise<Service> {
+  async startWorker(
+    options: { threads?: number; ackWait?: number; metricsPort?: number } = {},
+  ): Promise<Service> {
     const svc = new Service(
       spawn(
         process.execPath,
@@ -115,24 +125,23 @@ export class Cluster {
           '--threads',
           String(options.threads ?? 1),
           '--metrics-port',
-          '0',
+          String(options.metricsPort ?? 0),
           '--ack-wait',
           String(options.ackWait ?? 5),
           '--grace',
           '5',
         ],
-        { cwd: ROOT, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] },
+        { cwd: ROOT, env: this.env({}, 'worker'), stdio: ['ignore', 'pipe', 'pipe'] },
       ),
     );
     this.workers.push(svc);
     return svc;
   }
 
-  /** Environment of service processes: NATS credentials when the server requires them. */
-  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    const auth = this.nats.auth
-      ? { NATS_USER: this.nats.auth.user, NATS_PASSWORD: this.nats.auth.password }
-      : {};
+  /** Environment of a service process: its NATS credentials when the server requires them. */
+  env(extra: Record<string, string> = {}, kind: 'coordinator' | 'worker' = 'coordinator'): NodeJS.ProcessEnv {
+    const user = this.nats.credentials(kind);
+    const auth = user ? { NATS_USER: user.user, NATS_PASSWORD: user.password } : {};
     return { ...process.env, HPO_LOG: 'silent', ...auth, ...extra };
   }
 

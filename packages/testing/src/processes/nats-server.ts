@@ -1,17 +1,36 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ROOT } from './harness.js';
 
-/** A real `nats-server -js` on a free loopback port with its own temporary store. */
+/** NATS credentials. */
+export interface NatsUser {
+  user: string;
+  password: string;
+}
+
+/** The users of deploy/nats/auth.conf, with the passwords a test server gives them. */
+export const PERMISSION_USERS = {
+  coordinator: { user: 'hpo-coordinator', password: 'coordinator-test-pw' },
+  worker: { user: 'hpo-worker', password: 'worker-test-pw' },
+} as const satisfies Record<string, NatsUser>;
+
+/**
+ * A real `nats-server -js` on a free loopback port with its own temporary store. With `auth`
+ * one user may do everything; with `permissions` the server runs deploy/nats/auth.conf as
+ * shipped (a coordinator and a worker user, nobody else).
+ */
 export class NatsServer {
   private proc: ChildProcess | undefined;
   private constructor(
     readonly port: number,
     readonly storeDir: string,
     /** Client credentials the server requires, if any. */
-    readonly auth?: { user: string; password: string },
+    readonly auth?: NatsUser,
+    /** Whether the server enforces deploy/nats/auth.conf. */
+    readonly permissions = false,
   ) {}
 
   get url(): string {
@@ -19,10 +38,18 @@ export class NatsServer {
   }
 
   /** Starts a server and waits until it accepts connections. */
-  static async start(auth?: { user: string; password: string }): Promise<NatsServer> {
-    const server = new NatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'hpo-nats-')), auth);
+  static async start(options?: NatsUser | { permissions: true }): Promise<NatsServer> {
+    const dir = mkdtempSync(join(tmpdir(), 'hpo-nats-'));
+    const permissions = options !== undefined && 'permissions' in options;
+    const auth = options !== undefined && 'user' in options ? options : undefined;
+    const server = new NatsServer(await freePort(), dir, auth, permissions);
     await server.spawn();
     return server;
+  }
+
+  /** The credentials a service of this kind uses on this server (none on an open server). */
+  credentials(kind: keyof typeof PERMISSION_USERS): NatsUser | undefined {
+    return this.permissions ? PERMISSION_USERS[kind] : this.auth;
   }
 
   /** Stops the server (SIGTERM, or SIGKILL after 5 s); the store stays for a restart. */
@@ -53,11 +80,33 @@ export class NatsServer {
 
   private async spawn(): Promise<void> {
     const authArgs = this.auth ? ['--user', this.auth.user, '--pass', this.auth.password] : [];
+    let configArgs: string[] = [];
+    if (this.permissions) {
+      // The shipped file, included as is; includes are relative to the including file.
+      copyFileSync(join(ROOT, 'deploy/nats/auth.conf'), join(this.storeDir, 'auth.conf'));
+      writeFileSync(join(this.storeDir, 'nats.conf'), 'include ./auth.conf\n');
+      configArgs = ['-c', join(this.storeDir, 'nats.conf')];
+    }
     const proc = spawn(
       'nats-server',
-      ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir, ...authArgs],
+      [
+        ...configArgs,
+        '-js',
+        '-a',
+        '127.0.0.1',
+        '-p',
+        String(this.port),
+        '-sd',
+        join(this.storeDir, 'js'),
+        ...authArgs,
+      ],
       {
         stdio: ['ignore', 'ignore', 'pipe'],
+        env: {
+          ...process.env,
+          HPO_NATS_COORDINATOR_PASSWORD: PERMISSION_USERS.coordinator.password,
+          HPO_NATS_WORKER_PASSWORD: PERMISSION_USERS.worker.password,
+        },
       },
     );
     this.proc = proc;

@@ -1,0 +1,238 @@
+/**
+ * NATS lock-down against a real nats-server running deploy/nats/auth.conf as shipped, with a
+ * real coordinator and worker: who may connect, what a worker's credentials may not do, and
+ * results that do not answer a task the coordinator issued (forged, early, replayed for another
+ * trial or study) are dropped and counted while the genuine ones are recorded.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { BUCKETS, encodeJson, SUBJECTS, type TaskEnvelope } from '@hpo/protocol';
+import {
+  Cluster,
+  call,
+  freePort,
+  PERMISSION_USERS,
+  smallChurnSpec,
+  uploadDataset,
+  watch,
+} from '@hpo/testing/processes';
+import { jetstream } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+
+/** Connects as one of the users of auth.conf (or as nobody). */
+function as(cluster: Cluster, user: keyof typeof PERMISSION_USERS | undefined): Promise<NatsConnection> {
+  const creds = user ? { user: PERMISSION_USERS[user].user, pass: PERMISSION_USERS[user].password } : {};
+  return connect({ servers: cluster.nats.url, ...creds });
+}
+
+/** Publishes and waits (up to 5 s) for the server to refuse it; the refusal, or undefined. */
+async function refusal(nc: NatsConnection, subject: string): Promise<string | undefined> {
+  const statuses = nc.status();
+  const refused = (async () => {
+    for await (const s of statuses)
+      if (s.type === 'error' && String(s.error).includes(`"${subject}"`)) return String(s.error);
+    return undefined; // the connection closed
+  })();
+  nc.publish(subject, new Uint8Array());
+  await nc.flush();
+  const timeout = new Promise<undefined>((r) => setTimeout(r, 5000, undefined).unref());
+  return Promise.race([refused, timeout]);
+}
+
+describe('NATS permissions and result authenticity (deploy/nats/auth.conf)', () => {
+  let cluster: Cluster;
+  let metricsPort: number;
+
+  before(async () => {
+    metricsPort = await freePort();
+    cluster = await Cluster.start({ workers: 1, permissions: true, metricsPort });
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  it('refuses a client without credentials, or with a wrong password', async () => {
+    await assert.rejects(as(cluster, undefined), /Authorization Violation|AUTHORIZATION/i);
+    await assert.rejects(
+      connect({ servers: cluster.nats.url, user: 'hpo-worker', pass: 'wrong' }),
+      /Authorization Violation|AUTHORIZATION/i,
+    );
+  });
+
+  it("denies a worker's credentials control messages, tasks, the study KV, secrets and event log", async () => {
+    const nc = await as(cluster, 'worker');
+    try {
+      for (const subject of [
+        SUBJECTS.cancel('any'),
+        SUBJECTS.drop('any'),
+        SUBJECTS.task('any'),
+        SUBJECTS.events('any'),
+        `$KV.${BUCKETS.studies}.any`,
+        `$JS.API.STREAM.DELETE.HPO_TASKS`,
+      ]) {
+        assert.match((await refusal(nc, subject)) ?? 'allowed', /Permissions Violation for Publish/, subject);
+      }
+      // Reading the study records or the coordinator's secret is denied too.
+      for (const bucket of [BUCKETS.studies, BUCKETS.keys]) {
+        await assert.rejects(
+          (async () => {
+            const kv = await new Kvm(nc).open(bucket);
+            await kv.get('task-secret');
+          })(),
+          /Permissions Violation|permission/i,
+          bucket,
+        );
+      }
+    } finally {
+      await nc.close().catch(() => undefined);
+    }
+  });
+
+  it('records only genuine results: forged, early and replayed ones are dropped and counted', async () => {
+    const spec = smallChurnSpec({ name: 'forged', budget: { trials: 2, parallelism: 1 } });
+    const hash = await uploadDataset(cluster.api(), spec);
+    // Watch the genuine results go by (as the coordinator's user may) to replay one later.
+    const spy = await as(cluster, 'coordinator');
+    const genuine: Record<string, unknown>[] = [];
+    spy.subscribe(SUBJECTS.result('forged'), {
+      callback: (_e, m) => {
+        genuine.push(m.json());
+      },
+    });
+    const worker = await as(cluster, 'worker');
+    await call(cluster.api(), 'CreateStudy', {
+      spec: JSON.stringify(spec),
+      datasetSha256: hash,
+      studyId: 'forged',
+    });
+    // Before trial 0 has run: a result with the best possible metrics, under every message id a
+    // forger might guess, including the one results used before they carried a nonce.
+    const id = 'forged.0.0';
+    const forged = {
+      id,
+      study: 'forged',
+      epoch: 'zzz',
+      nonce: 'A'.repeat(22),
+      ok: true,
+      worker: 'evil',
+      deliveries: 1,
+      result: { metrics: { rocAuc: 0.999 } },
+    };
+    for (const msgID of [`${id}:result`, `${id}:result:AAAAAAAAAAAAAAAA`]) {
+      await jetstream(worker).publish(SUBJECTS.result('forged'), encodeJson(forged), { msgID });
+    }
+    await watch(cluster.api(), 'forged');
+    const study = await call<object, { state: string; best?: { value: number } }>(cluster.api(), 'GetStudy', {
+      studyId: 'forged',
+    });
+    assert.equal(study.state, 'finished');
+    assert.ok(
+      study.best && study.best.value < 0.95,
+      `the forged 0.999 is not the best (${study.best?.value})`,
+    );
+    const { trials } = await call<object, { trials: { number: number; foldsDone: number }[] }>(
+      cluster.api(),
+      'ListTrials',
+      { studyId: 'forged' },
+    );
+    assert.ok(
+      trials.every((t) => t.foldsDone === 3),
+      'every genuine fold result was recorded',
+    );
+
+    // A genuine result replayed for another trial, and for another study: rejected too.
+    const real = genuine.find((r) => r.id === 'forged.1.0')!;
+    assert.ok(real, 'saw a genuine result');
+    await jetstream(worker).publish(SUBJECTS.result('forged'), encodeJson({ ...real, id: 'forged.0.1' }));
+    await jetstream(worker).publish(
+      SUBJECTS.result('other'),
+      encodeJson({ ...real, id: 'other.1.0', study: 'other' }),
+    );
+    const metrics = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    for (let i = 0; ; i++) {
+      const m = /hpo_results_rejected_total\{reason="bad_nonce"\} (\d+)/.exec(await metrics());
+      if (m && Number(m[1]) >= 3) break;
+      assert.ok(i < 100, `rejections counted: ${await metrics()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(
+      cluster.coordinator!.log,
+      /dropping a result that does not answer a task this coordinator issued/,
+    );
+    assert.doesNotMatch(cluster.coordinator!.log, /AAAAAAAAAAAAAAAAAAAAAA/, 'nonces are not logged');
+    await spy.close();
+    await worker.close();
+  });
+
+  it('a worker reads tasks it cannot forge: the task carries proofs a worker cannot derive', async () => {
+    // The same envelope with another id keeps the old nonce, which no longer matches.
+    const nc = await as(cluster, 'coordinator');
+    const seen: TaskEnvelope[] = [];
+    const sub = nc.subscribe(SUBJECTS.tasksAll, {
+      callback: (_e, m) => {
+        seen.push(m.json());
+      },
+    });
+    const spec = smallChurnSpec({ name: 'proofs', budget: { trials: 1, parallelism: 1 } });
+    const hash = await uploadDataset(cluster.api(), spec);
+    await call(cluster.api(), 'CreateStudy', {
+      spec: JSON.stringify(spec),
+      datasetSha256: hash,
+      studyId: 'proofs',
+    });
+    await watch(cluster.api(), 'proofs');
+    sub.unsubscribe();
+    await nc.close();
+    assert.ok(seen.length >= 3);
+    assert.equal(new Set(seen.map((t) => t.nonce)).size, seen.length, 'one nonce per task publish');
+    assert.equal(new Set(seen.filter((t) => t.task.kind === 'fold').map((t) => t.studyNonce)).size, 1);
+  });
+});
+
+describe('control messages on an open NATS server', () => {
+  it('an unsigned or forged cancel is ignored and counted; the study completes', async () => {
+    const cluster = await Cluster.start({ workers: 0 });
+    try {
+      const workerMetrics = await freePort();
+      const worker = await cluster.startWorker({ metricsPort: workerMetrics });
+      await worker.waitFor('worker ready');
+      const spec = smallChurnSpec({ name: 'spoofed', budget: { trials: 3, parallelism: 1 } });
+      const hash = await uploadDataset(cluster.api(), spec);
+      const nc = await connect({ servers: cluster.nats.url });
+      await call(cluster.api(), 'CreateStudy', {
+        spec: JSON.stringify(spec),
+        datasetSha256: hash,
+        studyId: 'spoofed',
+      });
+      await worker.waitFor('"task started"');
+      nc.publish(SUBJECTS.cancel('spoofed'));
+      nc.publish(SUBJECTS.cancel('spoofed'), encodeJson({ studyNonce: 'C'.repeat(22) }));
+      nc.publish(SUBJECTS.drop('spoofed'), encodeJson({ id: 'spoofed.0.0', seq: 1 }));
+      await nc.flush();
+      await watch(cluster.api(), 'spoofed');
+      const s = await call<object, { state: string; trialsDone: number }>(cluster.api(), 'GetStudy', {
+        studyId: 'spoofed',
+      });
+      assert.equal(s.state, 'finished');
+      assert.equal(s.trialsDone, 3);
+      const text = await (await fetch(`http://127.0.0.1:${workerMetrics}/metrics`)).text();
+      assert.match(
+        text,
+        /hpo_worker_control_rejected_total\{kind="cancel",reason="malformed",worker="[^"]+"\} 1/,
+      );
+      assert.match(
+        text,
+        /hpo_worker_control_rejected_total\{kind="cancel",reason="unmatched",worker="[^"]+"\} 1/,
+      );
+      assert.match(
+        text,
+        /hpo_worker_control_rejected_total\{kind="drop",reason="malformed",worker="[^"]+"\} 1/,
+      );
+      assert.match(worker.log, /unauthenticated cancel message ignored/);
+      await nc.close();
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
