@@ -80,7 +80,8 @@ Examples:
       .option('--ca <pem>', 'CA certificate bundle for TLS')
       .option('--cert <pem>', 'client certificate for mutual TLS')
       .option('--key <pem>', 'client private key for mutual TLS')
-      .option('--timeout <seconds>', 'seconds to wait for the connection', positiveInt('--timeout'), 5);
+      .option('--timeout <seconds>', 'seconds to wait for the connection', positiveInt('--timeout'), 5)
+      .option('--token <token>', 'bearer token (default: HPO_TOKEN); never printed');
 
   remote(
     program

@@ -141,15 +141,28 @@ export class DatasetError extends HpoError {
   readonly file: string | undefined;
   readonly row: number | undefined;
   readonly column: string | undefined;
+  /** What is wrong, without the location. */
+  readonly problem: string;
 
   constructor(problem: string, where: DatasetLocation = {}, hint?: string) {
     super('dataset', formatLocation(where) + problem, {
       ...(hint ? { hint } : {}),
       details: { ...where },
     });
+    this.problem = problem;
     this.file = where.file;
     this.row = where.row;
     this.column = where.column;
+  }
+
+  /** The same error with its file named otherwise (e.g. a temporary copy named as the upload it is). */
+  relocated(rename: (file: string) => string): DatasetError {
+    const where: DatasetLocation = {
+      ...(this.file !== undefined ? { file: rename(this.file) } : {}),
+      ...(this.row !== undefined ? { row: this.row } : {}),
+      ...(this.column !== undefined ? { column: this.column } : {}),
+    };
+    return new DatasetError(this.problem, where, this.hint);
   }
 }
 

@@ -35,6 +35,7 @@ export { newSecret, resultMsgId, sameNonce, studyNonce, taskNonce } from './proo
 export {
   ConfigError,
   Expected,
+  flag,
   folder,
   hostPort,
   integer,
@@ -44,6 +45,7 @@ export {
   nameSetting,
   natsUrls,
   oneOf,
+  optionalFile,
   readNatsAuth,
   readSettings,
   type Setting,

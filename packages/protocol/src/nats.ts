@@ -58,6 +58,10 @@ export const BUCKETS = {
   models: 'hpo-models',
   /** Key-value: the coordinator's secrets (workers have no access). */
   keys: 'hpo-keys',
+  /** Object store: uploaded files not in canonical form (CSV, zip, tar), by SHA-256; coordinator only. */
+  uploads: 'hpo-uploads',
+  /** Key-value: what each tenant has uploaded (`uploads.<tenant>.<sha256>`), for access and quotas. */
+  tenants: 'hpo-tenants',
 } as const;
 
 /** Study ids are NATS subject tokens: letters, digits, dash and underscore. */

@@ -22,6 +22,8 @@ export interface Setting<T = unknown> {
   help: string;
   /** Parses a raw value; throws `Expected` naming what a valid value looks like. */
   parse: (raw: string) => T;
+  /** A switch: `--<key>` alone means true (the variable takes true/false). */
+  boolean?: true;
 }
 
 export type SettingsTable = Record<string, Setting>;
@@ -101,6 +103,19 @@ export const hostPort = matching(/^[^\s:/]+:\d{1,5}$/, 'host:port, like 127.0.0.
 
 /** A folder path (not checked for existence). */
 export const folder = matching(/\S/, 'a folder path');
+
+/** An optional file path: empty means none. */
+export function optionalFile(raw: string): string | undefined {
+  return raw.trim() === '' ? undefined : raw;
+}
+
+/** true/false (also 1/0, yes/no). */
+export function flag(raw: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no', ''].includes(v)) return false;
+  throw new Expected('true or false');
+}
 
 // ---- the shared settings ----
 
@@ -185,7 +200,12 @@ export function readSettings<T extends SettingsTable>(
     parsed = parseArgs({
       args: argv,
       options: {
-        ...Object.fromEntries(Object.keys(table).map((k) => [k, { type: 'string' as const }])),
+        ...Object.fromEntries(
+          Object.entries(table).map(([k, s]) => [
+            k,
+            { type: s.boolean ? ('boolean' as const) : ('string' as const) },
+          ]),
+        ),
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: false,
@@ -203,12 +223,13 @@ export function readSettings<T extends SettingsTable>(
   if (parsed.values.help) return undefined;
   const out: Record<string, unknown> = {};
   for (const [key, s] of Object.entries(table)) {
-    const flag = parsed.values[key];
+    const given = parsed.values[key];
     const fromEnv = env[s.env];
     let raw: string;
     let source: string;
     let shown: string;
-    if (typeof flag === 'string') [raw, source, shown] = [flag, `--${key}`, `--${key}`];
+    if (typeof given === 'string' || typeof given === 'boolean')
+      [raw, source, shown] = [String(given), `--${key}`, `--${key}`];
     else if (fromEnv !== undefined && fromEnv !== '')
       [raw, source, shown] = [fromEnv, s.env, `${s.env} (--${key})`];
     else {
@@ -228,7 +249,7 @@ export function readSettings<T extends SettingsTable>(
 /** The options part of --help: one line per setting (flag, variable, default, help). */
 export function settingsHelp(table: SettingsTable): string {
   const rows = Object.entries(table).map(([key, s]) => [
-    `--${key} ${s.arg}`,
+    s.boolean ? `--${key}` : `--${key} ${s.arg}`,
     s.env,
     s.shownDefault ?? (typeof s.default === 'function' ? s.default() : s.default),
     s.help,

@@ -1,253 +1,281 @@
-import { createHash } from 'node:crypto';
-import { type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
-import { DatasetError, decodeDataset, HpoError, SHOWN_TRIAL_STATES, type ShownTrialState } from '@hpo/core';
+/**
+ * The StudyService handlers. Every call is authenticated and authorised first (`guard`): who is
+ * calling, may their role do this, and (for a study) is it their tenant's. Errors are mapped to
+ * status codes in one place (`grpc-status.ts`).
+ */
+import type {
+  Metadata,
+  ServerReadableStream,
+  ServerUnaryCall,
+  ServerWritableStream,
+  sendUnaryData,
+} from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
+import { HpoError, SHOWN_TRIAL_STATES } from '@hpo/core';
 import type { StudyEvent } from '@hpo/orchestrator';
 import type { StudyServiceHandlers, UploadDatasetRequest__Output } from '@hpo/protocol';
-import type { ObjectStore } from '@nats-io/obj';
 import type { Logger } from 'pino';
 import { studyMessage, trialMessage } from './convert.js';
+import { type DatasetRegistry, FORMATS } from './datasets.js';
 import { toStatus } from './grpc-status.js';
 import type { Metrics } from './metrics.js';
+import type { Identity } from './security/auth-file.js';
+import type { Authenticator, PeerAuth } from './security/authenticator.js';
+import { type Action, authorize } from './security/policy.js';
+import type { RateLimiter } from './security/rate-limit.js';
 import type { StudyManager } from './study-manager.js';
 
 const invalid = (message: string) => new HpoError('invalid_argument', message);
 
 export interface ApiDeps {
   manager: StudyManager;
-  datasets: ObjectStore;
-  models: ObjectStore;
+  registry: DatasetRegistry;
+  auth: Authenticator;
+  limiter: RateLimiter;
   maxUploadBytes: number;
   metrics: Metrics;
   log: Logger;
 }
 
-/** Sends a unary result, or maps the error to a status code in one place. */
-function unary<Req, Res>(deps: ApiDeps, name: string, fn: (req: Req) => Promise<Res> | Res) {
+/** Any call: its metadata and what the transport knows of the peer. */
+interface AnyCall {
+  metadata: Metadata;
+  getAuthContext?: () => PeerAuth;
+  getPeer(): string;
+}
+
+/** Who is calling, and may they do `action`? Throws UNAUTHENTICATED or PERMISSION_DENIED. */
+function guard(deps: ApiDeps, call: AnyCall, rpc: string, action: Action): Identity {
+  try {
+    const who = deps.auth.authenticate(call.metadata, call.getAuthContext?.());
+    authorize(who, action);
+    return who;
+  } catch (err) {
+    if (err instanceof HpoError)
+      deps.log.warn({ rpc, peer: call.getPeer(), kind: err.kind, err: err.message }, 'call refused');
+    throw err;
+  }
+}
+
+/** Reports an error to the client and counts it; internal errors are logged. */
+function failure(deps: ApiDeps, rpc: string, err: unknown): { code: status; details: string } {
+  const s = toStatus(err);
+  deps.metrics.rpcErrors.inc({ code: status[s.code] });
+  if (s.code === status.INTERNAL) deps.log.error({ rpc, err: String(err) }, 'internal error');
+  return s;
+}
+
+/** A unary handler: guarded, then `fn`, with errors mapped to status codes. */
+function unary<Req, Res>(
+  deps: ApiDeps,
+  rpc: string,
+  action: Action,
+  fn: (req: Req, who: Identity) => Promise<Res> | Res,
+) {
   return async (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
     try {
-      callback(null, await fn(call.request));
+      callback(null, await fn(call.request, guard(deps, call, rpc, action)));
     } catch (err) {
-      const { code, details } = toStatus(err);
-      deps.metrics.rpcErrors.inc({ code: status[code] });
-      if (code === status.INTERNAL) deps.log.error({ rpc: name, err: String(err) }, 'internal error');
-      callback({ code, details });
+      callback(failure(deps, rpc, err));
     }
   };
 }
+
+/** A server-streaming handler: guarded, then `fn`; errors end the stream with a status. */
+function streaming<Req, Res>(
+  deps: ApiDeps,
+  rpc: string,
+  action: Action,
+  fn: (call: ServerWritableStream<Req, Res>, who: Identity) => Promise<void>,
+) {
+  return (call: ServerWritableStream<Req, Res>) => {
+    void (async () => {
+      try {
+        await fn(call, guard(deps, call, rpc, action));
+      } catch (err) {
+        call.emit('error', failure(deps, rpc, err));
+      }
+    })();
+  };
+}
+
+const idOf = (req: { studyId?: string }) => {
+  if (!req.studyId) throw invalid('study_id: is required');
+  return req.studyId;
+};
+
+const SHA256 = /^[0-9a-f]{64}$/;
 
 /** The StudyService handlers. */
 export function studyServiceHandlers(deps: ApiDeps): StudyServiceHandlers {
   const { manager } = deps;
-  const idOf = (req: { studyId?: string }) => {
-    if (!req.studyId) throw invalid('study_id: is required');
-    return req.studyId;
-  };
   return {
     UploadDataset: (call, callback) => {
       void uploadDataset(deps, call, callback);
     },
-    HasDataset: unary(deps, 'HasDataset', async (req) => {
-      if (!/^[0-9a-f]{64}$/.test(req.sha256 ?? ''))
+    HasDataset: unary(deps, 'HasDataset', 'upload', async (req, who) => {
+      if (!SHA256.test(req.sha256 ?? ''))
         throw invalid(`sha256: must be 64 lowercase hex digits, got '${req.sha256}'`);
-      return { exists: (await deps.datasets.info(req.sha256!)) !== null };
+      return { exists: (await deps.registry.get(who, req.sha256!)) !== undefined };
     }),
-    CreateStudy: unary(deps, 'CreateStudy', async (req) => {
-      const record = await manager.create(req.spec ?? '', req.datasetSha256 ?? '', req.studyId ?? '');
-      return studyMessage(manager.get(record.id));
+    CreateStudy: unary(deps, 'CreateStudy', 'create', async (req, who) => {
+      deps.limiter.take(who.name, 'CreateStudy', deps.auth.current?.rateLimits.createStudy ?? 60);
+      const record = await manager.create(req.spec ?? '', req.datasetSha256 ?? '', req.studyId ?? '', who);
+      return studyMessage(manager.get(record.id, who));
     }),
-    GetStudy: unary(deps, 'GetStudy', (req) => studyMessage(manager.get(idOf(req)))),
-    ListStudies: unary(deps, 'ListStudies', () => ({ studies: manager.list().map(studyMessage) })),
-    CancelStudy: unary(deps, 'CancelStudy', async (req) => studyMessage(await manager.cancel(idOf(req)))),
-    ListTrials: unary(deps, 'ListTrials', (req) => {
+    GetStudy: unary(deps, 'GetStudy', 'read', (req, who) => studyMessage(manager.get(idOf(req), who))),
+    ListStudies: unary(deps, 'ListStudies', 'read', (_req, who) => ({
+      studies: manager.list(who).map(studyMessage),
+    })),
+    CancelStudy: unary(deps, 'CancelStudy', 'cancel', async (req, who) =>
+      studyMessage(await manager.cancel(idOf(req), who)),
+    ),
+    ListTrials: unary(deps, 'ListTrials', 'read', (req, who) => {
       const states = req.states ?? [];
       const bad = states.find((s) => !(SHOWN_TRIAL_STATES as readonly string[]).includes(s));
       if (bad) throw invalid(`states: '${bad}' is not one of ${SHOWN_TRIAL_STATES.join(', ')}`);
-      const study = manager.get(idOf(req));
+      const study = manager.get(idOf(req), who);
       const log = study.runner.log;
-      const trials = log
-        .all()
-        .filter((t) => states.length === 0 || states.includes(log.shownState(t) as ShownTrialState));
+      const trials = log.all().filter((t) => states.length === 0 || states.includes(log.shownState(t)));
       return { trials: trials.map((t) => trialMessage(study, t)) };
     }),
-    GetLeaderboard: unary(deps, 'GetLeaderboard', (req) => {
-      const study = manager.get(idOf(req));
+    GetLeaderboard: unary(deps, 'GetLeaderboard', 'read', (req, who) => {
+      const study = manager.get(idOf(req), who);
       const rows = study.runner.leaderboard();
       return { trials: (req.top ? rows.slice(0, req.top) : rows).map((t) => trialMessage(study, t)) };
     }),
-    WatchStudy: (call) => {
-      void watchStudy(deps, call);
-    },
-    ExportModel: (call) => {
-      void exportModel(deps, call);
-    },
-    ExportEvents: (call) => {
-      void exportEvents(deps, call);
-    },
+    WatchStudy: streaming(deps, 'WatchStudy', 'read', (call, who) => watchStudy(deps, call, who)),
+    ExportModel: streaming(deps, 'ExportModel', 'export', (call, who) => exportModel(deps, call, who)),
+    ExportEvents: streaming(deps, 'ExportEvents', 'export', async (call, who) => {
+      const study = manager.get(idOf(call.request), who);
+      for (const event of await study.store.load()) call.write({ json: JSON.stringify(event) });
+      call.end();
+    }),
   };
 }
 
+/**
+ * Streams an upload into the object store (see DatasetRegistry.receive): the first message
+ * declares hash, size and format; quotas and the size limit are checked before anything is
+ * stored, and bytes the tenant already has end the call at once.
+ */
 async function uploadDataset(
   deps: ApiDeps,
-  call: Parameters<StudyServiceHandlers['UploadDataset']>[0],
+  call: ServerReadableStream<UploadDatasetRequest__Output, unknown>,
   callback: Parameters<StudyServiceHandlers['UploadDataset']>[1],
 ): Promise<void> {
-  const fail = (err: unknown) => {
-    const { code, details } = toStatus(err);
-    deps.metrics.rpcErrors.inc({ code: status[code] });
-    callback({ code, details });
-  };
   try {
-    let expected: { sha256: string; size: number } | undefined;
-    const chunks: Buffer[] = [];
-    let received = 0;
-    for await (const msg of call as AsyncIterable<UploadDatasetRequest__Output>) {
-      if (!expected) {
-        if (!/^[0-9a-f]{64}$/.test(msg.sha256))
-          throw invalid(
-            `sha256: the first chunk must carry the blob's SHA-256 (64 lowercase hex digits), got '${msg.sha256}'`,
-          );
-        if (!(msg.size > 0)) throw invalid('size: the first chunk must carry the total size in bytes');
-        if (msg.size > deps.maxUploadBytes) {
-          throw new HpoError(
-            'resource_exhausted',
-            `size: ${msg.size} bytes is over the upload limit of ${deps.maxUploadBytes} bytes`,
-          );
-        }
-        expected = { sha256: msg.sha256, size: msg.size };
-        if (await deps.datasets.info(msg.sha256)) {
-          callback(null, { sha256: msg.sha256, size: msg.size, existed: true });
-          call.destroy?.();
-          return;
-        }
-      }
-      received += msg.data.length;
-      if (received > expected.size || received > deps.maxUploadBytes) {
+    const who = guard(deps, call, 'UploadDataset', 'upload');
+    deps.limiter.take(who.name, 'UploadDataset', deps.auth.current?.rateLimits.uploadDataset ?? 60);
+    const chunks = (call as AsyncIterable<UploadDatasetRequest__Output>)[Symbol.asyncIterator]();
+    const head = await chunks.next();
+    if (head.done) throw invalid('no chunks received');
+    const msg = head.value;
+    if (!SHA256.test(msg.sha256))
+      throw invalid(
+        `sha256: the first chunk must carry the file's SHA-256 (64 lowercase hex digits), got '${msg.sha256}'`,
+      );
+    const size = Number(msg.size);
+    if (!(size > 0)) throw invalid('size: the first chunk must carry the total size in bytes');
+    if (size > deps.maxUploadBytes)
+      throw new HpoError(
+        'resource_exhausted',
+        `size: ${size} bytes is over the upload limit of ${deps.maxUploadBytes} bytes`,
+      );
+    const format = FORMATS[msg.format] ?? 'hpo';
+    const existing = await deps.registry.get(who, msg.sha256);
+    if (existing) {
+      callback(null, { sha256: msg.sha256, size, existed: true });
+      call.destroy?.();
+      return;
+    }
+    const quota = deps.auth.current?.quota(who.tenant);
+    if (quota) {
+      const used = await deps.registry.bytesOf(who.tenant);
+      if (used + size > quota.datasetBytes)
         throw new HpoError(
           'resource_exhausted',
-          `received ${received} bytes, more than the declared ${expected.size} or the limit of ${deps.maxUploadBytes}`,
+          `tenant ${who.tenant}: this upload (${size} bytes) would bring its datasets to ${used + size} bytes, over its quota of ${quota.datasetBytes}`,
         );
-      }
-      chunks.push(msg.data);
     }
-    if (!expected) throw invalid('no chunks received');
-    const bytes = Buffer.concat(chunks);
-    if (bytes.length !== expected.size)
-      throw invalid(`size: declared ${expected.size} bytes, received ${bytes.length}`);
-    const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== expected.sha256)
-      throw new HpoError(
-        'failed_precondition',
-        `sha256 mismatch: declared ${expected.sha256}, received bytes hash to ${actual}`,
-      );
-    try {
-      decodeDataset(bytes, 'upload');
-    } catch (err) {
-      throw invalid(`not an hpo dataset blob: ${err instanceof DatasetError ? err.message : String(err)}`);
-    }
-    await deps.datasets.putBlob({ name: expected.sha256 }, new Uint8Array(bytes));
-    deps.log.info({ sha256: expected.sha256, bytes: bytes.length }, 'stored dataset');
-    callback(null, { sha256: expected.sha256, size: bytes.length, existed: false });
+    const data = (async function* () {
+      for (let r = await chunks.next(); !r.done; r = await chunks.next()) yield r.value.data;
+    })();
+    await deps.registry.receive({ sha256: msg.sha256, size, format }, msg.data, data, deps.maxUploadBytes);
+    await deps.registry.own(who.tenant, msg.sha256, { format, bytes: size, at: new Date().toISOString() });
+    deps.log.info({ sha256: msg.sha256, bytes: size, format, tenant: who.tenant }, 'stored dataset');
+    callback(null, { sha256: msg.sha256, size, existed: false });
   } catch (err) {
-    fail(err);
+    callback(failure(deps, 'UploadDataset', err));
+    call.destroy?.();
   }
 }
 
 async function watchStudy(
   deps: ApiDeps,
-  call: Parameters<StudyServiceHandlers['WatchStudy']>[0],
+  call: ServerWritableStream<{ studyId?: string }, unknown>,
+  who: Identity,
 ): Promise<void> {
-  let unsubscribe: (() => void) | undefined;
-  try {
-    if (!call.request.studyId) throw invalid('study_id: is required');
-    const study = deps.manager.get(call.request.studyId);
-    const send = (type: string, e?: StudyEvent) => {
-      call.write({
-        type,
-        studyId: study.record.id,
-        trial: e && 'trial' in e ? e.trial : 0,
-        fold: e && 'fold' in e ? e.fold : 0,
-        state: e?.type === 'trial_finished' ? e.state : '',
-        ...(e?.type === 'trial_finished' && e.value !== undefined ? { value: e.value } : {}),
-        study: studyMessage(study),
-        at: e?.at ?? new Date().toISOString(),
-      });
-    };
-    send('snapshot');
-    if (study.record.state !== 'running') {
-      call.end();
-      return;
-    }
-    unsubscribe = deps.manager.watch(study.record.id, (e) => {
-      if (e.type === 'ended') {
-        send('study_ended');
-        unsubscribe?.();
-        call.end();
-      } else send(e.type, e);
+  const study = deps.manager.get(idOf(call.request), who);
+  const send = (type: string, e?: StudyEvent) => {
+    call.write({
+      type,
+      studyId: study.record.id,
+      trial: e && 'trial' in e ? e.trial : 0,
+      fold: e && 'fold' in e ? e.fold : 0,
+      state: e?.type === 'trial_finished' ? e.state : '',
+      ...(e?.type === 'trial_finished' && e.value !== undefined ? { value: e.value } : {}),
+      study: studyMessage(study),
+      at: e?.at ?? new Date().toISOString(),
     });
-    call.on('cancelled', () => unsubscribe?.());
-  } catch (err) {
-    unsubscribe?.();
-    const { code, details } = toStatus(err);
-    call.emit('error', { code, details });
+  };
+  send('snapshot');
+  if (study.record.state !== 'running') {
+    call.end();
+    return;
   }
+  const unsubscribe = deps.manager.watch(study.record.id, (e) => {
+    if (e.type === 'ended') {
+      send('study_ended');
+      unsubscribe();
+      call.end();
+    } else send(e.type, e);
+  });
+  call.on('cancelled', () => unsubscribe());
 }
 
 async function exportModel(
   deps: ApiDeps,
-  call: Parameters<StudyServiceHandlers['ExportModel']>[0],
+  call: ServerWritableStream<{ studyId?: string }, unknown>,
+  who: Identity,
 ): Promise<void> {
-  try {
-    if (!call.request.studyId) throw invalid('study_id: is required');
-    const study = deps.manager.get(call.request.studyId);
-    if (!study.record.modelReady) {
-      throw new HpoError(
-        'failed_precondition',
-        `study '${study.record.id}' has no model yet (state ${study.record.state}); a model is saved when the study finishes`,
-      );
-    }
-    const prefix = `${study.record.id}/`;
-    const names = (await deps.models.list())
-      .map((i) => i.name)
-      .filter((n) => n.startsWith(prefix))
-      .sort();
-    if (names.length === 0)
-      throw new HpoError(
-        'failed_precondition',
-        `study '${study.record.id}' lists a model but its files are missing`,
-      );
-    const CHUNK = 256 * 1024;
-    for (const name of names) {
-      const data = (await deps.models.getBlob(name)) ?? new Uint8Array();
-      const path = name.slice(prefix.length);
-      if (data.length === 0) call.write({ path, offset: 0, data: Buffer.alloc(0), eof: true });
-      for (let off = 0; off < data.length; off += CHUNK) {
-        const end = Math.min(off + CHUNK, data.length);
-        call.write({
-          path,
-          offset: off,
-          data: Buffer.from(data.subarray(off, end)),
-          eof: end === data.length,
-        });
-      }
-    }
-    call.end();
-  } catch (err) {
-    const { code, details } = toStatus(err);
-    call.emit('error', { code, details });
+  const study = deps.manager.get(idOf(call.request), who);
+  if (!study.record.modelReady) {
+    throw new HpoError(
+      'failed_precondition',
+      `study '${study.record.id}' has no model yet (state ${study.record.state}); a model is saved when the study finishes`,
+    );
   }
-}
-
-async function exportEvents(
-  deps: ApiDeps,
-  call: Parameters<StudyServiceHandlers['ExportEvents']>[0],
-): Promise<void> {
-  try {
-    if (!call.request.studyId) throw invalid('study_id: is required');
-    const study = deps.manager.get(call.request.studyId);
-    for (const event of await study.store.load()) call.write({ json: JSON.stringify(event) });
-    call.end();
-  } catch (err) {
-    const { code, details } = toStatus(err);
-    call.emit('error', { code, details });
+  const models = deps.manager.models;
+  const prefix = `${study.record.id}/`;
+  const names = (await models.list())
+    .map((i) => i.name)
+    .filter((n) => n.startsWith(prefix))
+    .sort();
+  if (names.length === 0)
+    throw new HpoError(
+      'failed_precondition',
+      `study '${study.record.id}' lists a model but its files are missing`,
+    );
+  const CHUNK = 256 * 1024;
+  for (const name of names) {
+    const data = (await models.getBlob(name)) ?? new Uint8Array();
+    const path = name.slice(prefix.length);
+    if (data.length === 0) call.write({ path, offset: 0, data: Buffer.alloc(0), eof: true });
+    for (let off = 0; off < data.length; off += CHUNK) {
+      const end = Math.min(off + CHUNK, data.length);
+      call.write({ path, offset: off, data: Buffer.from(data.subarray(off, end)), eof: end === data.length });
+    }
   }
+  call.end();
 }

@@ -6,7 +6,9 @@ describe('coordinator configuration', () => {
   it('has defaults, and flags beat environment variables', () => {
     const c = loadConfig([], {})!;
     assert.deepEqual(c.natsUrls, ['nats://127.0.0.1:4222']);
-    assert.equal(c.grpcAddress, '0.0.0.0:50051');
+    assert.equal(c.grpcAddress, '127.0.0.1:50051', 'loopback unless told otherwise');
+    assert.equal(c.tls, undefined);
+    assert.equal(c.authFile, undefined);
     assert.equal(c.streamReplicas, 1);
     assert.deepEqual(c.natsAuth, {});
     const env = { NATS_URL: 'nats://a:4222', HPO_CAPACITY: '7', HPO_STREAM_REPLICAS: '3' };
@@ -39,6 +41,35 @@ describe('coordinator configuration', () => {
       (e: unknown) => e instanceof ConfigError && e.source === 'HPO_ACK_WAIT_SECONDS',
     );
     assert.throws(() => loadConfig(['--bogus', '1'], {}), /Unknown option '--bogus'/);
+  });
+
+  it('listens beyond loopback only with TLS and an auth file, or with --insecure', () => {
+    const open = ['--grpc', '0.0.0.0:50051'];
+    assert.throws(
+      () => loadConfig(open, {}),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /without TLS \(--tls-cert, --tls-key\) and an auth file \(--auth-file\)/.test(e.message) &&
+        /--insecure/.test(e.message),
+    );
+    assert.throws(
+      () => loadConfig([...open, '--tls-cert', 'c.pem', '--tls-key', 'k.pem'], {}),
+      /without an auth file \(--auth-file\)/,
+    );
+    const tls = loadConfig(
+      [...open, '--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--auth-file', 'a.yaml'],
+      {},
+    )!;
+    assert.deepEqual(tls.tls, { cert: 'c.pem', key: 'k.pem', clientCa: undefined });
+    assert.equal(loadConfig([...open, '--insecure'], {})!.insecure, true);
+    assert.equal(loadConfig(open, { HPO_INSECURE: 'true' })!.insecure, true);
+    assert.equal(loadConfig(['--grpc', 'localhost:1'], {})!.insecure, false);
+    assert.throws(() => loadConfig(['--tls-cert', 'c.pem'], {}), /--tls-cert and --tls-key .* go together/);
+    assert.throws(() => loadConfig(['--tls-client-ca', 'ca.pem'], {}), /--tls-client-ca needs TLS/);
+    assert.throws(
+      () => loadConfig([], { HPO_INSECURE: 'maybe' }),
+      /HPO_INSECURE \(--insecure\) must be true or false/,
+    );
   });
 
   it('reads NATS credentials from the environment only, and rejects half of a pair', () => {

@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  flag,
   folder,
   hostPort,
   integer,
@@ -7,6 +8,7 @@ import {
   NATS_CREDENTIALS_HELP,
   type NatsAuth,
   nameSetting,
+  optionalFile,
   readNatsAuth,
   readSettings,
   type SettingsTable,
@@ -21,10 +23,58 @@ export const SETTINGS = {
   ...SHARED_SETTINGS,
   grpc: {
     env: 'HPO_GRPC_ADDRESS',
-    default: '0.0.0.0:50051',
+    default: '127.0.0.1:50051',
     arg: '<host:port>',
-    help: 'address the gRPC API listens on',
+    help: 'address the gRPC API listens on; beyond loopback it needs TLS and an auth file (or --insecure)',
     parse: hostPort,
+  },
+  'tls-cert': {
+    env: 'HPO_TLS_CERT',
+    default: '',
+    shownDefault: 'none',
+    arg: '<pem>',
+    help: 'server certificate (chain) for TLS on the gRPC API',
+    parse: optionalFile,
+  },
+  'tls-key': {
+    env: 'HPO_TLS_KEY',
+    default: '',
+    shownDefault: 'none',
+    arg: '<pem>',
+    help: "the server certificate's private key",
+    parse: optionalFile,
+  },
+  'tls-client-ca': {
+    env: 'HPO_TLS_CLIENT_CA',
+    default: '',
+    shownDefault: 'none',
+    arg: '<pem>',
+    help: 'require client certificates signed by this CA (mutual TLS)',
+    parse: optionalFile,
+  },
+  'auth-file': {
+    env: 'HPO_AUTH_FILE',
+    default: '',
+    shownDefault: 'none: every caller is admin of tenant default',
+    arg: '<file>',
+    help: 'tokens, client certificates, tenants, roles and quotas (YAML; reloaded on change or SIGHUP)',
+    parse: optionalFile,
+  },
+  insecure: {
+    env: 'HPO_INSECURE',
+    default: 'false',
+    arg: '',
+    help: 'allow listening beyond loopback without TLS or without an auth file (logs a warning)',
+    parse: flag,
+    boolean: true,
+  },
+  'health-grpc': {
+    env: 'HPO_HEALTH_GRPC_ADDRESS',
+    default: '',
+    shownDefault: 'none',
+    arg: '<host:port>',
+    help: 'a plaintext listener serving only grpc.health.v1 (for Kubernetes gRPC probes under TLS)',
+    parse: (raw: string) => (raw.trim() === '' ? undefined : hostPort(raw)),
   },
   'metrics-port': metricsPortSetting(9464),
   'max-upload-mb': {
@@ -86,6 +136,20 @@ export interface CoordinatorConfig {
   logLevel: string;
   /** NATS credentials: NATS_USER + NATS_PASSWORD, or NATS_TOKEN (environment only). */
   natsAuth: NatsAuth;
+  /** TLS on the gRPC API: certificate and key files, and the CA of client certificates (mTLS). */
+  tls: { cert: string; key: string; clientCa: string | undefined } | undefined;
+  /** The auth file, or undefined: no authentication (every caller is admin of tenant default). */
+  authFile: string | undefined;
+  /** Listening beyond loopback without TLS or auth was asked for explicitly. */
+  insecure: boolean;
+  /** A plaintext health-only gRPC listener, host:port. */
+  healthAddress: string | undefined;
+}
+
+/** Whether a host:port listens on this machine only. */
+export function isLoopback(address: string): boolean {
+  const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 export const USAGE = `Usage: hpo-coordinator [options]
@@ -111,7 +175,29 @@ export function loadConfig(
 ): CoordinatorConfig | undefined {
   const v = readSettings(SETTINGS, argv, env);
   if (!v) return undefined;
+  const [cert, key, clientCa] = [v['tls-cert'], v['tls-key'], v['tls-client-ca']];
+  if ((cert === undefined) !== (key === undefined))
+    throw new ConfigError(
+      cert ? '--tls-key' : '--tls-cert',
+      '--tls-cert and --tls-key (HPO_TLS_CERT, HPO_TLS_KEY) go together: give both or neither',
+    );
+  if (clientCa && !cert)
+    throw new ConfigError('--tls-client-ca', '--tls-client-ca needs TLS: give --tls-cert and --tls-key too');
+  const open = !isLoopback(v.grpc);
+  if (open && !v.insecure && (!cert || !v['auth-file'])) {
+    const missing = [!cert && 'TLS (--tls-cert, --tls-key)', !v['auth-file'] && 'an auth file (--auth-file)']
+      .filter(Boolean)
+      .join(' and ');
+    throw new ConfigError(
+      '--grpc',
+      `--grpc ${v.grpc} listens beyond this machine without ${missing}: anyone who reaches it could read and run every study. Add them, listen on 127.0.0.1, or pass --insecure (HPO_INSECURE=true) to accept it`,
+    );
+  }
   return {
+    tls: cert && key ? { cert, key, clientCa } : undefined,
+    authFile: v['auth-file'],
+    insecure: v.insecure,
+    healthAddress: v['health-grpc'],
     natsUrls: v.nats,
     grpcAddress: v.grpc,
     metricsPort: v['metrics-port'],

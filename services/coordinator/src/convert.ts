@@ -57,5 +57,6 @@ export function studyMessage(s: ActiveStudy): Study {
     message: notes.join('; '),
     modelReady: s.record.modelReady,
     createdAt: s.record.createdAt,
+    tenant: s.record.tenant,
   };
 }

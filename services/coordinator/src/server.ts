@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import {
@@ -17,10 +18,14 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { studyServiceHandlers } from './api.js';
-import type { CoordinatorConfig } from './config.js';
+import { ConfigError, type CoordinatorConfig, isLoopback } from './config.js';
+import { DatasetReader } from './dataset-reader.js';
+import { DatasetRegistry } from './datasets.js';
 import { FairSlots } from './fair-slots.js';
 import { Metrics } from './metrics.js';
 import { ResultsRouter } from './results-router.js';
+import { Authenticator } from './security/authenticator.js';
+import { RateLimiter } from './security/rate-limit.js';
 import { StudyManager } from './study-manager.js';
 import { loadSecret, TaskProofs } from './task-proofs.js';
 
@@ -55,6 +60,12 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
   const objm = new Objm(nc);
   const datasets = await objm.open(BUCKETS.datasets);
   const models = await objm.open(BUCKETS.models);
+  // Coordinator-only buckets (workers have no access under deploy/nats/auth.conf).
+  const tenants = await new Kvm(nc).create(BUCKETS.tenants, { history: 1, replicas: config.streamReplicas });
+  const uploads = await objm.create(BUCKETS.uploads, { replicas: config.streamReplicas });
+  const registry = new DatasetRegistry(tenants, datasets, uploads);
+  const auth = new Authenticator(config.authFile, log);
+  auth.watch();
   const metrics = new Metrics();
   const proofs = new TaskProofs(await loadSecret(nc, config.streamReplicas), Date.now().toString(36));
   const router = new ResultsRouter(js, log, proofs, metrics);
@@ -70,28 +81,45 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     slots,
     metrics,
     kv,
-    datasets,
+    reader: new DatasetReader(registry, join(config.dataDir, 'uploads'), {
+      entries: 200_000,
+      bytes: 4 * config.maxUploadBytes,
+    }),
     models,
     log,
     capacity: config.capacity,
+    quota: (tenant) => auth.current?.quota(tenant),
   });
   watchMaxDeliveries(nc, jsm, router, log);
   await manager.resumeAll();
 
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024 });
+  // Upload chunks are at most 1 MiB (proto): a small message limit bounds what one call buffers.
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 2 * 1024 * 1024 });
   const proto = loadHpoProto();
   server.addService(
     proto.hpo.v1.StudyService.service,
-    studyServiceHandlers({ manager, datasets, models, maxUploadBytes: config.maxUploadBytes, metrics, log }),
+    studyServiceHandlers({
+      manager,
+      registry,
+      auth,
+      limiter: new RateLimiter(),
+      maxUploadBytes: config.maxUploadBytes,
+      metrics,
+      log,
+    }),
   );
+  // Health and reflection stay open: they say nothing about studies.
   const health = new HealthImplementation({ '': 'SERVING', 'hpo.v1.StudyService': 'SERVING' });
   health.addToServer(server);
   new ReflectionService(packageDefinition()).addToServer(server);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(config.grpcAddress, grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
-  );
+  const port = await listen(server, config.grpcAddress, serverCredentials(config));
+  // Kubernetes' gRPC probes speak plaintext only: under TLS they use this health-only listener.
+  const healthServer = config.healthAddress ? new grpc.Server() : undefined;
+  if (healthServer) {
+    health.addToServer(healthServer);
+    await listen(healthServer, config.healthAddress!, grpc.ServerCredentials.createInsecure());
+  }
+  warnIfOpen(config, log);
   const metricsServer = metrics.serve(config.metricsPort, async () => {
     for (const [state, n] of Object.entries(manager.countByState())) metrics.studies.set({ state }, n);
     const info = await jsm.consumers.info(STREAMS.tasks, WORKER_CONSUMER);
@@ -99,7 +127,9 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
   });
   log.info(
     {
-      grpc: `${config.grpcAddress.split(':')[0]}:${port}`,
+      grpc: `${config.grpcAddress.slice(0, config.grpcAddress.lastIndexOf(':'))}:${port}`,
+      tls: config.tls ? (config.tls.clientCa ? 'mutual' : 'server') : 'off',
+      auth: auth.enabled ? 'tokens' : 'off',
       nats: config.natsUrls.join(','),
       metricsPort: config.metricsPort,
     },
@@ -117,11 +147,53 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
         new Promise<void>((resolve) => setTimeout(resolve, 2000).unref()),
       ]);
       server.forceShutdown();
+      healthServer?.forceShutdown();
+      auth.stop();
       await router.stop();
       metricsServer?.close();
       await nc.drain();
     },
   };
+}
+
+/** Binds `address`; resolves with the port (0 picks a free one). */
+function listen(server: grpc.Server, address: string, credentials: grpc.ServerCredentials): Promise<number> {
+  return new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, credentials, (err, p) => (err ? reject(err) : resolve(p))),
+  );
+}
+
+/** TLS (mutual when a client CA is given) from the configured files, or plaintext. */
+function serverCredentials(config: CoordinatorConfig): grpc.ServerCredentials {
+  if (!config.tls) return grpc.ServerCredentials.createInsecure();
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new ConfigError(what, `${what}: cannot read ${file} (${(err as Error).message})`);
+    }
+  };
+  const { cert, key, clientCa } = config.tls;
+  return grpc.ServerCredentials.createSsl(
+    clientCa ? read(clientCa, '--tls-client-ca') : null,
+    [{ cert_chain: read(cert, '--tls-cert'), private_key: read(key, '--tls-key') }],
+    clientCa !== undefined,
+  );
+}
+
+/** The warnings --insecure asks for: what is exposed, to whom. */
+function warnIfOpen(config: CoordinatorConfig, log: Logger): void {
+  if (isLoopback(config.grpcAddress)) return;
+  if (!config.tls)
+    log.warn(
+      { grpc: config.grpcAddress },
+      'INSECURE: the API listens beyond loopback without TLS (--insecure)',
+    );
+  if (!config.authFile)
+    log.warn(
+      { grpc: config.grpcAddress },
+      'INSECURE: the API listens beyond loopback without authentication (--insecure)',
+    );
 }
 
 /** A task delivered max_deliver times without a result fails its fold instead of hanging the study. */

@@ -1,26 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import {
-  type Dataset,
-  decodeDataset,
-  HpoError,
-  type StudyEndReason,
-  type StudySpec,
-  type StudyState,
-  sha256Hex,
-  validateStudySpec,
-} from '@hpo/core';
+import { HpoError, type StudyEndReason, type StudySpec, type StudyState, validateStudySpec } from '@hpo/core';
 import { runStudy, type StudyEvent, StudyRunner, validateStudy } from '@hpo/orchestrator';
 import { STUDY_ID } from '@hpo/protocol';
 import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
+import type { DatasetReader } from './dataset-reader.js';
 import { JetStreamStudyStore } from './event-store.js';
 import { NatsExecutor, type NatsExecutorDeps } from './nats-executor.js';
+import type { Identity, Quota } from './security/auth-file.js';
+import { canSee } from './security/policy.js';
 
 /** A study's entry in the KV bucket: enough to list it and to resume it after a restart. */
 export interface StudyRecord {
   id: string;
+  /** The tenant that created it; only its callers (and admins) see it. 'default' for older records. */
+  tenant: string;
   name: string;
   state: StudyState;
   spec: StudySpec;
@@ -46,10 +42,13 @@ export interface ActiveStudy {
 
 export interface StudyManagerDeps extends NatsExecutorDeps {
   kv: KV;
-  datasets: ObjectStore;
+  /** Turns an upload into the canonical dataset a study runs on. */
+  reader: DatasetReader;
   models: ObjectStore;
   log: Logger;
   capacity: number;
+  /** A tenant's quota, or undefined when none applies (no auth file). */
+  quota: (tenant: string) => Quota | undefined;
 }
 
 const invalid = (message: string) => new HpoError('invalid_argument', message);
@@ -71,7 +70,8 @@ export class StudyManager {
     for await (const key of keys) {
       const entry = await this.deps.kv.get(key);
       if (entry?.operation !== 'PUT') continue;
-      const record = entry.json<StudyRecord>();
+      const stored = entry.json<StudyRecord>();
+      const record: StudyRecord = { ...stored, tenant: stored.tenant ?? 'default' };
       try {
         await this.open(record, record.state === 'running');
         this.deps.log.info(
@@ -84,21 +84,30 @@ export class StudyManager {
     }
   }
 
-  /** Admits and starts a study. */
-  async create(specText: string, datasetHash: string, requestedId: string): Promise<StudyRecord> {
+  /** Admits and starts a study for `who`'s tenant. */
+  async create(
+    specText: string,
+    uploadHash: string,
+    requestedId: string,
+    who: Identity,
+  ): Promise<StudyRecord> {
     const spec = parseSpec(specText);
-    if (!/^[0-9a-f]{64}$/.test(datasetHash))
-      throw invalid(`dataset_sha256: must be 64 lowercase hex digits, got '${datasetHash}'`);
+    if (!/^[0-9a-f]{64}$/.test(uploadHash))
+      throw invalid(`dataset_sha256: must be 64 lowercase hex digits, got '${uploadHash}'`);
     if (requestedId && !STUDY_ID.test(requestedId))
       throw invalid(`study_id: '${requestedId}' must be 1-64 letters, digits, '-' or '_'`);
+    // Ids are unique across tenants; the answer says only that the id is taken.
     if (requestedId && this.studies.has(requestedId))
       throw new HpoError('already_exists', `study '${requestedId}' already exists`);
-    validateStudy(spec, await this.fetchDataset(datasetHash));
+    this.checkQuota(who.tenant, spec);
+    const { hash: datasetHash, dataset } = await this.deps.reader.read(who, uploadHash, spec);
+    validateStudy(spec, dataset);
     const id =
       requestedId ||
       `${spec.name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 50)}-${randomBytes(3).toString('hex')}`;
     const record: StudyRecord = {
       id,
+      tenant: who.tenant,
       name: spec.name,
       state: 'running',
       spec,
@@ -119,19 +128,28 @@ export class StudyManager {
     return record;
   }
 
-  get(id: string): ActiveStudy {
+  /** A study `who` may see; another tenant's is NOT_FOUND, exactly like a study that does not exist. */
+  get(id: string, who: Identity): ActiveStudy {
     const s = this.studies.get(id);
-    if (!s) throw new HpoError('not_found', `study '${id}' not found`);
+    if (!s || !canSee(who, s.record.tenant)) throw new HpoError('not_found', `study '${id}' not found`);
     return s;
   }
 
-  list(): ActiveStudy[] {
-    return [...this.studies.values()].sort((a, b) => a.record.createdAt.localeCompare(b.record.createdAt));
+  /** The studies `who` may see, oldest first. */
+  list(who: Identity): ActiveStudy[] {
+    return [...this.studies.values()]
+      .filter((s) => canSee(who, s.record.tenant))
+      .sort((a, b) => a.record.createdAt.localeCompare(b.record.createdAt));
+  }
+
+  /** The models bucket (for export). */
+  get models(): ObjectStore {
+    return this.deps.models;
   }
 
   /** Stops a running study; finished trials are kept. */
-  async cancel(id: string): Promise<ActiveStudy> {
-    const s = this.get(id);
+  async cancel(id: string, who: Identity): Promise<ActiveStudy> {
+    const s = this.get(id, who);
     if (s.record.state !== 'running') return s;
     this.cancelling.add(id);
     s.stop.abort();
@@ -140,9 +158,10 @@ export class StudyManager {
     return s;
   }
 
-  /** Subscribes to a study's events; returns the unsubscribe function. */
+  /** Subscribes to a study's events (its visibility was checked by `get`); returns the unsubscribe function. */
   watch(id: string, listener: StudyListener): () => void {
-    const s = this.get(id);
+    const s = this.studies.get(id);
+    if (!s) throw new HpoError('not_found', `study '${id}' not found`);
     s.listeners.add(listener);
     return () => s.listeners.delete(listener);
   }
@@ -204,12 +223,23 @@ export class StudyManager {
     for (const l of s.listeners) l({ type: 'ended' });
   }
 
-  private async fetchDataset(hash: string): Promise<Dataset> {
-    const bytes = await this.deps.datasets.getBlob(hash);
-    if (!bytes) throw new HpoError('not_found', `dataset ${hash} not found; upload it first (UploadDataset)`);
-    if (sha256Hex(bytes) !== hash)
-      throw new HpoError('data_loss', `stored dataset ${hash} does not match its hash`);
-    return decodeDataset(bytes, `dataset ${hash.slice(0, 12)}…`);
+  /** The tenant's quota on running studies and trials per study (RESOURCE_EXHAUSTED past it). */
+  private checkQuota(tenant: string, spec: StudySpec): void {
+    const quota = this.deps.quota(tenant);
+    if (!quota) return;
+    if (spec.budget.trials > quota.trialsPerStudy)
+      throw new HpoError(
+        'resource_exhausted',
+        `budget.trials: ${spec.budget.trials} is over tenant ${tenant}'s quota of ${quota.trialsPerStudy} trials per study`,
+      );
+    const running = [...this.studies.values()].filter(
+      (s) => s.record.tenant === tenant && s.record.state === 'running',
+    ).length;
+    if (running >= quota.concurrentStudies)
+      throw new HpoError(
+        'resource_exhausted',
+        `tenant ${tenant} already runs ${running} studies, its quota; wait for one to end or cancel one`,
+      );
   }
 }
 

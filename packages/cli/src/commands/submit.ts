@@ -63,7 +63,7 @@ function upload(remote: Remote, bytes: Uint8Array, sha256: string, quiet: boolea
     );
     for (let off = 0; off < bytes.length; off += CHUNK) {
       stream.write({
-        ...(off === 0 ? { sha256, size: bytes.length } : {}),
+        ...(off === 0 ? { sha256, size: bytes.length, format: 'DATASET_FORMAT_HPO' as const } : {}),
         data: Buffer.from(bytes.subarray(off, off + CHUNK)),
       });
     }

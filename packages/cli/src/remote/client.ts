@@ -15,6 +15,8 @@ export interface ServerOptions {
   key?: string;
   /** Seconds to wait for the connection; default 5. */
   timeout?: number;
+  /** Bearer token; default HPO_TOKEN. Sent as `authorization: Bearer …`, never printed. */
+  token?: string;
 }
 
 /** A connected StudyService client plus the address it talks to (for messages). */
@@ -37,12 +39,23 @@ export async function connectRemote(opts: ServerOptions): Promise<Remote> {
       throw new UsageError(`cannot read the ${what} file ${file}`);
     }
   };
+  if (Boolean(opts.cert) !== Boolean(opts.key))
+    throw new UsageError(
+      '--cert and --key go together (a client certificate and its private key)',
+      'hpo status --tls --ca ca.pem --cert me.pem --key me-key.pem',
+    );
   const tls = opts.tls || opts.ca || opts.cert;
   const credentials = tls
     ? grpc.credentials.createSsl(read(opts.ca, '--ca'), read(opts.key, '--key'), read(opts.cert, '--cert'))
     : grpc.credentials.createInsecure();
+  const token = opts.token ?? process.env.HPO_TOKEN;
+  if (token !== undefined && !/^[A-Za-z0-9._~+/=-]{1,4096}$/.test(token))
+    throw new UsageError('--token / HPO_TOKEN is not a token (letters, digits and ._~+/=- only)');
   const Client = loadHpoProto().hpo.v1.StudyService;
-  const client = new Client(address, credentials, { 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  const client = new Client(address, credentials, {
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    ...(token ? { interceptors: [bearer(token)] } : {}),
+  });
   const remote = { client, address, close: () => client.close() };
   try {
     await connected(remote, (opts.timeout ?? 5) * 1000);
@@ -51,6 +64,20 @@ export async function connectRemote(opts: ServerOptions): Promise<Remote> {
     throw err;
   }
   return remote;
+}
+
+/**
+ * Adds `authorization: Bearer <token>` to every call. An interceptor rather than call credentials:
+ * grpc-js sends those over TLS only, and a coordinator on loopback may run plaintext with tokens.
+ */
+function bearer(token: string): grpc.Interceptor {
+  return (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        metadata.set('authorization', `Bearer ${token}`);
+        next(metadata, listener);
+      },
+    });
 }
 
 /**
@@ -141,6 +168,18 @@ export function fromGrpc(err: grpc.ServiceError, address: string): CliError {
       );
     case grpc.status.RESOURCE_EXHAUSTED:
       return new CliError(err.details, undefined, 'resource_exhausted');
+    case grpc.status.UNAUTHENTICATED:
+      return new CliError(
+        `not authenticated: ${err.details}`,
+        "pass --token TOKEN or set HPO_TOKEN (a token from the coordinator's auth file)",
+        'unauthenticated',
+      );
+    case grpc.status.PERMISSION_DENIED:
+      return new CliError(
+        `permission denied: ${err.details}`,
+        'ask an admin for a token with that role',
+        'permission_denied',
+      );
     default:
       return new CliError(`${code}: ${err.details}`, undefined, 'internal');
   }
@@ -149,6 +188,8 @@ export function fromGrpc(err: grpc.ServiceError, address: string): CliError {
 /** What a failed connection's details say, in user terms, with what to do about it. */
 function connectionCause(details: string): { what: string; hint: string } {
   const last = /Last error: (.*)$/s.exec(details)?.[1] ?? details;
+  const tls = tlsCause(last);
+  if (tls) return tls;
   if (/ECONNREFUSED/.test(last))
     return {
       what: 'connection refused (nothing listens there)',
@@ -159,4 +200,42 @@ function connectionCause(details: string): { what: string; hint: string } {
   if (/ETIMEDOUT|EHOSTUNREACH|ENETUNREACH/.test(last))
     return { what: 'the host does not answer', hint: 'check the address and the network path to it' };
   return { what: last.trim() || 'unavailable', hint: 'is it running? check --server / HPO_SERVER' };
+}
+
+/** A TLS handshake failure in user terms, with what to do about it; undefined for other errors. */
+function tlsCause(error: string): { what: string; hint: string } | undefined {
+  if (
+    /self[- ]signed|unable to (get|verify)|UNABLE_TO_VERIFY|unknown ca|certificate chain|DEPTH_ZERO/i.test(
+      error,
+    )
+  )
+    return {
+      what: `TLS: the server's certificate is not signed by a CA this client trusts (${error.trim()})`,
+      hint: "pass --ca with the CA that signed the coordinator's certificate",
+    };
+  if (/altnames|hostname|ERR_TLS_CERT_ALTNAME_INVALID|does not match/i.test(error))
+    return {
+      what: `TLS: the server's certificate is not for this host name (${error.trim()})`,
+      hint: 'use the host name the certificate names in --server (see its subjectAltName)',
+    };
+  if (
+    /certificate required|handshake failure|bad certificate|alert number 116|peer did not return a certificate/i.test(
+      error,
+    )
+  )
+    return {
+      what: `TLS: the server wants a client certificate it trusts (${error.trim()})`,
+      hint: 'pass --cert and --key with a client certificate signed by the CA the coordinator trusts',
+    };
+  if (/expired|not yet valid|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID/i.test(error))
+    return {
+      what: `TLS: a certificate is outside its validity period (${error.trim()})`,
+      hint: 'renew the certificate (or check the clocks)',
+    };
+  if (/wrong version number|WRONG_VERSION_NUMBER|packet length too long|ssl3_get_record|EPROTO/i.test(error))
+    return {
+      what: `TLS: the server does not speak TLS there (${error.trim()})`,
+      hint: 'drop --tls/--ca, or point --server at the TLS port',
+    };
+  return undefined;
 }

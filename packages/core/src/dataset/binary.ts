@@ -29,6 +29,11 @@ interface Header {
   )[];
 }
 
+/** Whether bytes start like a canonical dataset blob (its magic bytes), e.g. an upload's first chunk. */
+export function looksLikeDatasetBlob(start: Uint8Array): boolean {
+  return start.length >= MAGIC.length && MAGIC.every((b, i) => start[i] === b);
+}
+
 /** Encodes a dataset to its canonical bytes. */
 export function encodeDataset(ds: Dataset): Uint8Array {
   const blocks: Uint8Array[] = [];

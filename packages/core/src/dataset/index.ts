@@ -1,4 +1,4 @@
-export { datasetHash, decodeDataset, encodeDataset, sha256Hex } from './binary.js';
+export { datasetHash, decodeDataset, encodeDataset, looksLikeDatasetBlob, sha256Hex } from './binary.js';
 export {
   type ColumnKind,
   type CsvOptions,

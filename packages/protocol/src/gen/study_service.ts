@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { MessageTypeDefinition } from '@grpc/proto-loader';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { CancelStudyRequest as _hpo_v1_CancelStudyRequest, CancelStudyRequest__Output as _hpo_v1_CancelStudyRequest__Output } from './hpo/v1/CancelStudyRequest.js';
 import type { CreateStudyRequest as _hpo_v1_CreateStudyRequest, CreateStudyRequest__Output as _hpo_v1_CreateStudyRequest__Output } from './hpo/v1/CreateStudyRequest.js';
@@ -33,6 +33,7 @@ export interface ProtoGrpcType {
     v1: {
       CancelStudyRequest: MessageTypeDefinition<_hpo_v1_CancelStudyRequest, _hpo_v1_CancelStudyRequest__Output>
       CreateStudyRequest: MessageTypeDefinition<_hpo_v1_CreateStudyRequest, _hpo_v1_CreateStudyRequest__Output>
+      DatasetFormat: EnumTypeDefinition
       EventRecord: MessageTypeDefinition<_hpo_v1_EventRecord, _hpo_v1_EventRecord__Output>
       ExportEventsRequest: MessageTypeDefinition<_hpo_v1_ExportEventsRequest, _hpo_v1_ExportEventsRequest__Output>
       ExportModelRequest: MessageTypeDefinition<_hpo_v1_ExportModelRequest, _hpo_v1_ExportModelRequest__Output>
@@ -49,11 +50,21 @@ export interface ProtoGrpcType {
       Study: MessageTypeDefinition<_hpo_v1_Study, _hpo_v1_Study__Output>
       StudyEvent: MessageTypeDefinition<_hpo_v1_StudyEvent, _hpo_v1_StudyEvent__Output>
       /**
-       * Studies: the unit of work. Errors use standard gRPC codes:
-       * INVALID_ARGUMENT (bad spec or request; the message names the field path),
+       * Studies: the unit of work.
+       * 
+       * Authentication: with an auth file, every call but the standard health and reflection
+       * services carries `authorization: Bearer <token>` in its metadata (or comes over mTLS with a
+       * client certificate the auth file lists). A token maps to a tenant and a role: viewer (read),
+       * submitter (also upload, create, cancel, export), admin (every tenant). Each tenant sees only
+       * its own studies and datasets; another tenant's study is NOT_FOUND. Study ids are unique
+       * across tenants (ALREADY_EXISTS says only that the id is taken).
+       * 
+       * Errors use standard gRPC codes:
+       * INVALID_ARGUMENT (bad spec or request; the message names the field path, row or column),
        * NOT_FOUND (unknown study or dataset), ALREADY_EXISTS (a study id in use),
        * FAILED_PRECONDITION (e.g. export before the model exists, or upload checksum mismatch),
-       * RESOURCE_EXHAUSTED (an upload over the configured size limit).
+       * RESOURCE_EXHAUSTED (an upload over the size limit, a tenant quota, a rate limit),
+       * UNAUTHENTICATED (no or bad credentials), PERMISSION_DENIED (the role does not allow the call).
        */
       StudyService: SubtypeConstructor<typeof grpc.Client, _hpo_v1_StudyServiceClient> & { service: _hpo_v1_StudyServiceDefinition }
       Trial: MessageTypeDefinition<_hpo_v1_Trial, _hpo_v1_Trial__Output>

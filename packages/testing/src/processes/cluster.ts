@@ -58,6 +58,13 @@ export class Cluster {
     permissions?: boolean;
     /** The coordinator's /metrics port (default: off). */
     metricsPort?: number;
+    /** Coordinator TLS files (then `api()` connects with TLS as `apiCredentials` says). */
+    tls?: { cert: string; key: string; clientCa?: string };
+    /** The coordinator's auth file. */
+    authFile?: string;
+    /** Credentials and token of the client `api()` returns. */
+    apiCredentials?: grpc.ChannelCredentials;
+    apiToken?: string;
     threads?: number;
     ackWait?: number;
     capacity?: number;
@@ -66,6 +73,7 @@ export class Cluster {
     const cluster = new Cluster(
       await NatsServer.start(options.permissions ? { permissions: true } : options.auth),
     );
+    cluster.apiOptions = { credentials: options.apiCredentials, token: options.apiToken };
     await cluster.startCoordinator(options);
     for (let i = 0; i < options.workers; i++)
       await cluster.startWorker({ threads: options.threads, ackWait: options.ackWait });
@@ -79,6 +87,10 @@ export class Cluster {
       maxUploadMb?: number;
       metricsPort?: number;
       foldTimeout?: number;
+      tls?: { cert: string; key: string; clientCa?: string };
+      authFile?: string;
+      /** More flags, e.g. --health-grpc. */
+      args?: string[];
     } = {},
   ): Promise<Service> {
     this.grpcPort ||= await freePort();
@@ -103,6 +115,10 @@ export class Cluster {
           String(options.maxUploadMb ?? 64),
           '--data-dir',
           tempDir('hpo-coord-'),
+          ...(options.tls ? ['--tls-cert', options.tls.cert, '--tls-key', options.tls.key] : []),
+          ...(options.tls?.clientCa ? ['--tls-client-ca', options.tls.clientCa] : []),
+          ...(options.authFile ? ['--auth-file', options.authFile] : []),
+          ...(options.args ?? []),
         ],
         { cwd: ROOT, env: this.env({}, 'coordinator'), stdio: ['ignore', 'pipe', 'pipe'] },
       ),
@@ -145,13 +161,37 @@ export class Cluster {
     return { ...process.env, HPO_LOG: 'silent', ...auth, ...extra };
   }
 
-  /** A typed gRPC client of the coordinator. */
+  private apiOptions: { credentials?: grpc.ChannelCredentials | undefined; token?: string | undefined } = {};
+
+  /** The typed gRPC client of the coordinator the cluster was started with (see `apiCredentials`). */
   api(): StudyServiceClient {
-    this.client ??= new (loadHpoProto().hpo.v1.StudyService)(
-      `127.0.0.1:${this.grpcPort}`,
-      grpc.credentials.createInsecure(),
-    );
+    this.client ??= this.connect(this.apiOptions);
     return this.client;
+  }
+
+  /** A new client with these credentials and bearer token (close it when done). */
+  connect(options: {
+    credentials?: grpc.ChannelCredentials | undefined;
+    token?: string | undefined;
+    host?: string;
+  }): StudyServiceClient {
+    const token = options.token;
+    const interceptors = token
+      ? [
+          (o: grpc.InterceptorOptions, next: grpc.NextCall) =>
+            new grpc.InterceptingCall(next(o), {
+              start(metadata, listener, go) {
+                metadata.set('authorization', `Bearer ${token}`);
+                go(metadata, listener);
+              },
+            }),
+        ]
+      : [];
+    return new (loadHpoProto().hpo.v1.StudyService)(
+      `${options.host ?? '127.0.0.1'}:${this.grpcPort}`,
+      options.credentials ?? grpc.credentials.createInsecure(),
+      { interceptors },
+    );
   }
 
   async stop(): Promise<void> {

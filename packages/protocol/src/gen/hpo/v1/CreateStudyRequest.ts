@@ -7,7 +7,9 @@ export interface CreateStudyRequest {
    */
   'spec'?: (string);
   /**
-   * SHA-256 of an uploaded dataset.
+   * SHA-256 of an uploaded dataset file (any format). A file that is not in hpo's canonical form
+   * is read here with the spec's dataset options; a problem with it is INVALID_ARGUMENT naming
+   * the row and column. The study then runs on the file's canonical form (Study.dataset_sha256).
    */
   'datasetSha256'?: (string);
   /**
@@ -22,7 +24,9 @@ export interface CreateStudyRequest__Output {
    */
   'spec': (string);
   /**
-   * SHA-256 of an uploaded dataset.
+   * SHA-256 of an uploaded dataset file (any format). A file that is not in hpo's canonical form
+   * is read here with the spec's dataset options; a problem with it is INVALID_ARGUMENT naming
+   * the row and column. The study then runs on the file's canonical form (Study.dataset_sha256).
    */
   'datasetSha256': (string);
   /**

@@ -13,6 +13,9 @@ export interface Study {
    * The validated spec with defaults filled, as JSON.
    */
   'specJson'?: (string);
+  /**
+   * SHA-256 of the dataset's canonical form the study trains on.
+   */
   'datasetSha256'?: (string);
   'trialsTotal'?: (number);
   'trialsDone'?: (number);
@@ -33,6 +36,10 @@ export interface Study {
   'message'?: (string);
   'modelReady'?: (boolean);
   'createdAt'?: (string);
+  /**
+   * The tenant the study belongs to.
+   */
+  'tenant'?: (string);
 }
 
 export interface Study__Output {
@@ -46,6 +53,9 @@ export interface Study__Output {
    * The validated spec with defaults filled, as JSON.
    */
   'specJson': (string);
+  /**
+   * SHA-256 of the dataset's canonical form the study trains on.
+   */
   'datasetSha256': (string);
   'trialsTotal': (number);
   'trialsDone': (number);
@@ -66,4 +76,8 @@ export interface Study__Output {
   'message': (string);
   'modelReady': (boolean);
   'createdAt': (string);
+  /**
+   * The tenant the study belongs to.
+   */
+  'tenant': (string);
 }

@@ -23,11 +23,21 @@ import type { UploadDatasetResponse as _hpo_v1_UploadDatasetResponse, UploadData
 import type { WatchStudyRequest as _hpo_v1_WatchStudyRequest, WatchStudyRequest__Output as _hpo_v1_WatchStudyRequest__Output } from '../../hpo/v1/WatchStudyRequest.js';
 
 /**
- * Studies: the unit of work. Errors use standard gRPC codes:
- * INVALID_ARGUMENT (bad spec or request; the message names the field path),
+ * Studies: the unit of work.
+ * 
+ * Authentication: with an auth file, every call but the standard health and reflection
+ * services carries `authorization: Bearer <token>` in its metadata (or comes over mTLS with a
+ * client certificate the auth file lists). A token maps to a tenant and a role: viewer (read),
+ * submitter (also upload, create, cancel, export), admin (every tenant). Each tenant sees only
+ * its own studies and datasets; another tenant's study is NOT_FOUND. Study ids are unique
+ * across tenants (ALREADY_EXISTS says only that the id is taken).
+ * 
+ * Errors use standard gRPC codes:
+ * INVALID_ARGUMENT (bad spec or request; the message names the field path, row or column),
  * NOT_FOUND (unknown study or dataset), ALREADY_EXISTS (a study id in use),
  * FAILED_PRECONDITION (e.g. export before the model exists, or upload checksum mismatch),
- * RESOURCE_EXHAUSTED (an upload over the configured size limit).
+ * RESOURCE_EXHAUSTED (an upload over the size limit, a tenant quota, a rate limit),
+ * UNAUTHENTICATED (no or bad credentials), PERMISSION_DENIED (the role does not allow the call).
  */
 export interface StudyServiceClient extends grpc.Client {
   /**
@@ -109,14 +119,14 @@ export interface StudyServiceClient extends grpc.Client {
   getStudy(argument: _hpo_v1_GetStudyRequest, callback: grpc.requestCallback<_hpo_v1_Study__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Tells whether the server has a dataset, without uploading it.
+   * Tells whether the caller's tenant has a dataset, without uploading it.
    */
   HasDataset(argument: _hpo_v1_HasDatasetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_hpo_v1_HasDatasetResponse__Output>): grpc.ClientUnaryCall;
   HasDataset(argument: _hpo_v1_HasDatasetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_hpo_v1_HasDatasetResponse__Output>): grpc.ClientUnaryCall;
   HasDataset(argument: _hpo_v1_HasDatasetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_hpo_v1_HasDatasetResponse__Output>): grpc.ClientUnaryCall;
   HasDataset(argument: _hpo_v1_HasDatasetRequest, callback: grpc.requestCallback<_hpo_v1_HasDatasetResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Tells whether the server has a dataset, without uploading it.
+   * Tells whether the caller's tenant has a dataset, without uploading it.
    */
   hasDataset(argument: _hpo_v1_HasDatasetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_hpo_v1_HasDatasetResponse__Output>): grpc.ClientUnaryCall;
   hasDataset(argument: _hpo_v1_HasDatasetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_hpo_v1_HasDatasetResponse__Output>): grpc.ClientUnaryCall;
@@ -142,18 +152,20 @@ export interface StudyServiceClient extends grpc.Client {
   listTrials(argument: _hpo_v1_ListTrialsRequest, callback: grpc.requestCallback<_hpo_v1_ListTrialsResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Uploads a dataset in its canonical binary form (client stream of chunks). The first chunk
-   * carries the expected SHA-256; the server checks it against the bytes received. Datasets are
-   * content-addressed: uploading bytes the server already has is free.
+   * Uploads a dataset file (client stream of chunks). The first chunk carries the file's SHA-256,
+   * its size and its format; the server checks both against the bytes received and keeps nothing
+   * of an upload that does not match. Uploads are content-addressed per tenant: uploading bytes
+   * the tenant already has is free.
    */
   UploadDataset(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_hpo_v1_UploadDatasetResponse__Output>): grpc.ClientWritableStream<_hpo_v1_UploadDatasetRequest>;
   UploadDataset(metadata: grpc.Metadata, callback: grpc.requestCallback<_hpo_v1_UploadDatasetResponse__Output>): grpc.ClientWritableStream<_hpo_v1_UploadDatasetRequest>;
   UploadDataset(options: grpc.CallOptions, callback: grpc.requestCallback<_hpo_v1_UploadDatasetResponse__Output>): grpc.ClientWritableStream<_hpo_v1_UploadDatasetRequest>;
   UploadDataset(callback: grpc.requestCallback<_hpo_v1_UploadDatasetResponse__Output>): grpc.ClientWritableStream<_hpo_v1_UploadDatasetRequest>;
   /**
-   * Uploads a dataset in its canonical binary form (client stream of chunks). The first chunk
-   * carries the expected SHA-256; the server checks it against the bytes received. Datasets are
-   * content-addressed: uploading bytes the server already has is free.
+   * Uploads a dataset file (client stream of chunks). The first chunk carries the file's SHA-256,
+   * its size and its format; the server checks both against the bytes received and keeps nothing
+   * of an upload that does not match. Uploads are content-addressed per tenant: uploading bytes
+   * the tenant already has is free.
    */
   uploadDataset(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_hpo_v1_UploadDatasetResponse__Output>): grpc.ClientWritableStream<_hpo_v1_UploadDatasetRequest>;
   uploadDataset(metadata: grpc.Metadata, callback: grpc.requestCallback<_hpo_v1_UploadDatasetResponse__Output>): grpc.ClientWritableStream<_hpo_v1_UploadDatasetRequest>;
@@ -174,11 +186,21 @@ export interface StudyServiceClient extends grpc.Client {
 }
 
 /**
- * Studies: the unit of work. Errors use standard gRPC codes:
- * INVALID_ARGUMENT (bad spec or request; the message names the field path),
+ * Studies: the unit of work.
+ * 
+ * Authentication: with an auth file, every call but the standard health and reflection
+ * services carries `authorization: Bearer <token>` in its metadata (or comes over mTLS with a
+ * client certificate the auth file lists). A token maps to a tenant and a role: viewer (read),
+ * submitter (also upload, create, cancel, export), admin (every tenant). Each tenant sees only
+ * its own studies and datasets; another tenant's study is NOT_FOUND. Study ids are unique
+ * across tenants (ALREADY_EXISTS says only that the id is taken).
+ * 
+ * Errors use standard gRPC codes:
+ * INVALID_ARGUMENT (bad spec or request; the message names the field path, row or column),
  * NOT_FOUND (unknown study or dataset), ALREADY_EXISTS (a study id in use),
  * FAILED_PRECONDITION (e.g. export before the model exists, or upload checksum mismatch),
- * RESOURCE_EXHAUSTED (an upload over the configured size limit).
+ * RESOURCE_EXHAUSTED (an upload over the size limit, a tenant quota, a rate limit),
+ * UNAUTHENTICATED (no or bad credentials), PERMISSION_DENIED (the role does not allow the call).
  */
 export interface StudyServiceHandlers extends grpc.UntypedServiceImplementation {
   /**
@@ -210,7 +232,7 @@ export interface StudyServiceHandlers extends grpc.UntypedServiceImplementation 
   GetStudy: grpc.handleUnaryCall<_hpo_v1_GetStudyRequest__Output, _hpo_v1_Study>;
   
   /**
-   * Tells whether the server has a dataset, without uploading it.
+   * Tells whether the caller's tenant has a dataset, without uploading it.
    */
   HasDataset: grpc.handleUnaryCall<_hpo_v1_HasDatasetRequest__Output, _hpo_v1_HasDatasetResponse>;
   
@@ -219,9 +241,10 @@ export interface StudyServiceHandlers extends grpc.UntypedServiceImplementation 
   ListTrials: grpc.handleUnaryCall<_hpo_v1_ListTrialsRequest__Output, _hpo_v1_ListTrialsResponse>;
   
   /**
-   * Uploads a dataset in its canonical binary form (client stream of chunks). The first chunk
-   * carries the expected SHA-256; the server checks it against the bytes received. Datasets are
-   * content-addressed: uploading bytes the server already has is free.
+   * Uploads a dataset file (client stream of chunks). The first chunk carries the file's SHA-256,
+   * its size and its format; the server checks both against the bytes received and keeps nothing
+   * of an upload that does not match. Uploads are content-addressed per tenant: uploading bytes
+   * the tenant already has is free.
    */
   UploadDataset: grpc.handleClientStreamingCall<_hpo_v1_UploadDatasetRequest__Output, _hpo_v1_UploadDatasetResponse>;
   
