@@ -6,14 +6,18 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { SETTINGS as COORDINATOR_SETTINGS } from '@hpo/coordinator/dist/config.js';
+import {
+  SETTINGS as COORDINATOR_SETTINGS,
+  loadConfig as coordinatorConfig,
+} from '@hpo/coordinator/dist/config.js';
 import { validateStudySpec } from '@hpo/core';
 import { NATS_AUTH_ENV, type SettingsTable } from '@hpo/protocol';
-import { SETTINGS as WORKER_SETTINGS } from '@hpo/worker/dist/config.js';
+import { SETTINGS as WORKER_SETTINGS, loadConfig as workerConfig } from '@hpo/worker/dist/config.js';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import {
   containersOf,
@@ -41,7 +45,7 @@ const JOB_FILE = readYamlDocs(join(K8S, 'jobs/study-job.yaml'));
 const OPERATOR_SECRETS: Record<string, string[]> = {
   'deploy/k8s': [],
   'overlays/dev': [],
-  'overlays/production': ['nats-routes'],
+  'overlays/production': ['nats-routes', 'hpo-nats-users', 'hpo-auth', 'hpo-job-token'],
 };
 
 /** Env names a service reads: its settings table (shared with the other service) and the NATS credentials. */
@@ -182,20 +186,23 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
       }
     });
 
-    test('the coordinator: one replica, Recreate, gRPC probes on the port it listens on', () => {
+    test('the coordinator: one replica, Recreate, gRPC probes on its plaintext health listener', () => {
       const d = find(objects, 'Deployment', 'hpo-coordinator');
       assert.equal(d.spec.replicas, 1);
       assert.equal(d.spec.strategy.type, 'Recreate');
       const c = hpoContainer(objects, 'hpo-coordinator');
       const env = containerEnv(objects, c);
       const port = Number(env.get('HPO_GRPC_ADDRESS')?.split(':')[1]);
+      const health = Number(env.get('HPO_HEALTH_GRPC_ADDRESS')?.split(':')[1]);
       assert.equal(c.ports.find((p: Loose) => p.name === 'grpc')?.containerPort, port);
+      assert.equal(c.ports.find((p: Loose) => p.name === 'health')?.containerPort, health);
       assert.equal(
         c.ports.find((p: Loose) => p.name === 'metrics')?.containerPort,
         Number(env.get('HPO_METRICS_PORT')),
       );
+      // The kubelet's gRPC probes cannot speak TLS: they target the health-only listener.
       for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe])
-        assert.equal(probe?.grpc?.port, port);
+        assert.equal(probe?.grpc?.port, health);
       const svc = find(objects, 'Service', 'hpo-coordinator');
       assert.deepEqual(
         svc.spec.ports.map((p: Loose) => p.port),
@@ -292,8 +299,22 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
             );
           }
         }
-        for (const v of podSpecOf(w).volumes ?? [])
+        for (const v of podSpecOf(w).volumes ?? []) {
           if (v.configMap) find(objects, 'ConfigMap', v.configMap.name);
+          if (v.secret) {
+            const name = v.secret.secretName;
+            const issued = objects.some((o) => o.kind === 'Certificate' && o.spec.secretName === name);
+            const known =
+              issued ||
+              v.secret.optional === true ||
+              OPERATOR_SECRETS[buildName]!.includes(name) ||
+              objects.some((o) => o.kind === 'Secret' && o.metadata.name === name);
+            assert.ok(
+              known,
+              `${w.metadata.name}: Secret ${name} exists, is issued or is created by the operator`,
+            );
+          }
+        }
       }
       for (const name of OPERATOR_SECRETS[buildName]!) {
         assert.ok(!objects.some((o) => o.kind === 'Secret' && o.metadata.name === name));
@@ -369,6 +390,69 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
           ),
         );
       }
+    });
+
+    test('NATS runs deploy/nats/auth.conf; coordinator and workers connect as their own users, passwords from Secrets', () => {
+      const cm = find(objects, 'ConfigMap', 'nats-config');
+      assert.equal(
+        cm.data['auth.conf'],
+        read('deploy/nats/auth.conf'),
+        'the ConfigMap copy of auth.conf is the file',
+      );
+      assert.match(String(cm.data['nats.conf']), /^\s*include \.\/auth\.conf$/m);
+      const sts = find(objects, 'StatefulSet', 'nats');
+      const natsEnv = new Set(containersOf(sts)[0]!.env.map((e: Loose) => e.name));
+      const authConf = String(cm.data['auth.conf']).replace(/#.*$/gm, '');
+      for (const name of authConf.matchAll(/\$(HPO_[A-Z0-9_]+)/g))
+        assert.ok(natsEnv.has(name[1]!), `nats env ${name[1]}`);
+      const users = [...String(cm.data['auth.conf']).matchAll(/user: ([\w-]+)/g)].map((m) => m[1]);
+      for (const [app, user] of [
+        ['hpo-coordinator', 'hpo-coordinator'],
+        ['hpo-worker', 'hpo-worker'],
+      ] as const) {
+        const c = hpoContainer(objects, app);
+        const env = new Map<string, Loose>((c.env ?? []).map((e: Loose) => [e.name, e]));
+        assert.equal(env.get('NATS_USER')?.value, user, `${app} connects as ${user}`);
+        assert.ok(users.includes(user), `${user} is a user of auth.conf`);
+        assert.ok(
+          env.get('NATS_PASSWORD')?.valueFrom?.secretKeyRef,
+          `${app}: the password comes from a Secret`,
+        );
+        assert.ok(
+          !(c.args ?? []).some((a: string) => /pass|token/i.test(a)),
+          `${app}: no credentials in args`,
+        );
+      }
+    });
+
+    test("the services' settings pass their own validation (TLS and auth beyond loopback, or HPO_INSECURE)", () => {
+      // Values from Secrets and the downward API stand in as a plausible value.
+      const flat = (app: string) =>
+        Object.fromEntries(
+          [...containerEnv(objects, hpoContainer(objects, app))].map(([k, v]) => [
+            k,
+            v === '<valueFrom>' ? 'from-k8s' : v,
+          ]),
+        );
+      const coordinator = coordinatorConfig([], flat('hpo-coordinator'))!;
+      workerConfig([], flat('hpo-worker'));
+      const c = hpoContainer(objects, 'hpo-coordinator');
+      if (buildName === 'overlays/dev') {
+        assert.equal(coordinator.tls, undefined);
+        assert.equal(coordinator.insecure, true, 'dev serves plaintext, and says so');
+      } else {
+        assert.ok(coordinator.tls, 'TLS on the API');
+        const mounted = (path: string) =>
+          c.volumeMounts.some((m: Loose) => path.startsWith(`${m.mountPath}/`));
+        assert.ok(mounted(coordinator.tls.cert) && mounted(coordinator.tls.key), 'the TLS files are mounted');
+        const cert = find(objects, 'Certificate', 'hpo-coordinator-tls');
+        assert.ok(cert.spec.dnsNames.includes('hpo-coordinator'), 'the certificate names the Service');
+      }
+      assert.ok(coordinator.authFile, 'tokens are checked');
+      assert.ok(
+        c.volumeMounts.some((m: Loose) => coordinator.authFile!.startsWith(`${m.mountPath}/`)),
+        'the auth file is mounted',
+      );
     });
 
     test('KEDA scales the workers on the lag of the task stream consumer', () => {
@@ -482,6 +566,27 @@ describe('study Job (deploy/k8s/jobs/study-job.yaml)', () => {
     for (const r of ['cpu', 'memory']) assert.ok(c.resources.requests[r] && c.resources.limits[r]);
     find(base, 'ServiceAccount', spec.serviceAccountName);
     assert.equal(spec.automountServiceAccountToken, false);
+  });
+
+  test('authenticates with a token from a Secret and checks the coordinator certificate against its CA only', () => {
+    const c = containersOf(job)[0]!;
+    const token = c.env.find((e: Loose) => e.name === 'HPO_TOKEN');
+    assert.equal(token.valueFrom.secretKeyRef.name, 'hpo-job-token');
+    assert.ok(find(base, 'Secret', 'hpo-job-token').stringData.token, 'the base ships a dev token');
+    assert.ok(!c.args.includes('--token'), 'never on the command line');
+    assert.ok(c.args.includes('--tls'));
+    const ca = c.args[c.args.indexOf('--ca') + 1];
+    const mount = c.volumeMounts.find((m: Loose) => ca.startsWith(`${m.mountPath}/`));
+    const volume = job.spec.template.spec.volumes.find((v: Loose) => v.name === mount.name);
+    const cert = find(base, 'Certificate', 'hpo-coordinator-tls');
+    assert.equal(volume.secret.secretName, cert.spec.secretName);
+    assert.deepEqual(volume.secret.items, [{ key: 'ca.crt', path: 'ca.crt' }], 'not the private key');
+    // The dev token in the Job is one the dev auth file knows.
+    const authYaml = String(find(base, 'Secret', 'hpo-auth').stringData['auth.yaml']);
+    const hash = createHash('sha256')
+      .update(find(base, 'Secret', 'hpo-job-token').stringData.token)
+      .digest('hex');
+    assert.ok(authYaml.includes(hash));
   });
 
   test('the study spec in the ConfigMap is valid and its dataset ships in the image', () => {

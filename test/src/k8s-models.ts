@@ -1,8 +1,9 @@
 /**
- * Schema validation of manifests with kubernetes-models (the Kubernetes OpenAPI schemas) and
- * @kubernetes-models/keda (KEDA's CRD schemas): each object is built with the model class of
+ * Schema validation of manifests with kubernetes-models (the Kubernetes OpenAPI schemas),
+ * @kubernetes-models/keda and @kubernetes-models/cert-manager (their CRD schemas): each object is built with the model class of
  * its apiVersion and kind, then validated. A kind missing here fails, never passes unchecked.
  */
+import { Certificate, Issuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { Job } from 'kubernetes-models/batch/v1';
@@ -26,6 +27,8 @@ const MODELS: Record<string, ModelClass> = {
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
   'keda.sh/v1alpha1/ScaledObject': ScaledObject,
+  'cert-manager.io/v1/Issuer': Issuer,
+  'cert-manager.io/v1/Certificate': Certificate,
 };
 
 /** Throws with the object's kind and name when it does not match its schema. */
