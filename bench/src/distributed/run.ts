@@ -1,12 +1,18 @@
 /**
  * Distributed benchmark (JSON on stdout; not a test), on real processes:
  * - dispatch overhead per fold task: publish → result received, minus the worker's own
- *   training time (the task's timings.totalMs), p50/p99 over tiny folds through 1 worker;
- *   and the event-log append latency (one JetStream publish) that recording a result costs;
+ *   training time (the task's timings.totalMs), p50/p99 over tiny folds through 1 worker, with
+ *   NATS security off and on (interleaved); the event-log append latency (one JetStream
+ *   publish) that recording a result costs; what a task's proofs cost;
+ * - unary RPC latency in plaintext without tokens against TLS with a token (interleaved);
  * - study wall time with 1 vs 2 worker processes (1 thread each) on the same study.
  * Flags: --quick.
  */
 
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { TaskProofs } from '@hpo/coordinator/dist/task-proofs.js';
 import { encodeDataset, type FoldTask, readCsvDataset, sha256Hex } from '@hpo/core';
 import {
@@ -15,10 +21,20 @@ import {
   encodeJson,
   ensureInfrastructure,
   newSecret,
+  type ResultEnvelope,
   SUBJECTS,
   type TaskEnvelope,
 } from '@hpo/protocol';
-import { CHURN, Cluster, call, smallChurnSpec, uploadDataset, watch } from '@hpo/testing/processes';
+import {
+  CHURN,
+  Cluster,
+  call,
+  makeCerts,
+  smallChurnSpec,
+  tempDir,
+  uploadDataset,
+  watch,
+} from '@hpo/testing/processes';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
 import { connect } from '@nats-io/transport-node';
@@ -26,41 +42,36 @@ import { quantile } from 'simple-statistics';
 
 const quick = process.argv.includes('--quick');
 
-async function dispatchOverhead(tasks: number) {
-  const cluster = await Cluster.start({ workers: 1, ackWait: 30 });
-  try {
-    const nc = await connect({ servers: cluster.nats.url });
-    const jsm = await jetstreamManager(nc);
-    await ensureInfrastructure(nc, jsm);
-    const js = jetstream(nc);
-    const ds = readCsvDataset(CHURN, { label: 'churn', positive: 'yes', columns: { customer_id: 'ignore' } });
-    const bytes = encodeDataset(ds);
-    const hash = sha256Hex(bytes);
-    const store = await new Objm(nc).open(BUCKETS.datasets);
-    await store.putBlob({ name: hash }, bytes);
-    const sub = nc.subscribe(SUBJECTS.result('bench'));
-    const overheads: number[] = [];
-    const roundTrips: number[] = [];
-    const appends: number[] = [];
-    const pending = new Map<string, number>();
-    const done = new Promise<void>((resolve) => {
-      void (async () => {
-        for await (const m of sub) {
-          const r = decodeResult(m.data);
-          const started = pending.get(r.id);
-          if (started === undefined || !r.ok) continue;
-          const rt = performance.now() - started;
-          const trainMs = (r.result as { timings: { totalMs: number } }).timings.totalMs;
-          roundTrips.push(rt);
-          overheads.push(rt - trainMs);
-          pending.delete(r.id);
-          if (roundTrips.length === tasks) resolve();
-        }
-      })();
-    });
-    const proofs = new TaskProofs(newSecret(), 'bench1');
-    // Sequential tasks, so the overhead is not queueing behind other tasks.
-    for (let i = 0; i < tasks; i++) {
+/** One cluster of the dispatch benchmark: NATS open, or with deploy/nats/auth.conf's users. */
+async function dispatchRig(secure: boolean) {
+  const cluster = await Cluster.start({ workers: 1, ackWait: 30, permissions: secure });
+  const creds = cluster.nats.credentials('coordinator');
+  const nc = await connect({
+    servers: cluster.nats.url,
+    ...(creds ? { user: creds.user, pass: creds.password } : {}),
+  });
+  const jsm = await jetstreamManager(nc);
+  await ensureInfrastructure(nc, jsm);
+  const js = jetstream(nc);
+  const ds = readCsvDataset(CHURN, { label: 'churn', positive: 'yes', columns: { customer_id: 'ignore' } });
+  const bytes = encodeDataset(ds);
+  const hash = sha256Hex(bytes);
+  await (await new Objm(nc).open(BUCKETS.datasets)).putBlob({ name: hash }, bytes);
+  const proofs = new TaskProofs(newSecret(), secure ? 'on1' : 'off1');
+  const sub = nc.subscribe(SUBJECTS.result('bench'));
+  const waiting = new Map<string, (r: ResultEnvelope) => void>();
+  void (async () => {
+    for await (const m of sub) {
+      const r = decodeResult(m.data);
+      // What the coordinator's router does with every result: check its proof.
+      if (proofs.check(r, 'bench') === undefined) waiting.get(r.id)?.(r);
+    }
+  })();
+  let i = 0;
+  return {
+    cluster,
+    /** One fold task's round trip (ms) and the worker's own time for it (ms). */
+    async roundTrip(): Promise<{ rt: number; overhead: number; append: number }> {
       const task: FoldTask = {
         kind: 'fold',
         trial: i,
@@ -70,27 +81,156 @@ async function dispatchOverhead(tasks: number) {
         seed: i,
         threshold: 0.5,
       };
+      i++;
+      const started = performance.now();
       const envelope: TaskEnvelope = proofs.envelope('bench', task);
-      const id = envelope.id;
-      const before = roundTrips.length;
-      pending.set(id, performance.now());
-      await js.publish(SUBJECTS.task('bench'), encodeJson(envelope), { msgID: id });
-      while (roundTrips.length === before) await new Promise((r) => setTimeout(r, 1));
+      const result = new Promise<ResultEnvelope>((resolve) => waiting.set(envelope.id, resolve));
+      await js.publish(SUBJECTS.task('bench'), encodeJson(envelope), { msgID: envelope.id });
+      const r = await result;
+      const rt = performance.now() - started;
+      waiting.delete(envelope.id);
+      const trainMs = r.ok ? (r.result as { timings: { totalMs: number } }).timings.totalMs : 0;
       const t = performance.now();
       await js.publish(SUBJECTS.events('bench'), encodeJson({ type: 'fold_done', trial: i }));
-      appends.push(performance.now() - t);
+      return { rt, overhead: rt - trainMs, append: performance.now() - t };
+    },
+    async stop() {
+      await nc.drain();
+      await cluster.stop();
+    },
+  };
+}
+
+const q = (xs: number[], p: number) => Math.round(quantile(xs, p) * 100) / 100;
+
+/**
+ * Dispatch overhead per fold (publish → result received, minus the worker's training time),
+ * with NATS security off (open server) and on (deploy/nats/auth.conf: the worker connects as
+ * the restricted worker user), interleaved task by task, one at a time. Results carry their
+ * proof in both modes (it is not optional) and are checked as the coordinator does.
+ */
+async function dispatchOverhead(tasks: number) {
+  const [off, on] = [await dispatchRig(false), await dispatchRig(true)];
+  try {
+    const stats = {
+      off: [] as number[],
+      on: [] as number[],
+      rtOff: [] as number[],
+      rtOn: [] as number[],
+      append: [] as number[],
+    };
+    for (let i = 0; i < tasks + 5; i++) {
+      const a = await off.roundTrip();
+      const b = await on.roundTrip();
+      if (i < 5) continue; // warm-up: the workers' backends and JIT
+      stats.off.push(a.overhead);
+      stats.on.push(b.overhead);
+      stats.rtOff.push(a.rt);
+      stats.rtOn.push(b.rt);
+      stats.append.push(a.append);
     }
-    await done;
-    await nc.drain();
-    const q = (xs: number[], p: number) => Math.round(quantile(xs.slice(5), p) * 100) / 100; // first 5 warm up the worker
     return {
       tasks,
-      dispatchOverheadMs: { p50: q(overheads, 0.5), p99: q(overheads, 0.99) },
-      roundTripMs: { p50: q(roundTrips, 0.5), p99: q(roundTrips, 0.99) },
-      recordEventMs: { p50: q(appends, 0.5), p99: q(appends, 0.99) },
+      dispatchOverheadMs: {
+        securityOff: { p50: q(stats.off, 0.5), p99: q(stats.off, 0.99) },
+        securityOn: { p50: q(stats.on, 0.5), p99: q(stats.on, 0.99) },
+        onOverOffP50: Math.round((quantile(stats.on, 0.5) / quantile(stats.off, 0.5)) * 1000) / 1000,
+        target: 'security on costs <= 10% of dispatch overhead (ratio <= 1.10)',
+      },
+      roundTripMs: {
+        securityOff: { p50: q(stats.rtOff, 0.5), p99: q(stats.rtOff, 0.99) },
+        securityOn: { p50: q(stats.rtOn, 0.5), p99: q(stats.rtOn, 0.99) },
+      },
+      recordEventMs: { p50: q(stats.append, 0.5), p99: q(stats.append, 0.99) },
+      proofMicroseconds: proofCost(),
     };
   } finally {
-    await cluster.stop();
+    await off.stop();
+    await on.stop();
+  }
+}
+
+/** What a task's proofs cost the coordinator: issuing an envelope and checking its result (µs). */
+function proofCost() {
+  const proofs = new TaskProofs(newSecret(), 'x');
+  const task: FoldTask = {
+    kind: 'fold',
+    trial: 1,
+    datasetHash: 'a'.repeat(64),
+    cv: { k: 5, seed: 1, repeat: 0, fold: 1 },
+    params: {},
+    seed: 1,
+    threshold: 0.5,
+  };
+  const n = 20_000;
+  let t = performance.now();
+  let env: TaskEnvelope | undefined;
+  for (let i = 0; i < n; i++) env = proofs.envelope('bench', task);
+  const issue = ((performance.now() - t) * 1000) / n;
+  const result = {
+    id: env!.id,
+    study: 'bench',
+    epoch: env!.epoch,
+    nonce: env!.nonce,
+    ok: false,
+    error: { kind: 'internal', message: '', retryable: false },
+    worker: 'w',
+    deliveries: 1,
+  } as const;
+  t = performance.now();
+  for (let i = 0; i < n; i++) proofs.check(result, 'bench');
+  const check = ((performance.now() - t) * 1000) / n;
+  return { issue: Math.round(issue * 10) / 10, check: Math.round(check * 10) / 10 };
+}
+
+/**
+ * Unary RPC latency (ListStudies, warm channels) against a coordinator in plaintext without
+ * tokens and one with TLS and an auth file (plus NATS users), calls interleaved A B A B.
+ */
+async function rpcLatency(calls: number) {
+  const certs = makeCerts();
+  const dir = tempDir('hpo-bench-auth-');
+  const token = 'bench-token-0123456789';
+  const authFile = join(dir, 'auth.yaml');
+  writeFileSync(
+    authFile,
+    `tokens:\n  - { name: bench, sha256: ${createHash('sha256').update(token).digest('hex')}, tenant: bench, role: admin }\n`,
+  );
+  const plain = await Cluster.start({ workers: 0 });
+  const secure = await Cluster.start({
+    workers: 0,
+    permissions: true,
+    tls: { cert: certs.serverCert, key: certs.serverKey },
+    authFile,
+  });
+  const a = plain.api();
+  const b = secure.connect({
+    credentials: grpc.credentials.createSsl(readFileSync(certs.ca)),
+    token,
+    host: 'localhost',
+  });
+  try {
+    const ta: number[] = [];
+    const tb: number[] = [];
+    const once = async (client: typeof a, into: number[]) => {
+      const t = performance.now();
+      await call(client, 'ListStudies', {});
+      into.push(performance.now() - t);
+    };
+    for (let i = 0; i < calls + 20; i++) {
+      await once(a, i < 20 ? [] : ta);
+      await once(b, i < 20 ? [] : tb);
+    }
+    return {
+      calls,
+      plaintextNoAuthMs: { p50: q(ta, 0.5), p99: q(ta, 0.99) },
+      tlsAndTokenMs: { p50: q(tb, 0.5), p99: q(tb, 0.99) },
+      onOverOffP50: Math.round((quantile(tb, 0.5) / quantile(ta, 0.5)) * 1000) / 1000,
+    };
+  } finally {
+    b.close();
+    await plain.stop();
+    await secure.stop();
   }
 }
 
@@ -133,8 +273,9 @@ async function studyWallTime(workers: number) {
 }
 
 const overhead = await dispatchOverhead(quick ? 30 : 200);
+const rpc = await rpcLatency(quick ? 100 : 400);
 const one = await studyWallTime(1);
 const two = await studyWallTime(2);
 process.stdout.write(
-  `${JSON.stringify({ dispatch: overhead, studyWallTime: { one, two, speedup: Math.round((one.seconds / two.seconds) * 100) / 100 } }, null, 2)}\n`,
+  `${JSON.stringify({ dispatch: overhead, rpc, studyWallTime: { one, two, speedup: Math.round((one.seconds / two.seconds) * 100) / 100 } }, null, 2)}\n`,
 );
