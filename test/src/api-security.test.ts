@@ -14,6 +14,7 @@ import type { StudyServiceClient } from '@hpo/protocol';
 import {
   Cluster,
   call,
+  freePort,
   makeCerts,
   runCli,
   smallChurnSpec,
@@ -21,7 +22,6 @@ import {
   tempDir,
   uploadDataset,
   watch,
-  writeStudy,
 } from '@hpo/testing/processes';
 
 const TOKENS = {
@@ -373,10 +373,33 @@ describe('API security: TLS, tokens, tenants', () => {
 
   it('with mutual TLS: refuses clients without a certificate, from another CA, expired or not yet valid', async () => {
     await cluster.coordinator!.kill('SIGTERM');
+    const healthPort = await freePort();
     await cluster.startCoordinator({
       tls: { cert: certs.serverCert, key: certs.serverKey, clientCa: certs.ca },
       authFile: auth,
+      args: ['--health-grpc', `127.0.0.1:${healthPort}`],
     });
+    // Probes that cannot speak TLS (Kubernetes) ask the plaintext health-only listener.
+    const probe = new grpc.Client(`127.0.0.1:${healthPort}`, grpc.credentials.createInsecure());
+    const health = await new Promise<{ status: number }>((resolve, reject) =>
+      probe.makeUnaryRequest(
+        '/grpc.health.v1.Health/Check',
+        (x: Buffer) => x,
+        (b: Buffer) => ({ status: b.length >= 2 ? b[1]! : 0 }),
+        Buffer.alloc(0),
+        (e, v) => (e ? reject(e) : resolve(v!)),
+      ),
+    );
+    probe.close();
+    assert.equal(health.status, 1, 'SERVING');
+    // It serves nothing else.
+    await expectCode(
+      call(cluster.connect({ token: TOKENS.admin }) as StudyServiceClient, 'ListStudies', {}).finally(
+        () => undefined,
+      ),
+      grpc.status.UNAVAILABLE,
+      'the API on the TLS port refuses plaintext',
+    );
     const ca = readFileSync(certs.ca);
     const withCert = (cert: string, key: string) =>
       grpc.credentials.createSsl(ca, readFileSync(key), readFileSync(cert));
@@ -417,7 +440,6 @@ describe('API security: TLS, tokens, tenants', () => {
     ]);
     assert.equal(none.code, 1);
     assert.match(none.stderr, /TLS: the server wants a client certificate|cannot reach the coordinator/);
-    void writeStudy;
   });
 
   it('names a certificate for another host as the cause', async () => {

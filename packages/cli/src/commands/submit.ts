@@ -58,9 +58,7 @@ export async function submitCommand(specFile: string, opts: SubmitOptions): Prom
 
 function upload(remote: Remote, bytes: Uint8Array, sha256: string, quiet: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
-    const stream = remote.client.UploadDataset((err) =>
-      err ? reject(fromGrpc(err, remote.address)) : resolve(),
-    );
+    const stream = remote.client.UploadDataset((err) => (err ? reject(fromGrpc(err, remote)) : resolve()));
     for (let off = 0; off < bytes.length; off += CHUNK) {
       stream.write({
         ...(off === 0 ? { sha256, size: bytes.length, format: 'DATASET_FORMAT_HPO' as const } : {}),

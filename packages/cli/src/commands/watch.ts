@@ -54,7 +54,7 @@ export async function followStudy(
       }
     });
     stream.on('end', () => resolve());
-    stream.on('error', (err) => reject(fromGrpc(err as never, remote.address)));
+    stream.on('error', (err) => reject(fromGrpc(err as never, remote)));
   });
   bar?.stop();
   await drawing;

@@ -23,6 +23,8 @@ export interface ServerOptions {
 export interface Remote {
   client: StudyServiceClient;
   address: string;
+  /** Whether the connection presents a client certificate (for naming a refused handshake). */
+  clientCertificate: boolean;
   close(): void;
 }
 
@@ -56,7 +58,7 @@ export async function connectRemote(opts: ServerOptions): Promise<Remote> {
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     ...(token ? { interceptors: [bearer(token)] } : {}),
   });
-  const remote = { client, address, close: () => client.close() };
+  const remote = { client, address, clientCertificate: Boolean(opts.cert), close: () => client.close() };
   try {
     await connected(remote, (opts.timeout ?? 5) * 1000);
   } catch (err) {
@@ -127,7 +129,7 @@ export function unary<Res>(
       >
     )[method]!;
     fn.call(remote.client, request, options, (err, value) =>
-      err ? reject(fromGrpc(err, remote.address)) : resolve(value),
+      err ? reject(fromGrpc(err, remote)) : resolve(value),
     );
   });
 }
@@ -138,16 +140,20 @@ export function collect<T>(stream: grpc.ClientReadableStream<T>, remote: Remote)
     const out: T[] = [];
     stream.on('data', (d: T) => out.push(d));
     stream.on('end', () => resolve(out));
-    stream.on('error', (err: grpc.ServiceError) => reject(fromGrpc(err, remote.address)));
+    stream.on('error', (err: grpc.ServiceError) => reject(fromGrpc(err, remote)));
   });
 }
 
 /** Maps a gRPC error to one line and a hint (the CLI's edge for the API's status codes). */
-export function fromGrpc(err: grpc.ServiceError, address: string): CliError {
+export function fromGrpc(
+  err: grpc.ServiceError,
+  remote: Pick<Remote, 'address' | 'clientCertificate'>,
+): CliError {
   const code = grpc.status[err.code] ?? String(err.code);
+  const address = remote.address;
   switch (err.code) {
     case grpc.status.UNAVAILABLE: {
-      const cause = connectionCause(err.details ?? '');
+      const cause = connectionCause(err.details ?? '', remote.clientCertificate);
       return new CliError(
         `cannot reach the coordinator at ${address}: ${cause.what}`,
         cause.hint,
@@ -186,10 +192,21 @@ export function fromGrpc(err: grpc.ServiceError, address: string): CliError {
 }
 
 /** What a failed connection's details say, in user terms, with what to do about it. */
-function connectionCause(details: string): { what: string; hint: string } {
-  const last = /Last error: (.*)$/s.exec(details)?.[1] ?? details;
+function connectionCause(details: string, clientCertificate: boolean): { what: string; hint: string } {
+  // grpc-js appends when it failed and a resolution note; OpenSSL gives file:line noise.
+  const last = (/Last error: (.*)$/s.exec(details)?.[1] ?? details)
+    .replace(/\s*\(\d{4}-\d\d-\d\dT[^)]*\)\.?\s*(Resolution note:.*)?$/s, '')
+    .replace(/^[0-9A-F]+:error:[0-9A-F]+:SSL routines:[^:]*:([^:]+):.*$/s, '$1')
+    .trim();
   const tls = tlsCause(last);
   if (tls) return tls;
+  // TLS 1.3 checks the client certificate after the client thinks it has connected: a refused
+  // certificate reads as a bare failure.
+  if (clientCertificate && /Failed to connect|socket disconnected|ECONNRESET/i.test(last))
+    return {
+      what: `the connection failed; the coordinator may have refused the client certificate (${last})`,
+      hint: 'check that --cert is valid now and signed by the CA the coordinator trusts (its --tls-client-ca)',
+    };
   if (/ECONNREFUSED/.test(last))
     return {
       what: 'connection refused (nothing listens there)',
@@ -224,7 +241,7 @@ function tlsCause(error: string): { what: string; hint: string } | undefined {
     )
   )
     return {
-      what: `TLS: the server wants a client certificate it trusts (${error.trim()})`,
+      what: 'TLS: the server wants a client certificate it trusts',
       hint: 'pass --cert and --key with a client certificate signed by the CA the coordinator trusts',
     };
   if (/expired|not yet valid|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID/i.test(error))
