@@ -1,11 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { HpoError, type StudyEndReason, type StudySpec, type StudyState, validateStudySpec } from '@hpo/core';
+import {
+  HpoError,
+  parseYamlText,
+  type StudyEndReason,
+  type StudySpec,
+  type StudyState,
+  validateStudySpec,
+} from '@hpo/core';
 import { runStudy, type StudyEvent, StudyRunner, validateStudy } from '@hpo/orchestrator';
 import { STUDY_ID } from '@hpo/protocol';
 import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import type { Logger } from 'pino';
-import { parse as parseYaml } from 'yaml';
 import type { DatasetReader } from './dataset-reader.js';
 import { JetStreamStudyStore } from './event-store.js';
 import { NatsExecutor, type NatsExecutorDeps } from './nats-executor.js';
@@ -246,12 +252,7 @@ export class StudyManager {
 /** The spec text of CreateStudy (YAML or JSON) as a validated spec. */
 function parseSpec(specText: string): StudySpec {
   if (!specText.trim()) throw invalid('spec: is empty; send the study spec as YAML or JSON text');
-  let raw: unknown;
-  try {
-    raw = parseYaml(specText);
-  } catch (err) {
-    throw invalid(`spec: not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`);
-  }
+  const raw = parseYamlText(specText, 'spec');
   if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
     // The dataset travels by hash; a path is only meaningful on the client.
     const ds = (raw as { dataset?: Record<string, unknown> }).dataset;

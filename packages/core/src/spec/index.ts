@@ -1,4 +1,4 @@
-export { loadStudySpec, studySpecJsonSchema, validateStudySpec } from './load.js';
+export { loadStudySpec, parseYamlText, studySpecJsonSchema, validateStudySpec } from './load.js';
 export {
   METRIC_NAMES,
   type MetricName,

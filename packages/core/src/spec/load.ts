@@ -54,6 +54,18 @@ export function validateStudySpec(input: unknown, source?: string): StudySpec {
   return spec;
 }
 
+/** Parses YAML (or JSON, which is YAML); a syntax error is a SpecError naming `source` and the problem. */
+export function parseYamlText(text: string, source?: string): unknown {
+  try {
+    return parseYaml(text);
+  } catch (err) {
+    throw new SpecError(
+      [{ path: '', message: `not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}` }],
+      source,
+    );
+  }
+}
+
 /**
  * Reads a YAML or JSON study spec file, validates it, and resolves `dataset.path` and `output`
  * against the file's folder. Returns the spec and the resolved paths.
@@ -65,16 +77,7 @@ export function loadStudySpec(file: string): { spec: StudySpec; datasetPath: str
   } catch {
     throw new SpecError([{ path: '', message: 'file not found or unreadable' }], file);
   }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (err) {
-    throw new SpecError(
-      [{ path: '', message: `not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}` }],
-      file,
-    );
-  }
-  const spec = validateStudySpec(raw, file);
+  const spec = validateStudySpec(parseYamlText(text, file), file);
   const base = dirname(resolve(file));
   return {
     spec,

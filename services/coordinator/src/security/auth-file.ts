@@ -24,8 +24,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { HpoError, SpecError } from '@hpo/core';
-import { parse as parseYaml } from 'yaml';
+import { HpoError, parseYamlText, SpecError } from '@hpo/core';
 import { z } from 'zod';
 
 export const ROLES = ['viewer', 'submitter', 'admin'] as const;
@@ -124,16 +123,7 @@ export class AuthTable {
     } catch (err) {
       throw new HpoError('config', `${path}: cannot read the auth file (${(err as Error).message})`);
     }
-    let raw: unknown;
-    try {
-      raw = parseYaml(text);
-    } catch (err) {
-      throw new SpecError(
-        [{ path: '', message: `not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}` }],
-        path,
-      );
-    }
-    const parsed = authFileSchema.safeParse(raw ?? {});
+    const parsed = authFileSchema.safeParse(parseYamlText(text, path) ?? {});
     if (!parsed.success)
       throw new SpecError(
         parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
