@@ -63,6 +63,8 @@ function authFile(dir: string, revoked: string[] = []): string {
     '    role: submitter',
     'quotas:',
     '  "*": { concurrentStudies: 3, trialsPerStudy: 50 }',
+    '  team-b: { datasetBytes: 400000 }',
+    '  ops: { concurrentStudies: 1 }',
     'rateLimits:',
     '  createStudy: 5',
   ].join('\n');
@@ -353,6 +355,44 @@ describe('API security: TLS, tokens, tenants', () => {
     );
   });
 
+  it('holds tenants to their quotas: dataset bytes and studies running at once', async () => {
+    // team-b may store 400 KB in all: one upload of 500 KB is over it, whatever it stores already.
+    const bob = as(TOKENS.bSubmitter);
+    const big = Buffer.alloc(500_000, 7);
+    await assert.rejects(
+      new Promise((resolve, reject) => {
+        const s = bob.UploadDataset((e, r) => (e ? reject(e) : resolve(r)));
+        s.write({
+          sha256: createHash('sha256').update(big).digest('hex'),
+          size: big.length,
+          format: 'DATASET_FORMAT_CSV',
+          data: big.subarray(0, 1000),
+        });
+        s.end();
+      }),
+      (err: unknown) =>
+        code(err) === grpc.status.RESOURCE_EXHAUSTED &&
+        /tenant team-b: this upload .* over its quota of 400000/.test((err as grpc.ServiceError).details),
+    );
+    // ops may run one study at a time.
+    const admin = as(TOKENS.admin);
+    const spec = smallChurnSpec({ name: 'one-at-a-time', budget: { trials: 40, parallelism: 1 } });
+    const hash = await uploadDataset(admin, spec);
+    await call(admin, 'CreateStudy', { spec: JSON.stringify(spec), datasetSha256: hash, studyId: 'ops-1' });
+    await expectCode(
+      call(admin, 'CreateStudy', { spec: JSON.stringify(spec), datasetSha256: hash, studyId: 'ops-2' }),
+      grpc.status.RESOURCE_EXHAUSTED,
+      'a second running study',
+    );
+    await call(admin, 'CancelStudy', { studyId: 'ops-1' });
+    await call(admin, 'CreateStudy', {
+      spec: JSON.stringify({ ...spec, budget: { trials: 1, parallelism: 1 } }),
+      datasetSha256: hash,
+      studyId: 'ops-2',
+    });
+    await watch(admin, 'ops-2');
+  });
+
   it('revokes a token when the auth file changes, and keeps the last good file when a bad one replaces it', async () => {
     const bob = as(TOKENS.bSubmitter);
     await call(bob, 'ListStudies', {});
@@ -364,10 +404,10 @@ describe('API security: TLS, tokens, tenants', () => {
     await cluster.coordinator!.waitFor(/auth file not reloaded; the previous one stays in force/);
     assert.match(cluster.coordinator!.log.slice(before), /tokens\.0\.sha256/);
     await call(as(TOKENS.aSubmitter), 'ListStudies', {});
-    // SIGHUP reloads too.
+    // SIGHUP reloads too (and says so: the poll of the file may well come second).
     writeFileSync(auth, readFileSync(authFile(tempDir('hpo-auth3-'))));
-    await cluster.coordinator!.waitFor(/auth file reloaded/);
     cluster.coordinator!.proc.kill('SIGHUP');
+    await cluster.coordinator!.waitFor(/"why":"SIGHUP"[^\n]*auth file reloaded/);
     await call(as(TOKENS.bSubmitter), 'ListStudies', {});
   });
 
@@ -393,13 +433,24 @@ describe('API security: TLS, tokens, tenants', () => {
     probe.close();
     assert.equal(health.status, 1, 'SERVING');
     // It serves nothing else.
-    await expectCode(
-      call(cluster.connect({ token: TOKENS.admin }) as StudyServiceClient, 'ListStudies', {}).finally(
-        () => undefined,
-      ),
-      grpc.status.UNAVAILABLE,
-      'the API on the TLS port refuses plaintext',
+    const onHealthPort = new (grpc.makeGenericClientConstructor({}, 'x'))(
+      `127.0.0.1:${healthPort}`,
+      grpc.credentials.createInsecure(),
     );
+    await expectCode(
+      new Promise((resolve, reject) =>
+        onHealthPort.makeUnaryRequest(
+          '/hpo.v1.StudyService/ListStudies',
+          (x: Buffer) => x,
+          (b: Buffer) => b,
+          Buffer.alloc(0),
+          (e, v) => (e ? reject(e) : resolve(v)),
+        ),
+      ),
+      grpc.status.UNIMPLEMENTED,
+      'the API on the health listener',
+    );
+    onHealthPort.close();
     const ca = readFileSync(certs.ca);
     const withCert = (cert: string, key: string) =>
       grpc.credentials.createSsl(ca, readFileSync(key), readFileSync(cert));

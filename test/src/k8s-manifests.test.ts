@@ -200,6 +200,14 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
         c.ports.find((p: Loose) => p.name === 'metrics')?.containerPort,
         Number(env.get('HPO_METRICS_PORT')),
       );
+      // Reading an upload at CreateStudy keeps a copy and up to twice its size unpacked.
+      const data = d.spec.template.spec.volumes.find((v: Loose) => v.name === 'data');
+      const uploadMb = Number(env.get('HPO_MAX_UPLOAD_MB'));
+      assert.ok(
+        quantity(data.emptyDir.sizeLimit) >= 3 * uploadMb * 1024 * 1024,
+        `data volume ${data.emptyDir.sizeLimit} holds 3 × HPO_MAX_UPLOAD_MB (${uploadMb} MiB)`,
+      );
+      assert.equal(env.get('HPO_DATA_DIR'), c.volumeMounts.find((m: Loose) => m.name === 'data').mountPath);
       // The kubelet's gRPC probes cannot speak TLS: they target the health-only listener.
       for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe])
         assert.equal(probe?.grpc?.port, health);

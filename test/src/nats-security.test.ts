@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BUCKETS, encodeJson, SUBJECTS, type TaskEnvelope } from '@hpo/protocol';
+import { BUCKETS, encodeJson, SUBJECTS, type TaskEnvelope, WORKER_INBOX_PREFIX } from '@hpo/protocol';
 import {
   Cluster,
   call,
@@ -20,10 +20,28 @@ import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 
-/** Connects as one of the users of auth.conf (or as nobody). */
+/** Connects as one of the users of auth.conf (or as nobody), with that user's inbox prefix. */
 function as(cluster: Cluster, user: keyof typeof PERMISSION_USERS | undefined): Promise<NatsConnection> {
   const creds = user ? { user: PERMISSION_USERS[user].user, pass: PERMISSION_USERS[user].password } : {};
-  return connect({ servers: cluster.nats.url, ...creds });
+  return connect({
+    servers: cluster.nats.url,
+    ...creds,
+    ...(user === 'worker' ? { inboxPrefix: WORKER_INBOX_PREFIX } : {}),
+  });
+}
+
+/** Subscribes and waits (up to 5 s) for the server to refuse it; the refusal, or undefined. */
+async function subscriptionRefusal(nc: NatsConnection, subject: string): Promise<string | undefined> {
+  const statuses = nc.status();
+  const refused = (async () => {
+    for await (const s of statuses)
+      if (s.type === 'error' && String(s.error).includes(`"${subject}"`)) return String(s.error);
+    return undefined;
+  })();
+  nc.subscribe(subject, { callback: () => undefined });
+  await nc.flush();
+  const timeout = new Promise<undefined>((r) => setTimeout(r, 5000, undefined).unref());
+  return Promise.race([refused, timeout]);
 }
 
 /** Publishes and waits (up to 5 s) for the server to refuse it; the refusal, or undefined. */
@@ -73,6 +91,14 @@ describe('NATS permissions and result authenticity (deploy/nats/auth.conf)', () 
       ]) {
         assert.match((await refusal(nc, subject)) ?? 'allowed', /Permissions Violation for Publish/, subject);
       }
+      // Nor may it listen where the coordinator's replies go (its secret, study records, tasks),
+      // nor to another study's results.
+      for (const subject of ['_INBOX.>', '_INBOX.*', '>', SUBJECTS.resultsAll, SUBJECTS.tasksAll])
+        assert.match(
+          (await subscriptionRefusal(nc, subject)) ?? 'allowed',
+          /Permissions Violation for Subscription/,
+          subject,
+        );
       // Reading the study records or the coordinator's secret is denied too.
       for (const bucket of [BUCKETS.studies, BUCKETS.keys]) {
         await assert.rejects(
@@ -165,8 +191,7 @@ describe('NATS permissions and result authenticity (deploy/nats/auth.conf)', () 
     await worker.close();
   });
 
-  it('a worker reads tasks it cannot forge: the task carries proofs a worker cannot derive', async () => {
-    // The same envelope with another id keeps the old nonce, which no longer matches.
+  it('gives every task publish its own nonce, and a study run one study nonce', async () => {
     const nc = await as(cluster, 'coordinator');
     const seen: TaskEnvelope[] = [];
     const sub = nc.subscribe(SUBJECTS.tasksAll, {
@@ -200,14 +225,25 @@ describe('control messages on an open NATS server', () => {
       const spec = smallChurnSpec({ name: 'spoofed', budget: { trials: 3, parallelism: 1 } });
       const hash = await uploadDataset(cluster.api(), spec);
       const nc = await connect({ servers: cluster.nats.url });
+      // On an open server anyone can read the tasks, and so learn the coordinator's epoch.
+      const firstTask = new Promise<TaskEnvelope>((resolve) => {
+        const sub = nc.subscribe(SUBJECTS.task('spoofed'), {
+          callback: (_e, m) => {
+            sub.unsubscribe();
+            resolve(m.json());
+          },
+        });
+      });
+      await nc.flush();
       await call(cluster.api(), 'CreateStudy', {
         spec: JSON.stringify(spec),
         datasetSha256: hash,
         studyId: 'spoofed',
       });
+      const { epoch } = await firstTask;
       await worker.waitFor('"task started"');
       nc.publish(SUBJECTS.cancel('spoofed'));
-      nc.publish(SUBJECTS.cancel('spoofed'), encodeJson({ studyNonce: 'C'.repeat(22) }));
+      nc.publish(SUBJECTS.cancel('spoofed'), encodeJson({ studyNonce: 'C'.repeat(22), epoch }));
       nc.publish(SUBJECTS.drop('spoofed'), encodeJson({ id: 'spoofed.0.0', seq: 1 }));
       await nc.flush();
       await watch(cluster.api(), 'spoofed');

@@ -226,13 +226,9 @@ describe('raw uploads (CSV, pixel CSV, zip, tar) over gRPC', () => {
     const patched = Buffer.from(evil.toString('latin1').replaceAll('cross/a.png', '../../a.png'), 'latin1');
     writeFileSync(join(dir, 'evil.zip'), patched);
     for (const [bytes, format, why] of [
-      [patched, 'DATASET_FORMAT_ZIP', /upload .*: (cannot unpack the zip file|not a zip file|archive entry)/],
+      [patched, 'DATASET_FORMAT_ZIP', /upload .*: cannot unpack the zip file: .*\.\.\/\.\.\/a\.png/],
       [Buffer.from('not a zip at all'), 'DATASET_FORMAT_ZIP', /upload .*: not a zip file/],
-      [
-        Buffer.from('not a tar at all'),
-        'DATASET_FORMAT_TAR',
-        /upload .*: (cannot unpack the tar file|no PNG or JPEG images)/,
-      ],
+      [Buffer.from('not a tar at all'), 'DATASET_FORMAT_TAR', /upload .*: cannot unpack the tar file/],
     ] as const) {
       const upload = await uploadFile(cluster, bytes, format);
       await assert.rejects(

@@ -197,7 +197,8 @@ describe('worker processes on a real nats-server', () => {
     const result = r.ok && 'files' in r.result ? r.result : undefined;
     assert.equal(result?.location, 'hpo-models/refit');
     assert.ok(
-      result.files.includes('model.json') && result.files.includes('weights.bin'),
+      result!.files.some((f) => f.name === 'model.json') &&
+        result!.files.some((f) => f.name === 'weights.bin'),
       JSON.stringify(result.files),
     );
     const models = await new Objm(nc).open(BUCKETS.models);
@@ -213,10 +214,10 @@ describe('worker processes on a real nats-server', () => {
     await Promise.any(ws.map((w) => w.waitForLog(started(t.id))));
     // Unsigned, or naming another study run: ignored by every worker (and counted).
     nc.publish(SUBJECTS.cancel(study));
-    nc.publish(SUBJECTS.cancel(study), encodeJson({ studyNonce: 'A'.repeat(22) }));
+    nc.publish(SUBJECTS.cancel(study), encodeJson({ studyNonce: 'A'.repeat(22), epoch: t.epoch }));
     await Promise.all(ws.map((w) => w.waitForLog((l) => l.msg === 'unauthenticated cancel message ignored')));
     assert.ok(!ws.some((w) => w.lines.some((l) => l.msg === 'task finished' && l.task === t.id)));
-    nc.publish(SUBJECTS.cancel(study), encodeJson({ studyNonce: t.studyNonce }));
+    nc.publish(SUBJECTS.cancel(study), encodeJson({ studyNonce: t.studyNonce, epoch: t.epoch }));
     await Promise.any(ws.map((w) => w.waitForLog(finished(t.id), 10_000)));
     const later = foldTask(study, 1, 0, hash, QUICK);
     await publishTask(js, study, later);

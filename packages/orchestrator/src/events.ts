@@ -1,4 +1,11 @@
-import type { FoldResult, StudyEndReason, StudySpec, TrialParams, TrialState } from '@hpo/core';
+import type {
+  FoldResult,
+  ModelFileDigest,
+  StudyEndReason,
+  StudySpec,
+  TrialParams,
+  TrialState,
+} from '@hpo/core';
 import type { MetricSummary } from './aggregate.js';
 
 export type { StudyEndReason, TrialParams, TrialState };
@@ -29,8 +36,8 @@ export type StudyEvent =
       trial: number;
       /** Where the executor stored the model: a directory, or `<bucket>/<study>` (distributed). */
       location: string;
-      /** Its files within `location`; absent in logs written before hpo recorded them. */
-      files?: string[];
+      /** Its files within `location` with their SHA-256 (names only, or absent, in older logs). */
+      files?: (ModelFileDigest | string)[];
       threshold: { default: number; bestF1: number };
       /** `location` in logs written before it was renamed. */
       dir?: string;

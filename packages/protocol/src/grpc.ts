@@ -4,6 +4,12 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType } from './gen/study_service.js';
 
+/** Whether a host:port is on this machine only (127.x.x.x, localhost, [::1]). */
+export function isLoopback(address: string): boolean {
+  const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** The repository's `proto/` folder, the source of truth of the API. */
 export const PROTO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../proto');
 export const PROTO_FILE = 'hpo/v1/study_service.proto';

@@ -30,6 +30,7 @@ export {
   taskId,
   taskIdOf,
   WORKER_CONSUMER,
+  WORKER_INBOX_PREFIX,
 } from './nats.js';
 export { newSecret, resultMsgId, sameNonce, studyNonce, taskNonce } from './proofs.js';
 export {

@@ -44,6 +44,12 @@ export const SUBJECTS = {
   dropAll: 'hpo.control.drop.*',
 } as const;
 
+/**
+ * The inbox prefix workers receive replies under. deploy/nats/auth.conf lets the worker user
+ * subscribe here and nowhere else in `_INBOX…`, so a worker never sees the coordinator's replies.
+ */
+export const WORKER_INBOX_PREFIX = '_INBOX_hpo_worker';
+
 /** The durable pull consumer all workers share on the task stream. */
 export const WORKER_CONSUMER = 'hpo-workers';
 /** The coordinator's durable consumer on the results stream. */
@@ -199,7 +205,7 @@ export function decodeDrop(bytes: Uint8Array): DropMessage {
   return decode(dropSchema, bytes, 'drop');
 }
 
-const cancelSchema = z.object({ studyNonce: nonce }).strict();
+const cancelSchema = z.object({ studyNonce: nonce, epoch }).strict();
 
 /** Cancels a study's tasks that carry this study nonce. */
 export type CancelMessage = z.infer<typeof cancelSchema>;

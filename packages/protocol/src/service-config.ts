@@ -98,8 +98,11 @@ export function natsUrls(raw: string): string[] {
   return urls;
 }
 
-/** host:port. */
-export const hostPort = matching(/^[^\s:/]+:\d{1,5}$/, 'host:port, like 127.0.0.1:50051');
+/** host:port (an IPv6 host in brackets). */
+export const hostPort = matching(
+  /^([^\s:/[\]]+|\[[0-9a-fA-F:]+\]):\d{1,5}$/,
+  'host:port, like 127.0.0.1:50051',
+);
 
 /** A folder path (not checked for existence). */
 export const folder = matching(/\S/, 'a folder path');

@@ -64,7 +64,12 @@ export class FakeExecutor {
 
   async refit(task: RefitTask, _control: FakeTaskControl = {}): Promise<RefitResult> {
     this.refits.push(task);
-    return { epochs: 1, backend: FAKE_BACKEND, location: '/fake/model', files: ['model.json'] };
+    return {
+      epochs: 1,
+      backend: FAKE_BACKEND,
+      location: '/fake/model',
+      files: [{ name: 'model.json', sha256: 'f'.repeat(64), bytes: 1 }],
+    };
   }
 
   async close(): Promise<void> {}

@@ -7,7 +7,7 @@ import { type FoldResult, type FoldTask, fromWireError, HpoError, type RefitTask
 import type { RefitOutput, ThreadMessage, ThreadReply } from './thread-message.js';
 
 export type { ModelFile } from './model-files.js';
-export { writeModelFiles } from './model-files.js';
+export { digestOf, inWriteOrder, writeModelFiles } from './model-files.js';
 export type { RefitOutput, ThreadMessage, ThreadReply } from './thread-message.js';
 
 /** URL of the piscina task file (the thread entry point). */

@@ -3,6 +3,8 @@
  * calling, may their role do this, and (for a study) is it their tenant's. Errors are mapped to
  * status codes in one place (`grpc-status.ts`).
  */
+
+import { createHash } from 'node:crypto';
 import type {
   Metadata,
   ServerReadableStream,
@@ -11,7 +13,7 @@ import type {
   sendUnaryData,
 } from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
-import { HpoError, SHOWN_TRIAL_STATES } from '@hpo/core';
+import { HpoError, SHA256_HEX, SHOWN_TRIAL_STATES } from '@hpo/core';
 import type { StudyEvent } from '@hpo/orchestrator';
 import type { StudyServiceHandlers, UploadDatasetRequest__Output } from '@hpo/protocol';
 import type { Logger } from 'pino';
@@ -19,7 +21,7 @@ import { studyMessage, trialMessage } from './convert.js';
 import { type DatasetRegistry, FORMATS } from './datasets.js';
 import { toStatus } from './grpc-status.js';
 import type { Metrics } from './metrics.js';
-import type { Identity } from './security/auth-file.js';
+import { DEFAULT_RATE_LIMITS, type Identity } from './security/auth-file.js';
 import type { Authenticator, PeerAuth } from './security/authenticator.js';
 import { type Action, authorize } from './security/policy.js';
 import type { RateLimiter } from './security/rate-limit.js';
@@ -104,8 +106,6 @@ const idOf = (req: { studyId?: string }) => {
   return req.studyId;
 };
 
-const SHA256 = /^[0-9a-f]{64}$/;
-
 /** The StudyService handlers. */
 export function studyServiceHandlers(deps: ApiDeps): StudyServiceHandlers {
   const { manager } = deps;
@@ -114,12 +114,16 @@ export function studyServiceHandlers(deps: ApiDeps): StudyServiceHandlers {
       void uploadDataset(deps, call, callback);
     },
     HasDataset: unary(deps, 'HasDataset', 'upload', async (req, who) => {
-      if (!SHA256.test(req.sha256 ?? ''))
+      if (!SHA256_HEX.test(req.sha256 ?? ''))
         throw invalid(`sha256: must be 64 lowercase hex digits, got '${req.sha256}'`);
       return { exists: (await deps.registry.get(who, req.sha256!)) !== undefined };
     }),
     CreateStudy: unary(deps, 'CreateStudy', 'create', async (req, who) => {
-      deps.limiter.take(who.name, 'CreateStudy', deps.auth.current?.rateLimits.createStudy ?? 60);
+      deps.limiter.take(
+        who.name,
+        'CreateStudy',
+        (deps.auth.current?.rateLimits ?? DEFAULT_RATE_LIMITS).createStudy,
+      );
       const record = await manager.create(req.spec ?? '', req.datasetSha256 ?? '', req.studyId ?? '', who);
       return studyMessage(manager.get(record.id, who));
     }),
@@ -166,12 +170,16 @@ async function uploadDataset(
 ): Promise<void> {
   try {
     const who = guard(deps, call, 'UploadDataset', 'upload');
-    deps.limiter.take(who.name, 'UploadDataset', deps.auth.current?.rateLimits.uploadDataset ?? 60);
+    deps.limiter.take(
+      who.name,
+      'UploadDataset',
+      (deps.auth.current?.rateLimits ?? DEFAULT_RATE_LIMITS).uploadDataset,
+    );
     const chunks = (call as AsyncIterable<UploadDatasetRequest__Output>)[Symbol.asyncIterator]();
     const head = await chunks.next();
     if (head.done) throw invalid('no chunks received');
     const msg = head.value;
-    if (!SHA256.test(msg.sha256))
+    if (!SHA256_HEX.test(msg.sha256))
       throw invalid(
         `sha256: the first chunk must carry the file's SHA-256 (64 lowercase hex digits), got '${msg.sha256}'`,
       );
@@ -182,27 +190,27 @@ async function uploadDataset(
         'resource_exhausted',
         `size: ${size} bytes is over the upload limit of ${deps.maxUploadBytes} bytes`,
       );
-    const format = FORMATS[msg.format] ?? 'hpo';
+    const format = FORMATS[msg.format];
+    if (!format) throw invalid(`format: '${msg.format}' is not one of ${Object.keys(FORMATS).join(', ')}`);
     const existing = await deps.registry.get(who, msg.sha256);
     if (existing) {
-      callback(null, { sha256: msg.sha256, size, existed: true });
+      callback(null, { sha256: msg.sha256, size: existing.bytes || size, existed: true });
       call.destroy?.();
       return;
     }
     const quota = deps.auth.current?.quota(who.tenant);
-    if (quota) {
-      const used = await deps.registry.bytesOf(who.tenant);
-      if (used + size > quota.datasetBytes)
-        throw new HpoError(
-          'resource_exhausted',
-          `tenant ${who.tenant}: this upload (${size} bytes) would bring its datasets to ${used + size} bytes, over its quota of ${quota.datasetBytes}`,
-        );
+    const release = quota
+      ? await deps.registry.reserve(who.tenant, size, quota.datasetBytes)
+      : () => undefined;
+    try {
+      const data = (async function* () {
+        for (let r = await chunks.next(); !r.done; r = await chunks.next()) yield r.value.data;
+      })();
+      await deps.registry.receive({ sha256: msg.sha256, size, format }, msg.data, data, deps.maxUploadBytes);
+      await deps.registry.own(who.tenant, msg.sha256, { format, bytes: size, at: new Date().toISOString() });
+    } finally {
+      release();
     }
-    const data = (async function* () {
-      for (let r = await chunks.next(); !r.done; r = await chunks.next()) yield r.value.data;
-    })();
-    await deps.registry.receive({ sha256: msg.sha256, size, format }, msg.data, data, deps.maxUploadBytes);
-    await deps.registry.own(who.tenant, msg.sha256, { format, bytes: size, at: new Date().toISOString() });
     deps.log.info({ sha256: msg.sha256, bytes: size, format, tenant: who.tenant }, 'stored dataset');
     callback(null, { sha256: msg.sha256, size, existed: false });
   } catch (err) {
@@ -258,19 +266,34 @@ async function exportModel(
   }
   const models = deps.manager.models;
   const prefix = `${study.record.id}/`;
-  const names = (await models.list())
-    .map((i) => i.name)
-    .filter((n) => n.startsWith(prefix))
-    .sort();
+  // The refit recorded each file's SHA-256 in the study's log (which workers cannot write): a
+  // file changed in the object store since is refused, not served.
+  const recorded = study.runner.savedModel()?.files.filter((f) => f.sha256) ?? [];
+  const names = recorded.length
+    ? recorded.map((f) => `${prefix}${f.name}`)
+    : (await models.list())
+        .map((i) => i.name)
+        .filter((n) => n.startsWith(prefix))
+        .sort();
   if (names.length === 0)
     throw new HpoError(
       'failed_precondition',
       `study '${study.record.id}' lists a model but its files are missing`,
     );
-  const CHUNK = 256 * 1024;
+  const files: { path: string; data: Uint8Array }[] = [];
   for (const name of names) {
     const data = (await models.getBlob(name)) ?? new Uint8Array();
     const path = name.slice(prefix.length);
+    const expected = recorded.find((f) => f.name === path)?.sha256;
+    if (expected && createHash('sha256').update(data).digest('hex') !== expected)
+      throw new HpoError(
+        'data_loss',
+        `model file ${path} of study '${study.record.id}' does not match the SHA-256 recorded at its refit; refusing to export it`,
+      );
+    files.push({ path, data });
+  }
+  const CHUNK = 256 * 1024;
+  for (const { path, data } of files) {
     if (data.length === 0) call.write({ path, offset: 0, data: Buffer.alloc(0), eof: true });
     for (let off = 0; off < data.length; off += CHUNK) {
       const end = Math.min(off + CHUNK, data.length);

@@ -4,6 +4,7 @@ import {
   folder,
   hostPort,
   integer,
+  isLoopback,
   metricsPortSetting,
   NATS_CREDENTIALS_HELP,
   type NatsAuth,
@@ -16,7 +17,7 @@ import {
   settingsHelp,
 } from '@hpo/protocol';
 
-export { ConfigError };
+export { ConfigError, isLoopback };
 
 /** The coordinator's settings: the shared NATS and queue settings plus its own. */
 export const SETTINGS = {
@@ -144,12 +145,6 @@ export interface CoordinatorConfig {
   insecure: boolean;
   /** A plaintext health-only gRPC listener, host:port. */
   healthAddress: string | undefined;
-}
-
-/** Whether a host:port listens on this machine only. */
-export function isLoopback(address: string): boolean {
-  const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 export const USAGE = `Usage: hpo-coordinator [options]

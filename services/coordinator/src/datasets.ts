@@ -6,10 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import { HpoError, looksLikeDatasetBlob } from '@hpo/core';
-import { BUCKETS } from '@hpo/protocol';
 import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import type { Identity } from './security/auth-file.js';
+
+/** Seconds an upload may go without a chunk before it is abandoned. */
+const IDLE_SECONDS = 60;
 
 /** How an upload is to be read (the proto's DatasetFormat, shortened). */
 export type UploadFormat = 'hpo' | 'csv' | 'pixel_csv' | 'zip' | 'tar';
@@ -63,6 +65,31 @@ export class DatasetRegistry {
     await this.kv.put(key(tenant, sha256), JSON.stringify(rec));
   }
 
+  /** Bytes of uploads under way, per tenant (they count toward its quota until recorded). */
+  private readonly reserved = new Map<string, number>();
+
+  /**
+   * Holds `bytes` of the tenant's dataset quota for an upload under way (RESOURCE_EXHAUSTED when
+   * stored plus reserved bytes would pass `quotaBytes`); the returned function gives them back.
+   */
+  async reserve(tenant: string, bytes: number, quotaBytes: number): Promise<() => void> {
+    const used = (await this.bytesOf(tenant)) + (this.reserved.get(tenant) ?? 0);
+    if (used + bytes > quotaBytes)
+      throw new HpoError(
+        'resource_exhausted',
+        `tenant ${tenant}: this upload (${bytes} bytes) would bring its datasets to ${used + bytes} bytes, over its quota of ${quotaBytes}`,
+      );
+    this.reserved.set(tenant, (this.reserved.get(tenant) ?? 0) + bytes);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.reserved.get(tenant) ?? bytes) - bytes;
+      if (left > 0) this.reserved.set(tenant, left);
+      else this.reserved.delete(tenant);
+    };
+  }
+
   /** Bytes the tenant stores (each upload counted once). */
   async bytesOf(tenant: string): Promise<number> {
     let total = 0;
@@ -86,11 +113,6 @@ export class DatasetRegistry {
     chunks: AsyncIterator<Uint8Array>,
     limitBytes: number,
   ): Promise<void> {
-    if (declared.format === 'hpo' && first.length > 0 && !looksLikeDatasetBlob(first))
-      throw new HpoError(
-        'invalid_argument',
-        'not an hpo dataset blob (bad magic bytes); declare the format (e.g. DATASET_FORMAT_CSV) to upload a file as it is',
-      );
     const store = declared.format === 'hpo' ? this.datasets : this.uploads;
     // One upload of a hash at a time: a bad upload never deletes what a good one is writing.
     while (this.busy.has(declared.sha256)) await this.busy.get(declared.sha256)!.catch(() => undefined);
@@ -105,10 +127,32 @@ export class DatasetRegistry {
           pending = undefined;
           return p;
         }
-        const r = await chunks.next();
-        return r.done ? undefined : r.value;
+        // A client that stops sending holds the hash's lock (and a quota reservation): give up.
+        let timer: NodeJS.Timeout | undefined;
+        const idle = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new HpoError('timeout', `the upload sent nothing for ${IDLE_SECONDS} s`)),
+            IDLE_SECONDS * 1000,
+          );
+        });
+        try {
+          const r = await Promise.race([chunks.next(), idle]);
+          return r.done ? undefined : r.value;
+        } finally {
+          clearTimeout(timer);
+        }
       };
+      let started = false;
       const take = (data: Uint8Array) => {
+        // The canonical form starts with its magic bytes: anything else is refused at once.
+        if (!started && data.length > 0) {
+          started = true;
+          if (declared.format === 'hpo' && !looksLikeDatasetBlob(data))
+            throw new HpoError(
+              'invalid_argument',
+              'not an hpo dataset blob (bad magic bytes); declare the format (e.g. DATASET_FORMAT_CSV) to upload a file as it is',
+            );
+        }
         received += data.length;
         if (received > declared.size || received > limitBytes)
           throw new HpoError(
@@ -172,6 +216,3 @@ export class DatasetRegistry {
 function key(tenant: string, sha256: string): string {
   return `uploads.${tenant}.${sha256}`;
 }
-
-/** Opens (creating if needed) the registry's buckets. */
-export const REGISTRY_BUCKETS = [BUCKETS.tenants, BUCKETS.uploads] as const;

@@ -35,9 +35,12 @@ const PREFIX: Partial<Record<ErrorKind, string>> = {
   search_space: 'invalid search space: ',
 };
 
-/** Maps any error to a status code and message. */
+/**
+ * Maps any error to a status code and message. An error that is not an HpoError is a bug or a
+ * dependency's failure: its text (paths, NATS internals) stays in the coordinator's log.
+ */
 export function toStatus(err: unknown): { code: status; details: string } {
-  if (err instanceof HpoError)
+  if (err instanceof HpoError && err.kind !== 'internal')
     return { code: CODES[err.kind], details: `${PREFIX[err.kind] ?? ''}${err.message}` };
-  return { code: status.INTERNAL, details: err instanceof Error ? err.message : String(err) };
+  return { code: status.INTERNAL, details: "internal error; the coordinator's log says more" };
 }

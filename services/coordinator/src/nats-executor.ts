@@ -75,7 +75,10 @@ export class NatsExecutor implements Executor {
 
   /** Tells workers to stop this study's folds and drops its queued tasks. */
   async cancel(): Promise<void> {
-    const cancel: CancelMessage = { studyNonce: this.deps.proofs.studyNonce(this.study) };
+    const cancel: CancelMessage = {
+      studyNonce: this.deps.proofs.studyNonce(this.study),
+      epoch: this.deps.proofs.epoch,
+    };
     this.deps.nc.publish(SUBJECTS.cancel(this.study), encodeJson(cancel));
     await this.deps.jsm.streams
       .purge(STREAMS.tasks, { filter: SUBJECTS.task(this.study) })
@@ -112,9 +115,14 @@ export class NatsExecutor implements Executor {
       // The message id dedupes republishing within one coordinator process; a restarted
       // coordinator uses a new epoch, so a task it must run again (its result was lost in the
       // crash, or it ran out of deliveries while nobody listened) is not dropped as a duplicate.
-      const ack = await this.deps.js.publish(SUBJECTS.task(this.study), encodeJson(envelope), {
-        msgID: `${envelope.id}@${envelope.epoch}`,
-      });
+      const ack = await this.deps.js
+        .publish(SUBJECTS.task(this.study), encodeJson(envelope), {
+          msgID: `${envelope.id}@${envelope.epoch}`,
+        })
+        .catch((err: unknown) => {
+          this.deps.router.forget(envelope.id); // nobody waits for a task that was never sent
+          throw err;
+        });
       const settled = await abortable(
         withTimeout(result, this.deps.foldTimeoutSeconds, () => this.deps.router.forget(envelope.id)),
         either,

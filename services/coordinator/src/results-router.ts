@@ -13,6 +13,9 @@ import type { TaskProofs } from './task-proofs.js';
 
 type Waiter = (r: ResultEnvelope) => void;
 
+/** Task ids remembered as answered; far more than the folds in flight of any coordinator. */
+const MAX_HANDED = 200_000;
+
 /**
  * Reads the results stream through the coordinator's durable consumer and hands each result
  * to whoever waits for its task id. A result nobody waits for yet (it arrived while the
@@ -24,7 +27,10 @@ type Waiter = (r: ResultEnvelope) => void;
 export class ResultsRouter {
   private readonly waiters = new Map<string, Waiter>();
   private readonly held = new Map<string, { envelope: ResultEnvelope; msg: JsMsg }>();
-  /** Task ids whose result this process has handed over: later copies are acked and dropped. */
+  /**
+   * Task ids whose result this process has handed over (the most recent MAX_HANDED): later
+   * copies are acked and dropped.
+   */
   private readonly handed = new Set<string>();
   private messages: ConsumerMessages | undefined;
   private stopped = false;
@@ -51,7 +57,7 @@ export class ResultsRouter {
     const held = this.held.get(id);
     if (held) {
       this.held.delete(id);
-      this.handed.add(id);
+      this.markHanded(id);
       held.msg.ack();
       return Promise.resolve(held.envelope);
     }
@@ -61,7 +67,7 @@ export class ResultsRouter {
   /** Stops waiting for task `id` (cancelled or dropped): a result that still comes is discarded. */
   forget(id: string): void {
     this.waiters.delete(id);
-    this.handed.add(id);
+    this.markHanded(id);
     const held = this.held.get(id);
     if (held) {
       this.held.delete(id);
@@ -74,9 +80,15 @@ export class ResultsRouter {
     const waiter = this.waiters.get(envelope.id);
     if (waiter) {
       this.waiters.delete(envelope.id);
-      this.handed.add(envelope.id);
+      this.markHanded(envelope.id);
       waiter(envelope);
     }
+  }
+
+  private markHanded(id: string): void {
+    this.handed.delete(id);
+    this.handed.add(id);
+    if (this.handed.size > MAX_HANDED) this.handed.delete(this.handed.values().next().value!);
   }
 
   async stop(): Promise<void> {
@@ -121,7 +133,7 @@ export class ResultsRouter {
     const waiter = this.waiters.get(envelope.id);
     if (waiter) {
       this.waiters.delete(envelope.id);
-      this.handed.add(envelope.id);
+      this.markHanded(envelope.id);
       waiter(envelope);
       msg.ack();
       return;

@@ -81,9 +81,11 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     slots,
     metrics,
     kv,
+    // A raw copy plus up to twice its size unpacked sit in the data dir while a file is read.
     reader: new DatasetReader(registry, join(config.dataDir, 'uploads'), {
       entries: 200_000,
-      bytes: 4 * config.maxUploadBytes,
+      bytes: 2 * config.maxUploadBytes,
+      heapMb: 768,
     }),
     models,
     log,
@@ -210,7 +212,8 @@ function watchMaxDeliveries(
         const advisory = m.json<{ stream_seq: number; deliveries: number }>();
         const msg = await jsm.streams.getMessage(STREAMS.tasks, { seq: advisory.stream_seq });
         if (!msg) continue;
-        // Only a task this coordinator issued is failed (decoding checks its shape and proofs).
+        // Only a well-formed task is failed (decoding checks its shape); only the server may publish
+        // advisories under deploy/nats/auth.conf.
         const envelope = decodeTask(msg.data);
         log.warn(
           { task: envelope.id, deliveries: advisory.deliveries },

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import {
   HpoError,
   parseYamlText,
+  SHA256_HEX,
   type StudyEndReason,
   type StudySpec,
   type StudyState,
   validateStudySpec,
 } from '@hpo/core';
-import { runStudy, type StudyEvent, StudyRunner, validateStudy } from '@hpo/orchestrator';
+import { admitSpec, runStudy, type StudyEvent, StudyRunner, validateStudy } from '@hpo/orchestrator';
 import { STUDY_ID } from '@hpo/protocol';
 import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
@@ -67,6 +68,8 @@ const invalid = (message: string) => new HpoError('invalid_argument', message);
 export class StudyManager {
   private readonly studies = new Map<string, ActiveStudy>();
   private readonly cancelling = new Set<string>();
+  /** Studies being created, per tenant (they count toward its running studies). */
+  private readonly creating = new Map<string, number>();
 
   constructor(private readonly deps: StudyManagerDeps) {}
 
@@ -98,40 +101,46 @@ export class StudyManager {
     who: Identity,
   ): Promise<StudyRecord> {
     const spec = parseSpec(specText);
-    if (!/^[0-9a-f]{64}$/.test(uploadHash))
+    if (!SHA256_HEX.test(uploadHash))
       throw invalid(`dataset_sha256: must be 64 lowercase hex digits, got '${uploadHash}'`);
     if (requestedId && !STUDY_ID.test(requestedId))
       throw invalid(`study_id: '${requestedId}' must be 1-64 letters, digits, '-' or '_'`);
     // Ids are unique across tenants; the answer says only that the id is taken.
     if (requestedId && this.studies.has(requestedId))
       throw new HpoError('already_exists', `study '${requestedId}' already exists`);
-    this.checkQuota(who.tenant, spec);
-    const { hash: datasetHash, dataset } = await this.deps.reader.read(who, uploadHash, spec);
-    validateStudy(spec, dataset);
-    const id =
-      requestedId ||
-      `${spec.name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 50)}-${randomBytes(3).toString('hex')}`;
-    const record: StudyRecord = {
-      id,
-      tenant: who.tenant,
-      name: spec.name,
-      state: 'running',
-      spec,
-      datasetHash,
-      createdAt: new Date().toISOString(),
-      modelReady: false,
-    };
+    // The spec's own checks first: a bad spec costs no dataset read.
+    admitSpec(spec);
+    const release = this.reserve(who.tenant, spec);
     try {
-      // create() fails when the key exists: two requests for one id cannot both win.
-      await this.deps.kv.create(id, JSON.stringify(record));
-    } catch (err) {
-      if ((await this.deps.kv.get(id))?.operation === 'PUT')
-        throw new HpoError('already_exists', `study '${id}' already exists`);
-      throw err;
+      const { hash: datasetHash, dataset } = await this.deps.reader.read(who, uploadHash, spec);
+      validateStudy(spec, dataset);
+      const id =
+        requestedId ||
+        `${spec.name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 50)}-${randomBytes(3).toString('hex')}`;
+      const record: StudyRecord = {
+        id,
+        tenant: who.tenant,
+        name: spec.name,
+        state: 'running',
+        spec,
+        datasetHash,
+        createdAt: new Date().toISOString(),
+        modelReady: false,
+      };
+      try {
+        // create() fails when the key exists: two requests for one id cannot both win.
+        await this.deps.kv.create(id, JSON.stringify(record));
+      } catch (err) {
+        if ((await this.deps.kv.get(id))?.operation === 'PUT')
+          throw new HpoError('already_exists', `study '${id}' already exists`);
+        throw err;
+      }
+      await this.open(record, true);
+      this.deps.log.info({ study: id, trials: spec.budget.trials }, 'created study');
+      return record;
+    } finally {
+      release();
     }
-    await this.open(record, true);
-    this.deps.log.info({ study: id, trials: spec.budget.trials }, 'created study');
-    return record;
   }
 
   /** A study `who` may see; another tenant's is NOT_FOUND, exactly like a study that does not exist. */
@@ -229,23 +238,37 @@ export class StudyManager {
     for (const l of s.listeners) l({ type: 'ended' });
   }
 
-  /** The tenant's quota on running studies and trials per study (RESOURCE_EXHAUSTED past it). */
-  private checkQuota(tenant: string, spec: StudySpec): void {
+  /**
+   * Holds one of the tenant's running-study slots while a study is being created (RESOURCE_EXHAUSTED
+   * past its quota, or over its trials per study); the returned function gives it back. Creations
+   * under way count, so parallel requests cannot all pass the check.
+   */
+  private reserve(tenant: string, spec: StudySpec): () => void {
     const quota = this.deps.quota(tenant);
-    if (!quota) return;
+    if (!quota) return () => undefined;
     if (spec.budget.trials > quota.trialsPerStudy)
       throw new HpoError(
         'resource_exhausted',
         `budget.trials: ${spec.budget.trials} is over tenant ${tenant}'s quota of ${quota.trialsPerStudy} trials per study`,
       );
-    const running = [...this.studies.values()].filter(
-      (s) => s.record.tenant === tenant && s.record.state === 'running',
-    ).length;
+    const creating = this.creating.get(tenant) ?? 0;
+    const running =
+      [...this.studies.values()].filter((s) => s.record.tenant === tenant && s.record.state === 'running')
+        .length + creating;
     if (running >= quota.concurrentStudies)
       throw new HpoError(
         'resource_exhausted',
         `tenant ${tenant} already runs ${running} studies, its quota; wait for one to end or cancel one`,
       );
+    this.creating.set(tenant, creating + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const n = (this.creating.get(tenant) ?? 1) - 1;
+      if (n > 0) this.creating.set(tenant, n);
+      else this.creating.delete(tenant);
+    };
   }
 }
 

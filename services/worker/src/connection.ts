@@ -3,7 +3,7 @@
  * and reading the task consumer's settings in force. Nothing here knows about tasks.
  */
 import { errorText } from '@hpo/core';
-import { DEFAULT_QUEUE, ensureInfrastructure } from '@hpo/protocol';
+import { DEFAULT_QUEUE, ensureInfrastructure, WORKER_INBOX_PREFIX } from '@hpo/protocol';
 import { type Consumer, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
@@ -15,6 +15,8 @@ export async function connectNats(config: WorkerConfig, log: Logger): Promise<Na
     ...config.natsAuth,
     servers: config.natsUrl,
     name: `hpo-worker ${config.name}`,
+    // Replies to this worker come under the prefix its NATS user may subscribe to.
+    inboxPrefix: WORKER_INBOX_PREFIX,
     maxReconnectAttempts: -1,
     waitOnFirstConnect: true,
     reconnectTimeWait: 1000,

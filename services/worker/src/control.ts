@@ -11,6 +11,7 @@ import {
   decodeCancel,
   decodeDrop,
   STUDY_ID,
+  sameNonce,
   type TaskEnvelope,
 } from '@hpo/protocol';
 
@@ -32,28 +33,25 @@ export class ControlMemory {
   private readonly cancelled = new Set<string>();
   /** `<seq> <nonce>` of task publishes no longer wanted. */
   private readonly dropped = new Set<string>();
-  /** The study nonces of tasks seen lately, by study (to tell a forged cancel from one for later). */
-  private readonly seen = new Map<string, Set<string>>();
+  /** The study nonce of each (study, coordinator epoch) seen lately in tasks (bounded). */
+  private readonly seen = new Map<string, string>();
 
-  /** Notes the study nonce of a task received (bounded, like the rest). */
+  /** Notes the study nonce of a task received. */
   saw(envelope: TaskEnvelope): void {
-    let nonces = this.seen.get(envelope.study);
-    if (!nonces) {
-      nonces = new Set();
-      this.seen.set(envelope.study, nonces);
-      if (this.seen.size > MAX_REMEMBERED) this.seen.delete(this.seen.keys().next().value!);
-    }
-    remember(nonces, envelope.studyNonce);
+    const key = `${envelope.study} ${envelope.epoch}`;
+    this.seen.delete(key);
+    this.seen.set(key, envelope.studyNonce);
+    if (this.seen.size > MAX_REMEMBERED) this.seen.delete(this.seen.keys().next().value!);
   }
 
   /**
-   * Whether a cancel names none of the study nonces this worker has seen for its study while it
-   * has seen some: then it comes from no coordinator run this worker knows of, i.e. it is forged
-   * (it is still remembered, harmlessly, in case a task with that nonce ever comes).
+   * Whether a cancel names a coordinator epoch whose study nonce this worker knows, but another
+   * nonce: then no coordinator sent it, it is forged. (A cancel of an epoch not seen yet, e.g.
+   * just after a coordinator restart, is remembered, harmlessly, and not counted.)
    */
   unmatched(study: string, cancel: CancelMessage): boolean {
-    const nonces = this.seen.get(study);
-    return nonces !== undefined && !nonces.has(cancel.studyNonce);
+    const known = this.seen.get(`${study} ${cancel.epoch}`);
+    return known !== undefined && !sameNonce(known, cancel.studyNonce);
   }
 
   /**
@@ -89,10 +87,10 @@ export class ControlMemory {
 
 /** Whether a cancel applies to a task (same study run). */
 export function cancels(cancel: CancelMessage, study: string, envelope: TaskEnvelope): boolean {
-  return envelope.study === study && envelope.studyNonce === cancel.studyNonce;
+  return envelope.study === study && sameNonce(envelope.studyNonce, cancel.studyNonce);
 }
 
 /** Whether a drop names this task publish (id, stream sequence and nonce). */
 export function drops(drop: DropMessage, envelope: TaskEnvelope, seq: number): boolean {
-  return envelope.id === drop.id && seq === drop.seq && envelope.nonce === drop.nonce;
+  return envelope.id === drop.id && seq === drop.seq && sameNonce(envelope.nonce, drop.nonce);
 }

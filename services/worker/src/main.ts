@@ -56,8 +56,12 @@ async function main(): Promise<number> {
     process.on('SIGINT', onSignal);
   });
 
-  // start() waits for the server forever; a signal during that wait must still end the process.
-  await Promise.race([worker.start(), stopped]);
+  // start() waits for the server forever; a signal during that wait must still end the process,
+  // and a start cut short by that stop is not a failure.
+  const starting = worker.start().catch((err: unknown) => {
+    if (['created', 'connecting', 'pulling', 'full'].includes(worker.current)) throw err;
+  });
+  await Promise.race([starting, stopped]);
   await stopped;
   server?.server.close();
   return 0;

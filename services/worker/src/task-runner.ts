@@ -5,7 +5,7 @@
  */
 import type { FoldResult, RefitResult, Task } from '@hpo/core';
 import { BUCKETS } from '@hpo/protocol';
-import { runFoldOnPool, runRefitOnPool, trainerPoolOptions } from '@hpo/trainer/pool';
+import { digestOf, inWriteOrder, runFoldOnPool, runRefitOnPool, trainerPoolOptions } from '@hpo/trainer/pool';
 import { Piscina } from 'piscina';
 
 /** Where refit models go (a port over the models object store). */
@@ -43,15 +43,13 @@ export class TaskRunner {
     const out = await runRefitOnPool(this.pool, task, { datasetPath, signal });
     const store = await this.models();
     // The models bucket names a study's files `<study>/<file>`; model.json last, as on disk.
-    const files = [...out.files].sort(
-      (a, b) => Number(a.name === 'model.json') - Number(b.name === 'model.json'),
-    );
+    const files = inWriteOrder(out.files);
     for (const f of files) await store.putBlob({ name: `${study}/${f.name}` }, f.data);
     return {
       epochs: out.epochs,
       backend: out.backend,
       location: `${BUCKETS.models}/${study}`,
-      files: files.map((f) => f.name),
+      files: files.map(digestOf),
     };
   }
 

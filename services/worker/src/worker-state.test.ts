@@ -57,7 +57,7 @@ describe('control memory', () => {
   it("refuses the cancelled study run's tasks and the dropped publish only", () => {
     const c = new ControlMemory();
     const t = envelope('s1', 0);
-    const cancel = c.cancel('s1', encodeJson({ studyNonce: t.studyNonce }))!;
+    const cancel = c.cancel('s1', encodeJson({ studyNonce: t.studyNonce, epoch: t.epoch }))!;
     assert.ok(cancels(cancel, 's1', t));
     assert.equal(c.refusal(t, 10), 'cancel');
     // A later run of the study (another coordinator epoch) has another study nonce: it runs.
@@ -75,13 +75,26 @@ describe('control memory', () => {
     const t = envelope('s1', 0);
     assert.throws(() => c.cancel('s1', new Uint8Array()), /cancel: not JSON/);
     assert.throws(() => c.cancel('s1', encodeJson({})), /studyNonce/);
-    const forged = c.cancel('s1', encodeJson({ studyNonce: 'x'.repeat(22) }))!;
+    const forged = c.cancel('s1', encodeJson({ studyNonce: 'x'.repeat(22), epoch: 'e1' }))!;
     assert.ok(!cancels(forged, 's1', t));
     assert.equal(c.refusal(t, 1), undefined);
     const drop = c.drop('s1', encodeJson({ id: t.id, seq: 3, nonce: 'y'.repeat(22) }))!;
     assert.ok(!drops(drop, t, 3));
     assert.equal(c.refusal(t, 3), undefined);
     assert.throws(() => c.drop('s1', encodeJson({ id: t.id, seq: 3 })), /nonce/);
+  });
+
+  it('tells a forged cancel (a known coordinator epoch, another nonce) from one of an epoch not seen yet', () => {
+    const c = new ControlMemory();
+    const t = envelope('s1', 0, 'e1');
+    c.saw(t);
+    assert.equal(c.unmatched('s1', { studyNonce: 'x'.repeat(22), epoch: 'e1' }), true, 'forged');
+    assert.equal(c.unmatched('s1', { studyNonce: t.studyNonce, epoch: 'e1' }), false, 'genuine');
+    assert.equal(
+      c.unmatched('s1', { studyNonce: 'y'.repeat(22), epoch: 'e2' }),
+      false,
+      'a restarted coordinator',
+    );
   });
 
   it("ignores a drop naming another study's task", () => {
@@ -94,7 +107,7 @@ describe('control memory', () => {
   it('remembers a bounded number of cancels, forgetting the oldest', () => {
     const c = new ControlMemory();
     const all = Array.from({ length: MAX_REMEMBERED + 1 }, (_, i) => envelope(`s${i}`, 0));
-    for (const t of all) c.cancel(t.study, encodeJson({ studyNonce: t.studyNonce }));
+    for (const t of all) c.cancel(t.study, encodeJson({ studyNonce: t.studyNonce, epoch: t.epoch }));
     assert.equal(c.refusal(all[0]!, 1), undefined);
     assert.equal(c.refusal(all[MAX_REMEMBERED]!, 1), 'cancel');
   });

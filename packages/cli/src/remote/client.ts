@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { loadHpoProto, type StudyServiceClient } from '@hpo/protocol/grpc';
+import { isLoopback, loadHpoProto, type StudyServiceClient } from '@hpo/protocol/grpc';
 import { CliError, UsageError } from '../errors.js';
 
 /** How to reach a coordinator: flags shared by every remote command. */
@@ -53,6 +53,11 @@ export async function connectRemote(opts: ServerOptions): Promise<Remote> {
   const token = opts.token ?? process.env.HPO_TOKEN;
   if (token !== undefined && !/^[A-Za-z0-9._~+/=-]{1,4096}$/.test(token))
     throw new UsageError('--token / HPO_TOKEN is not a token (letters, digits and ._~+/=- only)');
+  if (token && !tls && !isLoopback(address))
+    throw new UsageError(
+      `refusing to send the token in clear to ${address}: connect with TLS`,
+      'add --tls (and --ca with the CA of the coordinator certificate), or use an address on this machine (e.g. a port-forward to localhost)',
+    );
   const Client = loadHpoProto().hpo.v1.StudyService;
   const client = new Client(address, credentials, {
     'grpc.max_receive_message_length': 64 * 1024 * 1024,

@@ -10,7 +10,8 @@ import { METRIC_NAMES } from '../spec/study-spec.js';
 import { trialParamsSchema } from './params.js';
 
 /** A SHA-256 as 64 lowercase hex digits (datasets are named by it). */
-export const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 (64 lowercase hex digits)');
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
+export const sha256Schema = z.string().regex(SHA256_HEX, 'must be a SHA-256 (64 lowercase hex digits)');
 
 const int = z.number().int();
 const nonNegative = z.number().int().min(0);
@@ -156,6 +157,12 @@ export const foldResultSchema = z
   .strict();
 export type FoldResult = z.infer<typeof foldResultSchema>;
 
+/** One file of a stored model: its name, SHA-256 and size (bytes). */
+export const modelFileSchema = z
+  .object({ name: z.string().min(1).max(256), sha256: sha256Schema, bytes: nonNegative })
+  .strict();
+export type ModelFileDigest = z.infer<typeof modelFileSchema>;
+
 /** What a refit reports: where the executor stored the model, and its files. */
 export const refitResultSchema = z
   .object({
@@ -166,8 +173,11 @@ export const refitResultSchema = z
      * coordinator's object store (distributed).
      */
     location: z.string().min(1),
-    /** File names within `location` (model.json, weights.bin, preprocessing.json, metadata.json). */
-    files: z.array(z.string().min(1)).min(1),
+    /**
+     * The files within `location` (model.json, weights.bin, preprocessing.json, metadata.json)
+     * with their SHA-256, recorded in the study's log so that a file changed afterwards is noticed.
+     */
+    files: z.array(modelFileSchema).min(1),
   })
   .strict();
 export type RefitResult = z.infer<typeof refitResultSchema>;

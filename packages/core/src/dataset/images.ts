@@ -42,12 +42,21 @@ export function readImageFolder(dir: string, options: ImageFolderOptions = {}): 
   entries.sort();
   const images: Decoded[] = [];
   const raw: string[] = [];
+  let decoded = 0;
   for (const cls of entries) {
     const files = readdirSync(join(dir, cls))
       .filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase()))
       .sort();
     for (const f of files) {
-      images.push(decodeImage(join(dir, cls, f)));
+      const im = decodeImage(join(dir, cls, f));
+      decoded += im.rgba.length;
+      if (decoded > MAX_DATASET_VALUES * 4)
+        throw new DatasetError(
+          `the images decode to more than ${MAX_DATASET_VALUES * 4} bytes`,
+          { file: dir },
+          'use fewer or smaller images',
+        );
+      images.push(im);
       raw.push(cls);
     }
   }
@@ -68,6 +77,12 @@ export function readImageFolder(dir: string, options: ImageFolderOptions = {}): 
     }
   }
   const size = height * width * channels;
+  if (images.length * size > MAX_DATASET_VALUES)
+    throw new DatasetError(
+      `${images.length} images of ${height}×${width}×${channels} make ${images.length * size} values, more than ${MAX_DATASET_VALUES}`,
+      { file: dir },
+      'set dataset.resize: [height, width] to smaller images',
+    );
   const pixels = new Float32Array(images.length * size);
   images.forEach((im, i) => {
     pixels.set(toPixels(im, height, width, channels), i * size);
@@ -137,14 +152,32 @@ export function readPixelCsv(file: string, options: PixelCsvOptions): ImageDatas
   };
 }
 
+/** The most float32 values an image dataset may hold (512 MiB, e.g. 43,000 images of 32×32×3). */
+export const MAX_DATASET_VALUES = 2 ** 27;
+
+/** The largest image decoded (pixels): a small file may declare a huge image. */
+export const MAX_IMAGE_PIXELS = 4096 * 4096;
+
 function decodeImage(file: string): Decoded {
   const bytes = readFileSync(file);
+  const png = extname(file).toLowerCase() === '.png';
+  // A PNG says its size in its header (IHDR): refuse before decoding a decompression bomb.
+  if (png && bytes.length >= 24 && bytes.readUInt32BE(16) * bytes.readUInt32BE(20) > MAX_IMAGE_PIXELS)
+    throw new DatasetError(
+      `is ${bytes.readUInt32BE(16)}×${bytes.readUInt32BE(20)} pixels, more than ${MAX_IMAGE_PIXELS} (4096×4096)`,
+      { file },
+    );
   try {
-    if (extname(file).toLowerCase() === '.png') {
-      const png = PNG.sync.read(bytes);
-      return { file, width: png.width, height: png.height, rgba: new Uint8Array(png.data) };
+    if (png) {
+      const image = PNG.sync.read(bytes);
+      return { file, width: image.width, height: image.height, rgba: new Uint8Array(image.data) };
     }
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+    const img = jpeg.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: true,
+      maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6,
+      maxMemoryUsageInMB: 256,
+    });
     return { file, width: img.width, height: img.height, rgba: img.data };
   } catch (err) {
     throw new DatasetError(`cannot decode image: ${(err as Error).message}`, { file });

@@ -68,10 +68,16 @@ export const studySpecSchema = z
           .describe('Label value of the positive class.'),
         columns: z.record(z.string(), z.enum(['numeric', 'categorical', 'ignore'])).optional(),
         missing: z.array(z.string()).optional(),
-        resize: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
+        resize: z
+          .tuple([z.number().int().positive().max(2048), z.number().int().positive().max(2048)])
+          .optional(),
         channels: z.union([z.literal(1), z.literal(3)]).optional(),
         shape: z
-          .tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()])
+          .tuple([
+            z.number().int().positive().max(4096),
+            z.number().int().positive().max(4096),
+            z.number().int().positive().max(4),
+          ])
           .optional(),
       })
       .strict(),

@@ -4,7 +4,8 @@
  * keeps its kind across the thread boundary; a refit writes the model where the executor says.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -80,13 +81,17 @@ describe('LocalExecutor', () => {
       },
     });
     assert.equal(result.location, store.modelDir);
-    assert.deepEqual([...result.files].sort(), [
+    assert.deepEqual(result.files.map((f) => f.name).sort(), [
       'metadata.json',
       'model.json',
       'preprocessing.json',
       'weights.bin',
     ]);
-    for (const f of result.files) assert.ok(existsSync(join(store.modelDir, f)), f);
+    for (const f of result.files) {
+      const bytes = readFileSync(join(store.modelDir, f.name));
+      assert.equal(f.sha256, createHash('sha256').update(bytes).digest('hex'), f.name);
+      assert.equal(f.bytes, bytes.length);
+    }
     const meta = JSON.parse(readFileSync(join(store.modelDir, 'metadata.json'), 'utf8'));
     assert.equal(meta.trial, 3);
     assert.equal(meta.backend, result.backend.name);

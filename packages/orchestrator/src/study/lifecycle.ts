@@ -54,7 +54,12 @@ export async function runStudy(runner: StudyRunner, options: LifecycleOptions = 
       await runner.refitBest(refitSignal);
     } catch (err) {
       if (!refitSignal?.aborted) {
-        return { state: 'failed', reason, message: `refit failed: ${errorText(err)}`, model: undefined };
+        return {
+          state: 'failed',
+          reason,
+          message: `refit failed: ${errorText(err)}`,
+          model: runner.savedModel(),
+        };
       }
       refitStopped = true;
     }

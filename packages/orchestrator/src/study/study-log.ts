@@ -6,6 +6,7 @@
 import {
   type FoldResult,
   HpoError,
+  type ModelFileDigest,
   objectiveDirection,
   type ShownTrialState,
   type StudyEndReason,
@@ -35,7 +36,8 @@ export interface SavedModel {
   trial: number;
   /** A directory, or `<bucket>/<study>` in the coordinator's object store. */
   location: string;
-  files: string[];
+  /** The files with their SHA-256 (names only in logs written before digests were kept). */
+  files: ModelFileDigest[];
   threshold: { default: number; bestF1: number };
 }
 
@@ -111,7 +113,7 @@ export class StudyLog {
         this.saved = {
           trial: e.trial,
           location: e.location ?? e.dir ?? '',
-          files: e.files ?? [],
+          files: (e.files ?? []).map((f) => (typeof f === 'string' ? { name: f, sha256: '', bytes: 0 } : f)),
           threshold: e.threshold,
         };
         return undefined;

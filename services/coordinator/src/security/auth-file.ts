@@ -24,7 +24,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { HpoError, parseYamlText, SpecError } from '@hpo/core';
+import { HpoError, parseYamlText, SHA256_HEX, SpecError } from '@hpo/core';
 import { z } from 'zod';
 
 export const ROLES = ['viewer', 'submitter', 'admin'] as const;
@@ -53,9 +53,7 @@ const authFileSchema = z
         z
           .object({
             name: z.string().min(1).max(128),
-            sha256: z
-              .string()
-              .regex(/^[0-9a-f]{64}$/, "must be the token's SHA-256 as 64 lowercase hex digits"),
+            sha256: z.string().regex(SHA256_HEX, "must be the token's SHA-256 as 64 lowercase hex digits"),
             tenant,
             role,
             /** After this instant (ISO 8601) the token is refused. */

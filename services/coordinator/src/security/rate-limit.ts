@@ -5,13 +5,14 @@ import { HpoError } from '@hpo/core';
  * `perMinute`. Callers are forgotten once their bucket is full again, so memory stays bounded.
  */
 export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets = new Map<string, { tokens: number; at: number; perMinute: number }>();
 
   /** Takes one call from `caller`'s bucket, or throws RESOURCE_EXHAUSTED saying when to retry. */
   take(caller: string, action: string, perMinute: number, now = Date.now()): void {
     const key = `${action}\0${caller}`;
     const rate = perMinute / 60_000;
-    const b = this.buckets.get(key) ?? { tokens: perMinute, at: now };
+    const b = this.buckets.get(key) ?? { tokens: perMinute, at: now, perMinute };
+    b.perMinute = perMinute;
     b.tokens = Math.min(perMinute, b.tokens + (now - b.at) * rate);
     b.at = now;
     if (b.tokens < 1) {
@@ -24,10 +25,12 @@ export class RateLimiter {
     }
     b.tokens -= 1;
     this.buckets.set(key, b);
-    if (this.buckets.size > 10_000) this.sweep(now, rate);
+    if (this.buckets.size > 10_000) this.sweep(now);
   }
 
-  private sweep(now: number, rate: number): void {
-    for (const [key, b] of this.buckets) if (b.tokens + (now - b.at) * rate >= 1) this.buckets.delete(key);
+  /** Forgets callers whose bucket has filled up again (they are as if new). */
+  private sweep(now: number): void {
+    for (const [key, b] of this.buckets)
+      if (b.tokens + ((now - b.at) * b.perMinute) / 60_000 >= b.perMinute) this.buckets.delete(key);
   }
 }
