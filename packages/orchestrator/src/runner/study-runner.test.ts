@@ -245,7 +245,7 @@ describe('StudyRunner', () => {
     assert.ok(Math.abs(executor.refits[0]!.metadata.thresholds.bestF1! - 0.4) < 1e-12);
     assert.equal(executor.refits[0]!.metadata.objective.value, runner.best()!.value);
     assert.equal(summarizeStudy(runner.log).modelDir, '/fake/model');
-    assert.deepEqual(runner.savedModel()!.files, ['model.json']);
+    assert.deepEqual(runner.savedModel()!.files, [{ name: 'model.json', sha256: 'f'.repeat(64), bytes: 1 }]);
   });
 
   it('refuses to resume on a different dataset', async () => {
