@@ -59,7 +59,7 @@ async function main(): Promise<number> {
   // start() waits for the server forever; a signal during that wait must still end the process,
   // and a start cut short by that stop is not a failure.
   const starting = worker.start().catch((err: unknown) => {
-    if (['created', 'connecting', 'pulling', 'full'].includes(worker.current)) throw err;
+    if (!worker.stopping) throw err;
   });
   await Promise.race([starting, stopped]);
   await stopped;

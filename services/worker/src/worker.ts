@@ -220,7 +220,7 @@ export class Worker {
   }
 
   /** True once a stop was asked: no new task is taken. */
-  private get stopping(): boolean {
+  get stopping(): boolean {
     return !['created', 'connecting', 'pulling', 'full'].includes(this.state);
   }
 
