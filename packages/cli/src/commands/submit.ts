@@ -1,6 +1,7 @@
 import { encodeDataset, loadDataset, loadStudySpec, sha256Hex } from '@hpo/core';
 import { admitSpec, validateStudy } from '@hpo/orchestrator';
 import type { Study__Output } from '@hpo/protocol';
+import { columnSummary } from '../output/columns.js';
 import { connectRemote, fromGrpc, type Remote, type ServerOptions, unary } from '../remote/client.js';
 import { followStudy } from './watch.js';
 
@@ -23,6 +24,8 @@ export async function submitCommand(specFile: string, opts: SubmitOptions): Prom
   // The coordinator runs the same admission; checking here fails before any upload.
   admitSpec(loaded.spec, specFile);
   const ds = loadDataset(loaded.spec.dataset, loaded.datasetPath);
+  if (ds.kind === 'tabular' && ds.report && !opts.quiet && !opts.json)
+    process.stderr.write(`${columnSummary(ds.report)}\n`);
   validateStudy(loaded.spec, ds, specFile);
   const bytes = encodeDataset(ds);
   const sha256 = sha256Hex(bytes);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { decodeDataset, loadDataset, loadStudySpec, type StudySpec, validateStudySpec } from '@hpo/core';
 import {
@@ -17,6 +17,7 @@ import {
   validateStudy,
 } from '@hpo/orchestrator';
 import { CliError, UsageError } from '../errors.js';
+import { columnSummary } from '../output/columns.js';
 import { leaderboardTable } from '../output/leaderboard.js';
 import { StudyProgress } from '../output/progress.js';
 
@@ -143,8 +144,13 @@ function createNew(specFile: string | undefined, opts: TuneOptions): Opened {
     );
   }
   const ds = loadDataset(spec.dataset, loaded.datasetPath);
+  if (ds.kind === 'tabular' && ds.report && !opts.quiet && !opts.json)
+    process.stderr.write(`${columnSummary(ds.report)}\n`);
   validateStudy(spec, ds, specFile);
   const store = new FileStudyStore(dir);
+  // What the reader inferred is kept next to the log, for a later look at a surprising model.
+  if (ds.kind === 'tabular' && ds.report)
+    writeFileSync(join(dir, 'columns.json'), `${JSON.stringify(ds.report, null, 2)}\n`);
   return { spec, store, datasetHash: store.saveDataset(ds) };
 }
 

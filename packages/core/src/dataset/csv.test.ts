@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DatasetError } from '../errors.js';
 import { datasetHash, decodeDataset, encodeDataset } from './binary.js';
-import { parseCsvDataset, parseCsvFeatures, readCsvDataset } from './csv.js';
+import { parseCsvDataset, parseCsvFeatures, readCsvDataset, readCsvFeatures } from './csv.js';
+import { decodeCsv, detectDelimiter } from './dialect.js';
 
 const CSV = `age,city,income,churn
 34,Paris,1200.5,no
@@ -163,7 +164,9 @@ describe('CSV datasets', () => {
   });
 
   it('round-trips the canonical binary form with a stable content hash', () => {
-    const ds = parseCsvDataset(CSV, { label: 'churn' });
+    // The canonical form holds the data, not the report of how the CSV was read.
+    const { report, ...ds } = parseCsvDataset(CSV, { label: 'churn' });
+    assert.ok(report);
     const bytes = encodeDataset(ds);
     const back = decodeDataset(bytes);
     assert.deepEqual(back, ds);
@@ -182,5 +185,210 @@ describe('CSV datasets', () => {
     const file = join(dir, 'd.csv');
     writeFileSync(file, CSV);
     assert.equal(readCsvDataset(file, { label: 'churn' }).labels.length, 5);
+  });
+
+  describe('column typing', () => {
+    const numbers = (bad: string, at = 6, n = 12) => {
+      const rows = ['b,y', ...Array.from({ length: n }, (_, i) => `${i + 0.5},${i % 2}`)];
+      rows[at] = `${bad},1`;
+      return rows.join('\n');
+    };
+
+    for (const bad of ['x', 'n.a.', '0x1F', '1_000', '12abc']) {
+      it(`a stray '${bad}' in a numeric column is an error naming row, column and both fixes`, () => {
+        const err = expectDatasetError(
+          () => parseCsvDataset(numbers(bad), { label: 'y' }, 'd.csv'),
+          new RegExp(
+            `d\\.csv, row 7, column 'b': '${bad.replace('.', '\\.')}' is not a number, but 11 of 12`,
+          ),
+          { row: 7, column: 'b' },
+        );
+        assert.match(err.hint ?? '', /dataset\.missing/);
+        assert.match(err.hint ?? '', /categorical in dataset\.columns/);
+      });
+    }
+
+    for (const bad of ['inf', '-inf', 'Infinity', '-INF']) {
+      it(`'${bad}' in a numeric column is an error: infinite`, () => {
+        expectDatasetError(
+          () => parseCsvDataset(numbers(bad), { label: 'y' }, 'd.csv'),
+          new RegExp(`row 7, column 'b': '${bad}' is infinite`),
+        );
+      });
+    }
+
+    it('a value that overflows to infinity is an error, also in a declared numeric column', () => {
+      expectDatasetError(
+        () => parseCsvDataset(numbers('1e309'), { label: 'y' }, 'd.csv'),
+        /row 7, column 'b': '1e309' overflows to infinity/,
+      );
+      expectDatasetError(
+        () => parseCsvDataset(numbers('-1e400'), { label: 'y', columns: { b: 'numeric' } }, 'd.csv'),
+        /'-1e400' overflows to infinity/,
+      );
+    });
+
+    it('declaring the token missing or the column categorical are the two ways out', () => {
+      const asMissing = parseCsvDataset(numbers('x'), { label: 'y', missing: ['', 'x'] });
+      const b = asMissing.columns[0]!;
+      assert.equal(b.kind, 'numeric');
+      if (b.kind === 'numeric') assert.ok(Number.isNaN(b.values[5]));
+      const asCategory = parseCsvDataset(numbers('x'), { label: 'y', columns: { b: 'categorical' } });
+      assert.equal(asCategory.columns[0]!.kind, 'categorical');
+      const infMissing = parseCsvDataset(numbers('inf'), { label: 'y', missing: ['inf'] });
+      assert.equal(infMissing.columns[0]!.kind, 'numeric');
+    });
+
+    it('a column where fewer than half the values are numbers is categorical', () => {
+      const text = 'b,y\nred,0\nblue,1\n3,0\ngreen,1\n';
+      const ds = parseCsvDataset(text, { label: 'y' });
+      assert.equal(ds.columns[0]!.kind, 'categorical');
+    });
+
+    it('decimal commas are an error unless dataset.decimal says so', () => {
+      const text = 'b;y\n1,5;0\n2,25;1\n3;0\n-0,5;1\n';
+      expectDatasetError(
+        () => parseCsvDataset(text, { label: 'y' }, 'e.csv'),
+        /row 2, column 'b': '1,5' looks like a number with a decimal comma/,
+      );
+      const ds = parseCsvDataset(text, { label: 'y', decimal: ',' });
+      const b = ds.columns[0]!;
+      assert.equal(b.kind, 'numeric');
+      if (b.kind === 'numeric') assert.deepEqual([...b.values], [1.5, 2.25, 3, -0.5]);
+      expectDatasetError(
+        () => parseCsvDataset('a,y\n1,0\n', { label: 'y', decimal: ',', delimiter: ',' }),
+        /dataset\.decimal is ',' but so is the delimiter/,
+      );
+    });
+
+    it('reports each column with its kind, where the kind came from and its missing count', () => {
+      const ds = parseCsvDataset(CSV, { label: 'churn', columns: { city: 'ignore' } }, 'c.csv');
+      assert.deepEqual(ds.report?.columns, [
+        { name: 'age', kind: 'numeric', source: 'inferred', missing: 1 },
+        { name: 'city', kind: 'ignored', source: 'declared', missing: 0 },
+        { name: 'income', kind: 'numeric', source: 'inferred', missing: 2 },
+        { name: 'churn', kind: 'label', source: 'declared', missing: 0 },
+      ]);
+      assert.deepEqual(ds.report?.dialect, { encoding: 'utf-8', bom: false, delimiter: ',', decimal: '.' });
+      assert.equal(ds.report?.rows, 5);
+    });
+  });
+
+  describe('CSV dialects', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hpo-dialect-'));
+    const plain = CSV;
+    const expected = parseCsvDataset(plain, { label: 'churn' });
+    const same = (file: string, opts: Partial<Parameters<typeof readCsvDataset>[1]> = {}) => {
+      const { report, ...ds } = readCsvDataset(file, { label: 'churn', ...opts });
+      const { report: _r, ...want } = expected;
+      assert.deepEqual(ds, want);
+      return report!;
+    };
+
+    for (const [name, d] of [
+      ['semicolon', ';'],
+      ['tab', '\t'],
+      ['pipe', '|'],
+    ] as const) {
+      it(`detects a ${name}-separated file`, () => {
+        const file = join(dir, `${name}.csv`);
+        writeFileSync(file, plain.replaceAll(',', d));
+        assert.equal(same(file).dialect.delimiter, d);
+      });
+    }
+
+    it('keeps a quoted delimiter inside a value when detecting', () => {
+      assert.equal(detectDelimiter('a;b;c\n"x;y";1;2\n"p";3;4\n'), ';');
+      assert.equal(detectDelimiter('a,b\n"1;2",3\n'), ',');
+      assert.equal(detectDelimiter('single\n1\n2\n'), ',');
+    });
+
+    it('dataset.delimiter overrides detection (tab by name), and a wrong one gets a hint', () => {
+      const file = join(dir, 'semi-forced.csv');
+      writeFileSync(file, plain.replaceAll(',', ';'));
+      same(file, { delimiter: ';' });
+      const tab = join(dir, 'tab-forced.csv');
+      writeFileSync(tab, plain.replaceAll(',', '\t'));
+      same(tab, { delimiter: 'tab' });
+      const err = expectDatasetError(
+        () => readCsvDataset(file, { label: 'churn', delimiter: ',' }),
+        /label column 'churn' not found/,
+      );
+      assert.match(err.hint ?? '', /looks ';'-separated.*set dataset\.delimiter: ';'/);
+    });
+
+    it('reads a UTF-8 byte-order mark', () => {
+      const file = join(dir, 'bom8.csv');
+      writeFileSync(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(plain)]));
+      const r = same(file);
+      assert.equal(r.dialect.bom, true);
+    });
+
+    it('reads UTF-16 LE and BE with a byte-order mark, and semicolons in UTF-16', () => {
+      const le = join(dir, 'le.csv');
+      writeFileSync(le, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(plain, 'utf16le')]));
+      assert.equal(same(le).dialect.encoding, 'utf-16le');
+      const be = join(dir, 'be.csv');
+      const beBytes = Buffer.from(plain.replaceAll(',', ';'), 'utf16le').swap16();
+      writeFileSync(be, Buffer.concat([Buffer.from([0xfe, 0xff]), beBytes]));
+      const r = same(be);
+      assert.equal(r.dialect.encoding, 'utf-16be');
+      assert.equal(r.dialect.delimiter, ';');
+    });
+
+    it('UTF-16 without a byte-order mark is named as such, with the setting to use', () => {
+      const file = join(dir, 'le-nobom.csv');
+      writeFileSync(file, Buffer.from(plain, 'utf16le'));
+      const err = expectDatasetError(
+        () => readCsvDataset(file, { label: 'churn' }),
+        /le-nobom\.csv: looks like UTF-16 text without a byte-order mark/,
+      );
+      assert.match(err.hint ?? '', /dataset\.encoding: utf-16le/);
+      same(file, { encoding: 'utf-16le' });
+    });
+
+    it('Latin-1 bytes are an error naming the line, unless dataset.encoding is given', () => {
+      const file = join(dir, 'latin1.csv');
+      const text = 'city,n,y\nParis,1,0\nZürich,2,1\nLyon,3,0\n';
+      writeFileSync(file, Buffer.from(text, 'latin1'));
+      const err = expectDatasetError(
+        () => readCsvDataset(file, { label: 'y' }),
+        /latin1\.csv, row 3: is not valid UTF-8 \(byte 0xFC at character 2\)/,
+        { row: 3 },
+      );
+      assert.match(err.hint ?? '', /dataset\.encoding/);
+      const ds = readCsvDataset(file, { label: 'y', encoding: 'latin1' });
+      const city = ds.columns[0]!;
+      assert.ok(city.kind === 'categorical' && city.categories.includes('Zürich'));
+    });
+
+    it('a byte-order mark that contradicts dataset.encoding is an error', () => {
+      const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,y\n1,0\n', 'utf16le')]);
+      assert.throws(
+        () => decodeCsv(bytes, 'x.csv', 'utf-8'),
+        /UTF-16LE byte-order mark, but dataset\.encoding is utf-8/,
+      );
+    });
+
+    it('predict-time reading detects the dialect too', () => {
+      const file = join(dir, 'predict-semi.csv');
+      writeFileSync(file, 'id;age;income\n1;30;10,5\n2;40;7\n'.replace('10,5', '10.5'));
+      const cols = readCsvFeatures(file, [
+        { name: 'income', kind: 'numeric' },
+        { name: 'age', kind: 'numeric' },
+      ]);
+      assert.deepEqual(
+        cols.map((c) => (c.kind === 'numeric' ? [...c.values] : [])),
+        [
+          [10.5, 7],
+          [30, 40],
+        ],
+      );
+      writeFileSync(file, 'age\n30\nabc\n');
+      expectDatasetError(
+        () => readCsvFeatures(file, [{ name: 'age', kind: 'numeric' }]),
+        /row 3, column 'age': 'abc' is not a number \(the model was trained on this column as numeric\)/,
+      );
+    });
   });
 });

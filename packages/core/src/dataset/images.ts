@@ -3,7 +3,8 @@ import { extname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { DatasetError } from '../errors.js';
-import { parseCsvDataset } from './csv.js';
+import { parseCsvDataset, readCsvText } from './csv.js';
+import type { CsvEncoding } from './dialect.js';
 import { resolveClasses } from './labels.js';
 import type { ImageDataset } from './types.js';
 
@@ -98,6 +99,10 @@ export interface PixelCsvOptions {
   shape: [number, number, number];
   /** Divide pixel values by this; default 255 when any value exceeds 1, else 1. */
   scale?: number;
+  /** CSV delimiter; detected when omitted. */
+  delimiter?: string;
+  /** CSV encoding; a byte-order mark decides when omitted, else UTF-8. */
+  encoding?: CsvEncoding;
 }
 
 /** Reads a CSV of flattened images (one row per image) into an image dataset. */
@@ -111,13 +116,16 @@ export function readPixelCsv(file: string, options: PixelCsvOptions): ImageDatas
       },
     );
   }
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new DatasetError('file not found', { file });
-  }
-  const table = parseCsvDataset(text, { label: options.label, positive: options.positive }, file);
+  const { text } = readCsvText(file, options.encoding);
+  const table = parseCsvDataset(
+    text,
+    {
+      label: options.label,
+      positive: options.positive,
+      ...(options.delimiter ? { delimiter: options.delimiter } : {}),
+    },
+    file,
+  );
   const expected = h * w * c;
   if (table.columns.length !== expected) {
     throw new DatasetError(

@@ -2,13 +2,28 @@ export { datasetHash, decodeDataset, encodeDataset, looksLikeDatasetBlob, sha256
 export {
   type ColumnKind,
   type CsvOptions,
+  type CsvReadOptions,
+  type CsvTable,
   DEFAULT_MISSING,
+  NUMERIC_SHARE,
   parseCsvDataset,
   parseCsvFeatures,
   readCsvColumns,
   readCsvDataset,
   readCsvFeatures,
+  readCsvTable,
+  readCsvText,
+  tableColumns,
+  tableFeatures,
 } from './csv.js';
+export {
+  CSV_DELIMITERS,
+  CSV_ENCODINGS,
+  type CsvEncoding,
+  decodeCsv,
+  detectDelimiter,
+  normalizeDelimiter,
+} from './dialect.js';
 export { type ImageFolderOptions, type PixelCsvOptions, readImageFolder, readPixelCsv } from './images.js';
 export { loadDataset } from './load.js';
 export * from './types.js';

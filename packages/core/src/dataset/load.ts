@@ -12,6 +12,9 @@ export function loadDataset(options: StudySpec['dataset'], path: string): Datase
         ...(options.positive !== undefined ? { positive: options.positive } : {}),
         ...(options.columns ? { columns: options.columns } : {}),
         ...(options.missing ? { missing: options.missing } : {}),
+        ...(options.delimiter ? { delimiter: options.delimiter } : {}),
+        ...(options.encoding ? { encoding: options.encoding } : {}),
+        ...(options.decimal ? { decimal: options.decimal } : {}),
       });
     case 'images':
       return readImageFolder(path, {
@@ -24,6 +27,8 @@ export function loadDataset(options: StudySpec['dataset'], path: string): Datase
         label: options.label!,
         shape: options.shape!,
         ...(options.positive !== undefined ? { positive: options.positive } : {}),
+        ...(options.delimiter ? { delimiter: options.delimiter } : {}),
+        ...(options.encoding ? { encoding: options.encoding } : {}),
       });
   }
 }

@@ -23,6 +23,23 @@ export interface ClassNames {
   negative: string;
 }
 
+/** What reading a CSV found: its dialect and each column's kind, for the study's column summary. */
+export interface CsvReport {
+  file: string;
+  rows: number;
+  dialect: { encoding: string; bom: boolean; delimiter: string; decimal: '.' | ',' };
+  columns: {
+    name: string;
+    kind: 'numeric' | 'categorical' | 'ignored' | 'label';
+    /** Whether dataset.columns (or dataset.label) said so, or the reader inferred it. */
+    source: 'inferred' | 'declared';
+    /** Cells read as missing. */
+    missing: number;
+    /** Distinct values of a categorical column. */
+    categories?: number;
+  }[];
+}
+
 /** A table of feature columns with a 0/1 label per row. */
 export interface TabularDataset {
   kind: 'tabular';
@@ -30,6 +47,8 @@ export interface TabularDataset {
   columns: Column[];
   /** 1 = positive class, 0 = negative; length = number of rows. */
   labels: Uint8Array;
+  /** How the CSV it came from was read (absent for datasets decoded from the canonical form). */
+  report?: CsvReport;
 }
 
 /** Images of one shape, pixels scaled to [0, 1], row-major NHWC. */

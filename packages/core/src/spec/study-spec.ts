@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { paramValueSchema } from '../contracts/params.js';
+import { DEFAULT_MISSING } from '../dataset/csv.js';
+import { CSV_ENCODINGS } from '../dataset/dialect.js';
 
 /** Names of the metrics a study can optimise; all are computed for every fold. */
 export const METRIC_NAMES = [
@@ -67,7 +69,24 @@ export const studySpecSchema = z
           .optional()
           .describe('Label value of the positive class.'),
         columns: z.record(z.string(), z.enum(['numeric', 'categorical', 'ignore'])).optional(),
-        missing: z.array(z.string()).optional(),
+        missing: z
+          .array(z.string())
+          .optional()
+          .describe(
+            `Cell values read as missing (default: ${DEFAULT_MISSING.map((m) => `'${m}'`).join(', ')}).`,
+          ),
+        delimiter: z
+          .enum([',', ';', '\t', 'tab', '|'])
+          .optional()
+          .describe('CSV field delimiter; detected among , ; tab | when omitted.'),
+        encoding: z
+          .enum(CSV_ENCODINGS)
+          .optional()
+          .describe('CSV text encoding; a byte-order mark decides when omitted, else UTF-8.'),
+        decimal: z
+          .enum(['.', ','])
+          .optional()
+          .describe("Decimal separator of numbers in the CSV (default '.')."),
         resize: z
           .tuple([z.number().int().positive().max(2048), z.number().int().positive().max(2048)])
           .optional(),
