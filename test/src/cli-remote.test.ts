@@ -130,7 +130,7 @@ describe('hpo CLI against a running coordinator', () => {
     );
     const p = await runCli(['predict', '--model', out, '--input', input]);
     assert.equal(p.code, 0, p.stderr);
-    assert.match(p.stdout, /^row,probability,label\n1,0\.\d+,(yes|no)\n$/);
+    assert.match(p.stdout, /^row,probability,predicted\n1,0\.\d+,(yes|no)\n$/);
   });
 
   it('report from the coordinator renders in a real browser', async () => {

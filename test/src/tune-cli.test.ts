@@ -72,7 +72,8 @@ describe('hpo tune (embedded) and hpo predict', () => {
     const r = await runCli(['predict', '--model', summary.modelDir, '--input', input]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
-    assert.equal(lines[0], 'row,probability,label');
+    // No column to carry (every input column is a feature): the row number stands in.
+    assert.equal(lines[0], 'row,probability,predicted');
     assert.equal(lines.length, 4);
     const probs = lines.slice(1).map((l) => Number(l.split(',')[1]));
     assert.ok(probs[0]! > probs[1]!, 'a new fibre month-to-month customer is riskier than a two-year one');
@@ -89,7 +90,72 @@ describe('hpo tune (embedded) and hpo predict', () => {
       out,
     ]);
     assert.equal(best.code, 0, best.stderr);
-    assert.match(readFileSync(out, 'utf8'), /^row,probability,label\n1,/);
+    assert.match(readFileSync(out, 'utf8'), /^row,probability,predicted\n1,/);
+  });
+
+  it('carries ids and non-feature columns into the output, and never collides with input names', async () => {
+    const { dir } = writeStudy({});
+    const input = join(dir, 'with-ids.csv');
+    writeFileSync(
+      input,
+      'customer_id,tenure_months,monthly_charges,total_charges,contract,payment_method,internet,support_calls,age,has_partner,churn,probability\n' +
+        'A1,2,95,190,month-to-month,electronic-check,fiber,5,30,no,yes,0.9\n' +
+        '"B,2",70,25,1750,two-year,card,none,0,60,yes,no,0.1\n',
+    );
+    const auto = await runCli(['predict', '--model', summary.modelDir, '--input', input]);
+    assert.equal(auto.code, 0, auto.stderr);
+    const rows = auto.stdout.trim().split('\n');
+    // The true label and a column named like an output are carried; the outputs get a prefix.
+    assert.equal(rows[0], 'customer_id,churn,probability,hpo_probability,hpo_predicted');
+    assert.match(rows[1]!, /^A1,yes,0\.9,0\.\d{6},(yes|no)$/);
+    assert.match(rows[2]!, /^"B,2",no,0\.1,0\.\d{6},(yes|no)$/);
+    const chosen = await runCli([
+      'predict',
+      '--model',
+      summary.modelDir,
+      '--input',
+      input,
+      '--keep',
+      'customer_id,age',
+    ]);
+    assert.equal(chosen.code, 0, chosen.stderr);
+    assert.match(chosen.stdout, /^customer_id,age,probability,predicted\nA1,30,0\.\d{6},(yes|no)\n/);
+    const none = await runCli(['predict', '--model', summary.modelDir, '--input', input, '--keep', 'none']);
+    assert.match(none.stdout, /^row,probability,predicted\n1,/);
+    const unknown = await runCli([
+      'predict',
+      '--model',
+      summary.modelDir,
+      '--input',
+      input,
+      '--keep',
+      'cust',
+    ]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /--keep names 'cust', not in the header of .*with-ids\.csv/);
+  });
+
+  it('names the right path for a study directory, a missing one and an output folder that does not exist', async () => {
+    const study = await runCli(['predict', '--model', studyDir, '--input', 'x.csv']);
+    assert.equal(study.code, 1);
+    assert.match(study.stderr, /is a study directory, not a model directory/);
+    assert.ok(study.stderr.includes(`hint: use --model ${join(studyDir, 'model')}`), study.stderr);
+    const missing = await runCli(['predict', '--model', join(studyDir, 'nope'), '--input', 'x.csv']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /nope: no such directory/);
+    const { dir } = writeStudy({});
+    const out = await runCli([
+      'predict',
+      '--model',
+      summary.modelDir,
+      '--input',
+      'x.csv',
+      '--output',
+      join(dir, 'nodir', 'p.csv'),
+    ]);
+    assert.equal(out.code, 2);
+    assert.match(out.stderr, /folder .*nodir does not exist/);
+    assert.doesNotMatch(out.stderr, /ENOENT/);
   });
 
   it('reports bad predict input with the file and column, exit code 1', async () => {

@@ -64,12 +64,21 @@ threshold }, trials: [...], modelDir }.`,
     .requiredOption('--input <csv>', 'CSV of rows with the columns the model was trained on')
     .option('--threshold <p>', "decision threshold: a probability, or 'best-f1' (default: the model's, 0.5)")
     .option('--output <csv>', 'write predictions here instead of stdout')
+    .option(
+      '--keep <cols>',
+      "input columns to carry into the output: a comma list, 'all' or 'none' (default: id-like columns and every column that is not a feature)",
+    )
     .addHelpText(
       'after',
       `
+Output: the carried input columns (or 'row', the row number, when none), then 'probability' (of
+the positive class) and 'predicted' (the class at the threshold). When a carried column already
+has one of those names, both are prefixed with 'hpo_'.
+
 Examples:
   hpo predict --model runs/churn-quickstart/model --input new-customers.csv
-  hpo predict --model model/ --input rows.csv --threshold best-f1 --output predictions.csv`,
+  hpo predict --model model/ --input rows.csv --threshold best-f1 --output predictions.csv
+  hpo predict --model model/ --input rows.csv --keep customer_id,region`,
     )
     .action(command(async () => (await import('./commands/predict.js')).predictCommand));
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ClassNames, type Dataset, type FittedPipeline, type ParamValue, Rng } from '@hpo/core';
 import * as tf from '@tensorflow/tfjs';
@@ -113,6 +113,7 @@ export function saveModel(dir: string, model: TrainedModel, metadata: SavedModel
 
 /** Loads a model directory written by saveModel; every problem is a ModelError naming the directory. */
 export async function loadModel(dir: string): Promise<TrainedModel & { metadata: SavedModelMetadata }> {
+  checkModelDir(dir);
   await initBackend();
   const arch = readJson(dir, 'model.json') as {
     format?: string;
@@ -160,6 +161,38 @@ export async function loadModel(dir: string): Promise<TrainedModel & { metadata:
     epochs: 0,
     metadata,
   };
+}
+
+/**
+ * A model directory must exist and be one: a missing path, a file, or a study directory given
+ * instead of its `model/` get messages that name the right path.
+ */
+export function checkModelDir(dir: string): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw new ModelError(
+      dir,
+      'no such directory',
+      'give the model/ folder of a study directory, e.g. runs/<study>/model',
+    );
+  }
+  if (!isDir)
+    throw new ModelError(dir, 'is a file, not a model directory', 'give the folder that holds model.json');
+  if (existsSync(join(dir, 'model.json'))) return;
+  const inner = join(dir, 'model');
+  if (existsSync(join(inner, 'model.json'))) {
+    throw new ModelError(dir, 'is a study directory, not a model directory', `use --model ${inner}`);
+  }
+  if (existsSync(join(dir, 'events.jsonl'))) {
+    throw new ModelError(
+      dir,
+      'is a study directory with no saved model (the study has not refit its best trial yet)',
+      `finish it with \`hpo tune --resume ${dir}\`, then use --model ${inner}`,
+    );
+  }
+  throw new ModelError(dir, 'holds no model.json; it is not a model directory written by hpo');
 }
 
 function readJson(dir: string, file: string): unknown {

@@ -16,8 +16,8 @@ export class TrialError extends HpoError {
 export class ModelError extends HpoError {
   override name = 'ModelError';
   readonly dir: string;
-  constructor(dir: string, message: string) {
-    super('model', `${dir}: ${message}`, { details: { dir } });
+  constructor(dir: string, message: string, hint?: string) {
+    super('model', `${dir}: ${message}`, { details: { dir }, ...(hint ? { hint } : {}) });
     this.dir = dir;
   }
 }

@@ -3,6 +3,7 @@
 // and `@hpo/trainer/pool` (the thread pool's client side).
 
 export {
+  checkModelDir,
   loadModel,
   modelFiles,
   type SavedModelMetadata,

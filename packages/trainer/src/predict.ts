@@ -1,9 +1,11 @@
 import {
   type Column,
+  type CsvTable,
   DatasetError,
   pipelineSchema,
-  readCsvColumns,
-  readCsvFeatures,
+  readCsvTable,
+  tableColumns,
+  tableFeatures,
   transformColumns,
 } from '@hpo/core';
 import type { TrainedModel } from './artifact.js';
@@ -41,21 +43,29 @@ export function predictPixels(model: TrainedModel, pixels: Float32Array, thresho
 
 /**
  * Reads a CSV of new rows and predicts each: tabular models read the columns they were trained
- * on (extra columns, the label among them, are ignored); image models read pixel columns.
+ * on (extra columns, the label among them, are ignored); image models read pixel columns. The
+ * parsed input comes back too, so a caller can carry input columns (ids) into its output.
  */
-export function predictCsv(model: TrainedModel, file: string, threshold = 0.5): Predictions {
-  if (model.pipeline)
-    return predictColumns(model, readCsvFeatures(file, pipelineSchema(model.pipeline)), threshold);
+export function predictCsv(
+  model: TrainedModel,
+  file: string,
+  threshold = 0.5,
+): Predictions & { input: CsvTable } {
+  const input = readCsvTable(file);
+  if (model.pipeline) {
+    const features = tableFeatures(input, pipelineSchema(model.pipeline), {}, file);
+    return { ...predictColumns(model, features, threshold), input };
+  }
   const shape = model.imageShape!;
   const size = shape[0] * shape[1] * shape[2];
-  const cols = readCsvColumns(file).filter((c) => c.name !== model.classes.label);
+  const cols = tableColumns(input, {}, file).filter((c) => c.name !== model.classes.label);
   if (cols.length !== size) {
     throw new DatasetError(
       `has ${cols.length} pixel columns, the model expects ${size} (${shape.join('×')})`,
       { file },
     );
   }
-  const n = cols[0]!.kind === 'numeric' ? cols[0]!.values.length : cols[0]!.codes.length;
+  const n = input.rows.length;
   const pixels = new Float32Array(n * size);
   // Scale exactly as at training time (a per-batch guess would depend on the batch).
   const scale = model.pixelScale ?? 255;
@@ -65,11 +75,11 @@ export function predictCsv(model: TrainedModel, file: string, threshold = 0.5): 
     for (let i = 0; i < n; i++) {
       const v = c.values[i]!;
       if (Number.isNaN(v))
-        throw new DatasetError('pixel value is missing', { file, row: i + 2, column: c.name });
+        throw new DatasetError('pixel value is missing', { file, row: input.lines[i]!, column: c.name });
       pixels[i * size + j] = v / scale;
     }
   });
-  return predictPixels(model, pixels, threshold);
+  return { ...predictPixels(model, pixels, threshold), input };
 }
 
 function decide(model: TrainedModel, probability: Float32Array, threshold: number): Predictions {

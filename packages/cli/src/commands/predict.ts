@@ -1,4 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { type CsvTable, pipelineSchema } from '@hpo/core';
 import { loadModel, predictCsv } from '@hpo/trainer';
 import { UsageError } from '../errors.js';
 
@@ -7,10 +9,27 @@ export interface PredictOptions {
   input: string;
   threshold?: string;
   output?: string;
+  /** Input columns to carry into the output: a comma list, `all`, `none`; default `auto`. */
+  keep?: string;
 }
 
-/** `hpo predict`: probability and class per input row, as CSV on stdout or in --output. */
+/** A column name that looks like a row identifier: id, customer_id, customer-id, userId, uuid… */
+export function isIdLike(name: string): boolean {
+  return (
+    /^(id|uuid|guid|key|index)$/i.test(name) ||
+    /[_\-. ](id|uuid|guid|key)$/i.test(name) ||
+    /[a-z](Id|ID|Uuid|UUID|Key)$/.test(name)
+  );
+}
+
+/**
+ * `hpo predict`: probability and class per input row, as CSV on stdout or in --output. Input
+ * columns that are not features (ids, a true-label column) and id-like ones are carried into the
+ * output first, so predictions can be joined back; `--keep` chooses them.
+ */
 export async function predictCommand(opts: PredictOptions): Promise<number> {
+  // Checked before the model loads, so a typo in the path does not cost a backend start-up.
+  if (opts.output) checkOutputPath(opts.output);
   const model = await loadModel(opts.model);
   let threshold = model.metadata.thresholds?.default ?? 0.5;
   if (opts.threshold === 'best-f1') {
@@ -28,9 +47,14 @@ export async function predictCommand(opts: PredictOptions): Promise<number> {
     }
   }
   const p = predictCsv(model, opts.input, threshold);
-  const lines = ['row,probability,label'];
+  const features = new Set(model.pipeline ? pipelineSchema(model.pipeline).map((c) => c.name) : []);
+  const kept = keptColumns(p.input, opts.keep ?? 'auto', features, opts.input);
+  const [probName, predName] = outputNames(kept.map((j) => p.input.header[j]!));
+  const header = kept.length ? kept.map((j) => p.input.header[j]!) : ['row'];
+  const lines = [[...header, probName, predName].map(csvCell).join(',')];
   p.probability.forEach((prob, i) => {
-    lines.push(`${i + 1},${prob.toFixed(6)},${csvCell(p.label[i]!)}`);
+    const carried = kept.length ? kept.map((j) => p.input.rows[i]![j]!) : [String(i + 1)];
+    lines.push([...carried, prob.toFixed(6), p.label[i]!].map(csvCell).join(','));
   });
   const text = `${lines.join('\n')}\n`;
   if (opts.output) {
@@ -44,6 +68,51 @@ export async function predictCommand(opts: PredictOptions): Promise<number> {
   return 0;
 }
 
+/** Indices of the input columns to carry into the output. */
+export function keptColumns(input: CsvTable, keep: string, features: Set<string>, file: string): number[] {
+  const all = input.header.map((_, j) => j);
+  if (keep === 'none') return [];
+  if (keep === 'all') return all;
+  if (keep === 'auto')
+    return all.filter((j) => !features.has(input.header[j]!) || isIdLike(input.header[j]!));
+  const names = keep
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !input.header.includes(n));
+  if (unknown.length) {
+    throw new UsageError(
+      `--keep names ${unknown.map((n) => `'${n}'`).join(', ')}, not in the header of ${file}`,
+      `columns are ${input.header.map((n) => `'${n}'`).join(', ')}; or use --keep all / --keep none`,
+    );
+  }
+  return names.map((n) => input.header.indexOf(n));
+}
+
+/** `probability`, `predicted`, or the first prefixed pair that no carried column is named. */
+export function outputNames(carried: string[]): [string, string] {
+  const taken = new Set(carried.map((c) => c.toLowerCase()));
+  for (const prefix of ['', 'hpo_', 'hpo_pred_']) {
+    const pair: [string, string] = [`${prefix}probability`, `${prefix}predicted`];
+    if (!pair.some((n) => taken.has(n))) return pair;
+  }
+  let k = 2;
+  while (taken.has(`hpo_probability_${k}`) || taken.has(`hpo_predicted_${k}`)) k++;
+  return [`hpo_probability_${k}`, `hpo_predicted_${k}`];
+}
+
+function checkOutputPath(output: string): void {
+  const folder = dirname(resolve(output));
+  if (!existsSync(folder))
+    throw new UsageError(
+      `--output ${output}: folder ${folder} does not exist`,
+      `create it first: mkdir -p ${folder}`,
+    );
+  if (!statSync(folder).isDirectory()) throw new UsageError(`--output ${output}: ${folder} is not a folder`);
+  if (existsSync(output) && statSync(output).isDirectory())
+    throw new UsageError(`--output ${output} is a folder; give a file name, e.g. ${output}/predictions.csv`);
+}
+
 function csvCell(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
