@@ -81,7 +81,8 @@ describe('export and predict', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hpo-empty-'));
     await assert.rejects(
       loadModel(dir),
-      (e: unknown) => e instanceof ModelError && /holds no model\.json; it is not a model directory/.test(e.message),
+      (e: unknown) =>
+        e instanceof ModelError && /holds no model\.json; it is not a model directory/.test(e.message),
     );
     writeFileSync(join(dir, 'model.json'), '{"format":"other"}');
     await assert.rejects(loadModel(dir), /not an hpo model/);
