@@ -30,6 +30,11 @@ export type StudyEvent =
       error?: string;
     }
   | { type: 'study_finished'; at: string; reason: StudyEndReason; message?: string }
+  /**
+   * A stopped or killed study runs again. The time since the previous event is the pause: it
+   * does not count in the duration of the trials that were open across it.
+   */
+  | { type: 'study_resumed'; at: string }
   | {
       type: 'model_saved';
       at: string;

@@ -4,6 +4,7 @@ export { NATS_AUTH_ENV, type NatsAuth, natsAuthFromEnv } from './auth.js';
 export * from './grpc.js';
 export {
   DEFAULT_QUEUE,
+  EVENTS_DUPLICATE_WINDOW_SECONDS,
   ensureInfrastructure,
   isMissingStreamOrConsumer,
   permissionViolation,

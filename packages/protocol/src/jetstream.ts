@@ -27,6 +27,12 @@ export interface QueueSettings {
   replicas?: number;
 }
 
+/**
+ * Seconds within which a study event republished with the same id is stored once. A coordinator
+ * retries a publish for half of it, so a retry never lands outside the window.
+ */
+export const EVENTS_DUPLICATE_WINDOW_SECONDS = 600;
+
 export const DEFAULT_QUEUE: QueueSettings = {
   ackWaitSeconds: 30,
   maxDeliver: 3,
@@ -67,6 +73,7 @@ export async function ensureInfrastructure(
     subjects: [SUBJECTS.eventsAll],
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
+    duplicate_window: nanos(EVENTS_DUPLICATE_WINDOW_SECONDS * 1000),
   });
   await ensureConsumer(jsm, STREAMS.tasks, {
     durable_name: WORKER_CONSUMER,
@@ -90,17 +97,26 @@ async function ensureStream(
   jsm: JetStreamManager,
   config: Parameters<JetStreamManager['streams']['add']>[0],
 ): Promise<void> {
-  try {
-    await jsm.streams.info(config.name!);
-  } catch {
-    try {
-      await jsm.streams.add(config);
-    } catch (err) {
-      // Another process created it between our check and our add.
-      await jsm.streams.info(config.name!).catch(() => {
-        throw err;
-      });
+  const info = await jsm.streams.info(config.name!).catch(() => undefined);
+  if (info) {
+    // A stream made by an older version keeps its settings, except the dedupe window, which the
+    // event store's retry bound relies on. Best effort: a user without the right (a worker)
+    // leaves it to the coordinator.
+    const want = config.duplicate_window;
+    if (want !== undefined && info.config.duplicate_window !== want) {
+      await jsm.streams
+        .update(config.name!, { ...info.config, duplicate_window: want })
+        .catch(() => undefined);
     }
+    return;
+  }
+  try {
+    await jsm.streams.add(config);
+  } catch (err) {
+    // Another process created it between our check and our add.
+    await jsm.streams.info(config.name!).catch(() => {
+      throw err;
+    });
   }
 }
 

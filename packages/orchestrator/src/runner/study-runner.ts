@@ -54,6 +54,8 @@ export class StudyRunner {
   private readonly pruneChecked = new Map<number, number>();
   private readonly direction: 'maximize' | 'minimize';
   private readonly totalFolds: number;
+  /** Opened from a non-empty log and not run since: the next run records `study_resumed`. */
+  private replayed = false;
 
   private constructor(opts: StudyRunnerOptions) {
     this.opts = opts;
@@ -90,6 +92,12 @@ export class StudyRunner {
       ? Date.now() + budget.timeLimitSeconds * 1000
       : Number.POSITIVE_INFINITY;
     this.state.reopen();
+    // A study opened from its log runs again: the pause since its last event is recorded, so it
+    // does not count in the durations of the trials it left open.
+    if (this.replayed) {
+      this.replayed = false;
+      await this.record({ type: 'study_resumed' });
+    }
     // Trials left running by a crash are finished first (their done folds are kept).
     for (const t of this.state.all()) if (t.state === 'running') await this.advance(t);
     const inflight = new Map<string, Promise<Settled>>();
@@ -393,6 +401,7 @@ export class StudyRunner {
     }
     for (const e of events) this.state.apply(e);
     this.sampler?.replay(this.state.samplerRecords());
+    this.replayed = true;
   }
 
   /** Applies a new event; a trial it finishes is told to the sampler and drops its queued folds. */

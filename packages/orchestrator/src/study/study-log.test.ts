@@ -4,6 +4,7 @@ import { HpoError } from '@hpo/core';
 import { fakeResult, testSpec } from '@hpo/testing';
 import type { StudyEvent } from '../events.js';
 import { parseEventLines, readStudyLog, StudyLog } from './study-log.js';
+import { durationSeconds } from './summary.js';
 
 const at = '2026-01-01T00:00:00.000Z';
 const created: StudyEvent = {
@@ -122,7 +123,29 @@ describe('parseEventLines', () => {
       (e: unknown) =>
         e instanceof HpoError &&
         e.kind === 'data_loss' &&
-        /runs\/x\/events\.jsonl: line 2 is not valid JSON/.test(e.message),
+        /runs\/x\/events\.jsonl: line 2 is not valid JSON/.test(e.message) &&
+        /^lines 1–1 are intact\. Keep a copy of the file, then either delete line 2/.test(e.hint ?? ''),
     );
+  });
+
+  it('ignores a repeated trial_started, which would otherwise wipe the trial', () => {
+    const log = new StudyLog('maximize');
+    log.apply(created);
+    log.apply(started(0));
+    log.apply({ type: 'fold_done', at, trial: 0, fold: 0, result: fakeResult(0.8) });
+    log.apply(started(0));
+    assert.equal(log.get(0)?.folds.filter(Boolean).length, 1);
+  });
+
+  it('does not count the time a study was stopped in the durations of trials open across it', () => {
+    const log = new StudyLog('maximize');
+    const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+    log.apply({ ...created, at: t(0) });
+    log.apply({ ...started(0), at: t(1) });
+    log.apply({ type: 'fold_done', at: t(3), trial: 0, fold: 0, result: fakeResult(0.8) });
+    // Killed after t(3); resumed at t(50).
+    log.apply({ type: 'study_resumed', at: t(50) });
+    log.apply({ type: 'trial_finished', at: t(52), trial: 0, state: 'complete', value: 0.8 });
+    assert.equal(durationSeconds(log.get(0)!), 4);
   });
 });

@@ -29,6 +29,8 @@ export interface TrialView {
   error?: string;
   startedAt: string;
   finishedAt?: string;
+  /** Milliseconds the study was stopped while this trial was open (see `study_resumed`). */
+  pausedMs: number;
 }
 
 /** The model saved for a study: which trial, where, and its decision thresholds. */
@@ -51,6 +53,7 @@ type Created = Extract<StudyEvent, { type: 'study_created' }>;
 
 /** Trial work: an event of one of these types after `study_finished` means the study resumed. */
 const TRIAL_WORK = new Set<StudyEvent['type']>([
+  'study_resumed',
   'trial_started',
   'fold_done',
   'fold_failed',
@@ -67,6 +70,8 @@ export class StudyLog {
   private saved: SavedModel | undefined;
   private ending: StudyEnding | undefined;
   private createdEvent: Created | undefined;
+  /** Time of the last event applied (ms), where a pause starts if the next one resumes. */
+  private lastAt: number | undefined;
 
   constructor(readonly direction: 'maximize' | 'minimize') {}
 
@@ -77,17 +82,27 @@ export class StudyLog {
   apply(e: StudyEvent): TrialView | undefined {
     // Trial work after the study stopped: it was resumed and is running again.
     if (TRIAL_WORK.has(e.type)) this.ending = undefined;
+    const previousAt = this.lastAt;
+    this.lastAt = Date.parse(e.at);
     switch (e.type) {
       case 'study_created':
         this.createdEvent = e;
         return undefined;
+      case 'study_resumed': {
+        const paused = previousAt === undefined ? 0 : Math.max(0, Date.parse(e.at) - previousAt);
+        for (const t of this.trials.values()) if (t.state === 'running') t.pausedMs += paused;
+        return undefined;
+      }
       case 'trial_started':
+        // A repeated start (a store that delivered an event twice) must not wipe the trial.
+        if (this.trials.has(e.trial)) return undefined;
         this.trials.set(e.trial, {
           number: e.trial,
           params: e.params,
           state: 'running',
           folds: [],
           startedAt: e.at,
+          pausedMs: 0,
         });
         return undefined;
       case 'fold_done': {
@@ -257,6 +272,10 @@ export function parseEventLines(text: string, source: string): { events: StudyEv
           throw new HpoError(
             'data_loss',
             `${source}: line ${lineNo} is not valid JSON; the study log is corrupt`,
+            {
+              hint: `lines 1–${lineNo - 1} are intact. Keep a copy of the file, then either delete line ${lineNo} (its event is lost: a fold or trial re-runs if it was one) or cut the file before it (everything after re-runs), and resume`,
+              details: { file: source, line: lineNo },
+            },
           );
         }
         return { events, tornAt: offset };

@@ -76,9 +76,9 @@ export function foldsDone(t: TrialView): number {
   return t.folds.filter(Boolean).length;
 }
 
-/** Seconds from a trial's start to its finish; null while it runs. */
+/** Seconds from a trial's start to its finish, less any time the study was stopped; null while it runs. */
 export function durationSeconds(t: TrialView): number | null {
-  return t.finishedAt ? (Date.parse(t.finishedAt) - Date.parse(t.startedAt)) / 1000 : null;
+  return t.finishedAt ? (Date.parse(t.finishedAt) - Date.parse(t.startedAt) - t.pausedMs) / 1000 : null;
 }
 
 function meanStd(t: TrialView): Record<string, MetricMeanStd> {
