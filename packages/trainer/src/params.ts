@@ -85,13 +85,14 @@ export const DEFAULT_PARAMS: Readonly<TrainParams> = {
 };
 
 /** Checks one value and returns it normalised; throws a TrialError naming `key`. */
-type Check = ((v: ParamValue, key: string) => unknown) & { domain: string };
+type ParamType = 'int' | 'float' | 'categorical' | 'bool';
+type Check = ((v: ParamValue, key: string) => unknown) & { domain: string; type: ParamType };
 
-const check = (domain: string, fn: (v: ParamValue, key: string) => unknown): Check =>
-  Object.assign(fn, { domain });
+const check = (type: ParamType, domain: string, fn: (v: ParamValue, key: string) => unknown): Check =>
+  Object.assign(fn, { domain, type });
 
 const int = (lo: number, hi: number): Check =>
-  check(`integer in [${lo}, ${hi}]`, (v, key) => {
+  check('int', `integer in [${lo}, ${hi}]`, (v, key) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
       throw new TrialError(`must be an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`, key);
     }
@@ -99,7 +100,7 @@ const int = (lo: number, hi: number): Check =>
   });
 const num = (lo: number, hi: number, openLow = false): Check => {
   const range = `${openLow ? '(' : '['}${lo}, ${hi}]`;
-  return check(`number in ${range}`, (v, key) => {
+  return check('float', `number in ${range}`, (v, key) => {
     if (typeof v !== 'number' || !Number.isFinite(v) || v > hi || v < lo || (openLow && v === lo)) {
       throw new TrialError(`must be a number in ${range}, got ${JSON.stringify(v)}`, key);
     }
@@ -107,13 +108,13 @@ const num = (lo: number, hi: number, openLow = false): Check => {
   });
 };
 const oneOf = (...choices: string[]): Check =>
-  check(choices.join(' | '), (v, key) => {
+  check('categorical', choices.join(' | '), (v, key) => {
     if (typeof v !== 'string' || !choices.includes(v)) {
       throw new TrialError(`must be one of ${choices.join(', ')}, got ${JSON.stringify(v)}`, key);
     }
     return v;
   });
-const bool: Check = check('true | false', (v, key) => {
+const bool: Check = check('bool', 'true | false', (v, key) => {
   if (typeof v === 'boolean') return v;
   if (v === 'true' || v === 'false') return v === 'true';
   throw new TrialError(`must be true or false, got ${JSON.stringify(v)}`, key);
@@ -172,19 +173,55 @@ export function unknownParam(name: string): string {
   return `unknown parameter${suggestion(name)}`;
 }
 
-/** Every training parameter with its domain and default, for `hpo params` and messages. */
-export function describeParams(): { name: string; domain: string; default: string }[] {
+/** Which models a parameter shapes: one family, both, or only tables (their preprocessing). */
+type AppliesTo = 'mlp' | 'cnn' | 'mlp, cnn' | 'tables';
+const MLP_ONLY = new Set(['layers', 'units', 'shrink']);
+const CNN_ONLY = new Set([
+  'convBlocks',
+  'filters',
+  'kernelSize',
+  'pool',
+  'padding',
+  'convDropout',
+  'denseUnits',
+]);
+const TABLES_ONLY = new Set(['imputer', 'knnK', 'categoricalImputer', 'scaler']);
+
+function appliesTo(name: string): AppliesTo {
+  if (MLP_ONLY.has(name)) return 'mlp';
+  if (CNN_ONLY.has(name)) return 'cnn';
+  if (TABLES_ONLY.has(name)) return 'tables';
+  return 'mlp, cnn';
+}
+
+/** One training parameter as `hpo params` lists it. */
+export interface ParamDescription {
+  name: string;
+  type: ParamType;
+  /** Its values: a range (with the hard limits admission enforces) or the choices. */
+  domain: string;
+  default: string;
+  /** The model families it shapes; 'tables' for preprocessing of tabular data. */
+  appliesTo: AppliesTo;
+}
+
+/** Every training parameter with its type, domain, default and families, for `hpo params`. */
+export function describeParams(): ParamDescription[] {
   const defaults = DEFAULT_PARAMS as unknown as Record<string, unknown>;
   return [
     ...Object.entries(CHECKS).map(([name, c]) => ({
       name,
+      type: c.type,
       domain: c.domain,
       default: JSON.stringify(defaults[name]),
+      appliesTo: appliesTo(name),
     })),
     {
       name: 'units_<i>',
+      type: 'int' as const,
       domain: `${UNITS_PER_LAYER.domain} (width of hidden layer i, from 1)`,
       default: '—',
+      appliesTo: 'mlp' as const,
     },
   ];
 }

@@ -10,12 +10,15 @@ export function paramsCommand(opts: { json?: boolean }): number {
     return 0;
   }
   const table = new Table({
-    head: ['parameter', 'domain', 'default'],
+    head: ['parameter', 'type', 'domain', 'default', 'applies to'],
     style: { head: useColor() ? ['bold'] : [] },
   });
-  for (const r of rows) table.push([r.name, r.domain, r.default]);
+  for (const r of rows) table.push([r.name, r.type, r.domain, r.default, r.appliesTo]);
   process.stdout.write(
-    `${table.toString()}\nSearch them under search.space, fix them under search.fixed (see \`hpo schema\`).\n`,
+    `${table.toString()}\n` +
+      'The domains are hard limits: a fixed value, a categorical choice or a range end outside them is\n' +
+      "refused before a study starts. 'tables': preprocessing, used for tabular data only.\n" +
+      'Search them under search.space, fix them under search.fixed (see `hpo schema`).\n',
   );
   return 0;
 }
