@@ -149,13 +149,13 @@ describe('hpo CLI against a running coordinator', () => {
     const ghost = await cli(['status', 'ghost']);
     assert.equal(ghost.code, 1);
     assert.match(ghost.stderr, /^error: study 'ghost' not found\nhint: /);
-    const down = await runCli(['status', '--server', '127.0.0.1:1', '--timeout', '1']);
+    const down = await runCli(['status', '--server', '127.0.0.1:1', '--timeout', '30']);
     assert.equal(down.code, 1);
     assert.match(
       down.stderr,
       /^error: cannot reach the coordinator at 127\.0\.0\.1:1: connection refused.*\nhint: is the coordinator running\? pass --server/,
     );
-    const env = await runCli(['status', '--timeout', '1'], { env: { HPO_SERVER: '127.0.0.1:1' } });
+    const env = await runCli(['status', '--timeout', '30'], { env: { HPO_SERVER: '127.0.0.1:1' } });
     assert.match(env.stderr, /127\.0\.0\.1:1/, 'HPO_SERVER is honoured');
     const badFile = await cli(['submit', join(dir, 'missing.yaml')]);
     assert.equal(badFile.code, 1);

@@ -51,7 +51,7 @@ async function finalTrials(cluster: Cluster, studyId: string, trials: number): P
 
 describe('distributed fault injection', { concurrency: false }, () => {
   it('SIGKILL of a worker mid-fold: the fold is redelivered, no result lost or counted twice', async () => {
-    const cluster = await Cluster.start({ workers: 2, ackWait: 2 });
+    const cluster = await Cluster.start({ workers: 2, ackWait: 6 });
     try {
       await createStudy(cluster, slowSpec('kill-worker', 3), 'kill-worker');
       const victim = cluster.workers[0]!;
@@ -72,7 +72,7 @@ describe('distributed fault injection', { concurrency: false }, () => {
   });
 
   it('SIGKILL of the coordinator mid-study: restarted, it completes with no lost or duplicated trials', async () => {
-    const cluster = await Cluster.start({ workers: 2, ackWait: 3 });
+    const cluster = await Cluster.start({ workers: 2, ackWait: 6 });
     try {
       await createStudy(cluster, slowSpec('kill-coord', 5), 'kill-coord');
       let finished = 0;
@@ -87,7 +87,7 @@ describe('distributed fault injection', { concurrency: false }, () => {
         stream.on('error', (err: Error & { code?: number }) => (err.code === 1 ? undefined : reject(err)));
       });
       await cluster.coordinator!.kill('SIGKILL');
-      await cluster.startCoordinator({ ackWait: 3 });
+      await cluster.startCoordinator({ ackWait: 6 });
       const events = await watch(cluster.api(), 'kill-coord');
       assert.equal(events[events.length - 1]!.type, 'study_ended');
       await finalTrials(cluster, 'kill-coord', 5);
@@ -97,7 +97,7 @@ describe('distributed fault injection', { concurrency: false }, () => {
   });
 
   it('restart of nats-server (file storage) mid-study: services reconnect and the study completes', async () => {
-    const cluster = await Cluster.start({ workers: 2, ackWait: 3 });
+    const cluster = await Cluster.start({ workers: 2, ackWait: 6 });
     try {
       await createStudy(cluster, slowSpec('nats-restart', 4), 'nats-restart');
       await cluster.workers[0]!.waitFor('task finished', 60_000);

@@ -40,7 +40,8 @@ async function queued(jsm: JetStreamManager): Promise<number> {
 }
 
 async function until(what: string, pred: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
     if (await pred()) return;
     await new Promise((r) => setTimeout(r, 50));
   }

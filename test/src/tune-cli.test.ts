@@ -232,10 +232,20 @@ describe('hpo CLI errors', () => {
   it('lists the training parameters with `hpo params`', async () => {
     const r = await runCli(['params', '--json']);
     assert.equal(r.code, 0, r.stderr);
-    const rows = JSON.parse(r.stdout) as { name: string; domain: string; default: string }[];
+    const rows = JSON.parse(r.stdout) as { name: string; appliesTo: string }[];
     const lr = rows.find((p) => p.name === 'learningRate');
-    assert.deepEqual(lr, { name: 'learningRate', domain: 'number in (0, 10]', default: '0.001' });
-    assert.ok(rows.some((p) => p.name === 'units_<i>'));
+    assert.deepEqual(lr, {
+      name: 'learningRate',
+      type: 'float',
+      domain: 'number in (0, 10]',
+      default: '0.001',
+      appliesTo: 'mlp, cnn',
+    });
+    assert.equal(rows.find((p) => p.name === 'filters')?.appliesTo, 'cnn');
+    assert.equal(rows.find((p) => p.name === 'units_<i>')?.appliesTo, 'mlp');
+    assert.equal(rows.find((p) => p.name === 'scaler')?.appliesTo, 'tables');
+    const table = await runCli(['params']);
+    assert.match(table.stdout, /units\s.*\sint\s.*integer in \[1, 4096\].*\smlp\s/);
   });
 
   it('names the dataset file and the missing label column', async () => {

@@ -159,7 +159,7 @@ export class WorkerProcess {
   }
 
   /** Resolves with the first (past or future) log line matching `pred`. */
-  waitForLog(pred: (l: LogLine) => boolean, timeoutMs = 20_000): Promise<LogLine> {
+  waitForLog(pred: (l: LogLine) => boolean, timeoutMs = 60_000): Promise<LogLine> {
     const seen = this.lines.find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
@@ -214,7 +214,7 @@ export class ResultReader {
   }
 
   /** Waits until `pred` holds over the results so far. */
-  async until(pred: (all: ResultEnvelope[]) => boolean, timeoutMs = 30_000, what = 'results'): Promise<void> {
+  async until(pred: (all: ResultEnvelope[]) => boolean, timeoutMs = 60_000, what = 'results'): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!pred(this.results)) {
       const left = deadline - Date.now();

@@ -32,11 +32,16 @@ const QUICK = { epochs: 2, layers: 1, units: 8 };
 const LONG = { epochs: 150, layers: 2, units: 64, batchSize: 8, validationFraction: 0 };
 /** About 2 s. */
 const MEDIUM = { epochs: 60, layers: 2, units: 64, batchSize: 8, validationFraction: 0 };
+/** Minutes of training: a fold that is only ever stopped, so "stopped early" holds on a busy machine. */
+const ENDLESS = { ...LONG, epochs: 5000 };
+/** Deadline of waits that include training, sized for a machine whose cores are busy. */
+const TRAINING_WAIT_MS = 120_000;
 
-/** Waits (a little: acks follow the result publish) until the task queue holds nothing unacked. */
+/** Waits (acks follow the result publish) until the task queue holds nothing unacked. */
 async function queueSettles(jsm: JetStreamManager): Promise<void> {
   let info = await jsm.consumers.info(STREAMS.tasks, WORKER_CONSUMER);
-  for (let i = 0; i < 20 && (info.num_pending > 0 || info.num_ack_pending > 0); i++) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && (info.num_pending > 0 || info.num_ack_pending > 0)) {
     await new Promise((r) => setTimeout(r, 50));
     info = await jsm.consumers.info(STREAMS.tasks, WORKER_CONSUMER);
   }
@@ -100,8 +105,9 @@ describe('worker processes on a real nats-server', () => {
     nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
     jsm = await jetstreamManager(nc);
     js = jetstream(nc);
-    // A short ack-wait makes redelivery after a crash quick; working() heartbeats cover long folds.
-    await ensureInfrastructure(nc, jsm, { ackWaitSeconds: 2, maxDeliver: 3, duplicateWindowSeconds: 600 });
+    // A short ack-wait makes redelivery after a crash quick; working() heartbeats (every third of
+    // it) cover long folds, with room for a starved worker on a busy machine.
+    await ensureInfrastructure(nc, jsm, { ackWaitSeconds: 10, maxDeliver: 3, duplicateWindowSeconds: 600 });
     hash = await uploadChurn(nc);
     results = await ResultReader.open(js);
     metricsPort = await freePort();
@@ -135,7 +141,7 @@ describe('worker processes on a real nats-server', () => {
     const expected = [...good, bad.id, missing.id];
     await results.until(
       (all) => expected.every((id) => all.some((r) => r.id === id)),
-      40_000,
+      TRAINING_WAIT_MS,
       'all serve results',
     );
     const mine = results.of(study);
@@ -163,7 +169,7 @@ describe('worker processes on a real nats-server', () => {
     // Each good task was trained once, by one worker, with its backend in the log line (which
     // follows the result publish, hence the wait).
     for (const id of good)
-      await Promise.any([...workers.values()].map((w) => w.waitForLog(finished(id), 5000)));
+      await Promise.any([...workers.values()].map((w) => w.waitForLog(finished(id), 60_000)));
     const logsNow = [...workers.values()].flatMap((w) => w.lines);
     for (const id of good) {
       const done = logsNow.filter((l) => l.msg === 'task finished' && l.task === id);
@@ -183,7 +189,9 @@ describe('worker processes on a real nats-server', () => {
     ]) {
       assert.match(text, new RegExp(`^${name}`, 'm'), name);
     }
-    assert.match(text, /^hpo_worker_tasks_total\{outcome="ok",worker="w-a"\} [1-9]/m);
+    // Which worker took how many is up to the machine's timing; together they trained them all.
+    const ok = [...text.matchAll(/^hpo_worker_tasks_total\{outcome="ok",worker="w-a"\} (\d+)/gm)];
+    assert.equal(ok.length, 1, 'the ok counter of w-a is exported');
   });
 
   it('uploads a refit model to the models bucket', async () => {
@@ -191,7 +199,7 @@ describe('worker processes on a real nats-server', () => {
     const envelope = refitTask(study, 0, hash, QUICK);
     const id = envelope.id;
     await publishTask(js, study, envelope);
-    await results.until((all) => all.some((r) => r.id === id), 30_000, 'the refit result');
+    await results.until((all) => all.some((r) => r.id === id), TRAINING_WAIT_MS, 'the refit result');
     const r = results.of(study)[0]!;
     assert.ok(r.ok, JSON.stringify(r));
     const result = r.ok && 'files' in r.result ? r.result : undefined;
@@ -208,7 +216,7 @@ describe('worker processes on a real nats-server', () => {
 
   it('cancel aborts a running fold and drops later tasks of the study; an unsigned cancel is ignored', async () => {
     const study = 'cancelled';
-    const t = foldTask(study, 0, 0, hash, LONG);
+    const t = foldTask(study, 0, 0, hash, ENDLESS);
     await publishTask(js, study, t);
     const ws = [...workers.values()];
     await Promise.any(ws.map((w) => w.waitForLog(started(t.id))));
@@ -218,7 +226,7 @@ describe('worker processes on a real nats-server', () => {
     await Promise.all(ws.map((w) => w.waitForLog((l) => l.msg === 'unauthenticated cancel message ignored')));
     assert.ok(!ws.some((w) => w.lines.some((l) => l.msg === 'task finished' && l.task === t.id)));
     nc.publish(SUBJECTS.cancel(study), encodeJson({ studyNonce: t.studyNonce, epoch: t.epoch }));
-    await Promise.any(ws.map((w) => w.waitForLog(finished(t.id), 10_000)));
+    await Promise.any(ws.map((w) => w.waitForLog(finished(t.id), 60_000)));
     const later = foldTask(study, 1, 0, hash, QUICK);
     await publishTask(js, study, later);
     await Promise.any(
@@ -228,7 +236,7 @@ describe('worker processes on a real nats-server', () => {
     );
     const done = ws.flatMap((w) => w.lines).find((l) => l.msg === 'task finished' && l.task === t.id)!;
     assert.equal(done.outcome, 'cancelled');
-    assert.ok((done.durationSeconds as number) < 4, 'aborted well before the fold would end');
+    assert.ok((done.durationSeconds as number) < 60, 'aborted well before the fold would end');
     assert.deepEqual(results.of(study), []);
   });
 
@@ -236,7 +244,7 @@ describe('worker processes on a real nats-server', () => {
     const study = 'dropping';
     const drop = (s: string, id: string, seq: number, nonce = proofs(s, id).nonce) =>
       nc.publish(SUBJECTS.drop(s), encodeJson({ id, seq, nonce }));
-    const doomed = foldTask(study, 0, 0, hash, LONG);
+    const doomed = foldTask(study, 0, 0, hash, ENDLESS);
     const kept = foldTask(study, 1, 0, hash, MEDIUM);
     const doomedSeq = await publishTask(js, study, doomed);
     const keptSeq = await publishTask(js, study, kept);
@@ -251,14 +259,14 @@ describe('worker processes on a real nats-server', () => {
     drop(study, doomed.id, doomedSeq, 'B'.repeat(22));
     nc.publish(SUBJECTS.drop(study), 'not json');
     drop(study, doomed.id, doomedSeq);
-    await Promise.any(ws.map((w) => w.waitForLog(finished(doomed.id), 10_000)));
+    await Promise.any(ws.map((w) => w.waitForLog(finished(doomed.id), 60_000)));
     // Both the result (read from the stream) and the worker's log line that follows it.
-    await results.until((all) => all.some((r) => r.id === kept.id), 30_000, 'the kept task');
-    await Promise.any(ws.map((w) => w.waitForLog(finished(kept.id), 30_000)));
+    await results.until((all) => all.some((r) => r.id === kept.id), TRAINING_WAIT_MS, 'the kept task');
+    await Promise.any(ws.map((w) => w.waitForLog(finished(kept.id), 60_000)));
     const lines = ws.flatMap((w) => w.lines);
     const done = lines.find((l) => l.msg === 'task finished' && l.task === doomed.id)!;
     assert.equal(done.outcome, 'dropped');
-    assert.ok((done.durationSeconds as number) < 4, 'stopped well before the fold would end');
+    assert.ok((done.durationSeconds as number) < 60, 'stopped well before the fold would end');
     const keptDone = lines.find((l) => l.msg === 'task finished' && l.task === kept.id)!;
     assert.equal(keptDone.outcome, 'ok');
     assert.deepEqual(
@@ -277,7 +285,11 @@ describe('worker processes on a real nats-server', () => {
     );
     // The dropped task published again (a resumed study reruns an unfinished trial) runs.
     await publishTask(js, study, foldTask(study, 0, 0, hash, QUICK));
-    await results.until((all) => all.some((r) => r.id === doomed.id), 40_000, 'the republished task');
+    await results.until(
+      (all) => all.some((r) => r.id === doomed.id),
+      TRAINING_WAIT_MS,
+      'the republished task',
+    );
     await queueSettles(jsm);
   });
 
@@ -289,19 +301,20 @@ describe('worker processes on a real nats-server', () => {
       const t = foldTask(study, 0, fold, hash, QUICK);
       ids.push(t.id);
       // Our own client reconnects and JetStream recovers its streams first: retry until it takes.
-      for (let attempt = 0; ; attempt++) {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
         try {
           await publishTask(js, study, t);
           break;
         } catch (err) {
-          if (attempt >= 20) throw err;
+          if (Date.now() > deadline) throw err;
           await new Promise((r) => setTimeout(r, 250));
         }
       }
     }
     await results.until(
       (all) => ids.every((id) => all.some((r) => r.id === id)),
-      30_000,
+      TRAINING_WAIT_MS,
       'results after restart',
     );
     assert.ok(results.of(study).every((r) => r.ok));
@@ -316,7 +329,7 @@ describe('worker processes on a real nats-server', () => {
       [...workers.entries()].map(([name, w]) => w.waitForLog(started(t.id)).then(() => name)),
     );
     await workers.get(holder)!.kill();
-    await results.until((all) => all.some((r) => r.id === t.id), 40_000, 'the redelivered fold');
+    await results.until((all) => all.some((r) => r.id === t.id), TRAINING_WAIT_MS, 'the redelivered fold');
     const r = results.of(study)[0] as ResultEnvelope;
     assert.ok(r.ok, JSON.stringify(r));
     assert.notEqual(r.worker, holder);
@@ -333,7 +346,7 @@ describe('worker processes on a real nats-server', () => {
     w.child.kill('SIGTERM');
     const { code } = await w.exited;
     assert.equal(code, 0, w.dump());
-    await results.until((all) => all.some((r) => r.id === t.id), 10_000, 'the fold finished during shutdown');
+    await results.until((all) => all.some((r) => r.id === t.id), 60_000, 'the fold finished during shutdown');
     const r = results.of(study)[0]!;
     assert.ok(r.ok, JSON.stringify(r));
     assert.equal(r.worker, name);
@@ -351,9 +364,10 @@ describe('worker processes on a real nats-server', () => {
     quitter.child.kill('SIGTERM');
     const { code } = await quitter.exited;
     assert.equal(code, 0, quitter.dump());
-    assert.ok(Date.now() - t0 < 3000, 'exits soon after the grace period');
-    await other.waitForLog(started(t.id), 5000);
-    await results.until((all) => all.some((r) => r.id === t.id), 20_000, 'the requeued fold');
+    // Not after the fold: its outcome below is 'requeued', and the bound is far below its length.
+    assert.ok(Date.now() - t0 < 30_000, 'exits soon after the grace period');
+    await other.waitForLog(started(t.id), 60_000);
+    await results.until((all) => all.some((r) => r.id === t.id), TRAINING_WAIT_MS, 'the requeued fold');
     const r = results.of(study)[0]!;
     assert.ok(r.ok, JSON.stringify(r));
     assert.equal(r.worker, 'w-d');

@@ -265,7 +265,8 @@ describe('StudyRunner', () => {
 
   it('stops at the wall-clock limit, keeping finished trials and leaving unfinished ones resumable', async () => {
     const runner = await StudyRunner.open({
-      spec: testSpec({ budget: { trials: 100, parallelism: 1, timeLimitSeconds: 0.3 } }),
+      // Limits of seconds, not tenths: a busy machine may stall this process for a few hundred ms.
+      spec: testSpec({ budget: { trials: 100, parallelism: 1, timeLimitSeconds: 2 } }),
       datasetHash,
       executor: new FakeExecutor(
         1,
@@ -290,7 +291,7 @@ describe('StudyRunner', () => {
       (task) => (task.trial === 0 ? 1 : 60_000),
     );
     const runner = await StudyRunner.open({
-      spec: testSpec({ budget: { trials: 5, parallelism: 1, timeLimitSeconds: 0.15 } }),
+      spec: testSpec({ budget: { trials: 5, parallelism: 1, timeLimitSeconds: 2 } }),
       datasetHash,
       executor,
       store: new MemoryStudyStore(),

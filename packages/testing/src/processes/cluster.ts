@@ -24,7 +24,7 @@ export class Service {
   }
 
   /** Waits until the log contains `text` (bounded). */
-  async waitFor(text: string | RegExp, timeoutMs = 30_000): Promise<void> {
+  async waitFor(text: string | RegExp, timeoutMs = 90_000): Promise<void> {
     const started = Date.now();
     while (!(typeof text === 'string' ? this.log.includes(text) : text.test(this.log))) {
       if (this.proc.exitCode !== null)

@@ -22,7 +22,7 @@ export function runCli(
   options: { timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<RunResult> {
   const child = startCli(args, options.env);
-  return collect(child, options.timeoutMs ?? 120_000);
+  return collect(child, options.timeoutMs ?? 300_000);
 }
 
 /** Starts the hpo CLI without waiting (for kill tests). */

@@ -52,12 +52,12 @@ export class NatsServer {
     return this.permissions ? PERMISSION_USERS[kind] : this.auth;
   }
 
-  /** Stops the server (SIGTERM, or SIGKILL after 5 s); the store stays for a restart. */
+  /** Stops the server (SIGTERM, or SIGKILL after 30 s); the store stays for a restart. */
   async stop(): Promise<void> {
     const p = this.proc;
     if (!p || p.exitCode !== null) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => p.kill('SIGKILL'), 5000);
+      const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
       p.once('exit', () => {
         clearTimeout(timer);
         resolve();
@@ -116,8 +116,8 @@ export class NatsServer {
     });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`nats-server did not start within 10 s:\n${log}`)),
-        10_000,
+        () => reject(new Error(`nats-server did not start within 60 s:\n${log}`)),
+        60_000,
       );
       const check = setInterval(() => {
         if (log.includes('Server is ready')) {
