@@ -160,6 +160,20 @@ describe('hpo CLI against a running coordinator', () => {
     const badFile = await cli(['submit', join(dir, 'missing.yaml')]);
     assert.equal(badFile.code, 1);
     assert.match(badFile.stderr, /missing\.yaml: file not found/);
+    // Admission runs before any upload, with the same messages as hpo tune and CreateStudy.
+    const bad = writeStudy(
+      smallChurnSpec({
+        search: {
+          space: { learningRate: { type: 'float', low: 0.001, high: 0.03, log: true } },
+          fixed: { epochs: -1, units: 1e9 },
+        },
+      }),
+    );
+    const refused = await cli(['submit', bad.file]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /search\.fixed\.epochs: must be an integer in \[1, 10000\], got -1/);
+    assert.match(refused.stderr, /search\.fixed\.units: must be an integer in \[1, 4096\]/);
+    assert.doesNotMatch(refused.stderr, /upload/i);
   });
 
   it('prints completion scripts', async () => {

@@ -90,6 +90,44 @@ describe('distributed: malformed requests get the right status code and a messag
       code: status.INVALID_ARGUMENT,
       message: /units.*low/,
     },
+    ...(
+      [
+        [
+          'fixed epochs: -1',
+          (s: Record<string, any>) => (s.search.fixed.epochs = -1),
+          /search\.fixed\.epochs: must be an integer in \[1, 10000\], got -1/,
+        ],
+        [
+          'fixed units: 1e9',
+          (s: Record<string, any>) => {
+            delete s.search.space.units;
+            s.search.fixed.units = 1e9;
+          },
+          /search\.fixed\.units: must be an integer in \[1, 4096\]/,
+        ],
+        [
+          'fixed activation: sigmoidx',
+          (s: Record<string, any>) => (s.search.fixed.activation = 'sigmoidx'),
+          /search\.fixed\.activation: must be one of/,
+        ],
+        [
+          'a categorical choice out of its domain',
+          (s: Record<string, any>) =>
+            (s.search.space.scaler = { type: 'categorical', choices: ['standard', 'robust'] }),
+          /search\.space\.scaler\.choices\.1: .*got "robust"/,
+        ],
+        [
+          'a log range with low 0',
+          (s: Record<string, any>) => (s.search.space.l2 = { type: 'float', low: 0, high: 0.1, log: true }),
+          /search\.space\.l2\.low: log scale needs low > 0/,
+        ],
+      ] as const
+    ).map(([name, mutate, message]) => ({
+      name,
+      run: () => withSpec(mutate),
+      code: status.INVALID_ARGUMENT,
+      message,
+    })),
     {
       name: 'CNN on a table',
       run: () => withSpec((s) => (s.model = 'cnn')),
