@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { FoldMetrics } from '../metrics/types.js';
 import { METRIC_NAMES } from '../spec/study-spec.js';
+import { oofSchema } from './oof.js';
 import { trialParamsSchema } from './params.js';
 
 /** A SHA-256 as 64 lowercase hex digits (datasets are named by it). */
@@ -46,6 +47,38 @@ export function foldIndex(task: Pick<FoldTask, 'cv'>): number {
 
 const metricSummarySchema = z.object({ mean: finite, std: finite, ci95: z.tuple([finite, finite]) }).strict();
 
+/** A fitted probability calibration (see core's metrics/calibration). */
+export const calibrationSchema = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('none') }).strict(),
+  z.object({ method: z.literal('platt'), a: finite, b: finite }).strict(),
+  z.object({ method: z.literal('isotonic'), x: z.array(finite), y: z.array(probability) }).strict(),
+]);
+
+/** A decision threshold chosen on out-of-fold predictions, with the rule and what it reached there. */
+export const decisionSchema = z
+  .object({
+    threshold: probability,
+    rule: z.string(),
+    precision: probability,
+    recall: probability,
+    f1: probability,
+    reached: z.boolean(),
+  })
+  .strict();
+
+const beforeAfter = z.object({ before: finite, after: finite }).strict();
+
+/** Brier score and expected calibration error before and after calibration. */
+export const calibrationReportSchema = z
+  .object({ method: z.enum(['none', 'platt', 'isotonic']), brier: beforeAfter, ece: beforeAfter })
+  .strict();
+
+/** The pooled out-of-fold predictions of the refit trial: what the threshold and calibration were fitted on. */
+export const outOfFoldReportSchema = z
+  .object({ rows: nonNegative, rocAuc: probability, calibration: calibrationReportSchema })
+  .strict();
+export type OutOfFoldReport = z.infer<typeof outOfFoldReportSchema>;
+
 /** What a saved model's `metadata.json` records about where it came from. */
 export const modelMetadataSchema = z
   .object({
@@ -66,6 +99,12 @@ export const modelMetadataSchema = z
     }),
     /** Decision thresholds (probabilities): `default` and the cross-validated best-F1 one. */
     thresholds: z.object({ default: probability, bestF1: probability.optional() }),
+    /** The threshold chosen on the pooled out-of-fold predictions (`hpo predict --threshold auto`). */
+    decision: decisionSchema.optional(),
+    /** Applied to the network's probability before any threshold. */
+    calibration: calibrationSchema.optional(),
+    /** What the decision and calibration were fitted on. */
+    outOfFold: outOfFoldReportSchema.optional(),
     datasetHash: sha256Schema,
     seed: int,
   })
@@ -78,6 +117,8 @@ export const refitTaskSchema = z
     kind: z.literal('refit'),
     trial: nonNegative,
     datasetHash: sha256Schema,
+    /** Held-out rows never used in tuning: the refit model is evaluated on them once. */
+    testDatasetHash: sha256Schema.optional(),
     params: trialParamsSchema,
     seed: int,
     metadata: modelMetadataSchema,
@@ -153,6 +194,8 @@ export const foldResultSchema = z
     backend: backendInfoSchema,
     nTrain: nonNegative,
     nValid: nonNegative,
+    /** The validation labels and probabilities, for the pooled out-of-fold threshold and calibration. */
+    oof: oofSchema.optional(),
   })
   .strict();
 export type FoldResult = z.infer<typeof foldResultSchema>;
@@ -178,6 +221,22 @@ export const refitResultSchema = z
      * with their SHA-256, recorded in the study's log so that a file changed afterwards is noticed.
      */
     files: z.array(modelFileSchema).min(1),
+    /** The refit model on the held-out test rows, when the study has them. */
+    test: z.lazy(() => testReportSchema).optional(),
   })
   .strict();
 export type RefitResult = z.infer<typeof refitResultSchema>;
+
+/**
+ * The refit model evaluated once on the held-out rows: every metric at the chosen threshold on
+ * calibrated probabilities, and calibration measured before and after.
+ */
+export const testReportSchema = z
+  .object({
+    rows: nonNegative,
+    threshold: probability,
+    metrics: foldMetricsSchema,
+    calibration: calibrationReportSchema,
+  })
+  .strict();
+export type TestReport = z.infer<typeof testReportSchema>;

@@ -24,6 +24,7 @@ export {
   detectDelimiter,
   normalizeDelimiter,
 } from './dialect.js';
+export { readTestDataset, type StudyDatasets, studyDatasets } from './holdout.js';
 export { type ImageFolderOptions, type PixelCsvOptions, readImageFolder, readPixelCsv } from './images.js';
 export { loadDataset } from './load.js';
 export * from './types.js';

@@ -44,6 +44,9 @@ export function validateStudySpec(input: unknown, source?: string): StudySpec {
     if (name in spec.search.space)
       issues.push({ path: `search.fixed.${name}`, message: 'is also in search.space; keep one' });
   }
+  if (spec.cv.holdout !== undefined && ds.test !== undefined) {
+    issues.push({ path: 'cv.holdout', message: 'give either cv.holdout or dataset.test, not both' });
+  }
   if (spec.budget.parallelism > spec.budget.trials) {
     issues.push({
       path: 'budget.parallelism',
@@ -70,7 +73,13 @@ export function parseYamlText(text: string, source?: string): unknown {
  * Reads a YAML or JSON study spec file, validates it, and resolves `dataset.path` and `output`
  * against the file's folder. Returns the spec and the resolved paths.
  */
-export function loadStudySpec(file: string): { spec: StudySpec; datasetPath: string; outputDir: string } {
+export function loadStudySpec(file: string): {
+  spec: StudySpec;
+  datasetPath: string;
+  /** `dataset.test` resolved, when given. */
+  testPath: string | undefined;
+  outputDir: string;
+} {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -82,6 +91,7 @@ export function loadStudySpec(file: string): { spec: StudySpec; datasetPath: str
   return {
     spec,
     datasetPath: resolve(base, spec.dataset.path),
+    testPath: spec.dataset.test === undefined ? undefined : resolve(base, spec.dataset.test),
     outputDir: resolve(base, spec.output ?? `runs/${spec.name}`),
   };
 }

@@ -63,6 +63,13 @@ export const studySpecSchema = z
           ),
         kind: z.enum(['tabular', 'images', 'pixels']).default('tabular'),
         label: z.string().min(1).optional().describe('Label column (tabular, pixels).'),
+        test: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'A separate file of held-out test rows, read with the same options; never used in tuning, the refit model is evaluated on it once. Relative to the spec file.',
+          ),
         positive: z
           .union([z.string(), z.number(), z.boolean()])
           .transform(String)
@@ -116,6 +123,14 @@ export const studySpecSchema = z
         k: z.number().int().min(2).max(50).default(5),
         repeats: z.number().int().min(1).max(20).default(1),
         seed: z.number().int().default(42),
+        holdout: z
+          .number()
+          .gt(0)
+          .max(0.5)
+          .optional()
+          .describe(
+            'Share of rows held out as a test set (stratified, seeded by cv.seed) before tuning: never used by any fold, the refit model is evaluated on it once.',
+          ),
       })
       .strict()
       .default({ k: 5, repeats: 1, seed: 42 }),
@@ -175,6 +190,29 @@ export const studySpecSchema = z
       .max(1)
       .default(0.5)
       .describe('Decision threshold (probability) for F1, precision, recall.'),
+    decision: z
+      .discriminatedUnion('rule', [
+        z.object({ rule: z.literal('bestF1') }).strict(),
+        z.object({ rule: z.literal('recall'), target: z.number().gt(0).max(1) }).strict(),
+        z.object({ rule: z.literal('precision'), target: z.number().gt(0).max(1) }).strict(),
+        z
+          .object({
+            rule: z.literal('cost'),
+            falsePositiveCost: z.number().positive(),
+            falseNegativeCost: z.number().positive(),
+          })
+          .strict(),
+      ])
+      .default({ rule: 'bestF1' })
+      .describe(
+        "How the model's decision threshold is chosen on the best trial's pooled out-of-fold predictions (used by hpo predict --threshold auto).",
+      ),
+    calibration: z
+      .enum(['none', 'platt', 'isotonic'])
+      .default('none')
+      .describe(
+        "Probability calibration fitted on the best trial's pooled out-of-fold predictions and applied at predict.",
+      ),
     seed: z
       .number()
       .int()
