@@ -29,8 +29,15 @@ describe('distributed: coordinator + 2 workers over NATS JetStream', () => {
     await cluster?.stop();
   });
 
-  it('runs a study to the same trials and fold metrics as the embedded runner', async () => {
-    const spec = smallChurnSpec({ name: 'dist-same', budget: { trials: 4, parallelism: 2 } });
+  it('runs a study to the same trials, fold metrics and held-out test metrics as the embedded runner', async () => {
+    // A held-out test set, a calibration and a decision rule: the refit's estimate must match too.
+    const spec = smallChurnSpec({
+      name: 'dist-same',
+      budget: { trials: 4, parallelism: 2 },
+      cv: { k: 3, seed: 1, holdout: 0.25 },
+      calibration: 'platt',
+      decision: { rule: 'recall', target: 0.7 },
+    });
     const client = cluster.api();
     const hash = await uploadDataset(client, spec);
     const again = await new Promise<{ existed: boolean }>((resolve, reject) => {
@@ -48,11 +55,26 @@ describe('distributed: coordinator + 2 workers over NATS JetStream', () => {
     assert.equal(events[0]!.type, 'snapshot');
     assert.ok(events.some((e) => e.type === 'fold_done'));
     assert.equal(events[events.length - 1]!.type, 'study_ended');
-    const final = await call<object, { state: string; modelReady: boolean; trialsDone: number }>(
-      client,
-      'GetStudy',
-      { studyId: study.studyId },
-    );
+    const final = await call<
+      object,
+      {
+        state: string;
+        modelReady: boolean;
+        trialsDone: number;
+        datasetSha256: string;
+        testDatasetSha256: string;
+        modelEstimate: {
+          decisionThreshold: number;
+          decisionRule: string;
+          calibration: string;
+          test: Record<string, number>;
+          testRows: number;
+        };
+      }
+    >(client, 'GetStudy', { studyId: study.studyId });
+    // The coordinator split the upload: the study trains on the rest, not on what was uploaded.
+    assert.notEqual(final.datasetSha256, hash);
+    assert.match(final.testDatasetSha256, /^[0-9a-f]{64}$/);
     assert.equal(final.state, 'finished');
     assert.equal(final.trialsDone, 4);
     assert.ok(final.modelReady);
@@ -65,10 +87,29 @@ describe('distributed: coordinator + 2 workers over NATS JetStream', () => {
     const r = await runCli(['tune', file, '--json', '--threads', '2', '--out', join(dir, 'embedded')]);
     assert.equal(r.code, 0, r.stderr);
     const embedded = JSON.parse(r.stdout) as {
-      best: { trial: number };
+      best: {
+        trial: number;
+        decision: { threshold: number; rule: string };
+        test: { rows: number; threshold: number; metrics: Record<string, number> };
+      };
       trials: { trial: number; params: object; metrics: Record<string, { mean: number; std: number }> }[];
     };
     assert.equal(board.trials[0]!.number, embedded.best.trial, 'same best trial');
+    const estimate = final.modelEstimate;
+    assert.equal(estimate.calibration, 'platt');
+    assert.equal(estimate.decisionRule, 'recall ≥ 0.7');
+    assert.equal(estimate.decisionRule, embedded.best.decision.rule);
+    assert.ok(
+      Math.abs(estimate.decisionThreshold - embedded.best.decision.threshold) < 1e-9,
+      'same threshold',
+    );
+    assert.equal(estimate.testRows, embedded.best.test.rows);
+    for (const name of ['rocAuc', 'prAuc', 'f1', 'recall', 'logLoss', 'tp', 'fp']) {
+      assert.ok(
+        Math.abs(estimate.test[name]! - embedded.best.test.metrics[name]!) < 1e-9,
+        `test ${name}: ${estimate.test[name]} vs ${embedded.best.test.metrics[name]}`,
+      );
+    }
     for (const t of embedded.trials) {
       const d = board.trials.find((x) => x.number === t.trial)!;
       assert.deepEqual(JSON.parse(d.paramsJson), t.params, `trial ${t.trial} params`);

@@ -129,6 +129,28 @@ describe('distributed: malformed requests get the right status code and a messag
       message,
     })),
     {
+      name: 'dataset.test without its upload',
+      run: () => withSpec((s) => (s.dataset.test = 'test.csv')),
+      code: status.INVALID_ARGUMENT,
+      message: /test_dataset_sha256: the spec names dataset\.test; upload that file/,
+    },
+    {
+      name: 'a test upload for a spec without dataset.test',
+      run: () => create(spec(), { testDatasetSha256: hash }),
+      code: status.INVALID_ARGUMENT,
+      message: /test_dataset_sha256: given, but the spec has no dataset\.test/,
+    },
+    {
+      name: 'cv.holdout and dataset.test together',
+      run: () =>
+        withSpec((s) => {
+          s.dataset.test = 'test.csv';
+          s.cv.holdout = 0.2;
+        }),
+      code: status.INVALID_ARGUMENT,
+      message: /cv\.holdout: give either cv\.holdout or dataset\.test, not both/,
+    },
+    {
       name: 'CNN on a table',
       run: () => withSpec((s) => (s.model = 'cnn')),
       code: status.INVALID_ARGUMENT,

@@ -10,7 +10,10 @@ interface Summary {
     trial: number;
     params: Record<string, unknown>;
     metrics: Record<string, { mean: number; std: number }>;
-    threshold: number;
+    metricsThreshold: number;
+    foldBestF1Threshold: number;
+    decision: { threshold: number; rule: string } | null;
+    test: unknown;
   };
   trials: {
     trial: number;
@@ -39,7 +42,10 @@ describe('hpo tune (embedded) and hpo predict', () => {
       assert.ok(Number.isFinite(m.mean) && Number.isFinite(m.std), name);
     }
     assert.ok(summary.best.metrics.rocAuc!.mean > 0.7, `ROC AUC ${summary.best.metrics.rocAuc!.mean}`);
-    assert.ok(summary.best.threshold > 0 && summary.best.threshold < 1);
+    assert.ok(summary.best.foldBestF1Threshold > 0 && summary.best.foldBestF1Threshold < 1);
+    assert.equal(summary.best.metricsThreshold, 0.5);
+    assert.equal(summary.best.decision?.rule, 'best F1');
+    assert.equal(summary.best.test, null, 'no test set was asked for');
     assert.equal(summary.modelDir, join(studyDir, 'model'));
     for (const f of ['model.json', 'weights.bin', 'preprocessing.json', 'metadata.json'])
       assert.ok(existsSync(join(summary.modelDir, f)), f);

@@ -52,8 +52,11 @@ Examples:
   hpo tune --resume runs/churn-quickstart        # after Ctrl-C or a crash
   hpo tune study.yaml --json > summary.json
 
---json prints { study, status, objective, best: { trial, params, metrics: { <name>: { mean, std } },
-threshold }, trials: [...], modelDir }.`,
+--json prints { study, status, objective, best: { trial, params, metrics: { <name>: { mean, std } }
+(cross-validated; threshold metrics at metricsThreshold), metricsThreshold, foldBestF1Threshold (the
+folds' own best-F1 thresholds averaged: a diagnostic), decision (the model's threshold, chosen out of
+fold by the spec's decision rule), outOfFold (calibration before/after), test (the refit model on
+held-out rows, with cv.holdout or dataset.test) }, trials: [...], modelDir }.`,
     )
     .action(command(async () => (await import('./commands/tune.js')).tuneCommand));
 
@@ -62,7 +65,10 @@ threshold }, trials: [...], modelDir }.`,
     .description('predict new rows with a saved model (offline)')
     .requiredOption('--model <dir>', 'model directory (from hpo tune or hpo export)')
     .requiredOption('--input <csv>', 'CSV of rows with the columns the model was trained on')
-    .option('--threshold <p>', "decision threshold: a probability, or 'best-f1' (default: the model's, 0.5)")
+    .option(
+      '--threshold <p>',
+      "decision threshold: a probability, 'auto' (the one the study chose out of fold, by its decision rule) or 'best-f1' (the folds' mean best-F1 threshold); default 0.5",
+    )
     .option('--output <csv>', 'write predictions here instead of stdout')
     .option(
       '--keep <cols>',
@@ -77,7 +83,7 @@ has one of those names, both are prefixed with 'hpo_'.
 
 Examples:
   hpo predict --model runs/churn-quickstart/model --input new-customers.csv
-  hpo predict --model model/ --input rows.csv --threshold best-f1 --output predictions.csv
+  hpo predict --model model/ --input rows.csv --threshold auto --output predictions.csv
   hpo predict --model model/ --input rows.csv --keep customer_id,region`,
     )
     .action(command(async () => (await import('./commands/predict.js')).predictCommand));

@@ -1,8 +1,12 @@
 import type {
+  Calibration,
+  Decision,
   FoldResult,
   ModelFileDigest,
+  OutOfFoldReport,
   StudyEndReason,
   StudySpec,
+  TestReport,
   TrialParams,
   TrialState,
 } from '@hpo/core';
@@ -15,7 +19,16 @@ export type { StudyEndReason, TrialParams, TrialState };
  * state: the runner rebuilds trials, folds and the sampler from it after a restart.
  */
 export type StudyEvent =
-  | { type: 'study_created'; at: string; study: string; spec: StudySpec; datasetHash: string; folds: number }
+  | {
+      type: 'study_created';
+      at: string;
+      study: string;
+      spec: StudySpec;
+      datasetHash: string;
+      /** The held-out test set (cv.holdout or dataset.test), never used in tuning. */
+      testDatasetHash?: string;
+      folds: number;
+    }
   | { type: 'trial_started'; at: string; trial: number; params: TrialParams }
   | { type: 'fold_done'; at: string; trial: number; fold: number; result: FoldResult }
   | { type: 'fold_failed'; at: string; trial: number; fold: number; error: string }
@@ -44,6 +57,13 @@ export type StudyEvent =
       /** Its files within `location` with their SHA-256 (names only, or absent, in older logs). */
       files?: (ModelFileDigest | string)[];
       threshold: { default: number; bestF1: number };
+      /** The threshold chosen on the pooled out-of-fold predictions, with its rule. */
+      decision?: Decision;
+      /** The calibration fitted on them, and what it did there. */
+      calibration?: Calibration;
+      outOfFold?: OutOfFoldReport;
+      /** The refit model on the held-out test rows. */
+      test?: TestReport;
       /** `location` in logs written before it was renamed. */
       dir?: string;
     };

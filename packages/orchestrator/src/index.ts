@@ -26,5 +26,7 @@ export {
   type MetricMeanStd,
   type StudySummary,
   summarizeStudy,
+  type TestSummary,
   type TrialSummary,
+  testSummary,
 } from './study/summary.js';

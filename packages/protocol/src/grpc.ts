@@ -39,6 +39,7 @@ export function loadHpoProto(): ProtoGrpcType {
 
 export type { FileChunk, FileChunk__Output } from './gen/hpo/v1/FileChunk.js';
 export type { MetricSummary as MetricSummaryMessage } from './gen/hpo/v1/MetricSummary.js';
+export type { ModelEstimate, ModelEstimate__Output } from './gen/hpo/v1/ModelEstimate.js';
 export type { Study, Study__Output } from './gen/hpo/v1/Study.js';
 export type {
   StudyEvent as StudyEventMessage,

@@ -1,6 +1,15 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ClassNames, type Dataset, type FittedPipeline, type ParamValue, Rng } from '@hpo/core';
+import {
+  type Calibration,
+  type ClassNames,
+  type Dataset,
+  type Decision,
+  type FittedPipeline,
+  type ParamValue,
+  Rng,
+  type TestReport,
+} from '@hpo/core';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend.js';
 import { ModelError } from './errors.js';
@@ -21,6 +30,8 @@ export interface TrainedModel {
   /** What raw pixel values are divided by (images only; see ImageDataset.pixelScale). */
   pixelScale: number | undefined;
   epochs: number;
+  /** Applied to the network's probabilities before any threshold (from metadata.json). */
+  calibration?: Calibration | undefined;
 }
 
 /**
@@ -30,6 +41,11 @@ export interface TrainedModel {
 export interface SavedModelMetadata {
   /** Decision thresholds (probabilities): `default` 0.5 and the cross-validated best-F1 one. */
   thresholds: { default: number; bestF1?: number };
+  /** The threshold chosen on out-of-fold predictions, and the rule that chose it. */
+  decision?: Decision;
+  calibration?: Calibration;
+  /** The refit model on held-out test rows. */
+  test?: TestReport;
   [key: string]: unknown;
 }
 
@@ -159,6 +175,7 @@ export async function loadModel(dir: string): Promise<TrainedModel & { metadata:
     imageShape: arch.imageShape ?? undefined,
     pixelScale: arch.pixelScale ?? undefined,
     epochs: 0,
+    calibration: metadata.calibration,
     metadata,
   };
 }

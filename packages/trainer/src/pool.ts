@@ -36,6 +36,8 @@ export interface TaskPool {
 export interface PoolRunOptions {
   /** Local file of the task's dataset (checked against `task.datasetHash` in the thread). */
   datasetPath: string;
+  /** Local file of a refit's test set (checked against `task.testDatasetHash`). */
+  testDatasetPath?: string | undefined;
   /** Aborts the thread's run at once (the thread is replaced). */
   signal?: AbortSignal | undefined;
   /** Stops a fold between two batches when element 0 is set to 1 (the thread is kept). */
@@ -43,7 +45,12 @@ export interface PoolRunOptions {
 }
 
 async function call(pool: TaskPool, task: FoldTask | RefitTask, o: PoolRunOptions): Promise<ThreadReply> {
-  const message: ThreadMessage = { task, datasetPath: o.datasetPath, ...(o.stop ? { stop: o.stop } : {}) };
+  const message: ThreadMessage = {
+    task,
+    datasetPath: o.datasetPath,
+    ...(o.testDatasetPath ? { testDatasetPath: o.testDatasetPath } : {}),
+    ...(o.stop ? { stop: o.stop } : {}),
+  };
   const reply = (await pool.run(message, o.signal ? { signal: o.signal } : {})) as ThreadReply;
   if (!reply.ok) throw fromWireError(reply.error);
   if (reply.kind !== task.kind)

@@ -1,4 +1,5 @@
 import {
+  applyCalibration,
   type Column,
   type CsvTable,
   DatasetError,
@@ -82,9 +83,13 @@ export function predictCsv(
   return { ...predictPixels(model, pixels, threshold), input };
 }
 
-function decide(model: TrainedModel, probability: Float32Array, threshold: number): Predictions {
+function decide(model: TrainedModel, raw: Float32Array, threshold: number): Predictions {
   if (!(threshold >= 0 && threshold <= 1))
     throw new RangeError(`threshold must be a probability in [0, 1], got ${threshold}`);
+  const probability =
+    model.calibration && model.calibration.method !== 'none'
+      ? Float32Array.from(applyCalibration(model.calibration, raw))
+      : raw;
   const label = Array.from(probability, (p) =>
     p >= threshold ? model.classes.positive : model.classes.negative,
   );

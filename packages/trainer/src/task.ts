@@ -6,20 +6,27 @@
  */
 import { readFileSync } from 'node:fs';
 import {
+  applyCalibration,
+  calibrationReport,
+  computeMetrics,
   type Dataset,
   decodeDataset,
+  encodeOof,
   type FoldResult,
   HpoError,
   type RefitTask,
   sha256Hex,
   stratifiedFold,
+  type TestReport,
   toWireError,
+  transformColumns,
 } from '@hpo/core';
-import { modelFiles, trainModel } from './artifact.js';
+import { modelFiles, type TrainedModel, trainModel } from './artifact.js';
 import { initBackend } from './backend.js';
 import { trainFold } from './fold.js';
 import { disposeNetwork } from './network.js';
 import type { RefitOutput, ThreadMessage, ThreadReply } from './thread-message.js';
+import { predictProba } from './train-loop.js';
 
 const cache = new Map<string, Dataset>();
 
@@ -27,15 +34,20 @@ const cache = new Map<string, Dataset>();
 function loadDataset(hash: string, path: string): Dataset {
   let ds = cache.get(hash);
   if (!ds) {
-    const bytes = readFileSync(path);
-    const actual = sha256Hex(bytes);
-    if (actual !== hash)
-      throw new HpoError('data_loss', `dataset ${path} has hash ${actual}, expected ${hash}`);
-    ds = decodeDataset(bytes, path);
+    ds = readDataset(hash, path);
     cache.clear(); // one study's dataset at a time per thread keeps memory bounded
     cache.set(hash, ds);
   }
   return ds;
+}
+
+/** Reads and verifies a dataset blob (uncached). */
+function readDataset(hash: string, path: string): Dataset {
+  const bytes = readFileSync(path);
+  const actual = sha256Hex(bytes);
+  if (actual !== hash)
+    throw new HpoError('data_loss', `dataset ${path} has hash ${actual}, expected ${hash}`);
+  return decodeDataset(bytes, path);
 }
 
 /** Runs one task; this is piscina's entry point. */
@@ -48,7 +60,7 @@ export default async function runThreadTask(message: ThreadMessage): Promise<Thr
       const { k, seed, repeat, fold } = task.cv;
       const split = stratifiedFold(ds.labels, k, seed, repeat, fold);
       const stop = message.stop;
-      const { validProba: _, ...result } = await trainFold({
+      const { validProba, ...result } = await trainFold({
         dataset: ds,
         train: split.train,
         valid: split.valid,
@@ -57,22 +69,59 @@ export default async function runThreadTask(message: ThreadMessage): Promise<Thr
         threshold: task.threshold,
         ...(stop ? { shouldStop: () => Atomics.load(stop, 0) !== 0 } : {}),
       });
-      return { ok: true, kind: 'fold', result: result satisfies FoldResult };
+      const yValid = Uint8Array.from(split.valid, (i) => ds.labels[i]!);
+      const oof = encodeOof(yValid, validProba, task.seed);
+      return { ok: true, kind: 'fold', result: { ...result, oof } satisfies FoldResult };
     }
-    return { ok: true, kind: 'refit', result: await refit(ds, task) };
+    if (task.testDatasetHash && !message.testDatasetPath)
+      throw new HpoError('internal', 'a refit with a test set needs the test set file');
+    const test =
+      task.testDatasetHash && message.testDatasetPath
+        ? readDataset(task.testDatasetHash, message.testDatasetPath)
+        : undefined;
+    return { ok: true, kind: 'refit', result: await refit(ds, task, test) };
   } catch (err) {
     return { ok: false, error: toWireError(err) };
   }
 }
 
-async function refit(ds: Dataset, task: RefitTask): Promise<RefitOutput> {
+async function refit(ds: Dataset, task: RefitTask, testSet: Dataset | undefined): Promise<RefitOutput> {
   const rows = Int32Array.from({ length: ds.labels.length }, (_, i) => i);
   const model = await trainModel(ds, rows, task.params, task.seed);
   try {
     const backend = await initBackend();
-    const files = modelFiles(model, { ...task.metadata, backend: backend.name, tfjs: backend.tfjsVersion });
-    return { epochs: model.epochs, backend, files };
+    const test = testSet ? evaluateOnTest(model, testSet, task) : undefined;
+    const files = modelFiles(model, {
+      ...task.metadata,
+      ...(test ? { test } : {}),
+      backend: backend.name,
+      tfjs: backend.tfjsVersion,
+    });
+    return { epochs: model.epochs, backend, files, ...(test ? { test } : {}) };
   } finally {
     disposeNetwork(model.net);
   }
+}
+
+/**
+ * The refit model on the held-out rows, once: probabilities calibrated as predict will, every
+ * metric at the chosen threshold, and the calibration measured before and after.
+ */
+export function evaluateOnTest(model: TrainedModel, test: Dataset, task: RefitTask): TestReport {
+  const n = test.labels.length;
+  const x =
+    test.kind === 'tabular'
+      ? transformColumns(model.pipeline!, test.columns)
+      : // Image datasets hold pixels already scaled as at training time.
+        test.pixels;
+  const raw = predictProba(model.net, x, n);
+  const calibration = task.metadata.calibration ?? { method: 'none' as const };
+  const calibrated = applyCalibration(calibration, raw);
+  const threshold = task.metadata.decision?.threshold ?? task.metadata.thresholds.default;
+  return {
+    rows: n,
+    threshold,
+    metrics: computeMetrics(test.labels, calibrated, { threshold }),
+    calibration: calibrationReport(calibration, test.labels, raw),
+  };
 }

@@ -1,4 +1,4 @@
-import type { BackendInfo, FoldResult, Task, WireError } from '@hpo/core';
+import type { BackendInfo, FoldResult, Task, TestReport, WireError } from '@hpo/core';
 import type { ModelFile } from './model-files.js';
 
 /**
@@ -9,6 +9,8 @@ export interface ThreadMessage {
   task: Task;
   /** Local file holding the dataset whose SHA-256 is `task.datasetHash`. */
   datasetPath: string;
+  /** Local file of a refit's held-out test set (`task.testDatasetHash`), when it has one. */
+  testDatasetPath?: string;
   /**
    * A flag on a SharedArrayBuffer the caller may set (element 0 to 1) to stop a fold between two
    * batches, cheaper than terminating the thread; the fold then fails with kind `stopped`.
@@ -21,6 +23,8 @@ export interface RefitOutput {
   epochs: number;
   backend: BackendInfo;
   files: ModelFile[];
+  /** The model on the held-out test rows, when the refit had them. */
+  test?: TestReport;
 }
 
 /** What a trainer thread answers. */

@@ -124,7 +124,13 @@ export function studyServiceHandlers(deps: ApiDeps): StudyServiceHandlers {
         'CreateStudy',
         (deps.auth.current?.rateLimits ?? DEFAULT_RATE_LIMITS).createStudy,
       );
-      const record = await manager.create(req.spec ?? '', req.datasetSha256 ?? '', req.studyId ?? '', who);
+      const record = await manager.create(
+        req.spec ?? '',
+        req.datasetSha256 ?? '',
+        req.studyId ?? '',
+        who,
+        req.testDatasetSha256 ?? '',
+      );
       return studyMessage(manager.get(record.id, who));
     }),
     GetStudy: unary(deps, 'GetStudy', 'read', (req, who) => studyMessage(manager.get(idOf(req), who))),

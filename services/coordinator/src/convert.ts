@@ -2,10 +2,12 @@ import {
   durationSeconds,
   foldsDone,
   type MetricSummary,
+  type SavedModel,
   type TrialView,
+  testSummary,
   unfinishedNote,
 } from '@hpo/orchestrator';
-import type { MetricSummaryMessage, Study, Trial } from '@hpo/protocol';
+import type { MetricSummaryMessage, ModelEstimate, Study, Trial } from '@hpo/protocol';
 import type { ActiveStudy } from './study-manager.js';
 
 /**
@@ -40,6 +42,7 @@ export function studyMessage(s: ActiveStudy): Study {
   const best = s.runner.best();
   const active = isActive(s);
   const left = unfinishedNote(s.runner.log.unfinishedCount());
+  const model = s.runner.savedModel();
   const notes = [s.record.message, left && `${left} when the study stopped`].filter(Boolean);
   return {
     studyId: s.record.id,
@@ -58,5 +61,41 @@ export function studyMessage(s: ActiveStudy): Study {
     modelReady: s.record.modelReady,
     createdAt: s.record.createdAt,
     tenant: s.record.tenant,
+    ...(s.record.testDatasetHash ? { testDatasetSha256: s.record.testDatasetHash } : {}),
+    ...(model && model.trial === best?.number ? { modelEstimate: modelEstimate(model) } : {}),
+  };
+}
+
+/** The saved model's decision, calibration and test metrics as the API returns them. */
+export function modelEstimate(m: SavedModel): ModelEstimate {
+  const cal = (c: { brier: { before: number; after: number }; ece: { before: number; after: number } }) => ({
+    brierBefore: c.brier.before,
+    brierAfter: c.brier.after,
+    eceBefore: c.ece.before,
+    eceAfter: c.ece.after,
+  });
+  const test = m.test ? testSummary(m.test) : undefined;
+  return {
+    decisionThreshold: m.decision?.threshold ?? m.threshold.default,
+    decisionRule: m.decision?.rule ?? '',
+    decisionReached: m.decision?.reached ?? false,
+    calibration: m.calibration?.method ?? 'none',
+    outOfFold: m.outOfFold
+      ? {
+          rows: m.outOfFold.rows,
+          rocAuc: m.outOfFold.rocAuc,
+          ...cal(m.outOfFold.calibration),
+          ...(m.decision
+            ? {
+                decisionPrecision: m.decision.precision,
+                decisionRecall: m.decision.recall,
+                decisionF1: m.decision.f1,
+              }
+            : {}),
+        }
+      : {},
+    test: test ? { ...test.metrics, ...cal(test.calibration) } : {},
+    testRows: test?.rows ?? 0,
+    testThreshold: test?.threshold ?? 0,
   };
 }

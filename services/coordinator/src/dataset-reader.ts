@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import {
   type Dataset,
   decodeDataset,
+  encodeDataset,
   fromWireError,
   HpoError,
   SpecError,
@@ -119,6 +120,20 @@ export class DatasetReader {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  /** Stores a dataset made here (a held-out split) in canonical form, owned by `who`; its hash. */
+  async store(who: Identity, dataset: Dataset): Promise<string> {
+    const bytes = encodeDataset(dataset);
+    const hash = sha256Hex(bytes);
+    if (!(await this.registry.datasets.info(hash)))
+      await this.registry.datasets.putBlob({ name: hash }, bytes);
+    await this.registry.own(who.tenant, hash, {
+      format: 'hpo',
+      bytes: bytes.length,
+      at: new Date().toISOString(),
+    });
+    return hash;
   }
 
   private async canonical(hash: string): Promise<Dataset> {

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import {
+  type Dataset,
   HpoError,
   parseYamlText,
   SHA256_HEX,
   type StudyEndReason,
   type StudySpec,
   type StudyState,
+  studyDatasets,
   validateStudySpec,
 } from '@hpo/core';
 import { admitSpec, runStudy, type StudyEvent, StudyRunner, validateStudy } from '@hpo/orchestrator';
@@ -28,6 +30,8 @@ export interface StudyRecord {
   state: StudyState;
   spec: StudySpec;
   datasetHash: string;
+  /** The held-out test set (cv.holdout or dataset.test), read only by the refit. */
+  testDatasetHash?: string;
   createdAt: string;
   endReason?: StudyEndReason;
   message?: string;
@@ -99,10 +103,21 @@ export class StudyManager {
     uploadHash: string,
     requestedId: string,
     who: Identity,
+    testUploadHash = '',
   ): Promise<StudyRecord> {
     const spec = parseSpec(specText);
     if (!SHA256_HEX.test(uploadHash))
       throw invalid(`dataset_sha256: must be 64 lowercase hex digits, got '${uploadHash}'`);
+    if (testUploadHash && !SHA256_HEX.test(testUploadHash))
+      throw invalid(`test_dataset_sha256: must be 64 lowercase hex digits, got '${testUploadHash}'`);
+    if (spec.dataset.test !== undefined && !testUploadHash)
+      throw invalid(
+        'test_dataset_sha256: the spec names dataset.test; upload that file and give its SHA-256',
+      );
+    if (testUploadHash && spec.dataset.test === undefined)
+      throw invalid(
+        'test_dataset_sha256: given, but the spec has no dataset.test (use cv.holdout to split one off)',
+      );
     if (requestedId && !STUDY_ID.test(requestedId))
       throw invalid(`study_id: '${requestedId}' must be 1-64 letters, digits, '-' or '_'`);
     // Ids are unique across tenants; the answer says only that the id is taken.
@@ -112,7 +127,26 @@ export class StudyManager {
     admitSpec(spec);
     const release = this.reserve(who.tenant, spec);
     try {
-      const { hash: datasetHash, dataset } = await this.deps.reader.read(who, uploadHash, spec);
+      const read = await this.deps.reader.read(who, uploadHash, spec);
+      let datasetHash = read.hash;
+      let testDatasetHash: string | undefined;
+      let testFile: Dataset | undefined;
+      if (testUploadHash) {
+        // Each column is read as the training data has it, so a small test file types alike.
+        const columns: Record<string, 'numeric' | 'categorical' | 'ignore'> = {
+          ...(spec.dataset.columns ?? {}),
+        };
+        if (read.dataset.kind === 'tabular') for (const c of read.dataset.columns) columns[c.name] = c.kind;
+        const testSpec = { ...spec, dataset: { ...spec.dataset, columns } };
+        const t = await this.deps.reader.read(who, testUploadHash, testSpec);
+        testFile = t.dataset;
+        testDatasetHash = t.hash;
+      }
+      const { train: dataset, test } = studyDatasets(spec, read.dataset, testFile);
+      if (spec.cv.holdout !== undefined && test) {
+        datasetHash = await this.deps.reader.store(who, dataset);
+        testDatasetHash = await this.deps.reader.store(who, test);
+      }
       validateStudy(spec, dataset);
       const id =
         requestedId ||
@@ -124,6 +158,7 @@ export class StudyManager {
         state: 'running',
         spec,
         datasetHash,
+        ...(testDatasetHash ? { testDatasetHash } : {}),
         createdAt: new Date().toISOString(),
         modelReady: false,
       };
@@ -201,6 +236,7 @@ export class StudyManager {
     const runner = await StudyRunner.open({
       spec: record.spec,
       datasetHash: record.datasetHash,
+      ...(record.testDatasetHash ? { testDatasetHash: record.testDatasetHash } : {}),
       executor,
       store,
       onEvent: (e) => {

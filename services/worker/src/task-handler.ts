@@ -104,8 +104,11 @@ export class TaskHandler {
   private async train(lastDelivery: boolean): Promise<Verdict> {
     const { envelope, deps } = this;
     let datasetPath: string;
+    let testDatasetPath: string | undefined;
     try {
       datasetPath = (await deps.datasets.get(envelope.task.datasetHash)).path;
+      const test = envelope.task.kind === 'refit' ? envelope.task.testDatasetHash : undefined;
+      if (test) testDatasetPath = (await deps.datasets.get(test)).path;
     } catch (err) {
       // A missing or corrupt blob stays so; a lost connection may not, so let another try.
       const retryable = !(err instanceof HpoError) || err.retryable;
@@ -119,6 +122,7 @@ export class TaskHandler {
         datasetPath,
         this.controller.signal,
         this.stop,
+        testDatasetPath,
       );
       return { kind: 'result', result };
     } catch (err) {

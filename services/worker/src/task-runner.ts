@@ -38,9 +38,11 @@ export class TaskRunner {
     datasetPath: string,
     signal: AbortSignal,
     stop?: Int32Array,
+    /** A refit's held-out test set, when it has one. */
+    testDatasetPath?: string,
   ): Promise<TaskResult> {
     if (task.kind === 'fold') return runFoldOnPool(this.pool, task, { datasetPath, signal, stop });
-    const out = await runRefitOnPool(this.pool, task, { datasetPath, signal });
+    const out = await runRefitOnPool(this.pool, task, { datasetPath, testDatasetPath, signal });
     const store = await this.models();
     // The models bucket names a study's files `<study>/<file>`; model.json last, as on disk.
     const files = inWriteOrder(out.files);
@@ -50,6 +52,7 @@ export class TaskRunner {
       backend: out.backend,
       location: `${BUCKETS.models}/${study}`,
       files: files.map(digestOf),
+      ...(out.test ? { test: out.test } : {}),
     };
   }
 

@@ -32,7 +32,17 @@ export async function predictCommand(opts: PredictOptions): Promise<number> {
   if (opts.output) checkOutputPath(opts.output);
   const model = await loadModel(opts.model);
   let threshold = model.metadata.thresholds?.default ?? 0.5;
-  if (opts.threshold === 'best-f1') {
+  let rule = opts.threshold === undefined ? 'default' : 'given';
+  if (opts.threshold === 'auto') {
+    const d = model.metadata.decision;
+    if (!d)
+      throw new UsageError(
+        'this model has no decision threshold recorded (it was saved before hpo chose one out of fold)',
+        "pass a number or 'best-f1'",
+      );
+    threshold = d.threshold;
+    rule = d.rule;
+  } else if (opts.threshold === 'best-f1') {
     const t = model.metadata.thresholds?.bestF1;
     if (t === undefined)
       throw new UsageError(
@@ -43,7 +53,9 @@ export async function predictCommand(opts: PredictOptions): Promise<number> {
   } else if (opts.threshold !== undefined) {
     threshold = Number(opts.threshold);
     if (!(threshold >= 0 && threshold <= 1)) {
-      throw new UsageError(`--threshold must be a probability in [0, 1] or best-f1, got '${opts.threshold}'`);
+      throw new UsageError(
+        `--threshold must be a probability in [0, 1], 'auto' or 'best-f1', got '${opts.threshold}'`,
+      );
     }
   }
   const p = predictCsv(model, opts.input, threshold);
@@ -60,7 +72,7 @@ export async function predictCommand(opts: PredictOptions): Promise<number> {
   if (opts.output) {
     writeFileSync(opts.output, text);
     process.stderr.write(
-      `wrote ${p.probability.length} predictions (threshold ${threshold}) to ${opts.output}\n`,
+      `wrote ${p.probability.length} predictions (threshold ${threshold}, ${rule}${model.calibration && model.calibration.method !== 'none' ? `; probabilities ${model.calibration.method}-calibrated` : ''}) to ${opts.output}\n`,
     );
   } else {
     process.stdout.write(text);

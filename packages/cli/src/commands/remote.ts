@@ -4,6 +4,7 @@ import type { TrialSummary } from '@hpo/orchestrator';
 import type { FileChunk__Output, Study__Output, Trial__Output } from '@hpo/protocol';
 import Table from 'cli-table3';
 import { UsageError } from '../errors.js';
+import { estimateLines } from '../output/estimate.js';
 import { leaderboardTable } from '../output/leaderboard.js';
 import { duration, fmt, useColor } from '../output/style.js';
 import { collect, connectRemote, type Remote, type ServerOptions, unary } from '../remote/client.js';
@@ -110,13 +111,18 @@ export function bestCommand(studyId: string, opts: OutputOptions): Promise<numbe
       return 1;
     }
     const best = trialSummary(s.best);
-    if (opts.json) process.stdout.write(`${JSON.stringify(best, null, 2)}\n`);
+    const summary = studySummary(s, []);
+    const { decision, outOfFold, test } = summary.best!;
+    if (opts.json)
+      process.stdout.write(`${JSON.stringify({ ...best, decision, outOfFold, test }, null, 2)}\n`);
     else {
       process.stdout.write(
         `best trial ${best.trial}: ${s.objectiveMetric} ${fmt(best.value)}\nparams  ${JSON.stringify(best.params)}\n`,
       );
       for (const [k, v] of Object.entries(best.metrics))
         process.stdout.write(`  ${k.padEnd(17)} ${fmt(v.mean)} ± ${fmt(v.std)}\n`);
+      const estimate = estimateLines(summary);
+      if (estimate) process.stdout.write(`${estimate}\n`);
     }
     return 0;
   });

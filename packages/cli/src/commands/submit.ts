@@ -1,4 +1,11 @@
-import { encodeDataset, loadDataset, loadStudySpec, sha256Hex } from '@hpo/core';
+import {
+  encodeDataset,
+  loadDataset,
+  loadStudySpec,
+  readTestDataset,
+  sha256Hex,
+  studyDatasets,
+} from '@hpo/core';
 import { admitSpec, validateStudy } from '@hpo/orchestrator';
 import type { Study__Output } from '@hpo/protocol';
 import { columnSummary } from '../output/columns.js';
@@ -26,22 +33,22 @@ export async function submitCommand(specFile: string, opts: SubmitOptions): Prom
   const ds = loadDataset(loaded.spec.dataset, loaded.datasetPath);
   if (ds.kind === 'tabular' && ds.report && !opts.quiet && !opts.json)
     process.stderr.write(`${columnSummary(ds.report)}\n`);
-  validateStudy(loaded.spec, ds, specFile);
-  const bytes = encodeDataset(ds);
-  const sha256 = sha256Hex(bytes);
+  // The same split the coordinator will make, checked here (cv.holdout is split there).
+  const testFile = loaded.testPath ? readTestDataset(loaded.spec, loaded.testPath, ds) : undefined;
+  const { train } = studyDatasets(loaded.spec, ds, testFile);
+  validateStudy(loaded.spec, train, specFile);
+  const quiet = Boolean(opts.quiet || opts.json);
   const remote = await connectRemote(opts);
   try {
-    const { exists } = await unary<{ exists: boolean }>(remote, 'HasDataset', { sha256 });
-    if (exists) {
-      if (!opts.quiet && !opts.json)
-        process.stderr.write(`dataset ${sha256.slice(0, 12)}… is already on the server\n`);
-    } else {
-      await upload(remote, bytes, sha256, Boolean(opts.quiet || opts.json));
-    }
+    const sha256 = await ensureUploaded(remote, encodeDataset(ds), 'dataset', quiet);
+    const testSha256 = testFile
+      ? await ensureUploaded(remote, encodeDataset(testFile), 'test set', quiet)
+      : '';
     const study = await unary<Study__Output>(remote, 'CreateStudy', {
       spec: JSON.stringify(loaded.spec),
       datasetSha256: sha256,
       studyId: opts.id ?? '',
+      testDatasetSha256: testSha256,
     });
     if (!opts.wait) {
       if (opts.json)
@@ -57,6 +64,23 @@ export async function submitCommand(specFile: string, opts: SubmitOptions): Prom
   } finally {
     remote.close();
   }
+}
+
+/** Uploads a canonical dataset unless the server has it already; its SHA-256. */
+async function ensureUploaded(
+  remote: Remote,
+  bytes: Uint8Array,
+  what: string,
+  quiet: boolean,
+): Promise<string> {
+  const sha256 = sha256Hex(bytes);
+  const { exists } = await unary<{ exists: boolean }>(remote, 'HasDataset', { sha256 });
+  if (exists) {
+    if (!quiet) process.stderr.write(`${what} ${sha256.slice(0, 12)}… is already on the server\n`);
+  } else {
+    await upload(remote, bytes, sha256, quiet);
+  }
+  return sha256;
 }
 
 function upload(remote: Remote, bytes: Uint8Array, sha256: string, quiet: boolean): Promise<void> {

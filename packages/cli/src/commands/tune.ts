@@ -1,6 +1,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { decodeDataset, loadDataset, loadStudySpec, type StudySpec, validateStudySpec } from '@hpo/core';
+import {
+  decodeDataset,
+  loadDataset,
+  loadStudySpec,
+  readTestDataset,
+  rowCount,
+  type StudySpec,
+  studyDatasets,
+  validateStudySpec,
+} from '@hpo/core';
 import {
   admitSpec,
   FileStudyStore,
@@ -18,6 +27,7 @@ import {
 } from '@hpo/orchestrator';
 import { CliError, UsageError } from '../errors.js';
 import { columnSummary } from '../output/columns.js';
+import { estimateLines } from '../output/estimate.js';
 import { leaderboardTable } from '../output/leaderboard.js';
 import { StudyProgress } from '../output/progress.js';
 
@@ -42,7 +52,7 @@ export async function tuneCommand(specFile: string | undefined, opts: TuneOption
       'hpo tune --resume DIR',
     );
   }
-  const { spec, store, datasetHash } = opts.resume
+  const { spec, store, datasetHash, testDatasetHash } = opts.resume
     ? openExisting(opts.resume, opts)
     : createNew(specFile, opts);
   const dir = store.dir;
@@ -77,6 +87,7 @@ export async function tuneCommand(specFile: string | undefined, opts: TuneOption
     const runner = await StudyRunner.open({
       spec,
       datasetHash,
+      ...(testDatasetHash ? { testDatasetHash } : {}),
       executor,
       store,
       onEvent: (e: StudyEvent) => progress.onEvent(e),
@@ -98,6 +109,8 @@ export async function tuneCommand(specFile: string | undefined, opts: TuneOption
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     } else {
       process.stdout.write(`${leaderboardTable(summary, opts.top ?? 15)}\n`);
+      const estimate = estimateLines(summary);
+      if (estimate) process.stdout.write(`${estimate}\n`);
       if (summary.modelDir) {
         process.stdout.write(`best trial ${summary.best!.trial}; model saved to ${summary.modelDir}\n`);
         process.stdout.write(`predict with: hpo predict --model ${summary.modelDir} --input <rows.csv>\n`);
@@ -124,6 +137,7 @@ interface Opened {
   spec: StudySpec;
   store: FileStudyStore;
   datasetHash: string;
+  testDatasetHash?: string | undefined;
 }
 
 function createNew(specFile: string | undefined, opts: TuneOptions): Opened {
@@ -146,12 +160,23 @@ function createNew(specFile: string | undefined, opts: TuneOptions): Opened {
   const ds = loadDataset(spec.dataset, loaded.datasetPath);
   if (ds.kind === 'tabular' && ds.report && !opts.quiet && !opts.json)
     process.stderr.write(`${columnSummary(ds.report)}\n`);
-  validateStudy(spec, ds, specFile);
+  const testFile = loaded.testPath ? readTestDataset(spec, loaded.testPath, ds) : undefined;
+  const { train, test } = studyDatasets(spec, ds, testFile);
+  validateStudy(spec, train, specFile);
+  if (test && !opts.quiet && !opts.json)
+    process.stderr.write(
+      `held out ${rowCount(test)} test rows (${spec.cv.holdout !== undefined ? `cv.holdout ${spec.cv.holdout}` : loaded.testPath}); tuning sees the other ${rowCount(train)}\n`,
+    );
   const store = new FileStudyStore(dir);
   // What the reader inferred is kept next to the log, for a later look at a surprising model.
   if (ds.kind === 'tabular' && ds.report)
     writeFileSync(join(dir, 'columns.json'), `${JSON.stringify(ds.report, null, 2)}\n`);
-  return { spec, store, datasetHash: store.saveDataset(ds) };
+  return {
+    spec,
+    store,
+    datasetHash: store.saveDataset(train),
+    testDatasetHash: test ? store.saveDataset(test) : undefined,
+  };
 }
 
 function openExisting(dir: string, opts: TuneOptions): Opened {
@@ -168,6 +193,7 @@ function openExisting(dir: string, opts: TuneOptions): Opened {
   if (opts.trials !== undefined)
     spec = validateStudySpec({ ...spec, budget: { ...spec.budget, trials: opts.trials } });
   const datasetHash = log.created!.datasetHash;
+  const testDatasetHash = log.created!.testDatasetHash;
   const store = new FileStudyStore(abs);
   const path = store.datasetFile(datasetHash);
   if (!existsSync(path))
@@ -184,5 +210,5 @@ function openExisting(dir: string, opts: TuneOptions): Opened {
       `${path} is unreadable (${(err as Error).message}); the study's dataset blob is needed to resume`,
     );
   }
-  return { spec, store, datasetHash };
+  return { spec, store, datasetHash, testDatasetHash };
 }

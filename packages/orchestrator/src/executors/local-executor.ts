@@ -53,10 +53,17 @@ export class LocalExecutor implements Executor {
   async refit(task: RefitTask, control: TaskControl = {}): Promise<RefitResult> {
     const out = await runRefitOnPool(this.pool, task, {
       datasetPath: this.options.datasetFile(task.datasetHash),
+      ...(task.testDatasetHash ? { testDatasetPath: this.options.datasetFile(task.testDatasetHash) } : {}),
       signal: control.signal,
     });
     const files = writeModelFiles(this.options.modelDir, out.files);
-    return { epochs: out.epochs, backend: out.backend, location: this.options.modelDir, files };
+    return {
+      epochs: out.epochs,
+      backend: out.backend,
+      location: this.options.modelDir,
+      files,
+      ...(out.test ? { test: out.test } : {}),
+    };
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,7 @@ import { aggregateFolds } from '../aggregate.js';
 import type { NewEvent, StudyEndReason, StudyEvent, TrialParams } from '../events.js';
 import type { Executor, StudyStore } from '../ports.js';
 import { makePruner, makeSampler } from '../sampling.js';
+import { outOfFoldChoices } from '../study/out-of-fold.js';
 import {
   outcomeOf,
   type SavedModel,
@@ -27,6 +28,8 @@ export interface StudyRunnerOptions {
   spec: StudySpec;
   /** SHA-256 of the dataset's canonical form; the executor resolves it to bytes. */
   datasetHash: string;
+  /** The held-out test set's hash (cv.holdout or dataset.test); only the refit reads it. */
+  testDatasetHash?: string;
   executor: Executor;
   store: StudyStore;
   /** Called after every event is stored (progress bars, WatchStudy streams). */
@@ -77,6 +80,7 @@ export class StudyRunner {
         study: opts.spec.name,
         spec: opts.spec,
         datasetHash: opts.datasetHash,
+        ...(opts.testDatasetHash ? { testDatasetHash: opts.testDatasetHash } : {}),
         folds: runner.totalFolds,
       });
     } else {
@@ -161,10 +165,13 @@ export class StudyRunner {
       Object.entries(best.metrics ?? {}).map(([k, v]) => [k, { mean: v.mean, std: v.std, ci95: v.ci95 }]),
     );
     const threshold = { default: this.spec.threshold, bestF1 };
+    const chosen = outOfFoldChoices(this.spec, best);
+    const testDatasetHash = this.state.created?.testDatasetHash;
     const task: RefitTask = {
       kind: 'refit',
       trial: best.number,
       datasetHash: this.opts.datasetHash,
+      ...(testDatasetHash ? { testDatasetHash } : {}),
       params: this.trainParams(best.params),
       seed: foldSeed(this.spec.seed, best.number, -1),
       metadata: {
@@ -174,6 +181,7 @@ export class StudyRunner {
         objective: { metric: this.spec.objective.metric, direction: this.direction, value: best.value! },
         cv: { k: this.spec.cv.k, repeats: this.spec.cv.repeats, seed: this.spec.cv.seed, metrics },
         thresholds: threshold,
+        ...chosen,
         datasetHash: this.opts.datasetHash,
         seed: this.spec.seed,
       },
@@ -185,6 +193,8 @@ export class StudyRunner {
       location: result.location,
       files: result.files,
       threshold,
+      ...chosen,
+      ...(result.test ? { test: result.test } : {}),
     });
     return this.state.model;
   }

@@ -4,13 +4,17 @@
  * `StudyLog`, so trials, their states, the ranking and the 'unfinished' rule are decided once.
  */
 import {
+  type Calibration,
+  type Decision,
   type FoldResult,
   HpoError,
   type ModelFileDigest,
+  type OutOfFoldReport,
   objectiveDirection,
   type ShownTrialState,
   type StudyEndReason,
   type StudySpec,
+  type TestReport,
 } from '@hpo/core';
 import type { TrialRecord } from '@hpo/optimizer';
 import type { MetricSummary } from '../aggregate.js';
@@ -41,6 +45,12 @@ export interface SavedModel {
   /** The files with their SHA-256 (names only in logs written before digests were kept). */
   files: ModelFileDigest[];
   threshold: { default: number; bestF1: number };
+  /** The threshold chosen on out-of-fold predictions (absent in logs before it was recorded). */
+  decision?: Decision;
+  calibration?: Calibration;
+  outOfFold?: OutOfFoldReport;
+  /** The model on the held-out test rows, when the study had them. */
+  test?: TestReport;
 }
 
 /** How a study's last run ended, as its `study_finished` event says. */
@@ -130,6 +140,10 @@ export class StudyLog {
           location: e.location ?? e.dir ?? '',
           files: (e.files ?? []).map((f) => (typeof f === 'string' ? { name: f, sha256: '', bytes: 0 } : f)),
           threshold: e.threshold,
+          ...(e.decision ? { decision: e.decision } : {}),
+          ...(e.calibration ? { calibration: e.calibration } : {}),
+          ...(e.outOfFold ? { outOfFold: e.outOfFold } : {}),
+          ...(e.test ? { test: e.test } : {}),
         };
         return undefined;
       default:

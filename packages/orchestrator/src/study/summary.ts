@@ -1,4 +1,4 @@
-import type { ShownTrialState } from '@hpo/core';
+import type { ShownTrialState, TestReport } from '@hpo/core';
 import { type StudyLog, specOf, type TrialView } from './study-log.js';
 
 /** Mean and spread of one metric. */
@@ -20,9 +20,23 @@ export interface TrialSummary {
   durationSeconds: number | null;
 }
 
+/** The refit model on the held-out test rows, as the summary shows it. */
+export interface TestSummary {
+  rows: number;
+  /** The threshold the threshold metrics were computed at (the chosen decision threshold). */
+  threshold: number;
+  metrics: Record<string, number>;
+  calibration: {
+    method: string;
+    brier: { before: number; after: number };
+    ece: { before: number; after: number };
+  };
+}
+
 /**
  * The documented `--json` output of `hpo tune`:
- * `{ study, status, objective, best: { trial, params, metrics: { <name>: { mean, std } }, threshold } | null,
+ * `{ study, status, objective, best: { trial, params, metrics: { <name>: { mean, std } },
+ *    metricsThreshold, foldBestF1Threshold, decision, outOfFold, test } | null,
  *    trials: TrialSummary[] (leaderboard order), modelDir | null }`.
  */
 export interface StudySummary {
@@ -32,9 +46,25 @@ export interface StudySummary {
   best: {
     trial: number;
     params: TrialView['params'];
+    /** Cross-validated: mean and spread over the folds; threshold metrics at `metricsThreshold`. */
     metrics: Record<string, MetricMeanStd>;
-    /** The best-F1 decision threshold (probability), averaged over the trial's folds. */
-    threshold: number;
+    /** The threshold F1, precision, recall (and accuracies) in `metrics` were computed at (spec.threshold). */
+    metricsThreshold: number;
+    /** Each fold's own best-F1 threshold, averaged: a diagnostic, not the threshold of `metrics`. */
+    foldBestF1Threshold: number;
+    /** The model's decision threshold, chosen on the pooled out-of-fold predictions (once refit). */
+    decision: {
+      threshold: number;
+      rule: string;
+      precision: number;
+      recall: number;
+      f1: number;
+      reached: boolean;
+    } | null;
+    /** The pooled out-of-fold predictions: rows, ROC AUC, calibration before/after. */
+    outOfFold: { rows: number; rocAuc: number; calibration: TestSummary['calibration'] } | null;
+    /** The refit model on the held-out test rows (null without a test set, or before the refit). */
+    test: TestSummary | null;
   } | null;
   trials: TrialSummary[];
   modelDir: string | null;
@@ -45,6 +75,7 @@ export function summarizeStudy(log: StudyLog): StudySummary {
   const spec = specOf(log);
   const best = log.best();
   const ended = log.ended;
+  const model = log.model;
   return {
     study: spec.name,
     status: { reason: ended?.reason ?? null, message: ended?.message ?? null },
@@ -54,7 +85,11 @@ export function summarizeStudy(log: StudyLog): StudySummary {
           trial: best.number,
           params: best.params,
           metrics: meanStd(best),
-          threshold: best.metrics?.bestF1Threshold?.mean ?? spec.threshold,
+          metricsThreshold: spec.threshold,
+          foldBestF1Threshold: best.metrics?.bestF1Threshold?.mean ?? spec.threshold,
+          decision: model?.trial === best.number ? (model.decision ?? null) : null,
+          outOfFold: model?.trial === best.number ? (model.outOfFold ?? null) : null,
+          test: model?.trial === best.number && model.test ? testSummary(model.test) : null,
         }
       : null,
     trials: log.leaderboard().map((t) => ({
@@ -85,4 +120,15 @@ function meanStd(t: TrialView): Record<string, MetricMeanStd> {
   return Object.fromEntries(
     Object.entries(t.metrics ?? {}).map(([k, v]) => [k, { mean: v.mean, std: v.std }]),
   );
+}
+
+/** The test report with scalar metrics only (curves and flags stay in the log and the report). */
+export function testSummary(t: TestReport): TestSummary {
+  const { curves: _c, flags: _f, confusion, ...scalars } = t.metrics;
+  return {
+    rows: t.rows,
+    threshold: t.threshold,
+    metrics: { ...scalars, tp: confusion.tp, fp: confusion.fp, tn: confusion.tn, fn: confusion.fn },
+    calibration: t.calibration,
+  };
 }

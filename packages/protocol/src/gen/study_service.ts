@@ -16,6 +16,7 @@ import type { ListStudiesResponse as _hpo_v1_ListStudiesResponse, ListStudiesRes
 import type { ListTrialsRequest as _hpo_v1_ListTrialsRequest, ListTrialsRequest__Output as _hpo_v1_ListTrialsRequest__Output } from './hpo/v1/ListTrialsRequest.js';
 import type { ListTrialsResponse as _hpo_v1_ListTrialsResponse, ListTrialsResponse__Output as _hpo_v1_ListTrialsResponse__Output } from './hpo/v1/ListTrialsResponse.js';
 import type { MetricSummary as _hpo_v1_MetricSummary, MetricSummary__Output as _hpo_v1_MetricSummary__Output } from './hpo/v1/MetricSummary.js';
+import type { ModelEstimate as _hpo_v1_ModelEstimate, ModelEstimate__Output as _hpo_v1_ModelEstimate__Output } from './hpo/v1/ModelEstimate.js';
 import type { Study as _hpo_v1_Study, Study__Output as _hpo_v1_Study__Output } from './hpo/v1/Study.js';
 import type { StudyEvent as _hpo_v1_StudyEvent, StudyEvent__Output as _hpo_v1_StudyEvent__Output } from './hpo/v1/StudyEvent.js';
 import type { StudyServiceClient as _hpo_v1_StudyServiceClient, StudyServiceDefinition as _hpo_v1_StudyServiceDefinition } from './hpo/v1/StudyService.js';
@@ -47,6 +48,7 @@ export interface ProtoGrpcType {
       ListTrialsRequest: MessageTypeDefinition<_hpo_v1_ListTrialsRequest, _hpo_v1_ListTrialsRequest__Output>
       ListTrialsResponse: MessageTypeDefinition<_hpo_v1_ListTrialsResponse, _hpo_v1_ListTrialsResponse__Output>
       MetricSummary: MessageTypeDefinition<_hpo_v1_MetricSummary, _hpo_v1_MetricSummary__Output>
+      ModelEstimate: MessageTypeDefinition<_hpo_v1_ModelEstimate, _hpo_v1_ModelEstimate__Output>
       Study: MessageTypeDefinition<_hpo_v1_Study, _hpo_v1_Study__Output>
       StudyEvent: MessageTypeDefinition<_hpo_v1_StudyEvent, _hpo_v1_StudyEvent__Output>
       /**

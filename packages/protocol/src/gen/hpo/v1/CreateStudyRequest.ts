@@ -16,6 +16,13 @@ export interface CreateStudyRequest {
    * Optional study id (letters, digits, '-', '_'); default: the spec's name plus a suffix.
    */
   'studyId'?: (string);
+  /**
+   * SHA-256 of an uploaded file of held-out test rows, for a spec with dataset.test (read like
+   * dataset_sha256, each column as the training data has it). Never used in tuning: the refit
+   * model is evaluated on it once (Study.model_estimate). Omit it for cv.holdout, which splits
+   * the test rows off dataset_sha256 here.
+   */
+  'testDatasetSha256'?: (string);
 }
 
 export interface CreateStudyRequest__Output {
@@ -33,4 +40,11 @@ export interface CreateStudyRequest__Output {
    * Optional study id (letters, digits, '-', '_'); default: the spec's name plus a suffix.
    */
   'studyId': (string);
+  /**
+   * SHA-256 of an uploaded file of held-out test rows, for a spec with dataset.test (read like
+   * dataset_sha256, each column as the training data has it). Never used in tuning: the refit
+   * model is evaluated on it once (Study.model_estimate). Omit it for cv.holdout, which splits
+   * the test rows off dataset_sha256 here.
+   */
+  'testDatasetSha256': (string);
 }

@@ -1,6 +1,7 @@
 // Original file: proto/hpo/v1/study_service.proto
 
 import type { Trial as _hpo_v1_Trial, Trial__Output as _hpo_v1_Trial__Output } from '../../hpo/v1/Trial.js';
+import type { ModelEstimate as _hpo_v1_ModelEstimate, ModelEstimate__Output as _hpo_v1_ModelEstimate__Output } from '../../hpo/v1/ModelEstimate.js';
 
 export interface Study {
   'studyId'?: (string);
@@ -40,6 +41,15 @@ export interface Study {
    * The tenant the study belongs to.
    */
   'tenant'?: (string);
+  /**
+   * The refit model's decision threshold, calibration and held-out test metrics; absent until
+   * the model is saved.
+   */
+  'modelEstimate'?: (_hpo_v1_ModelEstimate | null);
+  /**
+   * SHA-256 of the held-out test set's canonical form, when the study has one.
+   */
+  'testDatasetSha256'?: (string);
 }
 
 export interface Study__Output {
@@ -80,4 +90,13 @@ export interface Study__Output {
    * The tenant the study belongs to.
    */
   'tenant': (string);
+  /**
+   * The refit model's decision threshold, calibration and held-out test metrics; absent until
+   * the model is saved.
+   */
+  'modelEstimate': (_hpo_v1_ModelEstimate__Output | null);
+  /**
+   * SHA-256 of the held-out test set's canonical form, when the study has one.
+   */
+  'testDatasetSha256': (string);
 }
