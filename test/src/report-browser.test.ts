@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli, smallChurnSpec, writeStudy } from '@hpo/testing/processes';
@@ -8,7 +8,11 @@ import { ARTIFACTS, inspectReport } from './browser.js';
 describe('hpo report in a real browser', () => {
   it('renders every chart of an embedded study without console errors or network access', async () => {
     const { dir, file } = writeStudy(
-      smallChurnSpec({ budget: { trials: 5, parallelism: 1 }, pruner: { type: 'median', warmupTrials: 2 } }),
+      smallChurnSpec({
+        budget: { trials: 5, parallelism: 1 },
+        pruner: { type: 'median', warmupTrials: 2 },
+        cv: { k: 3, seed: 1, holdout: 0.2 },
+      }),
     );
     const study = join(dir, 'study');
     const tune = await runCli(['tune', file, '--quiet', '--out', study]);
@@ -17,6 +21,13 @@ describe('hpo report in a real browser', () => {
     const r = await runCli(['report', study, '--out', html]);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(statSync(html).size > 100_000, 'echarts is inlined');
+    // The final estimate: CV next to the held-out test, and the pooled out-of-fold curves.
+    const page = readFileSync(html, 'utf8');
+    assert.match(page, /<div class="card" id="estimate"><h2>Final estimate \(model of trial \d+\)/);
+    assert.match(page, /held-out test \(480 rows, used once; threshold 0\.\d+, calibrated\)/);
+    assert.match(page, /Decision threshold: 0\.\d+ \(best F1; out of fold precision/);
+    assert.match(page, /"pooled":\{"fpr":\[/);
+    assert.match(page, /"test":\{"fpr":\[/);
     const shot = join(ARTIFACTS, 'report-embedded.png');
     const { errors, charts } = await inspectReport(html, shot);
     assert.deepEqual(errors, []);

@@ -1,4 +1,12 @@
-import type { ConfusionMatrix, FoldResult, PrCurve, RocCurve } from '@hpo/core';
+import {
+  type ConfusionMatrix,
+  type FoldResult,
+  type PrCurve,
+  poolOof,
+  prCurve,
+  type RocCurve,
+  rocCurve,
+} from '@hpo/core';
 import { readStudyLog, type StudyEvent, specOf } from '@hpo/orchestrator';
 import { sampleCorrelation } from 'simple-statistics';
 
@@ -24,9 +32,33 @@ export interface ReportData {
   best: {
     trial: number;
     params: Record<string, string | number | boolean>;
-    roc: { folds: RocCurve[]; mean: RocCurve };
-    pr: { folds: PrCurve[]; mean: PrCurve };
+    /** Per fold, their mean, and the curve of the pooled out-of-fold predictions (when kept). */
+    /** Per fold, their mean, the pooled out-of-fold curve (when kept), and the saved model's on held-out rows. */
+    roc: { folds: RocCurve[]; mean: RocCurve; pooled?: RocCurve; test?: RocCurve };
+    pr: { folds: PrCurve[]; mean: PrCurve; pooled?: PrCurve; test?: PrCurve };
     confusion: ConfusionMatrix;
+  } | null;
+  /**
+   * The saved model's estimate: the best trial's cross-validated metrics (optimistic: the best of
+   * many trials), its held-out test metrics, the decision threshold and calibration.
+   */
+  estimate: {
+    trial: number;
+    cv: Record<string, { mean: number; std: number }>;
+    test: { rows: number; threshold: number; metrics: Record<string, number> } | null;
+    decision: {
+      threshold: number;
+      rule: string;
+      precision: number;
+      recall: number;
+      f1: number;
+      reached: boolean;
+    } | null;
+    calibration: {
+      method: string;
+      outOfFold: { brier: { before: number; after: number }; ece: { before: number; after: number } } | null;
+      test: { brier: { before: number; after: number }; ece: { before: number; after: number } } | null;
+    };
   } | null;
   /** Objective per fold of the top trials (box plots). */
   spread: { trial: number; folds: number[] }[];
@@ -69,11 +101,58 @@ export function reportData(events: StudyEvent[]): ReportData {
     history,
     importance: importance(complete),
     parallel: parallel(complete, metric),
-    best: bestTrial ? bestCurves(bestTrial.number, bestTrial.params, folds(bestTrial.number)) : null,
+    best: bestTrial
+      ? withTestCurves(bestCurves(bestTrial.number, bestTrial.params, folds(bestTrial.number)), log)
+      : null,
     spread: ranked.slice(0, 10).map((t) => ({
       trial: t.number,
       folds: folds(t.number).map((f) => f.metrics[metric]),
     })),
+    estimate: estimateOf(log, trials),
+  };
+}
+
+/** Adds the saved model's held-out curves when the model is the best trial's. */
+function withTestCurves(
+  best: NonNullable<ReportData['best']>,
+  log: ReturnType<typeof readStudyLog>,
+): NonNullable<ReportData['best']> {
+  const test = log.model?.trial === best.trial ? log.model.test : undefined;
+  if (!test) return best;
+  return {
+    ...best,
+    roc: { ...best.roc, test: test.metrics.curves.roc },
+    pr: { ...best.pr, test: test.metrics.curves.pr },
+  };
+}
+
+function estimateOf(
+  log: ReturnType<typeof readStudyLog>,
+  trials: ReportData['trials'],
+): ReportData['estimate'] {
+  const model = log.model;
+  if (!model) return null;
+  const t = trials.find((x) => x.trial === model.trial);
+  if (!t) return null;
+  const test = model.test
+    ? {
+        rows: model.test.rows,
+        threshold: model.test.threshold,
+        metrics: Object.fromEntries(
+          Object.entries(model.test.metrics).filter((e): e is [string, number] => typeof e[1] === 'number'),
+        ),
+      }
+    : null;
+  return {
+    trial: model.trial,
+    cv: t.metrics,
+    test,
+    decision: model.decision ?? null,
+    calibration: {
+      method: model.calibration?.method ?? 'none',
+      outOfFold: model.outOfFold?.calibration ?? null,
+      test: model.test?.calibration ?? null,
+    },
   };
 }
 
@@ -139,7 +218,16 @@ function bestCurves(
     }),
     { tp: 0, fp: 0, tn: 0, fn: 0 },
   );
-  return { trial, params, roc: { folds: roc, mean: meanRoc }, pr: { folds: pr, mean: meanPr }, confusion };
+  const blocks = folds.flatMap((f) => (f.oof ? [f.oof] : []));
+  const pooled = blocks.length ? poolOof(blocks) : undefined;
+  const mixed = pooled && pooled.y.some((v) => v === 1) && pooled.y.some((v) => v === 0);
+  return {
+    trial,
+    params,
+    roc: { folds: roc, mean: meanRoc, ...(mixed ? { pooled: rocCurve(pooled.y, pooled.p) } : {}) },
+    pr: { folds: pr, mean: meanPr, ...(mixed ? { pooled: prCurve(pooled.y, pooled.p) } : {}) },
+    confusion,
+  };
 }
 
 /** Linear interpolation of y at x on a curve sorted by x (the highest y at a repeated x). */

@@ -20,7 +20,6 @@ export const CHARTS = [
 export function renderReport(data: ReportData): string {
   const echarts = readFileSync(createRequire(import.meta.url).resolve('echarts/dist/echarts.min.js'), 'utf8');
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
-  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   const rows = data.trials
     .filter((t) => t.value !== null)
     .sort((a, b) => (data.objective.direction === 'maximize' ? b.value! - a.value! : a.value! - b.value!))
@@ -44,6 +43,7 @@ td.params{font-family:monospace;font-size:11px;color:#555}
 </style></head><body>
 <h1>Study ${esc(data.study)}</h1>
 <div class="meta">objective ${esc(data.objective.metric)} (${data.objective.direction}) · ${data.trials.length} trials · threshold ${data.threshold} · generated ${esc(data.generatedAt)}</div>
+${estimateCard(data)}
 <div class="card"><h2>Leaderboard</h2><table><thead><tr><th>#</th><th>trial</th><th>state</th><th>${esc(data.objective.metric)}</th><th>ROC AUC</th><th>PR AUC</th><th>F1</th><th>precision</th><th>recall</th><th>params</th></tr></thead><tbody>${rows}</tbody></table></div>
 <div class="grid">
 ${CHARTS.map(([id, title]) => `<div class="card"><h2>${title}${id === 'roc' || id === 'pr' || id === 'confusion' ? (data.best ? ` (trial ${data.best.trial})` : '') : ''}</h2><div class="chart" id="chart-${id}"></div></div>`).join('\n')}
@@ -55,6 +55,41 @@ ${CLIENT_SCRIPT}
 </script>
 </body></html>
 `;
+}
+
+/** The saved model's estimate: CV next to held-out test, the decision threshold, calibration. */
+function estimateCard(data: ReportData): string {
+  const e = data.estimate;
+  if (!e) return '';
+  const names: [string, string][] = [
+    ['rocAuc', 'ROC AUC'],
+    ['prAuc', 'PR AUC'],
+    ['f1', 'F1'],
+    ['precision', 'precision'],
+    ['recall', 'recall'],
+    ['logLoss', 'log loss'],
+  ];
+  const rows = names
+    .map(
+      ([k, label]) =>
+        `<tr><td>${label}</td><td>${fmt(e.cv[k]?.mean)} ± ${fmt(e.cv[k]?.std)}</td><td>${e.test ? fmt(e.test.metrics[k]) : '—'}</td></tr>`,
+    )
+    .join('');
+  const cal = (
+    c: { brier: { before: number; after: number }; ece: { before: number; after: number } } | null,
+  ) =>
+    c
+      ? `Brier ${fmt(c.brier.before)} → ${fmt(c.brier.after)}, ECE ${fmt(c.ece.before)} → ${fmt(c.ece.after)}`
+      : '—';
+  const d = e.decision;
+  return `<div class="card" id="estimate"><h2>Final estimate (model of trial ${e.trial})</h2>
+<table><thead><tr><th>metric</th><th>cross-validated (at threshold ${data.threshold}; the best of ${data.trials.length} trials, so optimistic)</th><th>held-out test${e.test ? ` (${e.test.rows} rows, used once; threshold ${fmt(e.test.threshold)}, calibrated)` : ': none (set cv.holdout or dataset.test)'}</th></tr></thead><tbody>${rows}</tbody></table>
+<p>Decision threshold: ${d ? `${fmt(d.threshold)} (${esc(d.rule)}${d.reached ? '' : ', target not reached'}; out of fold precision ${fmt(d.precision)}, recall ${fmt(d.recall)}, F1 ${fmt(d.f1)})` : '—'}.
+Calibration: ${esc(e.calibration.method)}${e.calibration.method === 'none' ? '' : `; out of fold ${cal(e.calibration.outOfFold)}; test ${cal(e.calibration.test)}`}.</p></div>`;
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function paramText(params: Record<string, string | number | boolean>): string {
@@ -104,11 +139,13 @@ const CLIENT_SCRIPT = `
     visualMap: { show: false, dimension: axes.length - 1, min: Math.min.apply(null, d.parallel.rows.map(function (r) { return r[r.length - 1]; }).concat([0])), max: Math.max.apply(null, d.parallel.rows.map(function (r) { return r[r.length - 1]; }).concat([1])), inRange: { color: ['#d94e5d', '#eac736', '#50a3ba'].reverse() } },
     series: [{ type: 'parallel', lineStyle: { width: 1.5, opacity: 0.6 }, data: d.parallel.rows }]
   });
-  function curveSeries(curves, mean, xKey, yKey) {
+  function curveSeries(curves, mean, xKey, yKey, pooled, test) {
     var s = curves.map(function (c, i) {
       return { name: 'fold ' + (i + 1), type: 'line', showSymbol: false, lineStyle: { width: 1, opacity: 0.5 }, data: c[xKey].map(function (x, j) { return [x, c[yKey][j]]; }) };
     });
     s.push({ name: 'mean', type: 'line', showSymbol: false, lineStyle: { width: 3 }, data: mean[xKey].map(function (x, j) { return [x, mean[yKey][j]]; }) });
+    if (pooled) s.push({ name: 'pooled out of fold', type: 'line', showSymbol: false, lineStyle: { width: 2, type: 'dotted' }, data: pooled[xKey].map(function (x, j) { return [x, pooled[yKey][j]]; }) });
+    if (test) s.push({ name: 'held-out test (model)', type: 'line', showSymbol: false, lineStyle: { width: 2, type: 'dashed' }, data: test[xKey].map(function (x, j) { return [x, test[yKey][j]]; }) });
     return s;
   }
   var b = d.best;
@@ -117,13 +154,13 @@ const CLIENT_SCRIPT = `
     grid: grid, tooltip: { trigger: 'axis' }, legend: { top: 0, type: 'scroll' },
     xAxis: { type: 'value', name: 'false positive rate', nameLocation: 'middle', nameGap: 28, min: 0, max: 1 },
     yAxis: { type: 'value', name: 'true positive rate', min: 0, max: 1 },
-    series: curveSeries(b.roc.folds, b.roc.mean, 'fpr', 'tpr').concat([{ name: 'chance', type: 'line', showSymbol: false, lineStyle: { type: 'dashed', color: '#aaa' }, data: [[0, 0], [1, 1]] }])
+    series: curveSeries(b.roc.folds, b.roc.mean, 'fpr', 'tpr', b.roc.pooled, b.roc.test).concat([{ name: 'chance', type: 'line', showSymbol: false, lineStyle: { type: 'dashed', color: '#aaa' }, data: [[0, 0], [1, 1]] }])
   } : empty);
   chart('pr', b ? {
     grid: grid, tooltip: { trigger: 'axis' }, legend: { top: 0, type: 'scroll' },
     xAxis: { type: 'value', name: 'recall', nameLocation: 'middle', nameGap: 28, min: 0, max: 1 },
     yAxis: { type: 'value', name: 'precision', min: 0, max: 1 },
-    series: curveSeries(b.pr.folds, b.pr.mean, 'recall', 'precision')
+    series: curveSeries(b.pr.folds, b.pr.mean, 'recall', 'precision', b.pr.pooled, b.pr.test)
   } : empty);
   chart('confusion', b ? {
     tooltip: {}, grid: { left: 110, right: 40, top: 30, bottom: 60 },
