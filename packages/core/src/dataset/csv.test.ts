@@ -251,6 +251,11 @@ describe('CSV datasets', () => {
         () => parseCsvDataset(text, { label: 'y' }, 'e.csv'),
         /row 2, column 'b': '1,5' looks like a number with a decimal comma/,
       );
+      const thousands = expectDatasetError(
+        () => parseCsvDataset('a,y\n"1,234",0\n"2,000",1\n7,0\n', { label: 'y' }, 'k.csv'),
+        /row 2, column 'a': '1,234' looks like a number with a decimal comma \(or a thousands separator\)/,
+      );
+      assert.match(thousands.hint ?? '', /remove thousands separators/);
       const ds = parseCsvDataset(text, { label: 'y', decimal: ',' });
       const b = ds.columns[0]!;
       assert.equal(b.kind, 'numeric');

@@ -334,11 +334,11 @@ function inferKind(cells: (string | undefined)[], at: ColumnAt): ColumnKind {
   if (decimalComma > 0 && numeric + decimalComma === present) {
     const i = cells.findIndex((c) => c !== undefined && DECIMAL_COMMA.test(c));
     throw new DatasetError(
-      `'${cells[i]}' looks like a number with a decimal comma`,
+      `'${cells[i]}' looks like a number with a decimal comma (or a thousands separator)`,
       { file: at.file, row: at.table.lines[i]!, column: at.name },
       at.table.delimiter === ','
-        ? `quote such values or declare the column categorical in dataset.columns`
-        : `set dataset.decimal: ',' to read decimal commas, or declare the column categorical in dataset.columns`,
+        ? 'remove thousands separators from the numbers, or declare the column categorical in dataset.columns'
+        : "set dataset.decimal: ',' if the comma is the decimal separator; otherwise remove thousands separators or declare the column categorical in dataset.columns",
     );
   }
   if (numeric < present && numeric / present < NUMERIC_SHARE) return 'categorical';
