@@ -44,6 +44,20 @@ describe('export and predict', () => {
       () => predictCsv(loaded, file),
       /new\.csv: missing columns 'f2', .* that the model was trained on/,
     );
+
+    // The training CSV's settings travel with the model: a declared missing marker and a
+    // decimal comma are read at predict as they were at training.
+    const dir2 = mkdtempSync(join(tmpdir(), 'hpo-model-'));
+    saveModel(dir2, model, { thresholds: { default: 0.5 }, csv: { missing: ['-999'], decimal: ',' } });
+    const withCsv = await loadModel(dir2);
+    const european = [header.join(';'), ['c', 'x', '1,5', '2', '-999', '0', '0', '0', '0', '0'].join(';')];
+    writeFileSync(file, `${european.join('\n')}\n`);
+    writeFileSync(join(dir, 'plain.csv'), `${[header.join(','), 'c,x,1.5,2,,0,0,0,0,0'].join('\n')}\n`);
+    assert.deepEqual(
+      predictCsv(withCsv, file).probability,
+      predictCsv(loaded, join(dir, 'plain.csv')).probability,
+    );
+    disposeNetwork(withCsv.net);
     disposeNetwork(model.net);
     disposeNetwork(loaded.net);
   });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   type Calibration,
   type ClassNames,
+  type CsvReadOptions,
   type Dataset,
   type Decision,
   type FittedPipeline,
@@ -32,6 +33,8 @@ export interface TrainedModel {
   epochs: number;
   /** Applied to the network's probabilities before any threshold (from metadata.json). */
   calibration?: Calibration | undefined;
+  /** How the training CSV was read (from metadata.json): predict reads new rows alike. */
+  csv?: CsvReadOptions | undefined;
 }
 
 /**
@@ -176,6 +179,7 @@ export async function loadModel(dir: string): Promise<TrainedModel & { metadata:
     pixelScale: arch.pixelScale ?? undefined,
     epochs: 0,
     calibration: metadata.calibration,
+    csv: metadata.csv as CsvReadOptions | undefined,
     metadata,
   };
 }

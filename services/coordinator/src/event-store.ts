@@ -30,6 +30,8 @@ export class JetStreamStudyStore implements StudyStore {
   private next = 0;
   /** Stream sequence of the study's last stored event (0: none). */
   private lastSeq = 0;
+  /** Set when another writer appended to this study: this process must stop driving it. */
+  conflicted = false;
 
   async append(event: StudyEvent): Promise<void> {
     const subject = SUBJECTS.events(this.study);
@@ -74,6 +76,7 @@ export class JetStreamStudyStore implements StudyStore {
       this.lastSeq = last.seq;
       return;
     }
+    this.conflicted = true;
     throw new HpoError(
       'failed_precondition',
       `study ${this.study}: another process appended to its event log (last stored event ${last?.seq ?? 'none'}, expected ${this.lastSeq}); this coordinator stops driving it`,

@@ -86,6 +86,8 @@ export class StudyManager {
       const stored = entry.json<StudyRecord>();
       const record: StudyRecord = { ...stored, tenant: stored.tenant ?? 'default' };
       try {
+        // A spec stored by an older version lacks newer fields: fill their defaults.
+        record.spec = validateStudySpec(record.spec, `study ${record.id}`);
         await this.open(record, record.state === 'running');
         this.deps.log.info(
           { study: record.id, state: record.state },
@@ -143,11 +145,12 @@ export class StudyManager {
         testDatasetHash = t.hash;
       }
       const { train: dataset, test } = studyDatasets(spec, read.dataset, testFile);
+      // Validated before the split is stored: a refused study leaves no blobs behind.
+      validateStudy(spec, dataset);
       if (spec.cv.holdout !== undefined && test) {
         datasetHash = await this.deps.reader.store(who, dataset);
         testDatasetHash = await this.deps.reader.store(who, test);
       }
-      validateStudy(spec, dataset);
       const id =
         requestedId ||
         `${spec.name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 50)}-${randomBytes(3).toString('hex')}`;
@@ -259,6 +262,17 @@ export class StudyManager {
   /** Runs the study's lifecycle and records its outcome, unless the coordinator is shutting down. */
   private async drive(s: ActiveStudy): Promise<void> {
     const outcome = await runStudy(s.runner, { stop: s.stop.signal });
+    // Another coordinator appended to this study's log: it drives the study now. Its record is
+    // left as it is (not marked failed) and this process lets go of it.
+    if (s.store.conflicted) {
+      this.deps.log.warn(
+        { study: s.record.id, err: outcome.message },
+        'another coordinator writes this study; stopped driving it',
+      );
+      this.studies.delete(s.record.id);
+      for (const l of s.listeners) l({ type: 'ended' });
+      return;
+    }
     // A stop that is not the user's cancel is a coordinator shutdown: the study stays
     // 'running' in KV and the next coordinator resumes it.
     if (s.stop.signal.aborted && !this.cancelling.has(s.record.id)) return;

@@ -1,7 +1,7 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type CsvTable, pipelineSchema } from '@hpo/core';
-import { loadModel, predictCsv } from '@hpo/trainer';
+import { loadModel, predictCsv, resolveThreshold, type ThresholdChoice } from '@hpo/trainer/predict';
 import { UsageError } from '../errors.js';
 
 export interface PredictOptions {
@@ -30,36 +30,22 @@ export function isIdLike(name: string): boolean {
 export async function predictCommand(opts: PredictOptions): Promise<number> {
   // Checked before the model loads, so a typo in the path does not cost a backend start-up.
   if (opts.output) checkOutputPath(opts.output);
+  const choice = parseThreshold(opts.threshold);
   const model = await loadModel(opts.model);
-  let threshold = model.metadata.thresholds?.default ?? 0.5;
-  let rule = opts.threshold === undefined ? 'default' : 'given';
-  if (opts.threshold === 'auto') {
-    const d = model.metadata.decision;
-    if (!d)
-      throw new UsageError(
-        'this model has no decision threshold recorded (it was saved before hpo chose one out of fold)',
-        "pass a number or 'best-f1'",
-      );
-    threshold = d.threshold;
-    rule = d.rule;
-  } else if (opts.threshold === 'best-f1') {
-    const t = model.metadata.thresholds?.bestF1;
-    if (t === undefined)
-      throw new UsageError(
-        'this model has no best-F1 threshold recorded',
-        'pass a number, e.g. --threshold 0.4',
-      );
-    threshold = t;
-  } else if (opts.threshold !== undefined) {
-    threshold = Number(opts.threshold);
-    if (!(threshold >= 0 && threshold <= 1)) {
-      throw new UsageError(
-        `--threshold must be a probability in [0, 1], 'auto' or 'best-f1', got '${opts.threshold}'`,
-      );
-    }
+  let resolved: { threshold: number; source: string };
+  try {
+    resolved = resolveThreshold(model, choice);
+  } catch (err) {
+    throw new UsageError(`--threshold ${opts.threshold}: ${(err as Error).message}`);
   }
+  const { threshold, source: rule } = resolved;
   const p = predictCsv(model, opts.input, threshold);
-  const features = new Set(model.pipeline ? pipelineSchema(model.pipeline).map((c) => c.name) : []);
+  // Image models read every column but the label as a pixel: those are features too.
+  const features = new Set(
+    model.pipeline
+      ? pipelineSchema(model.pipeline).map((c) => c.name)
+      : p.input.header.filter((h) => h !== model.classes.label),
+  );
   const kept = keptColumns(p.input, opts.keep ?? 'auto', features, opts.input);
   const [probName, predName] = outputNames(kept.map((j) => p.input.header[j]!));
   const header = kept.length ? kept.map((j) => p.input.header[j]!) : ['row'];
@@ -78,6 +64,15 @@ export async function predictCommand(opts: PredictOptions): Promise<number> {
     process.stdout.write(text);
   }
   return 0;
+}
+
+/** --threshold as the predict library takes it; a bad value is a usage error before the model loads. */
+export function parseThreshold(text: string | undefined): ThresholdChoice | undefined {
+  if (text === undefined || text === 'auto' || text === 'best-f1') return text;
+  const n = Number(text);
+  if (text.trim() === '' || !(n >= 0 && n <= 1))
+    throw new UsageError(`--threshold must be a probability in [0, 1], 'auto' or 'best-f1', got '${text}'`);
+  return n;
 }
 
 /** Indices of the input columns to carry into the output. */

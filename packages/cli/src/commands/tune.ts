@@ -189,12 +189,19 @@ function openExisting(dir: string, opts: TuneOptions): Opened {
     );
   const file = join(abs, 'events.jsonl');
   const log = readStudyLog(parseEventLines(readFileSync(file, 'utf8'), file).events, file);
-  let spec = specOf(log);
+  // Validated again: a spec logged by an older version lacks newer fields, which get defaults.
+  let spec = validateStudySpec(specOf(log), file);
   if (opts.trials !== undefined)
     spec = validateStudySpec({ ...spec, budget: { ...spec.budget, trials: opts.trials } });
   const datasetHash = log.created!.datasetHash;
   const testDatasetHash = log.created!.testDatasetHash;
   const store = new FileStudyStore(abs);
+  if (testDatasetHash && !existsSync(store.datasetFile(testDatasetHash)))
+    throw new CliError(
+      `${store.datasetFile(testDatasetHash)} is missing; the study's held-out test set is needed to resume`,
+      undefined,
+      'not_found',
+    );
   const path = store.datasetFile(datasetHash);
   if (!existsSync(path))
     throw new CliError(

@@ -11,16 +11,25 @@ import { Rng } from '../random.js';
 export const OOF_MAX_ROWS = 10_000;
 const SCALE = 65_535;
 
+const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
+
 export const oofSchema = z
   .object({
     /** Rows kept (all of the fold's validation rows, or a sample of OOF_MAX_ROWS). */
     n: z.number().int().min(0).max(OOF_MAX_ROWS),
     /** Base64 of n little-endian uint16: round(p · 65535). */
-    probabilities: z.string(),
+    probabilities: z.string().max(base64Length(OOF_MAX_ROWS * 2)),
     /** Base64 of ⌈n/8⌉ bytes, bit i = label of row i. */
-    labels: z.string(),
+    labels: z.string().max(base64Length(Math.ceil(OOF_MAX_ROWS / 8))),
   })
-  .strict();
+  .strict()
+  // A block that would not decode fails its own fold, not the study's refit later.
+  .refine(
+    (o) =>
+      Buffer.from(o.probabilities, 'base64').length === o.n * 2 &&
+      Buffer.from(o.labels, 'base64').length === Math.ceil(o.n / 8),
+    { message: 'probabilities and labels must hold n rows (base64 of 2n and ⌈n/8⌉ bytes)' },
+  );
 export type Oof = z.infer<typeof oofSchema>;
 
 /** Packs a fold's validation labels and probabilities (sampled down to `max` rows with `seed`). */

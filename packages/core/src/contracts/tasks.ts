@@ -5,6 +5,7 @@
  * the executor's business, never part of a task.
  */
 import { z } from 'zod';
+import { CSV_ENCODINGS } from '../dataset/dialect.js';
 import type { FoldMetrics } from '../metrics/types.js';
 import { METRIC_NAMES } from '../spec/study-spec.js';
 import { oofSchema } from './oof.js';
@@ -105,6 +106,16 @@ export const modelMetadataSchema = z
     calibration: calibrationSchema.optional(),
     /** What the decision and calibration were fitted on. */
     outOfFold: outOfFoldReportSchema.optional(),
+    /** How the training CSV was read (the spec's settings), so predict reads new rows alike. */
+    csv: z
+      .object({
+        delimiter: z.string().optional(),
+        encoding: z.enum(CSV_ENCODINGS).optional(),
+        decimal: z.enum(['.', ',']).optional(),
+        missing: z.array(z.string()).optional(),
+      })
+      .strict()
+      .optional(),
     datasetHash: sha256Schema,
     seed: int,
   })

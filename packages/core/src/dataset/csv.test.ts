@@ -239,6 +239,33 @@ describe('CSV datasets', () => {
       assert.equal(infMissing.columns[0]!.kind, 'numeric');
     });
 
+    it('a code-like column, mostly digits but with many distinct other values, is categorical', () => {
+      // Titanic's Ticket: '113803', 'PC 17599', 'A/5 21171', 'STON/O2. 3101282', …
+      const tickets = [
+        '113803',
+        'PC 17599',
+        '349909',
+        'A/5 21171',
+        '17463',
+        'STON/O2. 3101282',
+        '2653',
+        'CA 2343',
+      ];
+      const text = `t,y\n${tickets.map((t, i) => `${t},${i % 2}`).join('\n')}\n`;
+      assert.equal(parseCsvDataset(text, { label: 'y' }).columns[0]!.kind, 'categorical');
+    });
+
+    it('under a decimal comma, dot-grouped thousands are an error and a dot is not a decimal point', () => {
+      expectDatasetError(
+        () => parseCsvDataset('a;y\n1.500;0\n2,5;1\n3;0\n', { label: 'y', decimal: ',' }, 'g.csv'),
+        /row 2, column 'a': '1\.500' groups thousands with '\.', but dataset\.decimal is ','/,
+      );
+      expectDatasetError(
+        () => parseCsvDataset('a;y\n1.5;0\n2,5;1\n3;0\n4;1\n', { label: 'y', decimal: ',' }, 'g.csv'),
+        /row 2, column 'a': '1\.5' is not a number, but 3 of 4/,
+      );
+    });
+
     it('a column where fewer than half the values are numbers is categorical', () => {
       const text = 'b,y\nred,0\nblue,1\n3,0\ngreen,1\n';
       const ds = parseCsvDataset(text, { label: 'y' });

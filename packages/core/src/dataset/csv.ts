@@ -41,10 +41,13 @@ export type CsvReadOptions = Pick<CsvOptions, 'missing' | 'delimiter' | 'encodin
 export const DEFAULT_MISSING = ['', 'na', 'n/a', 'nan', '?', 'null', 'none'];
 
 /**
- * Share of a column's present cells that must be numbers for it to be a numeric column with
- * stray tokens (an error naming the first one) rather than a categorical column.
+ * A column is read as numeric with stray tokens (an error naming the first one) rather than as
+ * categorical when at least this share of its present cells are numbers and its other cells take
+ * at most STRAY_TOKENS distinct values (`x`, `unknown`, `-`): a typo or an undeclared missing
+ * marker, not a code-like category such as a ticket number.
  */
 export const NUMERIC_SHARE = 0.5;
+export const STRAY_TOKENS = 3;
 
 /** Reads a CSV file into a dataset; every problem is a DatasetError naming file, row and column. */
 export function readCsvDataset(file: string, options: CsvOptions): TabularDataset {
@@ -164,6 +167,11 @@ export function tableColumns(
 ): Column[] {
   checkOverrides(options.columns ?? {}, table.header, file);
   return readColumns(table, options.columns ?? {}, missingSet(options.missing), file);
+}
+
+/** CSV text split into header and string cells (see readCsvTable); `file` only labels errors. */
+export function parseCsvTable(text: string, options: CsvReadOptions = {}, file = '<csv>'): CsvTable {
+  return parseRows(text, file, options);
 }
 
 /** A CSV file split into header and string cells: dialect detected, ragged rows refused. */
@@ -288,10 +296,15 @@ const INFINITY = /^[+-]?(?:inf|infinity)$/i;
 /** A number written with a decimal comma (1,5), as in semicolon-separated European exports. */
 const DECIMAL_COMMA = /^[+-]?\d*,\d+$/;
 
+/** A number grouped with dots (1.500, 1.234.567,8): thousands separators under a decimal comma. */
+const DOT_GROUPED = /^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$/;
+
 type Cell = { kind: 'number'; value: number } | { kind: 'infinite' } | { kind: 'text' };
 
 /** What a (non-missing) cell holds: a finite number, an infinite one (or one that overflows), or text. */
 function classify(cell: string, decimal: '.' | ','): Cell {
+  // Under a decimal comma a '.' is not a decimal point: 1.5 is not read as 1.5.
+  if (decimal === ',' && cell.includes('.')) return { kind: 'text' };
   const c = decimal === ',' ? cell.replace(',', '.') : cell;
   if (NUMBER.test(c)) {
     const value = Number(c);
@@ -317,9 +330,17 @@ function inferKind(cells: (string | undefined)[], at: ColumnAt): ColumnKind {
   let firstText = -1;
   let firstInfinite = -1;
   let decimalComma = 0;
+  const stray = new Set<string>();
   cells.forEach((c, i) => {
     if (c === undefined) return;
     present++;
+    if (at.table.decimal === ',' && DOT_GROUPED.test(c)) {
+      throw new DatasetError(
+        `'${c}' groups thousands with '.', but dataset.decimal is ','`,
+        { file: at.file, row: at.table.lines[i]!, column: at.name },
+        'remove the thousands separators from the numbers',
+      );
+    }
     const k = classify(c, at.table.decimal).kind;
     if (k === 'number') numeric++;
     else if (k === 'infinite') {
@@ -328,6 +349,7 @@ function inferKind(cells: (string | undefined)[], at: ColumnAt): ColumnKind {
     } else {
       if (at.table.decimal === '.' && DECIMAL_COMMA.test(c)) decimalComma++;
       if (firstText < 0) firstText = i;
+      if (stray.size <= STRAY_TOKENS) stray.add(c);
     }
   });
   if (present === 0) return 'categorical';
@@ -341,7 +363,8 @@ function inferKind(cells: (string | undefined)[], at: ColumnAt): ColumnKind {
         : "set dataset.decimal: ',' if the comma is the decimal separator; otherwise remove thousands separators or declare the column categorical in dataset.columns",
     );
   }
-  if (numeric < present && numeric / present < NUMERIC_SHARE) return 'categorical';
+  if (numeric < present && (numeric / present < NUMERIC_SHARE || stray.size > STRAY_TOKENS))
+    return 'categorical';
   if (firstText >= 0) {
     throw new DatasetError(
       `'${cells[firstText]}' is not a number, but ${numeric} of ${present} values in this column are`,

@@ -6,6 +6,7 @@
 import { DatasetError } from '../errors.js';
 import type { StudySpec } from '../spec/study-spec.js';
 import { stratifiedTrainTestSplit } from '../split/stratified.js';
+import { readPixelCsv } from './images.js';
 import { loadDataset } from './load.js';
 import { type Dataset, selectRows } from './types.js';
 
@@ -78,6 +79,17 @@ export function studyDatasets(spec: StudySpec, dataset: Dataset, testFile?: Data
  */
 export function readTestDataset(spec: StudySpec, path: string, train: Dataset): Dataset {
   const options: StudySpec['dataset'] = { ...spec.dataset, path };
+  // Pixels are scaled as the training pixels were, not by a guess from the test file.
+  if (spec.dataset.kind === 'pixels' && train.kind === 'images') {
+    return readPixelCsv(path, {
+      label: spec.dataset.label!,
+      shape: spec.dataset.shape!,
+      scale: train.pixelScale,
+      ...(spec.dataset.positive !== undefined ? { positive: spec.dataset.positive } : {}),
+      ...(spec.dataset.delimiter ? { delimiter: spec.dataset.delimiter } : {}),
+      ...(spec.dataset.encoding ? { encoding: spec.dataset.encoding } : {}),
+    });
+  }
   if (train.kind === 'tabular') {
     const columns: Record<string, 'numeric' | 'categorical' | 'ignore'> = { ...(spec.dataset.columns ?? {}) };
     for (const c of train.columns) columns[c.name] = c.kind;

@@ -8,6 +8,7 @@ export {
   NUMERIC_SHARE,
   parseCsvDataset,
   parseCsvFeatures,
+  parseCsvTable,
   readCsvColumns,
   readCsvDataset,
   readCsvFeatures,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeOof, encodeOof, poolOof } from '../contracts/oof.js';
+import { decodeOof, encodeOof, oofSchema, poolOof } from '../contracts/oof.js';
 import {
   applyCalibration,
   brierScore,
@@ -131,5 +131,8 @@ describe('out-of-fold blocks', () => {
       'the positive share is kept',
     );
     assert.throws(() => decodeOof({ ...o, n: 199 }), /199 rows/);
+    // A block that does not hold n rows fails schema validation, where its fold is checked.
+    assert.equal(oofSchema.safeParse({ ...o, n: 199 }).success, false);
+    assert.equal(oofSchema.safeParse(o).success, true);
   });
 });

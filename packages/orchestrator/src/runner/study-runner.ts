@@ -182,6 +182,7 @@ export class StudyRunner {
         cv: { k: this.spec.cv.k, repeats: this.spec.cv.repeats, seed: this.spec.cv.seed, metrics },
         thresholds: threshold,
         ...chosen,
+        ...csvSettings(this.spec),
         datasetHash: this.opts.datasetHash,
         seed: this.spec.seed,
       },
@@ -438,4 +439,16 @@ interface Settled {
 /** The seed of one fold's training: distinct per (study seed, trial, fold), fold -1 for the refit. */
 export function foldSeed(studySeed: number, trial: number, fold: number): number {
   return Math.abs((studySeed * 1_000_003 + trial * 1009 + fold + 1) % 2_147_483_647);
+}
+
+/** The spec's CSV settings that predict must apply to new rows (only those the spec sets). */
+function csvSettings(spec: StudySpec): { csv?: NonNullable<RefitTask['metadata']['csv']> } {
+  const d = spec.dataset;
+  const csv = {
+    ...(d.delimiter ? { delimiter: d.delimiter } : {}),
+    ...(d.encoding ? { encoding: d.encoding } : {}),
+    ...(d.decimal ? { decimal: d.decimal } : {}),
+    ...(d.missing ? { missing: d.missing } : {}),
+  };
+  return Object.keys(csv).length ? { csv } : {};
 }

@@ -20,6 +20,7 @@ import type { Executor } from '../ports.js';
 import { StudyRunner } from '../runner/study-runner.js';
 import { FileStudyStore } from '../stores/file-store.js';
 import { runStudy } from './lifecycle.js';
+import { outOfFoldChoices } from './out-of-fold.js';
 
 /** 200 rows whose one feature is the row's index in the original data, 20% positive. */
 function numberedRows(): TabularDataset {
@@ -134,5 +135,18 @@ describe('a held-out test set', () => {
         }),
       /cv\.holdout: give either cv\.holdout or dataset\.test, not both/,
     );
+  });
+
+  it('out-of-fold choices fall back to the defaults for a spec logged before decision and calibration existed', () => {
+    const spec = testSpec() as unknown as Record<string, unknown>;
+    delete spec.decision;
+    delete spec.calibration;
+    const y = [1, 0, 1, 0, 0, 1];
+    const trial = {
+      folds: [{ ...fakeResult(0.8), oof: encodeOof(y, [0.9, 0.2, 0.7, 0.4, 0.1, 0.6], 1) }],
+    } as unknown as Parameters<typeof outOfFoldChoices>[1];
+    const chosen = outOfFoldChoices(spec as unknown as Parameters<typeof outOfFoldChoices>[0], trial);
+    assert.equal(chosen.decision?.rule, 'best F1');
+    assert.equal(chosen.calibration?.method, 'none');
   });
 });

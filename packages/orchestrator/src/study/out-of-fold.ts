@@ -33,8 +33,9 @@ export function outOfFoldChoices(spec: StudySpec, trial: TrialView): OutOfFoldCh
   const { y, p } = poolOof(blocks);
   const positives = y.reduce((s, v) => s + v, 0);
   if (positives === 0 || positives === y.length) return {};
-  const calibration = fitCalibration(spec.calibration, y, p);
-  const decision = chooseThreshold(spec.decision, y, applyCalibration(calibration, p));
+  // Specs logged before these fields existed have neither: their defaults.
+  const calibration = fitCalibration(spec.calibration ?? 'none', y, p);
+  const decision = chooseThreshold(spec.decision ?? { rule: 'bestF1' }, y, applyCalibration(calibration, p));
   return {
     decision,
     calibration,
