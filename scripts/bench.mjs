@@ -1,5 +1,5 @@
 // Runs every benchmark one after another (they would disturb each other's timings in
-// parallel) and prints one JSON object: { optimizer, trainer, orchestrator, distributed }.
+// parallel) and prints one JSON object: { optimizer, trainer, orchestrator, distributed, serve }.
 // Usage: npm run bench [-- --quick]. Each part alone: node bench/dist/<part>/run.js.
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -12,6 +12,7 @@ const parts = {
   trainer: ['bench/dist/trainer/run.js'],
   orchestrator: ['bench/dist/orchestrator/run.js'],
   distributed: ['bench/dist/distributed/run.js'],
+  serve: ['bench/dist/serve/run.js'],
 };
 const out = { startedAt: new Date().toISOString(), quick };
 for (const [name, [script]] of Object.entries(parts)) {

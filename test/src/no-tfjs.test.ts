@@ -45,6 +45,17 @@ describe('no TensorFlow.js outside training', () => {
     assert.ok(tfjs(urls).length > 0, 'importing @hpo/trainer loads @tensorflow/tfjs');
   });
 
+  it('the predict library (@hpo/trainer/predict) loads no orchestrator, gRPC or NATS', () => {
+    const { urls, status, stderr } = traced(importing('@hpo/trainer/predict'));
+    assert.equal(status, 0, stderr);
+    assert.ok(
+      urls.some((u) => u.includes('/trainer/dist/predict-api.js')),
+      'the entry was traced',
+    );
+    const heavy = urls.filter((u) => /\/(@grpc|@nats-io|orchestrator|protocol|fastify)\//.test(u));
+    assert.deepEqual(heavy, []);
+  });
+
   it('hpo --help and a remote command against an unreachable server load no tfjs', () => {
     const help = traced([CLI, '--help']);
     assert.equal(help.status, 0, help.stderr);

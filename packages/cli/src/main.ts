@@ -88,6 +88,36 @@ Examples:
     )
     .action(command(async () => (await import('./commands/predict.js')).predictCommand));
 
+  program
+    .command('serve')
+    .description(
+      'serve a saved model over HTTP: POST /predict (JSON rows or CSV), GET /healthz, GET /metrics',
+    )
+    .requiredOption('--model <dir>', 'model directory (from hpo tune or hpo export)')
+    .option('--port <n>', 'port to listen on', positiveInt('--port'), 8080)
+    .option('--host <addr>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1')
+    .option(
+      '--threshold <p>',
+      "decision threshold: a probability, 'auto' (chosen out of fold by the study's rule) or 'best-f1'; default 0.5",
+    )
+    .option('--max-body-mb <n>', 'largest request body (MiB)', positiveInt('--max-body-mb'), 8)
+    .option('--max-rows <n>', 'most rows in one request', positiveInt('--max-rows'), 100_000)
+    .addHelpText(
+      'after',
+      `
+POST /predict takes a JSON array of row objects (field names as in the training CSV; null or ""
+for missing) or CSV text (Content-Type: text/csv), and answers
+{ threshold, rule, predictions: [{ probability, label }] } in row order. A bad row is a 400 naming
+the row and field; a body or row count over the limits is a 413.
+
+Examples:
+  hpo serve --model runs/churn-quickstart/model --threshold auto
+  curl -s localhost:8080/predict -H 'content-type: application/json' \\
+    -d '[{"tenure_months": 2, "contract": "month-to-month", "monthly_charges": 95}]'
+  curl -s localhost:8080/predict -H 'content-type: text/csv' --data-binary @new-customers.csv`,
+    )
+    .action(command(async () => (await import('./commands/serve.js')).serveCommand));
+
   const remote = (cmd: Command) =>
     cmd
       .option('--server <host:port>', 'coordinator address (default: HPO_SERVER, else localhost:50051)')

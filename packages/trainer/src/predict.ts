@@ -3,6 +3,7 @@ import {
   type Column,
   type CsvTable,
   DatasetError,
+  DEFAULT_MISSING,
   pipelineSchema,
   readCsvTable,
   tableColumns,
@@ -106,7 +107,7 @@ function decide(model: TrainedModel, raw: Float32Array, threshold: number): Pred
   return { probability, label, threshold };
 }
 
-/** A value of one field of a row given to `predictRows`: missing as null, undefined, '' or NaN. */
+/** A value of one field of a row given to `predictRows`: missing as null, NaN or a missing marker ('', 'NA', …). */
 export type RowValue = string | number | boolean | null | undefined;
 
 /** One prediction of `predictRows`. */
@@ -136,13 +137,19 @@ export function predictRows(
 
 const where = (i: number, field: string) => ({ file: 'rows', row: i + 1, column: field });
 
-function isMissing(v: unknown): boolean {
-  return v === null || v === undefined || v === '' || (typeof v === 'number' && Number.isNaN(v));
-}
-
-/** Row objects → the model's columns (numeric and categorical, missing values as the reader marks them). */
+/**
+ * Row objects → the model's columns. Missing: null, undefined, NaN, and strings the training CSV
+ * read as missing (its `missing` list, or the default one: '', 'NA', '?', 'none', …), so a row
+ * sent as JSON means what the same row in a CSV means.
+ */
 function rowsToColumns(model: TrainedModel, rows: readonly Record<string, unknown>[]): Column[] {
   const schema = pipelineSchema(model.pipeline!);
+  const markers = new Set((model.csv?.missing ?? DEFAULT_MISSING).map((m) => m.trim().toLowerCase()));
+  const isMissing = (v: unknown) =>
+    v === null ||
+    v === undefined ||
+    (typeof v === 'number' && Number.isNaN(v)) ||
+    (typeof v === 'string' && markers.has(v.trim().toLowerCase()));
   return schema.map(({ name, kind }) => {
     if (kind === 'numeric') {
       const values = new Float64Array(rows.length);
