@@ -184,9 +184,8 @@ describe('hpo serve and the predict library', () => {
     // 'auto' is the out-of-fold decision threshold the study stored.
     const meta = JSON.parse(readFileSync(join(modelDir, 'metadata.json'), 'utf8'));
     const auto = predict(model, jsonRows(), { threshold: 'auto' });
-    auto.forEach((p, i) =>
-      assert.equal(p.label, p.probability >= meta.decision.threshold ? 'yes' : 'no', `row ${i + 1}`),
-    );
+    for (const [i, p] of auto.entries())
+      assert.equal(p.label, p.probability >= meta.decision.threshold ? 'yes' : 'no', `row ${i + 1}`);
     assert.throws(() => predict(model, [{ tenure_months: {} }]), /row 1, column 'tenure_months'/);
   });
 });
