@@ -176,6 +176,26 @@ describe('hpo tune (embedded) and hpo predict', () => {
     assert.match(bad.stderr, /--threshold must be a probability/);
   });
 
+  it('exports a study directory as a TF.js Layers model with its preprocessing sidecar', async () => {
+    const { dir } = writeStudy({});
+    const out = join(dir, 'layers');
+    const r = await runCli(['export', studyDir, '--format', 'tfjs-layers', '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /wrote a TF\.js Layers model/);
+    const model = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+    assert.equal(model.format, 'layers-model');
+    assert.deepEqual(model.weightsManifest[0].paths, ['weights.bin']);
+    const side = JSON.parse(readFileSync(join(out, 'hpo-preprocessing.json'), 'utf8'));
+    assert.equal(side.classes.positive, 'yes');
+    assert.ok(side.pipeline.featureNames.length > 5);
+    const copy = await runCli(['export', studyDir, '--out', join(dir, 'copy')]);
+    assert.equal(copy.code, 0, copy.stderr);
+    assert.ok(existsSync(join(dir, 'copy', 'weights.bin')));
+    const onnx = await runCli(['export', studyDir, '--format', 'onnx', '--out', join(dir, 'x')]);
+    assert.equal(onnx.code, 2);
+    assert.match(onnx.stderr, /--format must be one of hpo, tfjs-layers/);
+  });
+
   it('refuses to overwrite a study directory and points to --resume', async () => {
     const { file } = writeStudy(smallChurnSpec());
     const r = await runCli(['tune', file, '--out', studyDir]);

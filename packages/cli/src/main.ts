@@ -213,13 +213,28 @@ Examples:
   remote(
     program
       .command('export')
-      .description("download a study's best model (then `hpo predict --model DIR` works offline)")
-      .argument('<study>', 'study id')
-      .requiredOption('--out <dir>', 'where to write the model files'),
+      .description(
+        "a study's best model: from the coordinator (a study id) or a local study or model directory, in hpo's format or as a TF.js Layers model",
+      )
+      .argument('<study>', 'study id, or a study directory of `hpo tune`, or a model directory')
+      .requiredOption('--out <dir>', 'where to write the model files')
+      .option(
+        '--format <format>',
+        'hpo (for hpo predict / hpo serve) or tfjs-layers (for tf.loadLayersModel)',
+        'hpo',
+      ),
   )
     .addHelpText(
       'after',
-      '\nExample:\n  hpo export churn-1a2b3c --out model/ && hpo predict --model model/ --input new.csv',
+      `
+tfjs-layers writes model.json + weights.bin (the network, sigmoid output) and hpo-preprocessing.json
+(imputation, one-hot and scaling of table columns, or the pixel scale; calibration; thresholds).
+For Keras: tensorflowjs_converter --input_format=tfjs_layers_model --output_format=keras
+model.json model.h5 (pip install tensorflowjs; not installable offline here).
+
+Examples:
+  hpo export churn-1a2b3c --out model/ && hpo predict --model model/ --input new.csv
+  hpo export runs/churn-quickstart --format tfjs-layers --out web-model/`,
     )
     .action(command(async () => (await import('./commands/remote.js')).exportCommand));
 

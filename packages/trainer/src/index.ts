@@ -13,6 +13,7 @@ export {
 } from './artifact.js';
 export { type BackendInfo, type BackendName, describeBackend, initBackend } from './backend.js';
 export { ModelError, TrainingStopped, TrialError } from './errors.js';
+export { layersModelFiles, toLayersModel } from './export-layers.js';
 export { type FoldOutcome, liveTensors, type TrainFoldInput, trainFold } from './fold.js';
 export {
   DenseNet,

@@ -31,8 +31,8 @@ export interface NamedVariable {
 /** Variables created so far in this thread (names only). */
 let variableCount = 0;
 
-const BN_MOMENTUM = 0.99;
-const BN_EPSILON = 1e-3;
+export const BN_MOMENTUM = 0.99;
+export const BN_EPSILON = 1e-3;
 const FUSABLE = new Set(['relu', 'elu', 'sigmoid']);
 
 /** Builds the MLP or CNN that `params` describe, with seeded initial weights. */

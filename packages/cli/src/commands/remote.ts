@@ -1,4 +1,13 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { TrialSummary } from '@hpo/orchestrator';
 import type { FileChunk__Output, Study__Output, Trial__Output } from '@hpo/protocol';
@@ -174,24 +183,88 @@ export function leaderboardCommand(studyId: string, opts: LeaderboardOptions): P
   });
 }
 
-/** `hpo export STUDY --out DIR`: writes the model files; `hpo predict --model DIR` then works offline. */
-export function exportCommand(studyId: string, opts: ServerOptions & { out: string }): Promise<number> {
-  return withRemote(opts, async (remote) => {
-    const chunks = await collect<FileChunk__Output>(remote.client.ExportModel({ studyId }), remote);
-    const files = new Map<string, Buffer[]>();
-    for (const c of chunks) {
-      if (c.path.includes('..') || c.path.startsWith('/'))
-        throw new UsageError(`refusing the unsafe file name '${c.path}' from the server`);
-      files.set(c.path, [...(files.get(c.path) ?? []), c.data]);
-    }
-    const out = resolve(opts.out);
-    for (const [path, parts] of files) {
-      mkdirSync(dirname(join(out, path)), { recursive: true });
-      writeFileSync(join(out, path), Buffer.concat(parts));
-    }
-    process.stderr.write(`wrote ${files.size} files to ${out}\n`);
+/** Formats `hpo export` writes. */
+const EXPORT_FORMATS = ['hpo', 'tfjs-layers'] as const;
+type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/**
+ * `hpo export STUDY|DIR --out DIR [--format hpo|tfjs-layers]`: a study's model, from the
+ * coordinator (a study id) or from a local study or model directory. `hpo` writes hpo's own model
+ * files (`hpo predict --model DIR` then works offline); `tfjs-layers` writes a model.json and
+ * weights.bin that `tf.loadLayersModel` loads, with the preprocessing as a JSON sidecar.
+ */
+export async function exportCommand(
+  target: string,
+  opts: ServerOptions & { out: string; format?: string },
+): Promise<number> {
+  const format = (opts.format ?? 'hpo') as ExportFormat;
+  if (!EXPORT_FORMATS.includes(format))
+    throw new UsageError(
+      `--format must be one of ${EXPORT_FORMATS.join(', ')}, got '${opts.format}'`,
+      'ONNX export is not built yet',
+    );
+  const out = resolve(opts.out);
+  const local = localModelDir(target);
+  if (local) {
+    if (format === 'hpo') {
+      mkdirSync(out, { recursive: true });
+      for (const f of readdirSync(local)) writeFileSync(join(out, f), readFileSync(join(local, f)));
+      process.stderr.write(`copied ${local} to ${out}\n`);
+    } else await toLayers(local, out);
     return 0;
-  });
+  }
+  if (format === 'hpo') return withRemote(opts, (remote) => download(remote, target, out));
+  const tmp = mkdtempSync(join(tmpdir(), 'hpo-export-'));
+  try {
+    const code = await withRemote(opts, (remote) => download(remote, target, tmp));
+    if (code !== 0) return code;
+    await toLayers(tmp, out);
+    return 0;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The model directory `target` names locally: a model directory, or a study directory's model/. */
+function localModelDir(target: string): string | undefined {
+  if (existsSync(join(target, 'model.json')) && existsSync(join(target, 'weights.bin')))
+    return resolve(target);
+  if (existsSync(join(target, 'events.jsonl'))) {
+    const model = join(target, 'model');
+    if (!existsSync(join(model, 'model.json')))
+      throw new UsageError(
+        `${target} is a study directory with no saved model yet`,
+        `finish it with hpo tune --resume ${target}`,
+      );
+    return resolve(model);
+  }
+  return undefined;
+}
+
+async function toLayers(modelDir: string, out: string): Promise<void> {
+  // TensorFlow.js loads only here, for this format.
+  const { loadModel, layersModelFiles, writeModelFiles } = await import('@hpo/trainer');
+  const model = await loadModel(modelDir);
+  const files = writeModelFiles(out, await layersModelFiles(model, model.metadata));
+  process.stderr.write(
+    `wrote a TF.js Layers model to ${out} (${files.map((f) => f.name).join(', ')}); load it with tf.loadLayersModel\n`,
+  );
+}
+
+async function download(remote: Remote, studyId: string, out: string): Promise<number> {
+  const chunks = await collect<FileChunk__Output>(remote.client.ExportModel({ studyId }), remote);
+  const files = new Map<string, Buffer[]>();
+  for (const c of chunks) {
+    if (c.path.includes('..') || c.path.startsWith('/'))
+      throw new UsageError(`refusing the unsafe file name '${c.path}' from the server`);
+    files.set(c.path, [...(files.get(c.path) ?? []), c.data]);
+  }
+  for (const [path, parts] of files) {
+    mkdirSync(dirname(join(out, path)), { recursive: true });
+    writeFileSync(join(out, path), Buffer.concat(parts));
+  }
+  process.stderr.write(`wrote ${files.size} files to ${out}\n`);
+  return 0;
 }
 
 const METRICS = ['rocAuc', 'prAuc', 'f1', 'precision', 'recall', 'accuracy', 'balancedAccuracy', 'logLoss'];
