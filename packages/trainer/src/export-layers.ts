@@ -74,8 +74,10 @@ export function toLayersModel(model: TrainedModel): tf.Sequential {
   };
   const input = model.net.inputShape;
   if (p.family === 'mlp') {
-    mlpWidths(p).forEach((units, i) => dense(`dense${i}`, units, p.dropout, i === 0 ? input : undefined));
-    if (mlpWidths(p).length === 0) throw new Error('an MLP with no hidden layer');
+    const widths = mlpWidths(p);
+    if (widths.length === 0) throw new Error('an MLP with no hidden layer');
+    for (const [i, units] of widths.entries())
+      dense(`dense${i}`, units, p.dropout, i === 0 ? input : undefined);
   } else {
     let [h, wd] = input as [number, number, number];
     for (let b = 0; b < p.convBlocks; b++) {
