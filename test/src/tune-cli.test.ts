@@ -191,9 +191,9 @@ describe('hpo tune (embedded) and hpo predict', () => {
     const copy = await runCli(['export', studyDir, '--out', join(dir, 'copy')]);
     assert.equal(copy.code, 0, copy.stderr);
     assert.ok(existsSync(join(dir, 'copy', 'weights.bin')));
-    const onnx = await runCli(['export', studyDir, '--format', 'onnx', '--out', join(dir, 'x')]);
-    assert.equal(onnx.code, 2);
-    assert.match(onnx.stderr, /--format must be one of hpo, tfjs-layers/);
+    const pmml = await runCli(['export', studyDir, '--format', 'pmml', '--out', join(dir, 'x')]);
+    assert.equal(pmml.code, 2);
+    assert.match(pmml.stderr, /--format must be one of hpo, tfjs-layers, onnx, got 'pmml'/);
   });
 
   it('refuses to overwrite a study directory and points to --resume', async () => {

@@ -220,13 +220,21 @@ Examples:
       .requiredOption('--out <dir>', 'where to write the model files')
       .option(
         '--format <format>',
-        'hpo (for hpo predict / hpo serve) or tfjs-layers (for tf.loadLayersModel)',
+        'hpo (for hpo predict / hpo serve), onnx (one .onnx file, preprocessing included) or tfjs-layers (for tf.loadLayersModel)',
         'hpo',
       ),
   )
     .addHelpText(
       'after',
       `
+onnx writes model.onnx: the whole inference path (imputation, one-hot, scaling, network, sigmoid,
+calibration) with one input per training column (float [N,1] with NaN for missing, or string
+[N,1] with "" for missing; images: 'pixels' float [N,H,W,C] raw values) and the output
+'probability'. The kNN imputer has no ONNX form and is refused.
+onnx writes model.onnx: the whole inference path (imputation, one-hot, scaling, network, sigmoid,
+calibration) with one input per training column (float [N,1] with NaN for missing, or string
+[N,1] with "" for missing; images: 'pixels' float [N,H,W,C] raw values) and the output
+'probability'. The kNN imputer has no ONNX form and is refused.
 tfjs-layers writes model.json + weights.bin (the network, sigmoid output) and hpo-preprocessing.json
 (imputation, one-hot and scaling of table columns, or the pixel scale; calibration; thresholds).
 For Keras: tensorflowjs_converter --input_format=tfjs_layers_model --output_format=keras
@@ -234,6 +242,8 @@ model.json model.h5 (pip install tensorflowjs; not installable offline here).
 
 Examples:
   hpo export churn-1a2b3c --out model/ && hpo predict --model model/ --input new.csv
+  hpo export runs/churn-quickstart --format onnx --out onnx-model/
+  hpo export runs/churn-quickstart --format onnx --out onnx-model/
   hpo export runs/churn-quickstart --format tfjs-layers --out web-model/`,
     )
     .action(command(async () => (await import('./commands/remote.js')).exportCommand));

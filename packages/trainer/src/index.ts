@@ -14,6 +14,7 @@ export {
 export { type BackendInfo, type BackendName, describeBackend, initBackend } from './backend.js';
 export { ModelError, TrainingStopped, TrialError } from './errors.js';
 export { layersModelFiles, toLayersModel } from './export-layers.js';
+export { OnnxExportError, onnxModelBytes } from './export-onnx.js';
 export { type FoldOutcome, liveTensors, type TrainFoldInput, trainFold } from './fold.js';
 export {
   DenseNet,

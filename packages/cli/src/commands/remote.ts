@@ -184,7 +184,7 @@ export function leaderboardCommand(studyId: string, opts: LeaderboardOptions): P
 }
 
 /** Formats `hpo export` writes. */
-const EXPORT_FORMATS = ['hpo', 'tfjs-layers'] as const;
+const EXPORT_FORMATS = ['hpo', 'tfjs-layers', 'onnx'] as const;
 type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /**
@@ -199,10 +199,7 @@ export async function exportCommand(
 ): Promise<number> {
   const format = (opts.format ?? 'hpo') as ExportFormat;
   if (!EXPORT_FORMATS.includes(format))
-    throw new UsageError(
-      `--format must be one of ${EXPORT_FORMATS.join(', ')}, got '${opts.format}'`,
-      'ONNX export is not built yet',
-    );
+    throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}, got '${opts.format}'`);
   const out = resolve(opts.out);
   const local = localModelDir(target);
   if (local) {
@@ -210,7 +207,7 @@ export async function exportCommand(
       mkdirSync(out, { recursive: true });
       for (const f of readdirSync(local)) writeFileSync(join(out, f), readFileSync(join(local, f)));
       process.stderr.write(`copied ${local} to ${out}\n`);
-    } else await toLayers(local, out);
+    } else await convert(format, local, out);
     return 0;
   }
   if (format === 'hpo') return withRemote(opts, (remote) => download(remote, target, out));
@@ -218,7 +215,7 @@ export async function exportCommand(
   try {
     const code = await withRemote(opts, (remote) => download(remote, target, tmp));
     if (code !== 0) return code;
-    await toLayers(tmp, out);
+    await convert(format, tmp, out);
     return 0;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -241,13 +238,29 @@ function localModelDir(target: string): string | undefined {
   return undefined;
 }
 
-async function toLayers(modelDir: string, out: string): Promise<void> {
-  // TensorFlow.js loads only here, for this format.
-  const { loadModel, layersModelFiles, writeModelFiles } = await import('@hpo/trainer');
+async function convert(format: 'tfjs-layers' | 'onnx', modelDir: string, out: string): Promise<void> {
+  // TensorFlow.js loads only here, for these formats.
+  const { loadModel, layersModelFiles, onnxModelBytes, OnnxExportError, writeModelFiles } = await import(
+    '@hpo/trainer'
+  );
   const model = await loadModel(modelDir);
-  const files = writeModelFiles(out, await layersModelFiles(model, model.metadata));
+  if (format === 'tfjs-layers') {
+    const files = writeModelFiles(out, await layersModelFiles(model, model.metadata));
+    process.stderr.write(
+      `wrote a TF.js Layers model to ${out} (${files.map((f) => f.name).join(', ')}); load it with tf.loadLayersModel\n`,
+    );
+    return;
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = onnxModelBytes(model, model.metadata);
+  } catch (err) {
+    if (err instanceof OnnxExportError) throw new UsageError(`cannot export to ONNX: ${err.message}`);
+    throw err;
+  }
+  writeModelFiles(out, [{ name: 'model.onnx', data: bytes }]);
   process.stderr.write(
-    `wrote a TF.js Layers model to ${out} (${files.map((f) => f.name).join(', ')}); load it with tf.loadLayersModel\n`,
+    `wrote ${join(out, 'model.onnx')} (${(bytes.length / 1024).toFixed(0)} KiB): inputs ${model.pipeline ? 'one per column (float [N,1], NaN = missing; string [N,1], "" = missing)' : "'pixels' float [N,H,W,C]"}, output 'probability'\n`,
   );
 }
 

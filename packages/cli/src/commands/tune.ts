@@ -146,7 +146,7 @@ function createNew(specFile: string | undefined, opts: TuneOptions): Opened {
   const loaded = loadStudySpec(specFile);
   let spec = loaded.spec;
   if (opts.trials !== undefined)
-    spec = validateStudySpec({ ...spec, budget: { ...spec.budget, trials: opts.trials } }, specFile);
+    spec = validateStudySpec({ ...spec, budget: withTrials(spec.budget, opts.trials) }, specFile);
   // Spec-only checks first: a bad spec fails before the dataset is read or anything is written.
   admitSpec(spec, specFile);
   const dir = opts.out ? resolve(opts.out) : loaded.outputDir;
@@ -192,7 +192,7 @@ function openExisting(dir: string, opts: TuneOptions): Opened {
   // Validated again: a spec logged by an older version lacks newer fields, which get defaults.
   let spec = validateStudySpec(specOf(log), file);
   if (opts.trials !== undefined)
-    spec = validateStudySpec({ ...spec, budget: { ...spec.budget, trials: opts.trials } });
+    spec = validateStudySpec({ ...spec, budget: withTrials(spec.budget, opts.trials) });
   const datasetHash = log.created!.datasetHash;
   const testDatasetHash = log.created!.testDatasetHash;
   const store = new FileStudyStore(abs);
@@ -218,4 +218,9 @@ function openExisting(dir: string, opts: TuneOptions): Opened {
     );
   }
   return { spec, store, datasetHash, testDatasetHash };
+}
+
+/** --trials N: the budget with N trials, and no more trials in parallel than N. */
+function withTrials(budget: StudySpec['budget'], trials: number): StudySpec['budget'] {
+  return { ...budget, trials, parallelism: Math.min(budget.parallelism, trials) };
 }
