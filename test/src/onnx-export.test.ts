@@ -61,26 +61,26 @@ describe('ONNX export, run by onnxruntime-node', () => {
     const want = await predicted(join(dir, 'study', 'model'), csv);
 
     const session = await ort.InferenceSession.create(join(out, 'model.onnx'));
-    const missing = new Set(['', 'na', 'n/a', 'nan', '?', 'null', 'none']);
+    // Numbers as numbers (a missing one as NaN); categories as the raw strings of the file,
+    // missing markers included ('none' in internet, '?' in payment_method, '' above).
     const feeds: Record<string, ort.Tensor> = {};
     for (const name of session.inputNames) {
       const j = header.indexOf(name);
       assert.ok(j >= 0, `input ${name} is a column of the file`);
       const cells = rows.map((r) => r[j]!);
-      const numeric =
-        name !== 'contract' && name !== 'payment_method' && name !== 'internet' && name !== 'has_partner';
-      feeds[name] = numeric
-        ? new ort.Tensor(
-            'float32',
-            Float32Array.from(cells, (c) => (missing.has(c.toLowerCase()) ? Number.NaN : Number(c))),
-            [rows.length, 1],
-          )
+      const categorical = ['contract', 'payment_method', 'internet', 'has_partner'].includes(name);
+      feeds[name] = categorical
+        ? new ort.Tensor('string', cells, [rows.length, 1])
         : new ort.Tensor(
-            'string',
-            cells.map((c) => (missing.has(c.toLowerCase()) ? '' : c)),
+            'float64',
+            Float64Array.from(cells, (c) => (c === '' || c.toUpperCase() === 'NA' ? Number.NaN : Number(c))),
             [rows.length, 1],
           );
     }
+    assert.ok(
+      rows.some((r) => r[header.indexOf('internet')] === 'none'),
+      'the rows hold a missing marker',
+    );
     const got = (await session.run(feeds)).probability!.data as Float32Array;
     close(got, want);
     const meta = JSON.parse(readFileSync(join(dir, 'study', 'model', 'metadata.json'), 'utf8'));

@@ -11,7 +11,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort, runCli, smallChurnSpec, startCli, writeStudy } from '@hpo/testing/processes';
-import { loadModel, predict } from '@hpo/trainer/predict';
+import { loadModel, predict, resolveThreshold } from '@hpo/trainer/predict';
 
 const HEADER =
   'customer_id,tenure_months,monthly_charges,total_charges,contract,payment_method,internet,support_calls,age,has_partner';
@@ -192,9 +192,24 @@ describe('hpo serve and the predict library', () => {
     same(predict(model, jsonRows()));
     // 'auto' is the out-of-fold decision threshold the study stored.
     const meta = JSON.parse(readFileSync(join(modelDir, 'metadata.json'), 'utf8'));
+    assert.equal(resolveThreshold(model, 'auto').threshold, meta.decision.threshold);
+    assert.equal(resolveThreshold(model, 'auto').source, meta.decision.rule);
     const auto = predict(model, jsonRows(), { threshold: 'auto' });
     for (const [i, p] of auto.entries())
       assert.equal(p.label, p.probability >= meta.decision.threshold ? 'yes' : 'no', `row ${i + 1}`);
-    assert.throws(() => predict(model, [{ tenure_months: {} }]), /row 1, column 'tenure_months'/);
+    assert.throws(
+      () => predict(model, [{ ...jsonRows()[0], tenure_months: {} }]),
+      /row 1, column 'tenure_months'/,
+    );
+    // JSON rows are read like CSV cells: '0x10' is not a number, a field no row has is named.
+    assert.throws(
+      () => predict(model, [{ ...jsonRows()[0], tenure_months: '0x10' }]),
+      /"0x10" is not a finite number/,
+    );
+    const { tenure_months: _, ...noTenure } = jsonRows()[0]!;
+    assert.throws(() => predict(model, [noTenure]), /no row has the field 'tenure_months'/);
+    // Missing markers and surrounding spaces mean what they mean in a CSV.
+    const spaced = jsonRows().map((r) => ({ ...r, contract: ` ${r.contract} ` }));
+    same(predict(model, spaced));
   });
 });

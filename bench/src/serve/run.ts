@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { buildServer } from '@hpo/cli/dist/commands/serve.js';
 import { readCsvDataset } from '@hpo/core';
 import { saveModel, trainModel } from '@hpo/trainer';
-import { loadModel } from '@hpo/trainer/predict';
+import { describeBackend, initBackend, loadModel } from '@hpo/trainer/predict';
 import { quantileSorted } from 'simple-statistics';
 
 const quick = process.argv.includes('--quick');
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   saveModel(dir, trained, { thresholds: { default: 0.5 } });
   const model = await loadModel(dir);
   const app = await buildServer(model, { maxRows: 10_000 });
+  const backend = await initBackend();
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
 
   // Request bodies from the churn CSV: row objects as a service would send them, and CSV text.
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
   await app.close();
   rmSync(dir, { recursive: true, force: true });
   process.stdout.write(
-    `${JSON.stringify({ note: 'one client, sequential requests over loopback HTTP; the wasm backend, 1 thread', ...out }, null, 2)}\n`,
+    `${JSON.stringify({ note: `one client, sequential requests over loopback HTTP; ${describeBackend(backend)}`, ...out }, null, 2)}\n`,
   );
 }
 

@@ -228,13 +228,9 @@ Examples:
       'after',
       `
 onnx writes model.onnx: the whole inference path (imputation, one-hot, scaling, network, sigmoid,
-calibration) with one input per training column (float [N,1] with NaN for missing, or string
-[N,1] with "" for missing; images: 'pixels' float [N,H,W,C] raw values) and the output
-'probability'. The kNN imputer has no ONNX form and is refused.
-onnx writes model.onnx: the whole inference path (imputation, one-hot, scaling, network, sigmoid,
-calibration) with one input per training column (float [N,1] with NaN for missing, or string
-[N,1] with "" for missing; images: 'pixels' float [N,H,W,C] raw values) and the output
-'probability'. The kNN imputer has no ONNX form and is refused.
+calibration) with one input per training column (double [N,1] with NaN for missing, or string
+[N,1] with "" or a missing marker of the training CSV for missing; images: 'pixels' float
+[N,H,W,C] raw values) and the output 'probability'. The kNN imputer has no ONNX form and is refused.
 tfjs-layers writes model.json + weights.bin (the network, sigmoid output) and hpo-preprocessing.json
 (imputation, one-hot and scaling of table columns, or the pixel scale; calibration; thresholds).
 For Keras: tensorflowjs_converter --input_format=tfjs_layers_model --output_format=keras
@@ -242,7 +238,6 @@ model.json model.h5 (pip install tensorflowjs; not installable offline here).
 
 Examples:
   hpo export churn-1a2b3c --out model/ && hpo predict --model model/ --input new.csv
-  hpo export runs/churn-quickstart --format onnx --out onnx-model/
   hpo export runs/churn-quickstart --format onnx --out onnx-model/
   hpo export runs/churn-quickstart --format tfjs-layers --out web-model/`,
     )

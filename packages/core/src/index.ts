@@ -21,6 +21,7 @@ export { type LabeledMatrix, type SmoteOptions, smote, undersample } from './imb
 export {
   accuracy,
   applyCalibration,
+  applyCalibrationToLogits,
   averagePrecision,
   balancedAccuracy,
   brierScore,

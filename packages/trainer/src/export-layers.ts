@@ -9,6 +9,7 @@
  * --output_format=keras model.json model.h5` (from the `tensorflowjs` pip package; it cannot be
  * installed on the machine hpo is developed on, so that step is documented, not tested).
  */
+import { DEFAULT_MISSING } from '@hpo/core';
 import * as tf from '@tensorflow/tfjs';
 import type { SavedModelMetadata, TrainedModel } from './artifact.js';
 import type { ModelFile } from './model-files.js';
@@ -158,7 +159,8 @@ export async function layersModelFiles(
       calibration: metadata.calibration ?? { method: 'none' },
       thresholds: metadata.thresholds,
       decision: metadata.decision ?? null,
-      csv: metadata.csv ?? null,
+      // How to read raw rows as training read them: the effective missing markers included.
+      csv: model.pipeline ? { ...(model.csv ?? {}), missing: model.csv?.missing ?? DEFAULT_MISSING } : null,
     };
     const text = (v: unknown) => new TextEncoder().encode(JSON.stringify(v, null, 1));
     return [

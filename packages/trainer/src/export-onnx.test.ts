@@ -10,20 +10,21 @@ import { predictColumns, predictPixels } from './predict.js';
 
 process.env.HPO_LOG = 'silent';
 
-/** The ONNX model's probabilities for raw columns (NaN and "" for missing). */
+/** Missing categories as users have them: '', or a marker in some case. */
+const MARKERS = ['', 'NA', 'none', 'N/A'];
+
+/** The ONNX model's probabilities for raw columns (NaN and a missing marker for missing). */
 async function runTable(bytes: Uint8Array, columns: Column[], n: number): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(bytes);
   const feeds: Record<string, ort.Tensor> = {};
   for (const c of columns) {
     if (!session.inputNames.includes(c.name)) continue;
-    feeds[c.name] =
-      c.kind === 'numeric'
-        ? new ort.Tensor('float32', Float32Array.from(c.values), [n, 1])
-        : new ort.Tensor(
-            'string',
-            Array.from(c.codes, (k) => (k < 0 ? '' : c.categories[k]!)),
-            [n, 1],
-          );
+    if (c.kind === 'numeric') {
+      feeds[c.name] = new ort.Tensor('float64', Float64Array.from(c.values), [n, 1]);
+    } else {
+      const cells = Array.from(c.codes, (k, i) => (k < 0 ? MARKERS[i % MARKERS.length]! : c.categories[k]!));
+      feeds[c.name] = new ort.Tensor('string', cells, [n, 1]);
+    }
   }
   const out = await session.run(feeds);
   return out.probability!.data as Float32Array;
@@ -35,7 +36,7 @@ function worstDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return worst;
 }
 
-/** A table with missing numbers, a missing category and a category the model never saw. */
+/** A table with missing numbers, missing categories and a category the model never saw. */
 function rawRows(ds: TabularDataset): { columns: Column[]; n: number } {
   const n = 40;
   const columns = ds.columns.map((c): Column => {
@@ -46,59 +47,49 @@ function rawRows(ds: TabularDataset): { columns: Column[]; n: number } {
       return { ...c, values };
     }
     const codes = Int32Array.from(c.codes.subarray(0, n));
-    codes[2] = -1;
+    for (const i of [2, 7, 9, 12]) codes[i] = -1;
     codes[3] = c.categories.length; // unseen
     return { ...c, categories: [...c.categories, 'never-seen'], codes };
   });
   return { columns, n };
 }
 
+const calibrations: [string, Calibration][] = [
+  ['none', { method: 'none' }],
+  ['platt', { method: 'platt', a: 0.8, b: -0.4 }],
+  ['isotonic', { method: 'isotonic', x: [0.1, 0.3, 0.5, 0.9], y: [0.05, 0.2, 0.2, 0.7] }],
+];
+
 describe('ONNX export', () => {
   const table = syntheticTabular(300, 6);
   const rows = Int32Array.from({ length: 300 }, (_, i) => i);
-  const calibrations: [string, Calibration][] = [
-    ['none', { method: 'none' }],
-    ['platt', { method: 'platt', a: 0.8, b: -0.4 }],
-    ['isotonic', { method: 'isotonic', x: [0.1, 0.3, 0.5, 0.9], y: [0.05, 0.2, 0.2, 0.7] }],
+  const mlps: [string, Record<string, string | number | boolean>][] = [
+    ['relu, dropout, mean imputer, standard scaler', { layers: 2, units: 16, dropout: 0.2 }],
+    [
+      'batch norm, swish, median imputer, min-max scaler',
+      { layers: 2, units: 8, batchNorm: true, activation: 'swish', imputer: 'median', scaler: 'minmax' },
+    ],
+    [
+      'selu, most-frequent imputer, constant categorical fill',
+      { layers: 1, units: 8, activation: 'selu', imputer: 'most_frequent', categoricalImputer: 'constant' },
+    ],
+    [
+      'elu, most-frequent categorical fill, no scaler',
+      { layers: 1, units: 8, activation: 'elu', categoricalImputer: 'most_frequent', scaler: 'none' },
+    ],
+    ['tanh', { layers: 2, units: 8, activation: 'tanh' }],
+    ['sigmoid', { layers: 1, units: 8, activation: 'sigmoid' }],
   ];
-  for (const [name, params] of [
-    ['MLP, relu, dropout, mean imputer, standard scaler', { epochs: 3, layers: 2, units: 16, dropout: 0.2 }],
-    [
-      'MLP, batch norm, swish, median imputer, min-max scaler',
-      {
-        epochs: 3,
-        layers: 2,
-        units: 8,
-        batchNorm: true,
-        activation: 'swish',
-        imputer: 'median',
-        scaler: 'minmax',
-      },
-    ],
-    [
-      'MLP, selu, most-frequent imputer, constant categorical fill',
-      {
-        epochs: 3,
-        layers: 1,
-        units: 8,
-        activation: 'selu',
-        imputer: 'most_frequent',
-        categoricalImputer: 'constant',
-      },
-    ],
-  ] as const) {
-    it(`${name}: onnxruntime-node matches predict to 1e-5 on raw rows, with each calibration`, async () => {
-      const model = await trainModel(table, rows, params, 3);
+  for (const [name, params] of mlps) {
+    it(`MLP, ${name}: onnxruntime-node matches predict to 1e-5 on raw rows, with each calibration`, async () => {
+      const model = await trainModel(table, rows, { epochs: 3, ...params }, 3);
       try {
         const { columns, n } = rawRows(table);
         for (const [cname, calibration] of calibrations) {
           const calibrated: TrainedModel = { ...model, calibration };
           const want = predictColumns(calibrated, columns).probability;
-          const got = await runTable(
-            onnxModelBytes(calibrated, { thresholds: { default: 0.5 }, calibration }),
-            columns,
-            n,
-          );
+          const bytes = onnxModelBytes(calibrated, { thresholds: { default: 0.5 }, calibration });
+          const got = await runTable(bytes, columns, n);
           assert.ok(
             worstDifference(got, want) < 1e-5,
             `${cname}: largest difference ${worstDifference(got, want)}`,
@@ -110,18 +101,37 @@ describe('ONNX export', () => {
     });
   }
 
+  it('a confident network with Platt calibration still matches (logits far from 0)', async () => {
+    const model = await trainModel(table, rows, { epochs: 3, layers: 1, units: 8 }, 2);
+    try {
+      // Scale the output layer so that logits reach far out: probabilities within 1e-8 of 0 or 1.
+      const out = model.net.weights.find((w) => w.name === 'output/kernel')!.variable;
+      out.assign(out.mul(40));
+      const { columns, n } = rawRows(table);
+      const calibration: Calibration = { method: 'platt', a: 0.6, b: -3 };
+      const calibrated: TrainedModel = { ...model, calibration };
+      const want = predictColumns(calibrated, columns).probability;
+      const got = await runTable(
+        onnxModelBytes(calibrated, { thresholds: { default: 0.5 }, calibration }),
+        columns,
+        n,
+      );
+      assert.ok(worstDifference(got, want) < 1e-5, `largest difference ${worstDifference(got, want)}`);
+    } finally {
+      disposeNetwork(model.net);
+    }
+  });
+
   const images = syntheticImages(40, 12);
   const irows = Int32Array.from({ length: 40 }, (_, i) => i);
-  for (const [name, params] of [
+  const cnns: [string, Record<string, string | number | boolean>][] = [
     [
-      'CNN, max pool, same padding, dense head',
-      { family: 'cnn', epochs: 2, convBlocks: 2, filters: 4, kernelSize: 3, pool: 'max', denseUnits: 8 },
+      'max pool, same padding, dense head',
+      { convBlocks: 2, filters: 4, kernelSize: 3, pool: 'max', denseUnits: 8 },
     ],
     [
-      'CNN, batch norm, avg pool, valid padding, no head',
+      'batch norm, avg pool, valid padding, no head',
       {
-        family: 'cnn',
-        epochs: 2,
         convBlocks: 2,
         filters: 4,
         kernelSize: 3,
@@ -131,9 +141,14 @@ describe('ONNX export', () => {
         denseUnits: 0,
       },
     ],
-  ] as const) {
-    it(`${name}: onnxruntime-node matches predict to 1e-5 on raw pixels`, async () => {
-      const model = await trainModel(images, irows, params, 5);
+    [
+      'no pooling, 5×5 kernel, elu',
+      { convBlocks: 1, filters: 2, kernelSize: 5, pool: 'none', activation: 'elu', denseUnits: 4 },
+    ],
+  ];
+  for (const [name, params] of cnns) {
+    it(`CNN, ${name}: onnxruntime-node matches predict to 1e-5 on raw pixels`, async () => {
+      const model = await trainModel(images, irows, { family: 'cnn', epochs: 2, ...params }, 5);
       try {
         const raw = Float32Array.from(images.pixels, (v) => v * images.pixelScale);
         const want = predictPixels(model, images.pixels).probability;

@@ -2,8 +2,9 @@
  * Export to ONNX: one `.onnx` file holding the whole inference path, written with the ONNX
  * protobuf definitions of `onnx-proto` (opset 13 and ai.onnx.ml 3).
  *
- * Tables: one input per training column, named as the column. Numeric columns are float
- * [N, 1] (NaN = missing), categorical ones string [N, 1] ("" = missing). Inside: imputation
+ * Tables: one input per training column, named as the column. Numeric columns are double
+ * [N, 1] (NaN = missing), categorical ones string [N, 1] ("" or one of the training CSV's
+ * missing markers, in lower, upper or capitalised case = missing). Inside: imputation
  * (Where/IsNaN), scaling (Sub/Div), one-hot encoding (ai.onnx.ml OneHotEncoder; an unseen
  * category encodes as zeros, a missing one as its fill), then the network, then the sigmoid and
  * the calibration. Images: one input `pixels`, float [N, H, W, C] raw values (divided by the
@@ -13,13 +14,18 @@
  * imputer or export tfjs-layers with its JSON sidecar).
  */
 import { createRequire } from 'node:module';
-import type { Calibration, FittedPipeline } from '@hpo/core';
+import { type Calibration, DEFAULT_MISSING, type FittedPipeline } from '@hpo/core';
 import type * as OnnxTypes from 'onnx-proto';
 import type { SavedModelMetadata, TrainedModel } from './artifact.js';
 import { BN_EPSILON } from './network.js';
 import { mlpWidths } from './params.js';
 
-const { onnx } = createRequire(import.meta.url)('onnx-proto') as typeof OnnxTypes;
+/** onnx-proto, loaded on the first export (not by every import of the trainer). */
+let onnxProto: typeof OnnxTypes.onnx | undefined;
+function onnxModule(): typeof OnnxTypes.onnx {
+  onnxProto ??= (createRequire(import.meta.url)('onnx-proto') as typeof OnnxTypes).onnx;
+  return onnxProto;
+}
 type NodeInit = OnnxTypes.onnx.INodeProto;
 type TensorInit = OnnxTypes.onnx.ITensorProto;
 
@@ -31,6 +37,7 @@ export class OnnxExportError extends Error {
 const FLOAT = 1;
 const INT64 = 7;
 const STRING = 8;
+const DOUBLE = 11;
 const ML = 'ai.onnx.ml';
 
 /** Logits are clipped where Platt's probability clip (1e-7) puts them. */
@@ -41,8 +48,15 @@ class Graph {
   readonly initializers: TensorInit[] = [];
   private n = 0;
 
+  /** Internal names live under `hpo/`, apart from the inputs (column names) and the output. */
   name(prefix: string): string {
-    return `${prefix}_${++this.n}`;
+    return `hpo/${prefix}_${++this.n}`;
+  }
+
+  double(prefix: string, dims: number[], values: ArrayLike<number>): string {
+    const name = this.name(prefix);
+    this.initializers.push({ name, dataType: DOUBLE, dims, doubleData: Array.from(values) });
+    return name;
   }
 
   constant(prefix: string, dims: number[], values: ArrayLike<number>): string {
@@ -89,7 +103,7 @@ export function onnxModelBytes(model: TrainedModel, metadata: SavedModelMetadata
   });
   let x: string;
   if (model.pipeline) {
-    x = preprocess(g, model.pipeline, inputs, tensorType);
+    x = preprocess(g, model.pipeline, missingMarkers(model), inputs, tensorType);
   } else {
     const [h, w, c] = model.imageShape!;
     inputs.push({ name: 'pixels', type: tensorType(FLOAT, ['N', h, w, c]) });
@@ -112,10 +126,17 @@ export function onnxModelBytes(model: TrainedModel, metadata: SavedModelMetadata
     label: model.classes.label,
     threshold_default: String(metadata.thresholds?.default ?? 0.5),
     ...(metadata.decision
-      ? { threshold_auto: String(metadata.decision.threshold), threshold_auto_rule: metadata.decision.rule }
+      ? {
+          // The output is float32: the largest float32 not above the chosen threshold, so that
+          // a probability equal to it (an isotonic plateau) stays on the positive side.
+          threshold_auto: String(float32AtMost(metadata.decision.threshold)),
+          threshold_auto_rule: metadata.decision.rule,
+        }
       : {}),
     calibration: (metadata.calibration ?? { method: 'none' }).method,
+    ...(model.pipeline ? { missing_markers: JSON.stringify(missingMarkers(model)) } : {}),
   };
+  const onnx = onnxModule();
   const proto = onnx.ModelProto.create({
     irVersion: 8,
     producerName: 'hpo',
@@ -134,6 +155,7 @@ export function onnxModelBytes(model: TrainedModel, metadata: SavedModelMetadata
 function preprocess(
   g: Graph,
   p: FittedPipeline,
+  markers: string[],
   inputs: OnnxTypes.onnx.IValueInfoProto[],
   tensorType: (elemType: number, dims: (number | string)[]) => OnnxTypes.onnx.ITypeProto,
 ): string {
@@ -143,58 +165,48 @@ function preprocess(
     );
   const parts: string[] = [];
   if (p.numeric.length) {
-    for (const c of p.numeric) inputs.push({ name: c.name, type: tensorType(FLOAT, ['N', 1]) });
-    const raw =
-      p.numeric.length === 1
-        ? p.numeric[0]!.name
-        : g.op(
-            'Concat',
-            p.numeric.map((c) => c.name),
-            [int('axis', 1)],
-          );
+    // Double inputs (numpy's and JavaScript's numbers), imputed and scaled in double as the
+    // trainer does, then float for the network.
+    for (const c of p.numeric) inputs.push({ name: c.name, type: tensorType(DOUBLE, ['N', 1]) });
+    const names = p.numeric.map((c) => c.name);
+    const raw = names.length === 1 ? names[0]! : g.op('Concat', names, [int('axis', 1)]);
     const n = p.numeric.length;
-    const fill = g.constant(
+    const fill = g.double(
       'fill',
       [1, n],
       p.numeric.map((c) => c.fill),
     );
     const imputed = g.op('Where', [g.op('IsNaN', [raw]), fill, raw]);
-    const centered = g.op('Sub', [
-      imputed,
-      g.constant(
-        'center',
-        [1, n],
-        p.numeric.map((c) => c.center),
-      ),
-    ]);
-    parts.push(
-      g.op('Div', [
-        centered,
-        g.constant(
-          'scale',
-          [1, n],
-          p.numeric.map((c) => c.scale),
-        ),
-      ]),
+    const center = g.double(
+      'center',
+      [1, n],
+      p.numeric.map((c) => c.center),
     );
+    const scale = g.double(
+      'scale',
+      [1, n],
+      p.numeric.map((c) => c.scale),
+    );
+    const scaled = g.op('Div', [g.op('Sub', [imputed, center]), scale]);
+    parts.push(g.op('Cast', [scaled], [int('to', FLOAT)]));
   }
   for (const c of p.categorical) {
     inputs.push({ name: c.name, type: tensorType(STRING, ['N', 1]) });
     const k = c.categories.length;
-    // One-hot over the categories plus "" (missing); an unseen value is all zeros.
-    const onehot = g.op(
-      'OneHotEncoder',
-      [c.name],
-      [strings('cats_strings', [...c.categories, '']), int('zeros', 1)],
-      ML,
-    );
-    const flat = g.op('Reshape', [onehot, g.int64('shape', [-1, k + 1])]);
-    // [k+1, k]: the identity, then the fill's one-hot for "" (zeros when the fill is none).
-    const m = new Float32Array((k + 1) * k);
+    // One-hot over the categories, then the missing markers ("" and the training CSV's, as
+    // written in lower, upper and capitalised case); an unseen value is all zeros.
+    const known = new Set(c.categories);
+    const missing = markers.filter((m) => !known.has(m));
+    const width = k + missing.length;
+    const cats = strings('cats_strings', [...c.categories, ...missing]);
+    const onehot = g.op('OneHotEncoder', [c.name], [cats, int('zeros', 1)], ML);
+    const flat = g.op('Reshape', [onehot, g.int64('shape', [-1, width])]);
+    // [width, k]: the identity, then the fill's one-hot for each marker (zeros when no fill).
+    const m = new Float32Array(width * k);
     for (let i = 0; i < k; i++) m[i * k + i] = 1;
     const fill = c.fill === null ? -1 : c.categories.indexOf(c.fill);
-    if (fill >= 0) m[k * k + fill] = 1;
-    parts.push(g.op('MatMul', [flat, g.constant(`onehot_${c.name}`, [k + 1, k], m)]));
+    if (fill >= 0) for (let r = k; r < width; r++) m[r * k + fill] = 1;
+    parts.push(g.op('MatMul', [flat, g.constant(`onehot_${c.name}`, [width, k], m)]));
   }
   return parts.length === 1 ? parts[0]! : g.op('Concat', parts, [int('axis', 1)]);
 }
@@ -298,21 +310,23 @@ function network(g: Graph, model: TrainedModel, input: string): string {
   return dense(x, 'output', false);
 }
 
-/** Sigmoid of the logit, then the calibration → probability [N, 1]. */
+/**
+ * Sigmoid of the logit, then the calibration → probability [N, 1]. Computed in double from the
+ * float logit, as hpo's predict does, then cast to float.
+ */
 function calibrate(g: Graph, logit: string, c: Calibration): string {
+  const z = g.op('Cast', [logit], [int('to', DOUBLE)]);
+  const toFloat = (x: string) => g.op('Cast', [x], [int('to', FLOAT)]);
   if (c.method === 'platt') {
-    // σ(a·logit(p) + b), with logit(p) clipped as the trainer clips p.
-    const z = g.op('Clip', [
-      logit,
-      g.constant('logit_min', [], [-LOGIT_LIMIT]),
-      g.constant('logit_max', [], [LOGIT_LIMIT]),
-    ]);
-    return g.op('Sigmoid', [
-      g.op('Add', [g.op('Mul', [z, g.constant('platt_a', [], [c.a])]), g.constant('platt_b', [], [c.b])]),
-    ]);
+    // σ(a·logit(p) + b), with the logit clipped where the trainer clips p.
+    const low = g.double('logit_min', [], [-LOGIT_LIMIT]);
+    const high = g.double('logit_max', [], [LOGIT_LIMIT]);
+    const clipped = g.op('Clip', [z, low, high]);
+    const scaled = g.op('Mul', [clipped, g.double('platt_a', [], [c.a])]);
+    return toFloat(g.op('Sigmoid', [g.op('Add', [scaled, g.double('platt_b', [], [c.b])])]));
   }
-  const p = g.op('Sigmoid', [logit]);
-  if (c.method === 'none') return p;
+  const p = g.op('Sigmoid', [z]);
+  if (c.method === 'none') return toFloat(p);
   // Piecewise linear through the breakpoints, flat outside: y0 + Σ slope_k · clamp(p − x_k, 0, width_k).
   const lo: number[] = [];
   const width: number[] = [];
@@ -324,13 +338,34 @@ function calibrate(g: Graph, logit: string, c: Calibration): string {
     width.push(dx);
     slope.push((c.y[k + 1]! - c.y[k]!) / dx);
   }
-  const y0 = g.constant('iso_y0', [], [c.y[0] ?? 0]);
-  if (lo.length === 0) return g.op('Add', [g.op('Mul', [p, g.constant('zero', [], [0])]), y0]);
+  const y0 = g.double('iso_y0', [], [c.y[0] ?? 0]);
+  const zero = g.double('zero', [], [0]);
+  if (lo.length === 0) return toFloat(g.op('Add', [g.op('Mul', [p, zero]), y0]));
   const k = lo.length;
-  const d = g.op('Sub', [p, g.constant('iso_lo', [1, k], lo)]);
-  const clamped = g.op('Min', [
-    g.op('Max', [d, g.constant('zero', [], [0])]),
-    g.constant('iso_width', [1, k], width),
-  ]);
-  return g.op('Add', [g.op('MatMul', [clamped, g.constant('iso_slope', [k, 1], slope)]), y0]);
+  const d = g.op('Sub', [p, g.double('iso_lo', [1, k], lo)]);
+  const clamped = g.op('Min', [g.op('Max', [d, zero]), g.double('iso_width', [1, k], width)]);
+  return toFloat(g.op('Add', [g.op('MatMul', [clamped, g.double('iso_slope', [k, 1], slope)]), y0]));
+}
+
+/** The strings read as missing in a categorical input: the training CSV's markers, in three cases. */
+function missingMarkers(model: TrainedModel): string[] {
+  const base = model.csv?.missing ?? DEFAULT_MISSING;
+  const out = new Set<string>(['']);
+  for (const m of base) {
+    const t = m.trim().toLowerCase();
+    out.add(t);
+    out.add(t.toUpperCase());
+    out.add(t.charAt(0).toUpperCase() + t.slice(1));
+  }
+  return [...out];
+}
+
+/** The largest float32 value not above `v`. */
+function float32AtMost(v: number): number {
+  const f = Math.fround(v);
+  if (f <= v) return f;
+  const buf = new Float32Array([f]);
+  const bits = new Int32Array(buf.buffer);
+  bits[0]! += f > 0 ? -1 : 1;
+  return buf[0]!;
 }

@@ -1,5 +1,5 @@
 import {
-  applyCalibration,
+  applyCalibrationToLogits,
   type Column,
   type CsvTable,
   DatasetError,
@@ -11,12 +11,12 @@ import {
   transformColumns,
 } from '@hpo/core';
 import type { TrainedModel } from './artifact.js';
-import { predictProba } from './train-loop.js';
+import { predictLogits } from './train-loop.js';
 
 /** Predictions for a batch of rows. */
 export interface Predictions {
   /** Probability of the positive class per row. */
-  probability: Float32Array;
+  probability: Float64Array;
   /** Predicted class name per row at `threshold`. */
   label: string[];
   threshold: number;
@@ -32,7 +32,7 @@ export function predictColumns(model: TrainedModel, columns: Column[], threshold
       : columns[0].codes.length
     : 0;
   const x = transformColumns(model.pipeline, columns);
-  return decide(model, predictProba(model.net, x, n), threshold);
+  return decide(model, predictLogits(model.net, x, n), threshold);
 }
 
 /** Applies the model to already-scaled pixels ([rows, h, w, c] flattened, values in [0, 1]). */
@@ -40,7 +40,7 @@ export function predictPixels(model: TrainedModel, pixels: Float32Array, thresho
   const size = model.net.inputShape.reduce((a, b) => a * b, 1);
   if (pixels.length % size !== 0)
     throw new DatasetError(`pixel data is not a whole number of ${size}-value images`);
-  return decide(model, predictProba(model.net, pixels, pixels.length / size), threshold);
+  return decide(model, predictLogits(model.net, pixels, pixels.length / size), threshold);
 }
 
 /**
@@ -93,15 +93,13 @@ export function predictTable(
   return { ...predictPixels(model, pixels, threshold), input };
 }
 
-function decide(model: TrainedModel, raw: Float32Array, threshold: number): Predictions {
+function decide(model: TrainedModel, logits: Float32Array, threshold: number): Predictions {
   if (!(threshold >= 0 && threshold <= 1))
     throw new RangeError(`threshold must be a probability in [0, 1], got ${threshold}`);
-  // Decided on the calibrated float64 values, as the study's test evaluation decides: an
-  // isotonic step sits exactly at the chosen threshold, and float32 could round it below.
-  const decided: ArrayLike<number> =
-    model.calibration && model.calibration.method !== 'none' ? applyCalibration(model.calibration, raw) : raw;
-  const probability = decided === raw ? raw : Float32Array.from(decided);
-  const label = Array.from(decided, (p) =>
+  // From the logits, in float64, as the study's test evaluation computes them: an isotonic step
+  // sits exactly at the chosen threshold, and Platt near 0 or 1 needs the logit's precision.
+  const probability = applyCalibrationToLogits(model.calibration ?? { method: 'none' }, logits);
+  const label = Array.from(probability, (p) =>
     p >= threshold ? model.classes.positive : model.classes.negative,
   );
   return { probability, label, threshold };
@@ -145,44 +143,62 @@ const where = (i: number, field: string) => ({ file: 'rows', row: i + 1, column:
 function rowsToColumns(model: TrainedModel, rows: readonly Record<string, unknown>[]): Column[] {
   const schema = pipelineSchema(model.pipeline!);
   const markers = new Set((model.csv?.missing ?? DEFAULT_MISSING).map((m) => m.trim().toLowerCase()));
+  const decimalComma = model.csv?.decimal === ',';
   const isMissing = (v: unknown) =>
     v === null ||
     v === undefined ||
     (typeof v === 'number' && Number.isNaN(v)) ||
     (typeof v === 'string' && markers.has(v.trim().toLowerCase()));
+  // Own fields only: a column named like an Object method must not read the prototype's.
+  const field = (r: Record<string, unknown>, name: string) => (Object.hasOwn(r, name) ? r[name] : undefined);
+  for (const { name } of schema) {
+    if (!rows.some((r) => Object.hasOwn(r, name)))
+      throw new DatasetError(
+        `no row has the field '${name}', which the model reads (give null for a missing value)`,
+        {
+          file: 'rows',
+          column: name,
+        },
+      );
+  }
   return schema.map(({ name, kind }) => {
     if (kind === 'numeric') {
       const values = new Float64Array(rows.length);
       rows.forEach((r, i) => {
-        const v = r[name];
-        if (isMissing(v)) values[i] = Number.NaN;
-        else {
-          const n =
-            typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
-          if (!Number.isFinite(n))
-            throw new DatasetError(
-              `${JSON.stringify(v)} is not a finite number (the model reads '${name}' as numeric)`,
-              where(i, name),
-            );
-          values[i] = n;
+        const v = field(r, name);
+        if (isMissing(v)) {
+          values[i] = Number.NaN;
+          return;
         }
+        // Strings are read as the CSV reader reads cells: plain decimal numbers only.
+        const text =
+          typeof v === 'string' ? (decimalComma ? v.trim().replace(',', '.') : v.trim()) : undefined;
+        const n =
+          typeof v === 'number' ? v : text !== undefined && NUMBER.test(text) ? Number(text) : Number.NaN;
+        if (!Number.isFinite(n))
+          throw new DatasetError(
+            `${show(v)} is not a finite number (the model reads '${name}' as numeric)`,
+            where(i, name),
+          );
+        values[i] = n;
       });
       return { kind: 'numeric', name, values };
     }
     const index = new Map<string, number>();
     const codes = new Int32Array(rows.length);
     rows.forEach((r, i) => {
-      const v = r[name];
+      const v = field(r, name);
       if (isMissing(v)) {
         codes[i] = -1;
         return;
       }
-      if (typeof v === 'object')
+      if (typeof v === 'object' || typeof v === 'function')
         throw new DatasetError(
-          `expected a category (string, number or boolean), got ${JSON.stringify(v)}`,
+          `expected a category (string, number or boolean), got ${show(v)}`,
           where(i, name),
         );
-      const s = String(v);
+      // Trimmed, as the CSV reader trims cells.
+      const s = String(v).trim();
       let code = index.get(s);
       if (code === undefined) {
         code = index.size;
@@ -192,6 +208,20 @@ function rowsToColumns(model: TrainedModel, rows: readonly Record<string, unknow
     });
     return { kind: 'categorical', name, categories: [...index.keys()], codes };
   });
+}
+
+/** A plain decimal number, as the CSV reader accepts one (no hex, no `_`, no `Infinity`). */
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** A value for an error message: JSON, cut to 60 characters (a request can be megabytes). */
+function show(v: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = Object.prototype.toString.call(v);
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }
 
 function predictPixelRows(
@@ -211,7 +241,7 @@ function predictPixelRows(
       );
     px.forEach((v, j) => {
       if (typeof v !== 'number' || !Number.isFinite(v))
-        throw new DatasetError(`pixel ${j} is ${JSON.stringify(v)}, expected a number`, where(i, 'pixels'));
+        throw new DatasetError(`pixel ${j} is ${show(v)}, expected a number`, where(i, 'pixels'));
       pixels[i * size + j] = v / scale;
     });
   });

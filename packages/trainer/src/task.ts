@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import {
-  applyCalibration,
+  applyCalibrationToLogits,
   calibrationReport,
   computeMetrics,
   type Dataset,
@@ -26,7 +26,7 @@ import { initBackend } from './backend.js';
 import { trainFold } from './fold.js';
 import { disposeNetwork } from './network.js';
 import type { RefitOutput, ThreadMessage, ThreadReply } from './thread-message.js';
-import { predictProba } from './train-loop.js';
+import { predictLogits } from './train-loop.js';
 
 const cache = new Map<string, Dataset>();
 
@@ -114,9 +114,11 @@ export function evaluateOnTest(model: TrainedModel, test: Dataset, task: RefitTa
       ? transformColumns(model.pipeline!, test.columns)
       : // Image datasets hold pixels already scaled as at training time.
         test.pixels;
-  const raw = predictProba(model.net, x, n);
+  // From the logits in float64, exactly as predict computes them.
+  const logits = predictLogits(model.net, x, n);
   const calibration = task.metadata.calibration ?? { method: 'none' as const };
-  const calibrated = applyCalibration(calibration, raw);
+  const raw = applyCalibrationToLogits({ method: 'none' }, logits);
+  const calibrated = applyCalibrationToLogits(calibration, logits);
   const threshold = task.metadata.decision?.threshold ?? task.metadata.thresholds.default;
   return {
     rows: n,

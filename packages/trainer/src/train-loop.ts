@@ -183,6 +183,21 @@ export function fit(options: FitOptions): FitReport {
 
 /** Probabilities of the positive class for `rows` samples, predicted in batches. */
 export function predictProba(net: Network, x: Float32Array, rows: number, batchSize = 1024): Float32Array {
+  return forwardRows(net, x, rows, batchSize, true);
+}
+
+/** The network's logits (pre-sigmoid) for `rows` rows: what calibration and exports start from. */
+export function predictLogits(net: Network, x: Float32Array, rows: number, batchSize = 1024): Float32Array {
+  return forwardRows(net, x, rows, batchSize, false);
+}
+
+function forwardRows(
+  net: Network,
+  x: Float32Array,
+  rows: number,
+  batchSize: number,
+  sigmoid: boolean,
+): Float32Array {
   const inputSize = net.inputShape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(rows);
   for (let start = 0; start < rows; start += batchSize) {
@@ -192,7 +207,8 @@ export function predictProba(net: Network, x: Float32Array, rows: number, batchS
         size,
         ...net.inputShape,
       ]);
-      return tf.sigmoid(net.forward(xt, false));
+      const z = net.forward(xt, false);
+      return sigmoid ? tf.sigmoid(z) : z;
     });
     out.set(p.dataSync() as Float32Array, start);
     p.dispose();

@@ -1,12 +1,4 @@
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { TrialSummary } from '@hpo/orchestrator';
@@ -201,11 +193,23 @@ export async function exportCommand(
   if (!EXPORT_FORMATS.includes(format))
     throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}, got '${opts.format}'`);
   const out = resolve(opts.out);
-  const local = localModelDir(target);
-  if (local) {
+  if (format !== 'hpo' && existsSync(join(out, 'metadata.json')))
+    throw new UsageError(`--out ${out} holds an hpo model; give an empty folder for the ${format} files`);
+  // A path is local; a bare name is a study id on the coordinator, unless it is a folder here
+  // and no server was named.
+  const serverNamed = Boolean(opts.server ?? process.env.HPO_SERVER);
+  const looksLikePath = /[/\\]/.test(target) || target.startsWith('.');
+  const isFolder = existsSync(target) && statSync(target).isDirectory();
+  if (looksLikePath || (isFolder && !serverNamed)) {
+    if (!isFolder)
+      throw new UsageError(
+        `${target}: no such folder`,
+        'give a study directory, a model directory or a study id',
+      );
+    const local = localModelDir(target);
     if (format === 'hpo') {
-      mkdirSync(out, { recursive: true });
-      for (const f of readdirSync(local)) writeFileSync(join(out, f), readFileSync(join(local, f)));
+      if (resolve(local) === out) throw new UsageError(`--out ${out} is the model directory itself`);
+      cpSync(local, out, { recursive: true });
       process.stderr.write(`copied ${local} to ${out}\n`);
     } else await convert(format, local, out);
     return 0;
@@ -222,8 +226,8 @@ export async function exportCommand(
   }
 }
 
-/** The model directory `target` names locally: a model directory, or a study directory's model/. */
-function localModelDir(target: string): string | undefined {
+/** The model directory of a local folder: a model directory, or a study directory's model/. */
+function localModelDir(target: string): string {
   if (existsSync(join(target, 'model.json')) && existsSync(join(target, 'weights.bin')))
     return resolve(target);
   if (existsSync(join(target, 'events.jsonl'))) {
@@ -235,7 +239,10 @@ function localModelDir(target: string): string | undefined {
       );
     return resolve(model);
   }
-  return undefined;
+  throw new UsageError(
+    `${target} holds no model (no model.json, no events.jsonl)`,
+    'give a study directory, a model directory or a study id',
+  );
 }
 
 async function convert(format: 'tfjs-layers' | 'onnx', modelDir: string, out: string): Promise<void> {

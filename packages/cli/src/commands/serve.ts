@@ -112,10 +112,13 @@ export async function buildServer(
       tooMany(rows.length, maxRows);
       rows.forEach((r, i) => {
         if (r === null || typeof r !== 'object' || Array.isArray(r))
-          throw new DatasetError(`expected an object of field values, got ${JSON.stringify(r)}`, {
-            file: 'rows',
-            row: i + 1,
-          });
+          throw new DatasetError(
+            `expected an object of field values, got ${String(JSON.stringify(r)).slice(0, 60)}`,
+            {
+              file: 'rows',
+              row: i + 1,
+            },
+          );
       });
       predictions = predict(model, rows as Record<string, unknown>[], { threshold: resolved.threshold });
     }

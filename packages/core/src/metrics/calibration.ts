@@ -43,6 +43,22 @@ export function fitCalibration(
   return method === 'platt' ? fitPlatt(y, p) : fitIsotonic(y, p);
 }
 
+/**
+ * Applies a calibration to a network's logits (pre-sigmoid), in float64: Platt acts on the logit
+ * directly (clipped where the probability clip puts it), the others on σ(z). More precise than
+ * going through a float32 probability near 0 and 1, and what an exported graph computes.
+ */
+export function applyCalibrationToLogits(c: Calibration, z: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(z.length);
+  const limit = logit(1 - LOGIT_EPSILON);
+  for (let i = 0; i < z.length; i++) {
+    const v = z[i]!;
+    if (c.method === 'platt') out[i] = sigmoid(c.a * Math.min(limit, Math.max(-limit, v)) + c.b);
+    else out[i] = calibrateOne(c, sigmoid(v));
+  }
+  return out;
+}
+
 /** Applies a calibration map to probabilities (a new array). */
 export function applyCalibration(c: Calibration, p: ArrayLike<number>): Float64Array {
   const out = new Float64Array(p.length);

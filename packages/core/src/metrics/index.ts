@@ -2,6 +2,7 @@
 export { type F1Optimum, findBestF1Threshold } from './best-f1.js';
 export {
   applyCalibration,
+  applyCalibrationToLogits,
   brierScore,
   type Calibration,
   type CalibrationMethod,
