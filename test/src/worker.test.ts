@@ -82,6 +82,7 @@ describe('worker processes on a real nats-server', () => {
   let results: ResultReader;
   const workers = new Map<string, WorkerProcess>();
   let metricsPort = 0;
+  let metricsPortB = 0;
 
   const startWorker = async (name: string, extra: string[] = []) => {
     const w = WorkerProcess.start([
@@ -111,7 +112,11 @@ describe('worker processes on a real nats-server', () => {
     hash = await uploadChurn(nc);
     results = await ResultReader.open(js);
     metricsPort = await freePort();
-    await Promise.all([startWorker('w-a', ['--metrics-port', String(metricsPort)]), startWorker('w-b')]);
+    metricsPortB = await freePort();
+    await Promise.all([
+      startWorker('w-a', ['--metrics-port', String(metricsPort)]),
+      startWorker('w-b', ['--metrics-port', String(metricsPortB)]),
+    ]);
   });
 
   after(async () => {
@@ -190,8 +195,12 @@ describe('worker processes on a real nats-server', () => {
       assert.match(text, new RegExp(`^${name}`, 'm'), name);
     }
     // Which worker took how many is up to the machine's timing; together they trained them all.
-    const ok = [...text.matchAll(/^hpo_worker_tasks_total\{outcome="ok",worker="w-a"\} (\d+)/gm)];
-    assert.equal(ok.length, 1, 'the ok counter of w-a is exported');
+    const textB = await (await fetch(`http://127.0.0.1:${metricsPortB}/metrics`)).text();
+    const okOf = (t: string, w: string) =>
+      Number(
+        new RegExp(`^hpo_worker_tasks_total\\{outcome="ok",worker="${w}"\\} (\\d+)`, 'm').exec(t)?.[1] ?? 0,
+      );
+    assert.equal(okOf(text, 'w-a') + okOf(textB, 'w-b'), good.length, 'every good task counted once, as ok');
   });
 
   it('uploads a refit model to the models bucket', async () => {

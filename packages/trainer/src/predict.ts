@@ -136,82 +136,40 @@ export function predictRows(
 const where = (i: number, field: string) => ({ file: 'rows', row: i + 1, column: field });
 
 /**
- * Row objects → the model's columns. Missing: null, undefined, NaN, and strings the training CSV
- * read as missing (its `missing` list, or the default one: '', 'NA', '?', 'none', …), so a row
- * sent as JSON means what the same row in a CSV means.
+ * Row objects → the model's columns, through the CSV reader: each field becomes the cell a CSV
+ * of the same row would hold (null, undefined and NaN an empty cell, which is missing here), so
+ * a row sent as JSON is typed, trimmed and checked exactly as the same row in a CSV, missing
+ * markers and decimal comma included.
  */
 function rowsToColumns(model: TrainedModel, rows: readonly Record<string, unknown>[]): Column[] {
   const schema = pipelineSchema(model.pipeline!);
-  const markers = new Set((model.csv?.missing ?? DEFAULT_MISSING).map((m) => m.trim().toLowerCase()));
-  const decimalComma = model.csv?.decimal === ',';
-  const isMissing = (v: unknown) =>
-    v === null ||
-    v === undefined ||
-    (typeof v === 'number' && Number.isNaN(v)) ||
-    (typeof v === 'string' && markers.has(v.trim().toLowerCase()));
-  // Own fields only: a column named like an Object method must not read the prototype's.
-  const field = (r: Record<string, unknown>, name: string) => (Object.hasOwn(r, name) ? r[name] : undefined);
   for (const { name } of schema) {
     if (!rows.some((r) => Object.hasOwn(r, name)))
       throw new DatasetError(
         `no row has the field '${name}', which the model reads (give null for a missing value)`,
-        {
-          file: 'rows',
-          column: name,
-        },
+        { file: 'rows', column: name },
       );
   }
-  return schema.map(({ name, kind }) => {
-    if (kind === 'numeric') {
-      const values = new Float64Array(rows.length);
-      rows.forEach((r, i) => {
-        const v = field(r, name);
-        if (isMissing(v)) {
-          values[i] = Number.NaN;
-          return;
-        }
-        // Strings are read as the CSV reader reads cells: plain decimal numbers only.
-        const text =
-          typeof v === 'string' ? (decimalComma ? v.trim().replace(',', '.') : v.trim()) : undefined;
-        const n =
-          typeof v === 'number' ? v : text !== undefined && NUMBER.test(text) ? Number(text) : Number.NaN;
-        if (!Number.isFinite(n))
-          throw new DatasetError(
-            `${show(v)} is not a finite number (the model reads '${name}' as numeric)`,
-            where(i, name),
-          );
-        values[i] = n;
-      });
-      return { kind: 'numeric', name, values };
-    }
-    const index = new Map<string, number>();
-    const codes = new Int32Array(rows.length);
-    rows.forEach((r, i) => {
-      const v = field(r, name);
-      if (isMissing(v)) {
-        codes[i] = -1;
-        return;
-      }
-      if (typeof v === 'object' || typeof v === 'function')
-        throw new DatasetError(
-          `expected a category (string, number or boolean), got ${show(v)}`,
-          where(i, name),
-        );
-      // Trimmed, as the CSV reader trims cells.
-      const s = String(v).trim();
-      let code = index.get(s);
-      if (code === undefined) {
-        code = index.size;
-        index.set(s, code);
-      }
-      codes[i] = code;
-    });
-    return { kind: 'categorical', name, categories: [...index.keys()], codes };
-  });
+  const decimal = model.csv?.decimal ?? '.';
+  const cell = (r: Record<string, unknown>, i: number, name: string): string => {
+    // Own fields only: a column named like an Object method must not read the prototype's.
+    const v = Object.hasOwn(r, name) ? r[name] : undefined;
+    if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) return '';
+    if (typeof v === 'string') return v.trim();
+    if (typeof v === 'number') return decimal === ',' ? String(v).replace('.', ',') : String(v);
+    if (typeof v === 'boolean') return String(v);
+    throw new DatasetError(`expected a number, string or boolean, got ${show(v)}`, where(i, name));
+  };
+  const table: CsvTable = {
+    header: schema.map((c) => c.name),
+    rows: rows.map((r, i) => schema.map(({ name }) => cell(r, i, name))),
+    lines: rows.map((_, i) => i + 1),
+    delimiter: ',',
+    decimal,
+  };
+  const missing = [...(model.csv?.missing ?? DEFAULT_MISSING), ''];
+  return tableFeatures(table, schema, { missing }, 'rows');
 }
-
-/** A plain decimal number, as the CSV reader accepts one (no hex, no `_`, no `Infinity`). */
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** A value for an error message: JSON, cut to 60 characters (a request can be megabytes). */
 function show(v: unknown): string {

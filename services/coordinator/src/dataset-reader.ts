@@ -106,28 +106,23 @@ export class DatasetReader {
         path = await unpack(rec.format, file, root, this.limits, name);
       }
       const bytes = await readInThread(spec.dataset, path, name, this.limits.heapMb);
-      const dataset = decodeDataset(bytes, name);
-      const hash = sha256Hex(bytes);
-      if (!(await this.registry.datasets.info(hash)))
-        await this.registry.datasets.putBlob({ name: hash }, bytes);
-      // The tenant owns the canonical form too, and it counts toward its quota: it is stored.
-      await this.registry.own(who.tenant, hash, {
-        format: 'hpo',
-        bytes: bytes.length,
-        at: new Date().toISOString(),
-      });
-      return { hash, dataset };
+      return { hash: await this.storeBytes(who, bytes), dataset: decodeDataset(bytes, name) };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
 
   /** Stores a dataset made here (a held-out split) in canonical form, owned by `who`; its hash. */
-  async store(who: Identity, dataset: Dataset): Promise<string> {
-    const bytes = encodeDataset(dataset);
+  store(who: Identity, dataset: Dataset): Promise<string> {
+    return this.storeBytes(who, encodeDataset(dataset));
+  }
+
+  /** Stores canonical bytes under their hash (once) and records `who`'s tenant as an owner. */
+  private async storeBytes(who: Identity, bytes: Uint8Array): Promise<string> {
     const hash = sha256Hex(bytes);
     if (!(await this.registry.datasets.info(hash)))
       await this.registry.datasets.putBlob({ name: hash }, bytes);
+    // The tenant owns the canonical form too, and it counts toward its quota: it is stored.
     await this.registry.own(who.tenant, hash, {
       format: 'hpo',
       bytes: bytes.length,

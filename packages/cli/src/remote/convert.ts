@@ -1,3 +1,4 @@
+import type { CalibrationMethod } from '@hpo/core';
 import type { StudySummary, TrialSummary } from '@hpo/orchestrator';
 import type { ModelEstimate__Output, Study__Output, Trial__Output } from '@hpo/protocol';
 
@@ -49,7 +50,7 @@ function estimateOf(
   if (!e) return { decision: null, outOfFold: null, test: null };
   const num = (m: Record<string, number | string>, k: string) => Number(m[k] ?? Number.NaN);
   const cal = (m: Record<string, number | string>) => ({
-    method: e.calibration,
+    method: (['platt', 'isotonic'].includes(e.calibration) ? e.calibration : 'none') as CalibrationMethod,
     brier: { before: num(m, 'brierBefore'), after: num(m, 'brierAfter') },
     ece: { before: num(m, 'eceBefore'), after: num(m, 'eceAfter') },
   });

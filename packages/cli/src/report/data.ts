@@ -1,5 +1,8 @@
 import {
+  type CalibrationMethod,
+  type CalibrationReport,
   type ConfusionMatrix,
+  type Decision,
   type FoldResult,
   type PrCurve,
   poolOof,
@@ -7,7 +10,7 @@ import {
   type RocCurve,
   rocCurve,
 } from '@hpo/core';
-import { readStudyLog, type StudyEvent, specOf } from '@hpo/orchestrator';
+import { readStudyLog, type StudyEvent, specOf, type TestSummary, testSummary } from '@hpo/orchestrator';
 import { sampleCorrelation } from 'simple-statistics';
 
 /** Everything the HTML report plots, derived from a study's event log alone. */
@@ -45,19 +48,12 @@ export interface ReportData {
   estimate: {
     trial: number;
     cv: Record<string, { mean: number; std: number }>;
-    test: { rows: number; threshold: number; metrics: Record<string, number> } | null;
-    decision: {
-      threshold: number;
-      rule: string;
-      precision: number;
-      recall: number;
-      f1: number;
-      reached: boolean;
-    } | null;
+    test: TestSummary | null;
+    decision: Decision | null;
     calibration: {
-      method: string;
-      outOfFold: { brier: { before: number; after: number }; ece: { before: number; after: number } } | null;
-      test: { brier: { before: number; after: number }; ece: { before: number; after: number } } | null;
+      method: CalibrationMethod;
+      outOfFold: CalibrationReport | null;
+      test: CalibrationReport | null;
     };
   } | null;
   /** Objective per fold of the top trials (box plots). */
@@ -134,19 +130,10 @@ function estimateOf(
   if (!model) return null;
   const t = trials.find((x) => x.trial === model.trial);
   if (!t) return null;
-  const test = model.test
-    ? {
-        rows: model.test.rows,
-        threshold: model.test.threshold,
-        metrics: Object.fromEntries(
-          Object.entries(model.test.metrics).filter((e): e is [string, number] => typeof e[1] === 'number'),
-        ),
-      }
-    : null;
   return {
     trial: model.trial,
     cv: t.metrics,
-    test,
+    test: model.test ? testSummary(model.test) : null,
     decision: model.decision ?? null,
     calibration: {
       method: model.calibration?.method ?? 'none',

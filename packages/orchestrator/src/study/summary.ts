@@ -1,4 +1,4 @@
-import type { ShownTrialState, TestReport } from '@hpo/core';
+import type { CalibrationReport, Decision, OutOfFoldReport, ShownTrialState, TestReport } from '@hpo/core';
 import { type StudyLog, specOf, type TrialView } from './study-log.js';
 
 /** Mean and spread of one metric. */
@@ -26,11 +26,7 @@ export interface TestSummary {
   /** The threshold the threshold metrics were computed at (the chosen decision threshold). */
   threshold: number;
   metrics: Record<string, number>;
-  calibration: {
-    method: string;
-    brier: { before: number; after: number };
-    ece: { before: number; after: number };
-  };
+  calibration: CalibrationReport;
 }
 
 /**
@@ -53,16 +49,9 @@ export interface StudySummary {
     /** Each fold's own best-F1 threshold, averaged: a diagnostic, not the threshold of `metrics`. */
     foldBestF1Threshold: number;
     /** The model's decision threshold, chosen on the pooled out-of-fold predictions (once refit). */
-    decision: {
-      threshold: number;
-      rule: string;
-      precision: number;
-      recall: number;
-      f1: number;
-      reached: boolean;
-    } | null;
+    decision: Decision | null;
     /** The pooled out-of-fold predictions: rows, ROC AUC, calibration before/after. */
-    outOfFold: { rows: number; rocAuc: number; calibration: TestSummary['calibration'] } | null;
+    outOfFold: OutOfFoldReport | null;
     /** The refit model on the held-out test rows (null without a test set, or before the refit). */
     test: TestSummary | null;
   } | null;
