@@ -3,21 +3,18 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '@hpo/testing/processes';
-import { chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 const CHROMIUM = process.env.HPO_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
 
-/** Opens a report in headless Chromium; returns console errors and drawn elements per chart. */
-export async function inspectReport(
-  file: string,
-  screenshot: string,
-): Promise<{ errors: string[]; charts: [string, number][] }> {
+/** Headless Chromium (Debian's), with nothing of its own reaching the network. */
+export function launchChromium(): Promise<Browser> {
   assert.ok(
     existsSync(CHROMIUM),
     `Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set HPO_CHROMIUM`,
   );
-  const browser = await chromium.launch({
+  return chromium.launch({
     executablePath: CHROMIUM,
     args: [
       '--headless',
@@ -30,17 +27,33 @@ export async function inspectReport(
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * Collects what a page must not do: console errors, uncaught errors, and requests to anywhere
+ * but `origin` (a self-contained page makes none).
+ */
+export function watchPage(page: Page, origin: string): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('request', (r) => {
+    if (!r.url().startsWith(origin)) errors.push(`network request: ${r.url()}`);
+  });
+  return errors;
+}
+
+/** Opens a report in headless Chromium; returns console errors and drawn elements per chart. */
+export async function inspectReport(
+  file: string,
+  screenshot: string,
+): Promise<{ errors: string[]; charts: [string, number][] }> {
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    // Any request means the report is not self-contained.
-    page.on('request', (r) => {
-      if (!r.url().startsWith('file:')) errors.push(`network request: ${r.url()}`);
-    });
+    const errors = watchPage(page, 'file:');
     await page.goto(`file://${file}`);
     await page.waitForSelector('body[data-rendered="true"]', { timeout: 15_000 });
     const charts = await page.evaluate(() =>

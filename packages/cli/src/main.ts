@@ -16,6 +16,13 @@ function command<A extends unknown[]>(load: () => Promise<(...args: A) => Promis
   };
 }
 
+const portNumber = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new InvalidArgumentError(`${name} must be a port number, 0–65535 (0 picks a free one)`);
+  return n;
+};
+
 const positiveInt = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
@@ -117,6 +124,27 @@ Examples:
   curl -s localhost:8080/predict -H 'content-type: text/csv' --data-binary @new-customers.csv`,
     )
     .action(command(async () => (await import('./commands/serve.js')).serveCommand));
+
+  program
+    .command('dashboard')
+    .description(
+      'a live dashboard for study directories on this machine: leaderboard, history, importance, curves, open folds',
+    )
+    .argument('<dir>', 'a study directory (from hpo tune --out) or a folder of them, e.g. runs/')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', portNumber('--port'), 8090)
+    .option('--host <addr>', 'address to listen on (the page has no login: keep it on loopback)', '127.0.0.1')
+    .addHelpText(
+      'after',
+      `
+The page updates as the studies' events.jsonl grow, so it can be opened before or while
+\`hpo tune\` runs; studies that appear in the folder later are listed as they start. For a
+coordinator's studies, start it with --dashboard-port instead.
+
+Examples:
+  hpo dashboard runs/                       # then open http://127.0.0.1:8090
+  hpo dashboard runs/churn-quickstart-20261130-101500 --port 9000`,
+    )
+    .action(command(async () => (await import('./commands/dashboard.js')).dashboardCommand));
 
   const remote = (cmd: Command) =>
     cmd

@@ -1,10 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseEventLines, type StudyEvent } from '@hpo/orchestrator';
+import { renderReport, reportData } from '@hpo/orchestrator/report';
 import { CliError } from '../errors.js';
 import { collect, connectRemote, type ServerOptions } from '../remote/client.js';
-import { reportData } from '../report/data.js';
-import { renderReport } from '../report/html.js';
 
 /**
  * `hpo report STUDY|DIR --out report.html`: a study directory of `hpo tune` (it has

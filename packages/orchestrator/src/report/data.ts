@@ -10,8 +10,10 @@ import {
   type RocCurve,
   rocCurve,
 } from '@hpo/core';
-import { readStudyLog, type StudyEvent, specOf, type TestSummary, testSummary } from '@hpo/orchestrator';
 import { sampleCorrelation } from 'simple-statistics';
+import type { StudyEvent } from '../events.js';
+import { readStudyLog, StudyLog, specOf } from '../study/study-log.js';
+import { type TestSummary, testSummary } from '../study/summary.js';
 
 /** Everything the HTML report plots, derived from a study's event log alone. */
 export interface ReportData {
@@ -60,9 +62,12 @@ export interface ReportData {
   spread: { trial: number; folds: number[] }[];
 }
 
-/** Builds the report's data from an event log (events.jsonl or a coordinator's ExportEvents). */
-export function reportData(events: StudyEvent[]): ReportData {
-  const log = readStudyLog(events, 'the event log');
+/**
+ * Builds the report's data from an event log (events.jsonl or a coordinator's ExportEvents), or
+ * from a study log already read (a running study's, for the dashboard).
+ */
+export function reportData(source: StudyEvent[] | StudyLog): ReportData {
+  const log = source instanceof StudyLog ? source : readStudyLog(source, 'the event log');
   const spec = specOf(log);
   const metric = spec.objective.metric;
   const direction = log.direction;
@@ -111,7 +116,7 @@ export function reportData(events: StudyEvent[]): ReportData {
 /** Adds the saved model's held-out curves when the model is the best trial's. */
 function withTestCurves(
   best: NonNullable<ReportData['best']>,
-  log: ReturnType<typeof readStudyLog>,
+  log: StudyLog,
 ): NonNullable<ReportData['best']> {
   const test = log.model?.trial === best.trial ? log.model.test : undefined;
   if (!test) return best;
@@ -122,10 +127,7 @@ function withTestCurves(
   };
 }
 
-function estimateOf(
-  log: ReturnType<typeof readStudyLog>,
-  trials: ReportData['trials'],
-): ReportData['estimate'] {
+function estimateOf(log: StudyLog, trials: ReportData['trials']): ReportData['estimate'] {
   const model = log.model;
   if (!model) return null;
   const t = trials.find((x) => x.trial === model.trial);

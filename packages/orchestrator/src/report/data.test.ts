@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { validateStudySpec } from '@hpo/core';
-import type { StudyEvent } from '@hpo/orchestrator';
+import type { StudyEvent } from '../index.js';
 import { reportData } from './data.js';
 
 const at = '2026-01-01T00:00:00.000Z';
