@@ -42,6 +42,12 @@ export const SUBJECTS = {
    */
   drop: (study: string) => `hpo.control.drop.${study}`,
   dropAll: 'hpo.control.drop.*',
+  /**
+   * Core NATS, a `StartedMessage`: a worker began training a task (for the dashboard's running
+   * tasks). It carries the task's nonce, so only an answer to a task the coordinator issued counts.
+   */
+  progress: (study: string) => `hpo.progress.${study}`,
+  progressAll: 'hpo.progress.*',
 } as const;
 
 /**
@@ -203,6 +209,24 @@ export type DropMessage = z.infer<typeof dropSchema>;
 /** Decodes and checks a drop message. */
 export function decodeDrop(bytes: Uint8Array): DropMessage {
   return decode(dropSchema, bytes, 'drop');
+}
+
+const startedSchema = z
+  .object({
+    id: z.string().min(1).max(200),
+    study: z.string().min(1).max(200),
+    epoch,
+    nonce,
+    worker: z.string().min(1).max(200),
+  })
+  .strict();
+
+/** A worker started a task: its id, study, epoch and nonce (as in the task), and the worker's name. */
+export type StartedMessage = z.infer<typeof startedSchema>;
+
+/** Decodes and checks a started message. */
+export function decodeStarted(bytes: Uint8Array): StartedMessage {
+  return decode(startedSchema, bytes, 'started');
 }
 
 const cancelSchema = z.object({ studyNonce: nonce, epoch }).strict();

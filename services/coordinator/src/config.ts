@@ -78,6 +78,14 @@ export const SETTINGS = {
     parse: (raw: string) => (raw.trim() === '' ? undefined : hostPort(raw)),
   },
   'metrics-port': metricsPortSetting(9464),
+  'dashboard-port': {
+    env: 'HPO_DASHBOARD_PORT',
+    default: '',
+    shownDefault: 'off',
+    arg: '<port>',
+    help: "serve the live dashboard on this port (the --grpc host; HTTPS with the API's certificate under TLS; logins with the auth file's tokens)",
+    parse: (raw: string) => (raw.trim() === '' ? undefined : integer(0, 65_535)(raw)),
+  },
   'max-upload-mb': {
     env: 'HPO_MAX_UPLOAD_MB',
     default: '512',
@@ -145,6 +153,8 @@ export interface CoordinatorConfig {
   insecure: boolean;
   /** A plaintext health-only gRPC listener, host:port. */
   healthAddress: string | undefined;
+  /** The live dashboard's port (on the gRPC host); undefined: off. */
+  dashboardPort: number | undefined;
 }
 
 export const USAGE = `Usage: hpo-coordinator [options]
@@ -193,6 +203,7 @@ export function loadConfig(
     authFile: v['auth-file'],
     insecure: v.insecure,
     healthAddress: v['health-grpc'],
+    dashboardPort: v['dashboard-port'],
     natsUrls: v.nats,
     grpcAddress: v.grpc,
     metricsPort: v['metrics-port'],

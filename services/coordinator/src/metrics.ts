@@ -37,6 +37,12 @@ export class Metrics {
     labelNames: ['reason'],
     registers: [this.registry],
   });
+  readonly startedRejected = new Counter({
+    name: 'hpo_started_notices_rejected_total',
+    help: "Workers' started-task notices refused (reason: bad_nonce, wrong_study, malformed)",
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly rpcErrors = new Counter({
     name: 'hpo_rpc_errors_total',
     help: 'gRPC calls answered with an error, by code',

@@ -1,12 +1,14 @@
 import {
   type FoldResult,
   type FoldTask,
+  foldIndex,
   fromWireError,
   HpoError,
   type RefitResult,
   type RefitTask,
 } from '@hpo/core';
 import type { Executor, TaskControl } from '@hpo/orchestrator';
+import type { RunningTask } from '@hpo/orchestrator/report';
 import {
   type CancelMessage,
   type DropMessage,
@@ -47,13 +49,35 @@ export interface NatsExecutorDeps {
  */
 export class NatsExecutor implements Executor {
   readonly capacity: number;
+  /** Tasks sent and not answered, by task id: queued, or started by a worker that said so. */
+  private readonly inFlight = new Map<string, RunningTask>();
 
   constructor(
     private readonly study: string,
     private readonly deps: NatsExecutorDeps,
     capacity: number,
+    /** Called when a task is sent, started or answered (the dashboard follows it). */
+    private readonly onChange: () => void = () => undefined,
   ) {
     this.capacity = capacity;
+  }
+
+  /** The tasks sent and not yet answered, by trial and fold. */
+  running(): RunningTask[] {
+    return [...this.inFlight.values()].sort(
+      (a, b) => a.trial - b.trial || (a.fold === 'refit' ? 1 : b.fold === 'refit' ? -1 : a.fold - b.fold),
+    );
+  }
+
+  /** A worker said it started task `id` (its proof was checked); false for a task not in flight here. */
+  started(id: string, worker: string): boolean {
+    const t = this.inFlight.get(id);
+    if (!t) return false;
+    t.state = 'running';
+    t.worker = worker;
+    t.since = new Date().toISOString();
+    this.onChange();
+    return true;
   }
 
   /**
@@ -123,6 +147,15 @@ export class NatsExecutor implements Executor {
           this.deps.router.forget(envelope.id); // nobody waits for a task that was never sent
           throw err;
         });
+      const task = envelope.task;
+      this.inFlight.set(envelope.id, {
+        trial: task.trial,
+        fold: task.kind === 'fold' ? foldIndex(task) : 'refit',
+        state: 'queued',
+        worker: null,
+        since: new Date().toISOString(),
+      });
+      this.onChange();
       const settled = await abortable(
         withTimeout(result, this.deps.foldTimeoutSeconds, () => this.deps.router.forget(envelope.id)),
         either,
@@ -135,6 +168,7 @@ export class NatsExecutor implements Executor {
       if (!settled.ok) throw fromWireError(settled.error);
       return settled;
     } finally {
+      if (this.inFlight.delete(envelope.id)) this.onChange();
       this.deps.metrics.tasksInFlight.dec();
       release();
     }

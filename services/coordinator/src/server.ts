@@ -19,6 +19,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { studyServiceHandlers } from './api.js';
 import { ConfigError, type CoordinatorConfig, isLoopback } from './config.js';
+import { followStarted, startCoordinatorDashboard } from './dashboard.js';
 import { DatasetReader } from './dataset-reader.js';
 import { DatasetRegistry } from './datasets.js';
 import { FairSlots } from './fair-slots.js';
@@ -32,6 +33,8 @@ import { loadSecret, TaskProofs } from './task-proofs.js';
 /** A running coordinator: NATS connection, study manager, gRPC server, metrics. */
 export interface Coordinator {
   port: number;
+  /** The dashboard's port, when --dashboard-port is set. */
+  dashboardPort: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -93,6 +96,7 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     quota: (tenant) => auth.current?.quota(tenant),
   });
   watchMaxDeliveries(nc, jsm, router, log);
+  followStarted(nc, manager, proofs, metrics, log);
   await manager.resumeAll();
 
   // Upload chunks are at most 1 MiB (proto): a small message limit bounds what one call buffers.
@@ -122,6 +126,7 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     await listen(healthServer, config.healthAddress!, grpc.ServerCredentials.createInsecure());
   }
   warnIfOpen(config, log);
+  const dashboard = await startCoordinatorDashboard(config, manager, auth, log);
   const metricsServer = metrics.serve(config.metricsPort, async () => {
     for (const [state, n] of Object.entries(manager.countByState())) metrics.studies.set({ state }, n);
     const info = await jsm.consumers.info(STREAMS.tasks, WORKER_CONSUMER);
@@ -134,15 +139,18 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
       auth: auth.enabled ? 'tokens' : 'off',
       nats: config.natsUrls.join(','),
       metricsPort: config.metricsPort,
+      dashboard: dashboard?.url ?? 'off',
     },
     'coordinator ready',
   );
   return {
     port,
+    dashboardPort: dashboard?.port,
     async stop() {
       health.setStatus('', 'NOT_SERVING');
       // Stop the runners first (their state is all in JetStream), then the API. WatchStudy
       // streams never end on their own, so give open calls two seconds, then cut them.
+      await dashboard?.close();
       await manager.shutdown();
       await Promise.race([
         new Promise<void>((resolve) => server.tryShutdown(() => resolve())),

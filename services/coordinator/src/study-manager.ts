@@ -74,6 +74,8 @@ export class StudyManager {
   private readonly cancelling = new Set<string>();
   /** Studies being created, per tenant (they count toward its running studies). */
   private readonly creating = new Map<string, number>();
+  /** Told the id of any study that changed: an event, a task sent, started or answered (dashboard). */
+  private readonly changeListeners = new Set<(study: string) => void>();
 
   constructor(private readonly deps: StudyManagerDeps) {}
 
@@ -219,6 +221,21 @@ export class StudyManager {
     return () => s.listeners.delete(listener);
   }
 
+  /** Subscribes to changes of every study; returns the unsubscribe function. */
+  onChange(listener: (study: string) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** A worker started task `id` of `study` (its proof was checked); false when no study here sent it. */
+  started(study: string, id: string, worker: string): boolean {
+    return this.studies.get(study)?.executor.started(id, worker) ?? false;
+  }
+
+  private changed(study: string): void {
+    for (const l of this.changeListeners) l(study);
+  }
+
   /** Stops every runner (coordinator shutdown); studies stay 'running' in KV and resume later. */
   async shutdown(): Promise<void> {
     for (const s of this.studies.values()) if (s.record.state === 'running') s.stop.abort();
@@ -233,7 +250,9 @@ export class StudyManager {
   }
 
   private async open(record: StudyRecord, run: boolean): Promise<void> {
-    const executor = new NatsExecutor(record.id, this.deps, this.deps.capacity);
+    const executor = new NatsExecutor(record.id, this.deps, this.deps.capacity, () =>
+      this.changed(record.id),
+    );
     const listeners = new Set<StudyListener>();
     const store = new JetStreamStudyStore(this.deps.js, this.deps.jsm, record.id);
     const runner = await StudyRunner.open({
@@ -244,6 +263,7 @@ export class StudyManager {
       store,
       onEvent: (e) => {
         for (const l of listeners) l(e);
+        this.changed(record.id);
       },
     });
     const active: ActiveStudy = {
@@ -256,6 +276,7 @@ export class StudyManager {
       done: Promise.resolve(),
     };
     this.studies.set(record.id, active);
+    this.changed(record.id);
     if (run) active.done = this.drive(active);
   }
 
@@ -271,6 +292,7 @@ export class StudyManager {
       );
       this.studies.delete(s.record.id);
       for (const l of s.listeners) l({ type: 'ended' });
+      this.changed(s.record.id);
       return;
     }
     // A stop that is not the user's cancel is a coordinator shutdown: the study stays
@@ -286,6 +308,7 @@ export class StudyManager {
       .put(s.record.id, JSON.stringify(s.record))
       .catch((err) => this.deps.log.error({ err: String(err) }, 'cannot save study record'));
     for (const l of s.listeners) l({ type: 'ended' });
+    this.changed(s.record.id);
   }
 
   /**

@@ -72,9 +72,13 @@ export class TaskProofs {
   /**
    * Whether a result answers a task the coordinator issued: its nonce is the one derived from
    * its task id and epoch (any coordinator epoch: a restarted coordinator adopts its
-   * predecessor's tasks), and it came on its own study's subject.
+   * predecessor's tasks), and it came on its own study's subject. Started notices are checked
+   * the same way.
    */
-  check(envelope: ResultEnvelope, subjectStudy: string): Rejection | undefined {
+  check(
+    envelope: Pick<ResultEnvelope, 'id' | 'study' | 'nonce' | 'epoch'>,
+    subjectStudy: string,
+  ): Rejection | undefined {
     if (envelope.study !== subjectStudy || !envelope.id.startsWith(`${envelope.study}.`))
       return 'wrong_study';
     return sameNonce(envelope.nonce, taskNonce(this.secret, envelope.id, envelope.epoch))

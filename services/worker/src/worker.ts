@@ -17,9 +17,11 @@ import {
   BUCKETS,
   CodecError,
   decodeTask,
+  encodeJson,
   isMissingStreamOrConsumer,
   permissionViolation,
   STREAMS,
+  type StartedMessage,
   SUBJECTS,
   type TaskEnvelope,
   WORKER_CONSUMER,
@@ -304,6 +306,7 @@ export class Worker {
       ackWaitMs: () => this.ackWaitMs,
       maxDeliver: () => this.maxDeliver,
     });
+    this.announce(envelope);
     const done = handler
       .run()
       .catch((err: unknown) =>
@@ -316,6 +319,26 @@ export class Worker {
       });
     this.running.set(handler, done);
     this.metrics.inFlight.set(this.running.size);
+  }
+
+  /**
+   * Tells the coordinator this worker started a task (its dashboard shows who trains what). The
+   * message names the task's nonce, so the coordinator counts only tasks it issued; losing it
+   * costs nothing but the dashboard showing the task as queued.
+   */
+  private announce(envelope: TaskEnvelope): void {
+    const started: StartedMessage = {
+      id: envelope.id,
+      study: envelope.study,
+      epoch: envelope.epoch,
+      nonce: envelope.nonce,
+      worker: this.config.name,
+    };
+    try {
+      this.nc?.publish(SUBJECTS.progress(envelope.study), encodeJson(started));
+    } catch (err) {
+      this.log.debug({ task: envelope.id, err: errorText(err) }, 'cannot announce a started task');
+    }
   }
 
   /** Aborts the study run's running tasks and refuses its later ones; ignores (and counts) a forged cancel. */

@@ -73,6 +73,20 @@ export class Authenticator {
     }
   }
 
+  /**
+   * Who a bearer token stands for (the dashboard's sessions hold one); with authentication off,
+   * everyone is ANONYMOUS. Throws UNAUTHENTICATED for a missing, unknown or expired token.
+   */
+  bearer(token: string | undefined): Identity {
+    const table = this.table;
+    if (!table) return ANONYMOUS;
+    if (token === undefined) throw unauthenticated('no credentials: log in with a token');
+    const found = table.token(token);
+    if (found === 'unknown') throw unauthenticated('the token is not valid (unknown, revoked or mistyped)');
+    if (found === 'expired') throw unauthenticated('the token has expired');
+    return found;
+  }
+
   /** The caller of a call, or UNAUTHENTICATED naming what is wrong (never echoing the token). */
   authenticate(metadata: Metadata, peer: PeerAuth | undefined): Identity {
     const table = this.table;
@@ -83,10 +97,7 @@ export class Authenticator {
       const value = values[0];
       const match = typeof value === 'string' ? BEARER.exec(value) : null;
       if (!match) throw unauthenticated("the authorization header is not 'Bearer <token>'");
-      const found = table.token(match[1]!);
-      if (found === 'unknown') throw unauthenticated('the token is not valid (unknown, revoked or mistyped)');
-      if (found === 'expired') throw unauthenticated('the token has expired');
-      return found;
+      return this.bearer(match[1]!);
     }
     const cn = peer?.sslPeerCertificate?.subject?.CN;
     const commonName = Array.isArray(cn) ? cn[0] : cn;
