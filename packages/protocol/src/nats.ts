@@ -48,7 +48,17 @@ export const SUBJECTS = {
    */
   progress: (study: string) => `hpo.progress.${study}`,
   progressAll: 'hpo.progress.*',
+  /**
+   * Core NATS, a `HeartbeatMessage` every HEARTBEAT_SECONDS from each worker: its training slots
+   * and how many are busy. The coordinator queues only about as many tasks as the live workers
+   * can start (plus a small prefetch).
+   */
+  heartbeat: (worker: string) => `hpo.heartbeat.${worker}`,
+  heartbeatAll: 'hpo.heartbeat.*',
 } as const;
+
+/** Seconds between a worker's heartbeats; a worker silent for three of them is gone. */
+export const HEARTBEAT_SECONDS = 2;
 
 /**
  * The inbox prefix workers receive replies under. deploy/nats/auth.conf lets the worker user
@@ -227,6 +237,23 @@ export type StartedMessage = z.infer<typeof startedSchema>;
 /** Decodes and checks a started message. */
 export function decodeStarted(bytes: Uint8Array): StartedMessage {
   return decode(startedSchema, bytes, 'started');
+}
+
+const heartbeatSchema = z
+  .object({
+    worker: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/),
+    /** Training slots (threads); 0 when the worker is leaving. */
+    slots: z.number().int().min(0).max(1024),
+    busy: z.number().int().min(0).max(1024),
+  })
+  .strict();
+
+/** A worker's capacity, as it announces it. */
+export type HeartbeatMessage = z.infer<typeof heartbeatSchema>;
+
+/** Decodes and checks a heartbeat. */
+export function decodeHeartbeat(bytes: Uint8Array): HeartbeatMessage {
+  return decode(heartbeatSchema, bytes, 'heartbeat');
 }
 
 const cancelSchema = z.object({ studyNonce: nonce, epoch }).strict();

@@ -227,11 +227,14 @@ async function uploadDataset(
 
 async function watchStudy(
   deps: ApiDeps,
-  call: ServerWritableStream<{ studyId?: string }, unknown>,
+  call: ServerWritableStream<{ studyId?: string; afterPosition?: number }, unknown>,
   who: Identity,
 ): Promise<void> {
   const study = deps.manager.get(idOf(call.request), who);
-  const send = (type: string, e?: StudyEvent) => {
+  const after = Number(call.request.afterPosition ?? 0);
+  if (!Number.isSafeInteger(after) || after < 0)
+    throw invalid(`after_position: must be a whole number ≥ 0, got ${call.request.afterPosition}`);
+  const send = (type: string, position: number, e?: StudyEvent) => {
     call.write({
       type,
       studyId: study.record.id,
@@ -241,21 +244,51 @@ async function watchStudy(
       ...(e?.type === 'trial_finished' && e.value !== undefined ? { value: e.value } : {}),
       study: studyMessage(study),
       at: e?.at ?? new Date().toISOString(),
+      position,
     });
   };
-  send('snapshot');
-  if (study.record.state !== 'running') {
+  // Live events are taken from now on (buffered while the past is read), so a resume neither
+  // misses an event logged meanwhile nor sends one twice: each goes out once, by position.
+  let sent = after;
+  let live = false;
+  const buffered: [StudyEvent | { type: 'ended' }, number][] = [];
+  let unsubscribe = () => {};
+  const deliver = (e: StudyEvent | { type: 'ended' }, position: number) => {
+    if (e.type === 'ended') {
+      send('study_ended', Math.max(sent, position));
+      unsubscribe();
+      call.end();
+      return;
+    }
+    if (position <= sent) return;
+    sent = position;
+    send(e.type, position, e);
+  };
+  const running = study.record.state === 'running';
+  if (running) {
+    unsubscribe = deps.manager.watch(study.record.id, (e, position) => {
+      if (live) deliver(e, position);
+      else buffered.push([e, position]);
+    });
+    call.on('cancelled', () => unsubscribe());
+  }
+  const now = study.store.position;
+  send('snapshot', after > 0 ? Math.min(after, now) : now);
+  if (after > 0 && after < now) {
+    const past = await deps.manager.history(study.record.id);
+    for (let i = after; i < past.length; i++) deliver(past[i]!, i + 1);
+  } else if (after === 0) sent = now;
+  if (!running) {
+    // Ended before this call: the stream ends as a live one would, with study_ended.
+    send('study_ended', Math.max(sent, now));
     call.end();
     return;
   }
-  const unsubscribe = deps.manager.watch(study.record.id, (e) => {
-    if (e.type === 'ended') {
-      send('study_ended');
-      unsubscribe();
-      call.end();
-    } else send(e.type, e);
-  });
-  call.on('cancelled', () => unsubscribe());
+  live = true;
+  for (const [e, position] of buffered.splice(0)) {
+    deliver(e, position);
+    if (e.type === 'ended') return;
+  }
 }
 
 async function exportModel(

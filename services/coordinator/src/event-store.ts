@@ -33,6 +33,11 @@ export class JetStreamStudyStore implements StudyStore {
   /** Set when another writer appended to this study: this process must stop driving it. */
   conflicted = false;
 
+  /** Events in the study's log so far (the position of the last one, 1-based). */
+  get position(): number {
+    return this.next;
+  }
+
   async append(event: StudyEvent): Promise<void> {
     const subject = SUBJECTS.events(this.study);
     const msgID = `${this.study}#${this.next}`;

@@ -12,6 +12,7 @@ import type { RunningTask } from '@hpo/orchestrator/report';
 import {
   type CancelMessage,
   type DropMessage,
+  decodeTask,
   encodeJson,
   foldResultOf,
   type ResultEnvelope,
@@ -51,6 +52,13 @@ export class NatsExecutor implements Executor {
   readonly capacity: number;
   /** Tasks sent and not answered, by task id: queued, or started by a worker that said so. */
   private readonly inFlight = new Map<string, RunningTask>();
+  /**
+   * Tasks of this study a previous coordinator published that are still in the queue (waiting, or
+   * on a worker): waited for, not published again (see `adopt`).
+   */
+  private readonly adoptable = new Map<string, QueuedTask>();
+  /** Coordinator epochs whose tasks this study may still have on workers (cancels name each). */
+  private readonly epochs = new Set<string>();
 
   constructor(
     private readonly study: string,
@@ -60,6 +68,18 @@ export class NatsExecutor implements Executor {
     private readonly onChange: () => void = () => undefined,
   ) {
     this.capacity = capacity;
+  }
+
+  /**
+   * Takes over the tasks an earlier coordinator published for this study and that are still in
+   * the queue: when the runner asks for one of them, its result is waited for instead of training
+   * it again. Call before the study runs.
+   */
+  adopt(queued: QueuedTask[]): void {
+    for (const q of queued) {
+      this.adoptable.set(q.envelope.id, q);
+      this.epochs.add(q.envelope.epoch);
+    }
   }
 
   /** The tasks sent and not yet answered, by trial and fold. */
@@ -99,11 +119,11 @@ export class NatsExecutor implements Executor {
 
   /** Tells workers to stop this study's folds and drops its queued tasks. */
   async cancel(): Promise<void> {
-    const cancel: CancelMessage = {
-      studyNonce: this.deps.proofs.studyNonce(this.study),
-      epoch: this.deps.proofs.epoch,
-    };
-    this.deps.nc.publish(SUBJECTS.cancel(this.study), encodeJson(cancel));
+    // Adopted tasks carry their own coordinator's study nonce: each epoch gets its cancel.
+    for (const epoch of new Set([this.deps.proofs.epoch, ...this.epochs])) {
+      const cancel: CancelMessage = { studyNonce: this.deps.proofs.studyNonce(this.study, epoch), epoch };
+      this.deps.nc.publish(SUBJECTS.cancel(this.study), encodeJson(cancel));
+    }
     await this.deps.jsm.streams
       .purge(STREAMS.tasks, { filter: SUBJECTS.task(this.study) })
       .catch(() => undefined);
@@ -113,11 +133,50 @@ export class NatsExecutor implements Executor {
    * Stops a sent task whose result is no longer wanted: deletes it from the queue if no worker
    * took it yet, and tells the workers (control subject) in case one did, or does soon.
    */
-  private dropSent(id: string, seq: number): void {
-    const drop: DropMessage = { id, seq, nonce: this.deps.proofs.nonceOf(id) };
+  private dropSent(id: string, seq: number, epoch: string): void {
+    const drop: DropMessage = { id, seq, nonce: this.deps.proofs.nonceOf(id, epoch) };
     this.deps.nc.publish(SUBJECTS.drop(this.study), encodeJson(drop));
     this.deps.jsm.streams.deleteMessage(STREAMS.tasks, seq, false).catch(() => undefined);
     this.deps.metrics.foldsDropped.inc();
+  }
+
+  /**
+   * Sends a task, unless it need not be: its result is already here (it came while no
+   * coordinator listened), or an earlier coordinator's copy of the same task is still queued or
+   * running (adopted). Returns the queue sequence and epoch of the copy that runs, if any.
+   */
+  private async send(
+    envelope: TaskEnvelope,
+    held: boolean,
+  ): Promise<{ seq: number; epoch: string } | undefined> {
+    const adopted = this.adoptable.get(envelope.id);
+    this.adoptable.delete(envelope.id);
+    if (held) {
+      this.deps.metrics.foldsAdopted.inc({ how: 'result_waiting' });
+      if (adopted)
+        await this.deps.jsm.streams.deleteMessage(STREAMS.tasks, adopted.seq, false).catch(() => undefined);
+      return undefined;
+    }
+    if (adopted) {
+      if (JSON.stringify(adopted.envelope.task) === JSON.stringify(envelope.task)) {
+        this.deps.metrics.foldsAdopted.inc({ how: 'queued' });
+        return { seq: adopted.seq, epoch: adopted.envelope.epoch };
+      }
+      // Not the task the study now wants (should not happen: ids follow trial and fold): replace it.
+      await this.deps.jsm.streams.deleteMessage(STREAMS.tasks, adopted.seq, false).catch(() => undefined);
+    }
+    // The message id dedupes republishing within one coordinator process; a restarted
+    // coordinator uses a new epoch, so a task it must run again (it ran out of deliveries while
+    // nobody listened, or was deleted) is not dropped as a duplicate.
+    const ack = await this.deps.js
+      .publish(SUBJECTS.task(this.study), encodeJson(envelope), {
+        msgID: `${envelope.id}@${envelope.epoch}`,
+      })
+      .catch((err: unknown) => {
+        this.deps.router.forget(envelope.id); // nobody waits for a task that was never sent
+        throw err;
+      });
+    return { seq: ack.seq, epoch: envelope.epoch };
   }
 
   /** Publishes a task and waits for its result; a failure comes back as the worker's HpoError. */
@@ -130,23 +189,14 @@ export class NatsExecutor implements Executor {
     const started = performance.now();
     this.deps.metrics.tasksInFlight.inc();
     try {
+      const held = this.deps.router.holds(envelope.id);
       const result = this.deps.router.wait(envelope.id);
       // A result already in hand when the drop comes is not announced as dropped.
       let answered = false;
       void result.then(() => {
         answered = true;
       });
-      // The message id dedupes republishing within one coordinator process; a restarted
-      // coordinator uses a new epoch, so a task it must run again (its result was lost in the
-      // crash, or it ran out of deliveries while nobody listened) is not dropped as a duplicate.
-      const ack = await this.deps.js
-        .publish(SUBJECTS.task(this.study), encodeJson(envelope), {
-          msgID: `${envelope.id}@${envelope.epoch}`,
-        })
-        .catch((err: unknown) => {
-          this.deps.router.forget(envelope.id); // nobody waits for a task that was never sent
-          throw err;
-        });
+      const sent = await this.send(envelope, held);
       const task = envelope.task;
       this.inFlight.set(envelope.id, {
         trial: task.trial,
@@ -161,7 +211,8 @@ export class NatsExecutor implements Executor {
         either,
         () => {
           this.deps.router.forget(envelope.id);
-          if (drop?.aborted && !signal?.aborted && !answered) this.dropSent(envelope.id, ack.seq);
+          if (drop?.aborted && !signal?.aborted && !answered && sent)
+            this.dropSent(envelope.id, sent.seq, sent.epoch);
         },
       );
       this.deps.metrics.foldSeconds.observe((performance.now() - started) / 1000);
@@ -172,6 +223,33 @@ export class NatsExecutor implements Executor {
       this.deps.metrics.tasksInFlight.dec();
       release();
     }
+  }
+}
+
+/** A task found in the queue, and its stream sequence. */
+export interface QueuedTask {
+  envelope: TaskEnvelope;
+  seq: number;
+}
+
+/**
+ * The tasks of `study` in the task queue (not yet acknowledged: waiting, or on a worker), read
+ * one by one with the stream's next-by-subject lookup. A message that is not a task is skipped.
+ */
+export async function queuedTasks(jsm: JetStreamManager, study: string): Promise<QueuedTask[]> {
+  const out: QueuedTask[] = [];
+  const subject = SUBJECTS.task(study);
+  for (let seq = 1; ; ) {
+    // nats-server answers next_by_subj (2.9+); the client's type lists only seq and last_by_subj.
+    const m = await jsm.streams.getMessage(STREAMS.tasks, { seq, next_by_subj: subject } as { seq: number });
+    if (!m) return out;
+    try {
+      const envelope = decodeTask(m.data);
+      if (envelope.study === study) out.push({ envelope, seq: m.seq });
+    } catch {
+      // Not a task: left to the workers, which refuse it.
+    }
+    seq = m.seq + 1;
   }
 }
 

@@ -59,14 +59,14 @@ export class TaskProofs {
     };
   }
 
-  /** The nonce a drop of task `id` (published by this process) must name. */
-  nonceOf(id: string): string {
-    return taskNonce(this.secret, id, this.epoch);
+  /** The nonce a drop of task `id` must name: published by this process, or by the coordinator of `epoch`. */
+  nonceOf(id: string, epoch = this.epoch): string {
+    return taskNonce(this.secret, id, epoch);
   }
 
-  /** The nonce a cancel of `study` must name (for the tasks this process published). */
-  studyNonce(study: string): string {
-    return studyNonce(this.secret, study, this.epoch);
+  /** The nonce a cancel of `study` must name, for the tasks published by this process (or by `epoch`'s). */
+  studyNonce(study: string, epoch = this.epoch): string {
+    return studyNonce(this.secret, study, epoch);
   }
 
   /**

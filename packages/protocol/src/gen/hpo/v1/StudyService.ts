@@ -173,12 +173,16 @@ export interface StudyServiceClient extends grpc.Client {
   uploadDataset(callback: grpc.requestCallback<_hpo_v1_UploadDatasetResponse__Output>): grpc.ClientWritableStream<_hpo_v1_UploadDatasetRequest>;
   
   /**
-   * Streams what happens to a study from now on (after a snapshot event), until it ends.
+   * Streams what happens to a study from now on (after a snapshot event), until it ends. With
+   * after_position, the events logged after that position are sent first (a client resuming
+   * after a coordinator restart): no event is missed or sent twice.
    */
   WatchStudy(argument: _hpo_v1_WatchStudyRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_hpo_v1_StudyEvent__Output>;
   WatchStudy(argument: _hpo_v1_WatchStudyRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_hpo_v1_StudyEvent__Output>;
   /**
-   * Streams what happens to a study from now on (after a snapshot event), until it ends.
+   * Streams what happens to a study from now on (after a snapshot event), until it ends. With
+   * after_position, the events logged after that position are sent first (a client resuming
+   * after a coordinator restart): no event is missed or sent twice.
    */
   watchStudy(argument: _hpo_v1_WatchStudyRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_hpo_v1_StudyEvent__Output>;
   watchStudy(argument: _hpo_v1_WatchStudyRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_hpo_v1_StudyEvent__Output>;
@@ -249,7 +253,9 @@ export interface StudyServiceHandlers extends grpc.UntypedServiceImplementation 
   UploadDataset: grpc.handleClientStreamingCall<_hpo_v1_UploadDatasetRequest__Output, _hpo_v1_UploadDatasetResponse>;
   
   /**
-   * Streams what happens to a study from now on (after a snapshot event), until it ends.
+   * Streams what happens to a study from now on (after a snapshot event), until it ends. With
+   * after_position, the events logged after that position are sent first (a client resuming
+   * after a coordinator restart): no event is missed or sent twice.
    */
   WatchStudy: grpc.handleServerStreamingCall<_hpo_v1_WatchStudyRequest__Output, _hpo_v1_StudyEvent>;
   
