@@ -214,8 +214,8 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
       const svc = find(objects, 'Service', 'hpo-coordinator');
       assert.deepEqual(
         svc.spec.ports.map((p: Loose) => p.port),
-        [port],
-        'the Service exposes the gRPC port only',
+        [port, 9464],
+        'the Service exposes the gRPC port, and the metrics port for KEDA (a NetworkPolicy admits only namespace keda to it)',
       );
     });
 
@@ -356,9 +356,9 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
       };
       assert.deepEqual(allowed('nats', 4222), ['hpo-coordinator', 'hpo-worker']);
       assert.deepEqual(allowed('nats', 6222), ['nats']);
-      assert.deepEqual(allowed('nats', 8222), ['namespace:keda']);
+      assert.deepEqual(allowed('nats', 8222), []);
       assert.deepEqual(allowed('hpo-coordinator', 50051), ['*']);
-      assert.deepEqual(allowed('hpo-coordinator', 9464), []);
+      assert.deepEqual(allowed('hpo-coordinator', 9464), ['namespace:keda'], 'KEDA reads /scaling');
       assert.deepEqual(allowed('hpo-worker', 9465), []);
     });
 
@@ -463,7 +463,7 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
       );
     });
 
-    test('KEDA scales the workers on the lag of the task stream consumer', () => {
+    test("KEDA scales the workers on the coordinator's demand (/scaling), with a fallback", () => {
       const so = objects.find((o) => o.kind === 'ScaledObject');
       if (buildName === 'overlays/dev') {
         assert.equal(so, undefined, 'dev runs without KEDA');
@@ -474,27 +474,29 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
       assert.ok(so);
       assert.equal(find(objects, 'Deployment', 'hpo-worker').spec.replicas, undefined, 'KEDA owns replicas');
       assert.equal(so.spec.scaleTargetRef.name, 'hpo-worker');
-      const nats = read('packages/protocol/src/nats.ts');
-      const stream = /tasks: '([^']+)'/.exec(nats)?.[1];
-      const consumer = /WORKER_CONSUMER = '([^']+)'/.exec(nats)?.[1];
       const [trigger] = so.spec.triggers;
-      assert.equal(trigger.type, 'nats-jetstream');
-      assert.equal(trigger.metadata.stream, stream);
-      assert.equal(trigger.metadata.consumer, consumer);
-      assert.equal(trigger.metadata.account, '$G');
-      const sts = find(objects, 'StatefulSet', 'nats');
-      const monitor = containersOf(sts)[0]!.ports.find((p: Loose) => p.name === 'monitor').containerPort;
+      assert.equal(trigger.type, 'metrics-api');
+      assert.equal(trigger.metricType, 'AverageValue', 'a fallback needs AverageValue');
+      const svc = find(objects, 'Service', 'hpo-coordinator');
+      const port = svc.spec.ports.find((p: Loose) => p.name === 'metrics');
       assert.equal(
-        trigger.metadata.natsServerMonitoringEndpoint,
-        `${sts.spec.serviceName}.${sts.metadata.namespace}.svc.cluster.local:${monitor}`,
+        trigger.metadata.url,
+        `http://${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local:${port.port}/scaling`,
       );
+      const deployment = find(objects, 'Deployment', 'hpo-coordinator');
+      assert.ok(
+        hpoContainer(objects, 'hpo-coordinator').ports.some(
+          (p: Loose) => p.name === port.targetPort && p.containerPort === port.port,
+        ),
+        'the Service reaches the metrics port',
+      );
+      assert.ok(deployment);
+      assert.equal(trigger.metadata.valueLocation, 'foldsWanted');
       const threads = Number(
         containerEnv(objects, hpoContainer(objects, 'hpo-worker')).get('HPO_WORKER_THREADS'),
       );
-      assert.ok(
-        Number(trigger.metadata.lagThreshold) >= threads,
-        'a pod is not added for less work than it takes',
-      );
+      assert.equal(Number(trigger.metadata.targetValue), threads, 'a pod per threads-worth of folds wanted');
+      assert.ok(so.spec.fallback?.replicas >= 1 && so.spec.fallback.failureThreshold >= 1);
       assert.ok(so.spec.minReplicaCount >= 1 && so.spec.maxReplicaCount > so.spec.minReplicaCount);
     });
   });

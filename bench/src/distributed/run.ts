@@ -5,7 +5,10 @@
  *   NATS security off and on (interleaved); the event-log append latency (one JetStream
  *   publish) that recording a result costs; what a task's proofs cost;
  * - unary RPC latency in plaintext without tokens against TLS with a token (interleaved);
- * - study wall time with 1 vs 2 worker processes (1 thread each) on the same study.
+ * - study wall time with 1 vs 2 worker processes (1 thread each) on the same study;
+ * - fair dispatch: the first-fold latency of a small study submitted behind a big one, with
+ *   capacity-aware dispatch (--prefetch 2) and with everything queued (--prefetch 64);
+ * - the soak (packages/testing/src/processes/soak.ts) at a larger size, with the coordinator's RSS.
  * Flags: --quick.
  */
 
@@ -31,6 +34,7 @@ import {
   call,
   makeCerts,
   smallChurnSpec,
+  soak,
   tempDir,
   uploadDataset,
   watch,
@@ -272,10 +276,144 @@ async function studyWallTime(workers: number) {
   }
 }
 
+/**
+ * A small study submitted while a big one fills both workers (2 × 1 thread, --capacity 64): how
+ * long until its first fold is done, in seconds and in median fold times of the big study, and
+ * how many of the big study's folds finished first. With the default --prefetch 2 the coordinator
+ * queues only the workers' slots plus 2; --prefetch 64 queues everything up to --capacity, as
+ * before capacity-aware dispatch.
+ */
+async function smallBehindBig(prefetch: number) {
+  const cluster = await Cluster.start({
+    workers: 2,
+    threads: 1,
+    ackWait: 30,
+    capacity: 64,
+    coordinatorArgs: ['--prefetch', String(prefetch)],
+  });
+  try {
+    const spec = (name: string, trials: number, parallelism: number) => {
+      const s = smallChurnSpec({
+        name,
+        budget: { trials, parallelism },
+        sampler: { type: 'random', seed: 1 },
+      });
+      (s.search as { fixed: Record<string, unknown> }).fixed = {
+        epochs: 15,
+        patience: 100,
+        layers: 1,
+        batchSize: 32,
+      };
+      return s;
+    };
+    const client = cluster.api();
+    const big = spec('big', 16, 16);
+    const hash = await uploadDataset(client, big);
+    await call(client, 'CreateStudy', {
+      spec: JSON.stringify({ ...big, name: 'warm', budget: { trials: 2, parallelism: 2 } }),
+      datasetSha256: hash,
+      studyId: 'warm',
+    });
+    await watch(client, 'warm');
+    await call(client, 'CreateStudy', { spec: JSON.stringify(big), datasetSha256: hash, studyId: 'big' });
+    let bigFolds = 0;
+    let ready: () => void;
+    const threeDone = new Promise<void>((r) => {
+      ready = r;
+    });
+    const bigDone = watch(client, 'big', (e) => {
+      if (e.type === 'fold_done' && ++bigFolds === 3) ready();
+    });
+    await threeDone;
+    const started = performance.now();
+    await call(client, 'CreateStudy', {
+      spec: JSON.stringify(spec('small', 1, 1)),
+      datasetSha256: hash,
+      studyId: 'small',
+    });
+    const mark = bigFolds;
+    let latency = Number.NaN;
+    let between = 0;
+    await new Promise<void>((resolve, reject) => {
+      const stream = client.WatchStudy({ studyId: 'small', afterPosition: 1 });
+      stream.on('data', (e: { type: string }) => {
+        if (e.type === 'fold_done' && Number.isNaN(latency)) {
+          latency = (performance.now() - started) / 1000;
+          between = bigFolds - mark;
+        }
+      });
+      stream.on('end', () => resolve());
+      stream.on('error', reject);
+    });
+    await bigDone;
+    const events = await new Promise<{ type: string; result?: { timings: { totalMs: number } } }[]>(
+      (resolve, reject) => {
+        const out: { type: string; result?: { timings: { totalMs: number } } }[] = [];
+        const stream = client.ExportEvents({ studyId: 'big' });
+        stream.on('data', (r: { json: string }) => out.push(JSON.parse(r.json)));
+        stream.on('end', () => resolve(out));
+        stream.on('error', reject);
+      },
+    );
+    const foldSeconds = events
+      .filter((e) => e.type === 'fold_done')
+      .map((e) => e.result!.timings.totalMs / 1000);
+    const median = quantile(foldSeconds, 0.5);
+    return {
+      prefetch,
+      firstFoldSeconds: Math.round(latency * 100) / 100,
+      medianFoldSeconds: Math.round(median * 100) / 100,
+      inMedianFolds: Math.round((latency / median) * 100) / 100,
+      bigFoldsFinishedFirst: between,
+    };
+  } finally {
+    await cluster.stop();
+  }
+}
+
+/** Interleaved runs of the default prefetch and the queue-everything one; medians. */
+async function fairness(rounds: number) {
+  const runs: Record<string, Awaited<ReturnType<typeof smallBehindBig>>[]> = {
+    capacityAware: [],
+    queueAll: [],
+  };
+  for (let i = 0; i < rounds; i++) {
+    runs.capacityAware!.push(await smallBehindBig(2));
+    runs.queueAll!.push(await smallBehindBig(64));
+  }
+  const med = (xs: number[]) => Math.round(quantile(xs, 0.5) * 100) / 100;
+  const summary = (rs: Awaited<ReturnType<typeof smallBehindBig>>[]) => ({
+    firstFoldSeconds: med(rs.map((r) => r.firstFoldSeconds)),
+    inMedianFolds: med(rs.map((r) => r.inMedianFolds)),
+    bigFoldsFinishedFirst: med(rs.map((r) => r.bigFoldsFinishedFirst)),
+  });
+  return {
+    rounds,
+    setup:
+      'big study 16 trials x 3 folds (parallelism 16) on 2 workers x 1 thread, --capacity 64; small study (1 trial) submitted after 3 of its folds',
+    capacityAware: { prefetch: 2, ...summary(runs.capacityAware!) },
+    queueAll: { prefetch: 64, ...summary(runs.queueAll!) },
+    target: "small study's first fold within about one median fold time",
+    runs,
+  };
+}
+
+const fair = await fairness(quick ? 1 : 3);
+// The soak at benchmark size: studies, folds, duration, and coordinator RSS through the run.
+const soaked = await soak({ studies: quick ? 8 : 20, trials: quick ? 4 : 6, killEveryMs: 3000 });
+const soakReport = {
+  ...soaked,
+  rssMiB: {
+    first: soaked.rssMiB[0],
+    last: soaked.rssMiB.at(-1),
+    max: Math.max(...soaked.rssMiB),
+    samples: soaked.rssMiB.length,
+  },
+};
 const overhead = await dispatchOverhead(quick ? 30 : 200);
 const rpc = await rpcLatency(quick ? 100 : 400);
 const one = await studyWallTime(1);
 const two = await studyWallTime(2);
 process.stdout.write(
-  `${JSON.stringify({ dispatch: overhead, rpc, studyWallTime: { one, two, speedup: Math.round((one.seconds / two.seconds) * 100) / 100 } }, null, 2)}\n`,
+  `${JSON.stringify({ fairDispatch: fair, soak: soakReport, dispatch: overhead, rpc, studyWallTime: { one, two, speedup: Math.round((one.seconds / two.seconds) * 100) / 100 } }, null, 2)}\n`,
 );

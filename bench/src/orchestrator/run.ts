@@ -4,6 +4,7 @@
  *   (the same trials both times: random sampler, same seed), and their ratio;
  * - the runner's own overhead per fold task, excluding training: a study over an executor that
  *   returns instantly, with the in-memory store and with the fsynced file store.
+ * - the reproducible parallel mode's cost: wall time and idle slot-time, on against off.
  * Flags: --quick (5 trials instead of 20), --skip-threads.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -96,10 +97,76 @@ function round(v: number, digits = 2): number {
   return Math.round(v * 10 ** digits) / 10 ** digits;
 }
 
+/**
+ * What the reproducible parallel mode costs: a study over an executor whose folds sleep for a
+ * duration drawn per trial (its size, 0.5–2.5 units: trials differ like models of different
+ * widths do) and per fold (±20%), with `capacity` fold slots and `parallelism` trials. The same
+ * study runs with budget.reproducible on and off, interleaved, and the wall time and the share
+ * of slot-time left idle are compared (medians over the rounds).
+ */
+async function reproducibleCost(parallelism: number, capacity: number, rounds: number) {
+  const unitMs = 30;
+  const trialsN = 40;
+  const duration = (t: { trial: number; cv: { fold: number } }) => {
+    const size = 0.5 + 2 * (((t.trial * 2654435761) >>> 0) / 2 ** 32);
+    const noise = 0.8 + 0.4 * ((((t.trial * 31 + t.cv.fold) * 2246822519) >>> 0) / 2 ** 32);
+    return unitMs * size * noise;
+  };
+  const once = async (reproducible: boolean) => {
+    const executor = new FakeExecutor(capacity, () => false, duration);
+    const runner = await StudyRunner.open({
+      spec: testSpec({
+        cv: { k: 3, seed: 1 },
+        budget: { trials: trialsN, parallelism, reproducible },
+        sampler: { type: 'tpe', seed: 1, startupTrials: 5 },
+      }),
+      datasetHash: 'a'.repeat(64),
+      executor,
+      store: new MemoryStudyStore(),
+    });
+    const started = performance.now();
+    await runner.run();
+    const wall = performance.now() - started;
+    const busy = executor.calls.reduce((sum, t) => sum + duration(t), 0);
+    return { wall, idle: 1 - busy / (wall * capacity) };
+  };
+  const on: { wall: number; idle: number }[] = [];
+  const off: { wall: number; idle: number }[] = [];
+  for (let i = 0; i < rounds; i++) {
+    on.push(await once(true));
+    off.push(await once(false));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const wallOn = median(on.map((r) => r.wall));
+  const wallOff = median(off.map((r) => r.wall));
+  return {
+    parallelism,
+    capacity,
+    trials: trialsN,
+    reproducible: {
+      wallSeconds: round(wallOn / 1000),
+      idleSlotShare: round(median(on.map((r) => r.idle)), 3),
+    },
+    free: { wallSeconds: round(wallOff / 1000), idleSlotShare: round(median(off.map((r) => r.idle)), 3) },
+    wallRatio: round(wallOn / wallOff, 3),
+  };
+}
+
 const overhead = [await overheadPerFold('memory'), await overheadPerFold('file')];
+const reproducibleMode = {
+  setup:
+    'fake folds sleeping 15-75 ms (trial size x fold noise), k=3, 40 trials, TPE; reproducible on vs off, interleaved, medians',
+  results: [
+    await reproducibleCost(2, 2, quick ? 1 : 3),
+    await reproducibleCost(4, 4, quick ? 1 : 3),
+    await reproducibleCost(4, 8, quick ? 1 : 3),
+    await reproducibleCost(8, 8, quick ? 1 : 3),
+  ],
+};
 const result: Record<string, unknown> = {
   machine: { cpus: (await import('node:os')).availableParallelism(), node: process.version },
   runnerOverhead: { target: 'ms per fold task excluding training <= 5', results: overhead },
+  reproducibleMode,
 };
 if (!process.argv.includes('--skip-threads')) {
   const one = await studyWallTime(1);

@@ -165,12 +165,22 @@ Examples:
       .argument('<study>', 'study spec file (YAML or JSON)')
       .option('--wait', 'follow the study with a progress bar; exit non-zero unless it finishes')
       .option('--id <study-id>', 'study id (default: the spec name plus a random suffix)')
+      .option(
+        '--weight <w>',
+        "the study's share of the workers while other studies wait too (budget.weight; 0.01–100, default 1)",
+        (v: string) => {
+          const n = Number(v);
+          if (!Number.isFinite(n) || n < 0.01 || n > 100)
+            throw new InvalidArgumentError('--weight must be a number from 0.01 to 100');
+          return n;
+        },
+      )
       .option('--json', 'machine-readable output')
       .option('-q, --quiet', 'no progress output'),
   )
     .addHelpText(
       'after',
-      '\nExamples:\n  hpo submit examples/quickstart/study.yaml --server coordinator:50051\n  HPO_SERVER=localhost:50051 hpo submit study.yaml --wait',
+      '\nExamples:\n  hpo submit examples/quickstart/study.yaml --server coordinator:50051\n  HPO_SERVER=localhost:50051 hpo submit study.yaml --wait\n  hpo submit urgent.yaml --weight 3   # three times the share of a default study while both wait',
     )
     .action(command(async () => (await import('./commands/submit.js')).submitCommand));
 

@@ -97,8 +97,15 @@ export const SETTINGS = {
     env: 'HPO_CAPACITY',
     default: '64',
     arg: '<n>',
-    help: 'fold tasks in flight over all studies, shared fairly',
+    help: "most fold tasks in flight over all studies (the workers' heartbeated slots plus --prefetch, up to this), shared by weighted fair share",
     parse: integer(1, 100_000),
+  },
+  prefetch: {
+    env: 'HPO_PREFETCH',
+    default: '2',
+    arg: '<n>',
+    help: 'tasks queued beyond the free worker slots, so a freed slot finds its next task waiting (also what is queued while no worker is up)',
+    parse: integer(1, 10_000),
   },
   'fold-timeout': {
     env: 'HPO_FOLD_TIMEOUT_SECONDS',
@@ -127,8 +134,10 @@ export interface CoordinatorConfig {
   metricsPort: number;
   /** Largest dataset upload accepted, bytes. */
   maxUploadBytes: number;
-  /** Fold tasks in flight across all studies; shared fairly. */
+  /** Most fold tasks in flight across all studies; shared fairly. */
   capacity: number;
+  /** Tasks queued beyond the workers' slots. */
+  prefetch: number;
   /** Seconds a worker may hold a task silently before redelivery. */
   ackWaitSeconds: number;
   /** Deliveries of a task before its fold fails. */
@@ -209,6 +218,7 @@ export function loadConfig(
     metricsPort: v['metrics-port'],
     maxUploadBytes: v['max-upload-mb'] * 1024 * 1024,
     capacity: v.capacity,
+    prefetch: v.prefetch,
     ackWaitSeconds: v['ack-wait'],
     maxDeliver: v['max-deliver'],
     dataDir: v['data-dir'],

@@ -26,9 +26,30 @@ export class Metrics {
     help: 'Tasks waiting in the work queue (consumer lag)',
     registers: [this.registry],
   });
+  readonly dispatchLimit = new Gauge({
+    name: 'hpo_dispatch_limit',
+    help: "Fold tasks the coordinator may have in flight: the live workers' slots plus --prefetch, at most --capacity",
+    registers: [this.registry],
+  });
+  readonly workerSlots = new Gauge({
+    name: 'hpo_worker_slots',
+    help: 'Training slots of the workers whose heartbeats the coordinator hears',
+    registers: [this.registry],
+  });
+  readonly foldsWaiting = new Gauge({
+    name: 'hpo_folds_waiting',
+    help: 'Fold tasks the studies want to run that wait for a dispatch slot (the demand beyond the limit)',
+    registers: [this.registry],
+  });
   readonly foldsDropped = new Counter({
     name: 'hpo_folds_dropped_total',
     help: 'Fold tasks already sent whose trial was pruned or failed: deleted from the queue or stopped on their worker',
+    registers: [this.registry],
+  });
+  readonly foldsAdopted = new Counter({
+    name: 'hpo_folds_adopted_total',
+    help: 'Tasks found queued or running after a coordinator restart and waited for, not published again',
+    labelNames: ['how'],
     registers: [this.registry],
   });
   readonly resultsRejected = new Counter({
@@ -50,10 +71,21 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  /** Serves /metrics on `port` (0 = off). */
-  serve(port: number, collect: () => Promise<void>): Server | undefined {
+  /**
+   * Serves /metrics on `port` (0 = off), and /scaling: `{ foldsWanted, foldsInFlight,
+   * foldsWaiting, workerSlots }` as JSON, what KEDA's metrics-api trigger scales the workers on.
+   */
+  serve(
+    port: number,
+    collect: () => Promise<void>,
+    scaling: () => Record<string, number>,
+  ): Server | undefined {
     if (port === 0) return undefined;
     const server = createServer(async (req, res) => {
+      if (req.url === '/scaling') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(scaling()));
+        return;
+      }
       if (req.url !== '/metrics') {
         res.writeHead(404).end();
         return;

@@ -29,6 +29,7 @@ import { Authenticator } from './security/authenticator.js';
 import { RateLimiter } from './security/rate-limit.js';
 import { StudyManager } from './study-manager.js';
 import { loadSecret, TaskProofs } from './task-proofs.js';
+import { WorkerPool } from './worker-pool.js';
 
 /** A running coordinator: NATS connection, study manager, gRPC server, metrics. */
 export interface Coordinator {
@@ -73,7 +74,19 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
   const proofs = new TaskProofs(await loadSecret(nc, config.streamReplicas), Date.now().toString(36));
   const router = new ResultsRouter(js, log, proofs, metrics);
   await router.start();
-  const slots = new FairSlots(config.capacity);
+  const pool = new WorkerPool({
+    capacity: config.capacity,
+    prefetch: config.prefetch,
+    onLimit: (limit) => {
+      slots.setCapacity(limit);
+      metrics.dispatchLimit.set(limit);
+    },
+    log,
+  });
+  // Until workers announce themselves, only the prefetch is queued.
+  const slots = new FairSlots(pool.limit);
+  metrics.dispatchLimit.set(pool.limit);
+  pool.follow(nc);
   const manager = new StudyManager({
     proofs,
     foldTimeoutSeconds: config.foldTimeoutSeconds,
@@ -97,6 +110,10 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
   });
   watchMaxDeliveries(nc, jsm, router, log);
   followStarted(nc, manager, proofs, metrics, log);
+  // Results stored while no coordinator listened are taken in before any fold is dispatched, so
+  // none of those folds is trained again.
+  if (!(await router.caughtUp(10_000)))
+    log.warn('the results backlog was not read within 10 s; resuming anyway');
   await manager.resumeAll();
 
   // Upload chunks are at most 1 MiB (proto): a small message limit bounds what one call buffers.
@@ -127,11 +144,23 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
   }
   warnIfOpen(config, log);
   const dashboard = await startCoordinatorDashboard(config, manager, auth, log);
-  const metricsServer = metrics.serve(config.metricsPort, async () => {
-    for (const [state, n] of Object.entries(manager.countByState())) metrics.studies.set({ state }, n);
-    const info = await jsm.consumers.info(STREAMS.tasks, WORKER_CONSUMER);
-    metrics.queueLag.set(info.num_pending + info.num_ack_pending);
-  });
+  const metricsServer = metrics.serve(
+    config.metricsPort,
+    async () => {
+      for (const [state, n] of Object.entries(manager.countByState())) metrics.studies.set({ state }, n);
+      metrics.foldsWaiting.set(slots.queued);
+      metrics.workerSlots.set(pool.slots);
+      const info = await jsm.consumers.info(STREAMS.tasks, WORKER_CONSUMER);
+      metrics.queueLag.set(info.num_pending + info.num_ack_pending);
+    },
+    () => ({
+      // What the studies want to run now: in flight (queued or training) plus held back for a slot.
+      foldsWanted: slots.used + slots.queued,
+      foldsInFlight: slots.used,
+      foldsWaiting: slots.queued,
+      workerSlots: pool.slots,
+    }),
+  );
   log.info(
     {
       grpc: `${config.grpcAddress.slice(0, config.grpcAddress.lastIndexOf(':'))}:${port}`,
@@ -159,6 +188,7 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
       server.forceShutdown();
       healthServer?.forceShutdown();
       auth.stop();
+      pool.stop();
       await router.stop();
       metricsServer?.close();
       await nc.drain();

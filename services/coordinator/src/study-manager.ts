@@ -17,7 +17,7 @@ import type { ObjectStore } from '@nats-io/obj';
 import type { Logger } from 'pino';
 import type { DatasetReader } from './dataset-reader.js';
 import { JetStreamStudyStore } from './event-store.js';
-import { NatsExecutor, type NatsExecutorDeps } from './nats-executor.js';
+import { NatsExecutor, type NatsExecutorDeps, queuedTasks } from './nats-executor.js';
 import type { Identity, Quota } from './security/auth-file.js';
 import { canSee } from './security/policy.js';
 
@@ -38,7 +38,8 @@ export interface StudyRecord {
   modelReady: boolean;
 }
 
-export type StudyListener = (e: StudyEvent | { type: 'ended' }) => void;
+/** Told each event as it is logged, with its position in the study's log (1 = study_created). */
+export type StudyListener = (e: StudyEvent | { type: 'ended' }, position: number) => void;
 
 /** A study this coordinator holds: its record, runner and how to stop it. */
 export interface ActiveStudy {
@@ -221,6 +222,14 @@ export class StudyManager {
     return () => s.listeners.delete(listener);
   }
 
+  /**
+   * A study's logged events, read again from its stream (WatchStudy resuming): a separate reader,
+   * so the study's own store, which appends, is left alone.
+   */
+  async history(id: string): Promise<StudyEvent[]> {
+    return new JetStreamStudyStore(this.deps.js, this.deps.jsm, id).load();
+  }
+
   /** Subscribes to changes of every study; returns the unsubscribe function. */
   onChange(listener: (study: string) => void): () => void {
     this.changeListeners.add(listener);
@@ -262,7 +271,7 @@ export class StudyManager {
       executor,
       store,
       onEvent: (e) => {
-        for (const l of listeners) l(e);
+        for (const l of listeners) l(e, store.position);
         this.changed(record.id);
       },
     });
@@ -277,7 +286,15 @@ export class StudyManager {
     };
     this.studies.set(record.id, active);
     this.changed(record.id);
-    if (run) active.done = this.drive(active);
+    this.deps.slots.setWeight(record.id, record.spec.budget.weight);
+    if (run) {
+      // Tasks a previous coordinator left in the queue are waited for, not trained again.
+      const queued = await queuedTasks(this.deps.jsm, record.id);
+      executor.adopt(queued);
+      if (queued.length)
+        this.deps.log.info({ study: record.id, tasks: queued.length }, 'adopted queued and running tasks');
+      active.done = this.drive(active);
+    }
   }
 
   /** Runs the study's lifecycle and records its outcome, unless the coordinator is shutting down. */
@@ -291,7 +308,7 @@ export class StudyManager {
         'another coordinator writes this study; stopped driving it',
       );
       this.studies.delete(s.record.id);
-      for (const l of s.listeners) l({ type: 'ended' });
+      for (const l of s.listeners) l({ type: 'ended' }, s.store.position);
       this.changed(s.record.id);
       return;
     }
@@ -307,8 +324,9 @@ export class StudyManager {
     await this.deps.kv
       .put(s.record.id, JSON.stringify(s.record))
       .catch((err) => this.deps.log.error({ err: String(err) }, 'cannot save study record'));
-    for (const l of s.listeners) l({ type: 'ended' });
+    for (const l of s.listeners) l({ type: 'ended' }, s.store.position);
     this.changed(s.record.id);
+    this.deps.slots.forget(s.record.id);
   }
 
   /**

@@ -18,6 +18,8 @@ import {
   CodecError,
   decodeTask,
   encodeJson,
+  HEARTBEAT_SECONDS,
+  type HeartbeatMessage,
   isMissingStreamOrConsumer,
   permissionViolation,
   STREAMS,
@@ -115,6 +117,7 @@ export class Worker {
   private ackWaitMs: number;
   private maxDeliver: number;
   private readonly stores = new Map<string, Promise<BlobSource & BlobSink>>();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: WorkerConfig,
@@ -176,6 +179,9 @@ export class Worker {
       callback: (_err, m) => this.onDrop(m.subject.slice(dropPrefix.length), m.data),
     });
     this.transition('ready');
+    this.heartbeat();
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), HEARTBEAT_SECONDS * 1000);
+    this.heartbeatTimer.unref();
     this.loop = this.consume(consumer);
     this.log.info(
       { threads: this.config.threads, ackWaitSeconds: this.ackWaitMs / 1000, maxDeliver: this.maxDeliver },
@@ -190,6 +196,9 @@ export class Worker {
   async stop(graceSeconds: number): Promise<void> {
     if (this.stopping) return;
     this.transition('stop');
+    // No more slots here: the coordinator stops counting on this worker at once.
+    clearInterval(this.heartbeatTimer);
+    this.heartbeat(0);
     // The open pull request is left to expire rather than stopped: a task the server sends to a
     // closed inbox would sit unacked for a whole ack-wait, while one that reaches us is nak'ed.
     this.wake?.();
@@ -219,6 +228,16 @@ export class Worker {
     await this.runner.close();
     this.transition('closed');
     this.log.info('stopped');
+  }
+
+  /** Announces this worker's slots and how many are busy (the coordinator sizes its queue by them). */
+  private heartbeat(slots = this.config.threads): void {
+    const beat: HeartbeatMessage = { worker: this.config.name, slots, busy: this.running.size };
+    try {
+      this.nc?.publish(SUBJECTS.heartbeat(this.config.name), encodeJson(beat));
+    } catch (err) {
+      this.log.debug({ err: errorText(err) }, 'cannot send a heartbeat');
+    }
   }
 
   /** True once a stop was asked: no new task is taken. */

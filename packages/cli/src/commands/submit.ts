@@ -14,6 +14,8 @@ import { followStudy } from './watch.js';
 
 export interface SubmitOptions extends ServerOptions {
   wait?: boolean;
+  /** The study's share of the workers (budget.weight). */
+  weight?: number;
   id?: string;
   json?: boolean;
   quiet?: boolean;
@@ -28,6 +30,7 @@ const CHUNK = 1024 * 1024;
  */
 export async function submitCommand(specFile: string, opts: SubmitOptions): Promise<number> {
   const loaded = loadStudySpec(specFile);
+  if (opts.weight !== undefined) loaded.spec.budget.weight = opts.weight;
   // The coordinator runs the same admission; checking here fails before any upload.
   admitSpec(loaded.spec, specFile);
   const ds = loadDataset(loaded.spec.dataset, loaded.datasetPath);

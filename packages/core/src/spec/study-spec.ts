@@ -182,6 +182,20 @@ export const studySpecSchema = z
           .min(0)
           .default(5)
           .describe('The study stops, like at the time limit, once more trials than this have failed.'),
+        reproducible: z
+          .boolean()
+          .default(true)
+          .describe(
+            'With parallelism > 1: trial k is sampled knowing exactly trials 0..k-parallelism-1 (waiting for a slow one if needed), so the same spec and seed give the same trials however the folds are scheduled. false: sample from whatever has finished (no waiting, not reproducible).',
+          ),
+        weight: z
+          .number()
+          .min(0.01)
+          .max(100)
+          .default(1)
+          .describe(
+            "On a shared coordinator: this study's share of the workers relative to the others while several wait for slots (2 = twice a weight-1 study's). hpo submit --weight sets it.",
+          ),
       })
       .strict(),
     threshold: z

@@ -156,6 +156,78 @@ describe('StudyRunner', () => {
     );
   });
 
+  it('with parallelism 4, gives the same trials however the folds are scheduled (reproducible mode), and not without it', async () => {
+    const run = async (reproducible: boolean, capacity: number, delay: (t: FoldTask) => number) => {
+      const runner = await StudyRunner.open({
+        spec: testSpec({
+          cv: { k: 3, seed: 1 },
+          budget: { trials: 14, parallelism: 4, reproducible },
+          sampler: { type: 'tpe', seed: 5, startupTrials: 4 },
+          pruner: { type: 'median', warmupTrials: 3, minFolds: 1, alpha: 0.05 },
+        }),
+        datasetHash,
+        executor: new FakeExecutor(capacity, () => false, delay),
+        store: new MemoryStudyStore(),
+      });
+      await runner.run();
+      return runner.allTrials().map((t) => [t.number, t.params.learningRate, t.state, t.value]);
+    };
+    // Three schedules: folds in order; later trials faster; a pseudo-random mix of durations.
+    const schedules: [number, (t: FoldTask) => number][] = [
+      [1, () => 0],
+      [12, (t) => 1 + 3 * (14 - t.trial)],
+      [5, (t) => 1 + ((t.trial * 7 + t.cv.fold * 13) % 9)],
+    ];
+    const reproducible = [];
+    for (const [capacity, delay] of schedules) reproducible.push(await run(true, capacity, delay));
+    assert.deepEqual(reproducible[1], reproducible[0]);
+    assert.deepEqual(reproducible[2], reproducible[0]);
+    // Without it, the sampler sees whichever trials finished first: the schedules disagree.
+    const free = [];
+    for (const [capacity, delay] of schedules) free.push(await run(false, capacity, delay));
+    assert.notDeepEqual(free[1], free[0], 'the check above would catch a schedule-dependent sampler');
+  });
+
+  it('reproducible mode resumes to the same trials as an uninterrupted run', async () => {
+    const spec = testSpec({
+      budget: { trials: 10, parallelism: 3, reproducible: true },
+      sampler: { type: 'tpe', seed: 2, startupTrials: 3 },
+    });
+    const whole = await StudyRunner.open({
+      spec,
+      datasetHash,
+      executor: new FakeExecutor(4),
+      store: new MemoryStudyStore(),
+    });
+    await whole.run();
+    const dir = mkdtempSync(join(tmpdir(), 'hpo-repro-'));
+    const stop = new AbortController();
+    let finished = 0;
+    const first = await StudyRunner.open({
+      spec,
+      datasetHash,
+      executor: new FakeExecutor(
+        4,
+        () => false,
+        (t) => 1 + (t.trial % 3),
+      ),
+      store: new FileStudyStore(dir),
+      onEvent: (e) => {
+        if (e.type === 'trial_finished' && ++finished === 5) stop.abort();
+      },
+    });
+    await first.run(stop.signal);
+    const second = await StudyRunner.open({
+      spec,
+      datasetHash,
+      executor: new FakeExecutor(2),
+      store: new FileStudyStore(dir),
+    });
+    await second.run();
+    const params = (r: StudyRunner) => r.allTrials().map((t) => [t.number, t.params.learningRate]);
+    assert.deepEqual(params(second), params(whole));
+  });
+
   it('prunes the same trials at the same fold whichever fold finishes first', async () => {
     const run = async (capacity: number, delay: (t: FoldTask) => number) => {
       const runner = await StudyRunner.open({

@@ -7,7 +7,7 @@ import {
   type RefitTask,
   type StudySpec,
 } from '@hpo/core';
-import { type Pruner, type Sampler, SamplerExhaustedError } from '@hpo/optimizer';
+import { type Outcome, type Pruner, type Sampler, SamplerExhaustedError } from '@hpo/optimizer';
 import { aggregateFolds } from '../aggregate.js';
 import type { NewEvent, StudyEndReason, StudyEvent, TrialParams } from '../events.js';
 import type { Executor, StudyStore } from '../ports.js';
@@ -59,6 +59,12 @@ export class StudyRunner {
   private readonly totalFolds: number;
   /** Opened from a non-empty log and not run since: the next run records `study_resumed`. */
   private replayed = false;
+  /**
+   * Reproducible mode (budget.reproducible, with a sampler and parallelism > 1): outcomes of
+   * finished trials not yet told to the sampler. Trial k is asked once trials 0..k−p−1 are
+   * finished, with exactly those told and k−p..k−1 pending, whatever order trials finished in.
+   */
+  private readonly untold = new Map<number, Outcome>();
 
   private constructor(opts: StudyRunnerOptions) {
     this.opts = opts;
@@ -249,6 +255,7 @@ export class StudyRunner {
       let params: TrialParams;
       let number: number;
       if (this.sampler) {
+        if (this.reproducible && !this.tellUpTo(this.state.size - budget.parallelism)) return undefined;
         try {
           const asked = this.sampler.ask();
           params = asked.params;
@@ -265,6 +272,28 @@ export class StudyRunner {
       running++;
     }
     return undefined;
+  }
+
+  /** Whether the reproducible mode is on (it matters only with a sampler and parallelism > 1). */
+  private get reproducible(): boolean {
+    return this.spec.budget.reproducible && this.spec.budget.parallelism > 1;
+  }
+
+  /**
+   * Reproducible mode: tells the sampler, in trial order, the outcomes of trials below `limit`;
+   * false (nothing asked yet) while one of them is still running.
+   */
+  private tellUpTo(limit: number): boolean {
+    for (let n = 0; n < limit; n++) {
+      const t = this.state.get(n);
+      if (t?.state === 'running') return false;
+    }
+    for (const n of [...this.untold.keys()].sort((a, b) => a - b)) {
+      if (n >= limit) break;
+      this.sampler!.tell(n, this.untold.get(n)!);
+      this.untold.delete(n);
+    }
+    return true;
   }
 
   private submitFolds(inflight: Map<string, Promise<Settled>>, signal: AbortSignal): void {
@@ -333,8 +362,11 @@ export class StudyRunner {
       const from = (this.pruneChecked.get(t.number) ?? 0) + 1;
       const upTo = Math.min(values.length, this.totalFolds - 1);
       if (upTo >= from) {
+        // Reproducible mode: only the trials finished before this one was asked (below
+        // number − parallelism), so the decision does not depend on which finished first.
+        const before = this.reproducible ? t.number - this.spec.budget.parallelism : Number.POSITIVE_INFINITY;
         const completed = this.allTrials()
-          .filter((o) => o.state === 'complete')
+          .filter((o) => o.state === 'complete' && o.number < before)
           .map((o) => o.folds.map((f) => this.objectiveOf(f!)));
         for (let j = from; j <= upTo; j++) {
           this.pruneChecked.set(t.number, j);
@@ -411,7 +443,18 @@ export class StudyRunner {
       );
     }
     for (const e of events) this.state.apply(e);
-    this.sampler?.replay(this.state.samplerRecords());
+    const records = this.state.samplerRecords();
+    if (this.reproducible) {
+      // As if the study had never stopped: outcomes of the last `parallelism` trials are told
+      // only when the next trials are asked.
+      const limit = this.state.size - this.spec.budget.parallelism;
+      for (const r of records)
+        if (r.number >= limit && r.outcome) {
+          this.untold.set(r.number, r.outcome);
+          delete r.outcome;
+        }
+    }
+    this.sampler?.replay(records);
     this.replayed = true;
   }
 
@@ -423,7 +466,10 @@ export class StudyRunner {
     this.drops.delete(finished.number);
     this.pruneChecked.delete(finished.number);
     const outcome = outcomeOf(finished).outcome;
-    if (outcome && this.sampler) this.sampler.tell(finished.number, outcome);
+    if (outcome && this.sampler) {
+      if (this.reproducible) this.untold.set(finished.number, outcome);
+      else this.sampler.tell(finished.number, outcome);
+    }
   }
 }
 

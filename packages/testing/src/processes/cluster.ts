@@ -69,12 +69,14 @@ export class Cluster {
     ackWait?: number;
     capacity?: number;
     maxUploadMb?: number;
+    /** More coordinator flags, e.g. --prefetch. */
+    coordinatorArgs?: string[];
   }): Promise<Cluster> {
     const cluster = new Cluster(
       await NatsServer.start(options.permissions ? { permissions: true } : options.auth),
     );
     cluster.apiOptions = { credentials: options.apiCredentials, token: options.apiToken };
-    await cluster.startCoordinator(options);
+    await cluster.startCoordinator({ ...options, args: options.coordinatorArgs ?? [] });
     for (let i = 0; i < options.workers; i++)
       await cluster.startWorker({ threads: options.threads, ackWait: options.ackWait });
     return cluster;

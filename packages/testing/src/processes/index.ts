@@ -5,3 +5,4 @@ export * from './certs.js';
 export * from './cluster.js';
 export * from './harness.js';
 export * from './nats-server.js';
+export * from './soak.js';
