@@ -37,7 +37,9 @@ export function maxMixedError(a: Float32Array, b: Float32Array): number {
     const x = a[i] as number;
     const y = b[i] as number;
     const e = Math.abs(x - y) / (1 + Math.abs(y));
-    if (!(e <= worst)) worst = e; // NaN propagates as a failure
+    // A NaN anywhere is a failure: NaN at once (a later finite error must not replace it).
+    if (Number.isNaN(e)) return Number.NaN;
+    if (e > worst) worst = e;
   }
   return worst;
 }

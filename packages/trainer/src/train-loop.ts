@@ -50,6 +50,8 @@ export interface FitOptions {
   onEpoch?: EpochCallback | undefined;
   /** Asked before every batch; true stops training with `TrainingStopped`. */
   shouldStop?: (() => boolean) | undefined;
+  /** Train with tfjs autodiff even where the hand-written step applies (the reference in tests). */
+  autodiff?: boolean | undefined;
 }
 
 /**
@@ -63,19 +65,20 @@ export function fit(options: FitOptions): FitReport {
   const vars = net.weights.map((w) => w.variable);
   // Plain MLPs train through a hand-written backward pass (about 30 kernels a step instead of
   // 200+); anything it cannot express goes through tfjs' autodiff.
-  const fast = canTrainFast(net, params)
-    ? new DenseNet({
-        inputSize: net.inputShape[0]!,
-        hiddenUnits: [],
-        activation: params.activation as 'relu' | 'tanh',
-        learningRate: params.learningRate,
-        l2: params.l2,
-        variables: {
-          kernels: net.weights.filter((w) => w.name.endsWith('/kernel')).map((w) => w.variable),
-          biases: net.weights.filter((w) => w.name.endsWith('/bias')).map((w) => w.variable),
-        },
-      })
-    : undefined;
+  const fast =
+    canTrainFast(net, params) && !options.autodiff
+      ? new DenseNet({
+          inputSize: net.inputShape[0]!,
+          hiddenUnits: [],
+          activation: params.activation as 'relu' | 'tanh',
+          learningRate: params.learningRate,
+          l2: params.l2,
+          variables: {
+            kernels: net.weights.filter((w) => w.name.endsWith('/kernel')).map((w) => w.variable),
+            biases: net.weights.filter((w) => w.name.endsWith('/bias')).map((w) => w.variable),
+          },
+        })
+      : undefined;
   const optimizer = fast ? undefined : makeOptimizer(params);
   const inputSize = net.inputShape.reduce((a, b) => a * b, 1);
   const rng = Rng.derive(seed, 'shuffle');
@@ -270,8 +273,11 @@ function head(data: TrainingData, rows: number): TrainingData {
 
 function lossFn(net: Network, params: TrainParams, x: tf.Tensor, y: tf.Tensor2D, w: tf.Tensor2D): tf.Scalar {
   const logits = net.forward(x, true);
-  // Mean of w·BCE over the batch, as Keras applies class_weight.
-  let loss = tf.losses.sigmoidCrossEntropy(y, logits, w, 0, tf.Reduction.MEAN) as tf.Scalar;
+  // Σ w·BCE / batch size, as Keras applies class_weight and sample_weight, and as the
+  // hand-written MLP step does (tfjs' Reduction.MEAN would divide by Σw instead: another
+  // objective, with L2 weighed differently against the data term).
+  const perSample = tf.losses.sigmoidCrossEntropy(y, logits, undefined, 0, tf.Reduction.NONE);
+  let loss = tf.div(tf.sum(tf.mul(perSample, w)), y.shape[0]) as tf.Scalar;
   if (params.l2 > 0) {
     const penalty = tf.addN(net.penalised.map((k) => tf.sum(tf.square(k))));
     loss = tf.add(loss, tf.mul(penalty, params.l2));
