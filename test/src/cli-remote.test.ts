@@ -36,6 +36,22 @@ describe('hpo CLI against a running coordinator', () => {
     const { study: second } = JSON.parse(again.stdout);
     assert.match(second, /^cli-remote-[0-9a-f]{6}$/);
     assert.equal((await cli(['cancel', second])).code, 0);
+    // A rerun of the same submission (a retried Job) follows the study instead of failing.
+    const rerun = await cli(['submit', study.file, '--wait', '--id', 'cli-remote']);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    assert.match(
+      rerun.stderr,
+      /study cli-remote already exists with this spec and dataset \(finished\); following it/,
+    );
+    assert.match(rerun.stdout, /study cli-remote: finished \(budget\)/);
+    // The same id with another spec is an error naming the field.
+    const other = writeStudy(smallChurnSpec({ name: 'cli-remote', budget: { trials: 5, parallelism: 2 } }));
+    const clash = await cli(['submit', other.file, '--wait', '--id', 'cli-remote']);
+    assert.equal(clash.code, 1);
+    assert.match(
+      clash.stderr,
+      /study 'cli-remote' already exists with another spec \(budget\.trials differs\)/,
+    );
   });
 
   it('a study cancelled mid-trial shows those trials as unfinished, not running', async () => {

@@ -8,6 +8,7 @@ import {
 } from '@hpo/core';
 import { admitSpec, validateStudy } from '@hpo/orchestrator';
 import type { Study__Output } from '@hpo/protocol';
+import { CliError } from '../errors.js';
 import { columnSummary } from '../output/columns.js';
 import { connectRemote, fromGrpc, type Remote, type ServerOptions, unary } from '../remote/client.js';
 import { followStudy } from './watch.js';
@@ -47,12 +48,25 @@ export async function submitCommand(specFile: string, opts: SubmitOptions): Prom
     const testSha256 = testFile
       ? await ensureUploaded(remote, encodeDataset(testFile), 'test set', quiet)
       : '';
-    const study = await unary<Study__Output>(remote, 'CreateStudy', {
+    const request = {
       spec: JSON.stringify(loaded.spec),
       datasetSha256: sha256,
       studyId: opts.id ?? '',
       testDatasetSha256: testSha256,
-    });
+    };
+    let study: Study__Output;
+    let attached = false;
+    try {
+      study = await unary<Study__Output>(remote, 'CreateStudy', request);
+    } catch (err) {
+      // A rerun of the same submission (a retried Job) follows the study it created before.
+      if (!(opts.id && err instanceof CliError && err.kind === 'already_exists')) throw err;
+      // Another tenant's study of that id is not ours to follow: the error stands.
+      study = await existingSameStudy(remote, opts.id, request).catch((e: unknown) => {
+        throw e instanceof CliError && e.kind === 'not_found' ? err : e;
+      });
+      attached = true;
+    }
     if (!opts.wait) {
       if (opts.json)
         process.stdout.write(`${JSON.stringify({ study: study.studyId, state: study.state })}\n`);
@@ -62,11 +76,57 @@ export async function submitCommand(specFile: string, opts: SubmitOptions): Prom
       return 0;
     }
     if (!opts.quiet && !opts.json)
-      process.stderr.write(`study ${study.studyId} created; waiting for it to finish\n`);
+      process.stderr.write(
+        attached
+          ? `study ${study.studyId} already exists with this spec and dataset (${study.state}); following it\n`
+          : `study ${study.studyId} created; waiting for it to finish\n`,
+      );
     return await followStudy(remote, study.studyId, { json: Boolean(opts.json), quiet: Boolean(opts.quiet) });
   } finally {
     remote.close();
   }
+}
+
+/**
+ * The study `id` when it was created from this same spec and dataset (a rerun of the same
+ * submission); any difference is an error naming what differs.
+ */
+async function existingSameStudy(
+  remote: Remote,
+  id: string,
+  request: { spec: string; datasetSha256: string; testDatasetSha256: string },
+): Promise<Study__Output> {
+  const study = await unary<Study__Output>(remote, 'GetStudy', { studyId: id });
+  const differs = (what: string) =>
+    new CliError(
+      `study '${id}' already exists with ${what} than this submission`,
+      'pick another --id, or submit the same spec and dataset to follow the existing study',
+      'already_exists',
+    );
+  if (study.datasetSha256 !== request.datasetSha256) throw differs('another dataset');
+  if ((study.testDatasetSha256 ?? '') !== request.testDatasetSha256) throw differs('another test set');
+  const mine = JSON.parse(request.spec) as Record<string, unknown>;
+  const theirs = JSON.parse(study.specJson) as Record<string, unknown>;
+  const field = firstDifference(mine, theirs);
+  if (field !== undefined) throw differs(`another spec (${field || 'the whole spec'} differs)`);
+  return study;
+}
+
+/** The path of the first field where two JSON values differ ('' for the roots), or undefined. */
+function firstDifference(a: unknown, b: unknown, path = ''): string | undefined {
+  if (a === b) return undefined;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return path;
+  if (Array.isArray(a) !== Array.isArray(b)) return path;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of [...keys].sort()) {
+    const d = firstDifference(
+      (a as Record<string, unknown>)[k],
+      (b as Record<string, unknown>)[k],
+      path ? `${path}.${k}` : k,
+    );
+    if (d !== undefined) return d;
+  }
+  return undefined;
 }
 
 /** Uploads a canonical dataset unless the server has it already; its SHA-256. */
