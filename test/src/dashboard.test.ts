@@ -358,9 +358,16 @@ describe('hpo dashboard (study directories on this machine)', () => {
     );
     const tuned = await runCli(['tune', file, '--quiet', '--out', join(dir, 'done')]);
     assert.equal(tuned.code, 0, tuned.stderr);
+    // A hostile parameter value (a categorical choice is any string): shown as text, never run.
+    const hostile = '<img src=x onerror="window.__xss=1">';
     const lines = readFileSync(join(dir, 'done', 'events.jsonl'), 'utf8')
       .split('\n')
-      .filter(Boolean);
+      .filter(Boolean)
+      .map((l) => l.replace(/"classWeight":"(none|balanced)"/g, `"classWeight":${JSON.stringify(hostile)}`));
+    assert.ok(
+      lines.some((l) => l.includes('onerror')),
+      'the log carries the hostile value',
+    );
     const finishedAt = lines.flatMap((l, i) => (JSON.parse(l).type === 'trial_finished' ? [i] : []));
     assert.equal(finishedAt.length, 3);
 
@@ -397,7 +404,11 @@ describe('hpo dashboard (study directories on this machine)', () => {
       appendFileSync(events, `${lines[1]!.slice(40)}\n${lines.slice(2, finishedAt[0]! + 1).join('\n')}\n`);
       await waitForCount(page, 'data-trials-done', 1);
       assert.equal(await page.locator('#leaderboard tbody tr').count(), 1);
-      assert.ok(Number(await page.getAttribute('body', 'data-running')) >= 0);
+      assert.equal(
+        await page.getAttribute('body', 'data-running'),
+        '0',
+        'the finished trial has no open folds',
+      );
       // Up to the second: two rows.
       appendFileSync(events, `${lines.slice(finishedAt[0]! + 1, finishedAt[1]! + 1).join('\n')}\n`);
       await waitForCount(page, 'data-trials-done', 2);
@@ -409,6 +420,8 @@ describe('hpo dashboard (study directories on this machine)', () => {
         () => document.querySelector('#studies a .state')?.textContent === 'finished',
       );
       assert.equal(await page.locator('#leaderboard tbody tr').count(), 3);
+      assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+      assert.match((await page.locator('#leaderboard').textContent()) ?? '', /classWeight=<img src=x onerror=/);
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-local.png'), fullPage: true });
       assert.deepEqual(errors, []);
     } finally {

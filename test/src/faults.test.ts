@@ -4,22 +4,15 @@ import {
   Cluster,
   call,
   collect,
+  exportEvents,
   freePort,
   smallChurnSpec,
   startCli,
+  until,
   uploadDataset,
   watch,
   writeStudy,
 } from '@hpo/testing/processes';
-
-/** Waits (polling, bounded) until `done()` holds. */
-async function until(done: () => boolean, timeoutMs = 300_000): Promise<void> {
-  const start = Date.now();
-  while (!done()) {
-    assert.ok(Date.now() - start < timeoutMs, 'timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface TrialMsg {
   number: number;
@@ -68,16 +61,6 @@ async function finalTrials(cluster: Cluster, studyId: string, trials: number): P
   return list;
 }
 
-async function exportEvents(cluster: Cluster, studyId: string): Promise<{ type: string }[]> {
-  return new Promise((resolve, reject) => {
-    const out: { type: string }[] = [];
-    const stream = cluster.api().ExportEvents({ studyId });
-    stream.on('data', (r: { json: string }) => out.push(JSON.parse(r.json)));
-    stream.on('end', () => resolve(out));
-    stream.on('error', reject);
-  });
-}
-
 describe('distributed fault injection', { concurrency: false }, () => {
   it('SIGKILL of a worker mid-fold: the fold is redelivered, no result lost or counted twice', async () => {
     const cluster = await Cluster.start({ workers: 2, ackWait: 6 });
@@ -100,80 +83,82 @@ describe('distributed fault injection', { concurrency: false }, () => {
     }
   });
 
-  it('SIGKILL of the coordinator mid-study: restarted, it adopts the folds out on workers (none trained twice) and a resuming watcher misses no event', async () => {
-    const cluster = await Cluster.start({ workers: 2, ackWait: 6 });
-    try {
-      await createStudy(cluster, slowSpec('kill-coord', 5), 'kill-coord');
-      // A WatchStudy client that resumes after the last position it saw, as hpo submit --wait does.
-      const seen: { type: string; position: number; trial: number; fold: number }[] = [];
-      let position = 0;
-      let secondTrialDone: () => void;
-      const twoDone = new Promise<void>((resolve) => {
-        secondTrialDone = resolve;
-      });
-      const follow = (async () => {
-        for (;;) {
-          const ended = await new Promise<boolean>((resolve) => {
-            const stream = cluster.api().WatchStudy({ studyId: 'kill-coord', afterPosition: position });
-            let done = false;
-            stream.on(
-              'data',
-              (e: { type: string; position: number | string; trial: number; fold: number }) => {
-                const p = Number(e.position);
-                if (e.type === 'study_ended') done = true;
-                if (e.type === 'snapshot' || e.type === 'study_ended') return;
-                seen.push({ type: e.type, position: p, trial: e.trial, fold: e.fold });
-                position = p;
-                if (seen.filter((x) => x.type === 'trial_finished').length === 2) secondTrialDone();
-              },
-            );
-            stream.on('end', () => resolve(done));
-            stream.on('error', () => resolve(false));
-          });
-          if (ended) return;
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      })();
-      await twoDone;
-      await cluster.coordinator!.kill('SIGKILL');
-      const metricsPort = await freePort();
-      await cluster.startCoordinator({ ackWait: 6, metricsPort });
-      await follow;
-      await finalTrials(cluster, 'kill-coord', 5);
-      // The watcher saw every logged event once, in order: positions 1.. with no gap or repeat
-      // (it joined after study_created, so it starts at 2).
-      const { json } = { json: await exportEvents(cluster, 'kill-coord') };
-      const positions = seen.map((e) => e.position);
-      assert.deepEqual(
-        positions,
-        Array.from({ length: json.length - positions[0]! + 1 }, (_, i) => positions[0]! + i),
-        'every event after the first one seen, once',
-      );
-      assert.deepEqual(
-        seen.map((e) => e.type),
-        json.slice(positions[0]! - 1).map((e) => e.type),
-      );
-      // No fold was trained twice: every fold task finished once on the workers, and the
-      // restarted coordinator says it adopted the ones it found out.
-      const finishedTasks = cluster.workers
-        .flatMap((w) => w.log.split('\n'))
-        .filter((l) => l.includes('"task finished"') && l.includes('"kind":"fold"'))
-        .map((l) => JSON.parse(l) as { task: string; outcome: string });
-      const ok = finishedTasks.filter((t) => t.outcome === 'ok').map((t) => t.task);
-      assert.equal(new Set(ok).size, ok.length, `a fold trained twice: ${ok.sort()}`);
-      assert.equal(ok.length, 15, 'five trials of three folds');
-      // The folds out at the kill were waited for: still queued or training (adopted), or
-      // answered while no coordinator listened (their results taken in on restart).
-      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-      const adopted = [...metrics.matchAll(/hpo_folds_adopted_total\{how="\w+"\} (\d+)/g)].reduce(
-        (n, m) => n + Number(m[1]),
-        0,
-      );
-      assert.ok(adopted > 0, `folds adopted: ${metrics.match(/hpo_folds_adopted.*/g)}`);
-    } finally {
-      await cluster.stop();
-    }
-  });
+  for (const signal of ['SIGKILL', 'SIGTERM'] as const)
+    it(`${signal} of the coordinator mid-study: restarted, it adopts the folds out on workers (none trained twice) and a resuming watcher misses no event`, async () => {
+      const cluster = await Cluster.start({ workers: 2, ackWait: 6 });
+      try {
+        await createStudy(cluster, slowSpec('kill-coord', 5), 'kill-coord');
+        // A WatchStudy client that resumes after the last position it saw, as hpo submit --wait does.
+        const seen: { type: string; position: number; trial: number; fold: number }[] = [];
+        let position = 0;
+        let secondTrialDone: () => void;
+        const twoDone = new Promise<void>((resolve) => {
+          secondTrialDone = resolve;
+        });
+        const follow = (async () => {
+          for (;;) {
+            const ended = await new Promise<boolean>((resolve) => {
+              const stream = cluster.api().WatchStudy({ studyId: 'kill-coord', afterPosition: position });
+              let done = false;
+              stream.on(
+                'data',
+                (e: { type: string; position: number | string; trial: number; fold: number }) => {
+                  const p = Number(e.position);
+                  if (e.type === 'study_ended') done = true;
+                  if (e.type === 'snapshot' || e.type === 'study_ended') return;
+                  seen.push({ type: e.type, position: p, trial: e.trial, fold: e.fold });
+                  position = p;
+                  if (seen.filter((x) => x.type === 'trial_finished').length === 2) secondTrialDone();
+                },
+              );
+              stream.on('end', () => resolve(done));
+              stream.on('error', () => resolve(false));
+            });
+            if (ended) return;
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        })();
+        await twoDone;
+        // SIGTERM: a graceful stop, whose results landing meanwhile must be left for the next one.
+        await cluster.coordinator!.kill(signal);
+        const metricsPort = await freePort();
+        await cluster.startCoordinator({ ackWait: 6, metricsPort });
+        await follow;
+        await finalTrials(cluster, 'kill-coord', 5);
+        // The watcher saw every logged event once, in order: positions 1.. with no gap or repeat
+        // (it joined after study_created, so it starts at 2).
+        const json = await exportEvents(cluster.api(), 'kill-coord');
+        const positions = seen.map((e) => e.position);
+        assert.deepEqual(
+          positions,
+          Array.from({ length: json.length - positions[0]! + 1 }, (_, i) => positions[0]! + i),
+          'every event after the first one seen, once',
+        );
+        assert.deepEqual(
+          seen.map((e) => e.type),
+          json.slice(positions[0]! - 1).map((e) => e.type),
+        );
+        // No fold was trained twice: every fold task finished once on the workers, and the
+        // restarted coordinator says it adopted the ones it found out.
+        const finishedTasks = cluster.workers
+          .flatMap((w) => w.log.split('\n'))
+          .filter((l) => l.includes('"task finished"') && l.includes('"kind":"fold"'))
+          .map((l) => JSON.parse(l) as { task: string; outcome: string });
+        const ok = finishedTasks.filter((t) => t.outcome === 'ok').map((t) => t.task);
+        assert.equal(new Set(ok).size, ok.length, `a fold trained twice: ${ok.sort()}`);
+        assert.equal(ok.length, 15, 'five trials of three folds');
+        // The folds out at the kill were waited for: still queued or training (adopted), or
+        // answered while no coordinator listened (their results taken in on restart).
+        const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+        const adopted = [...metrics.matchAll(/hpo_folds_adopted_total\{how="\w+"\} (\d+)/g)].reduce(
+          (n, m) => n + Number(m[1]),
+          0,
+        );
+        assert.ok(adopted > 0, `folds adopted: ${metrics.match(/hpo_folds_adopted.*/g)}`);
+      } finally {
+        await cluster.stop();
+      }
+    });
 
   it('hpo submit --wait and leaderboard --watch ride out a coordinator restart (reconnecting, then the result)', async () => {
     const cluster = await Cluster.start({ workers: 2, ackWait: 6 });
@@ -187,16 +172,16 @@ describe('distributed fault injection', { concurrency: false }, () => {
         stderr += d;
       });
       // Once a trial has finished, the watcher is following the study: restart the coordinator.
-      await until(() => /trial \d+ complete/.test(stderr));
+      await until('a trial reported', () => /trial \d+ complete/.test(stderr));
       const boardCli = startCli(['leaderboard', 'cli-restart', '--watch', '--server', server]);
       const board = collect(boardCli, 600_000);
       let boardOut = '';
       boardCli.stdout?.on('data', (d) => {
         boardOut += d;
       });
-      await until(() => /trials, \d+ running, state running/.test(boardOut));
+      await until('the board drawn', () => /trials, \d+ running, state running/.test(boardOut));
       await cluster.coordinator!.kill('SIGKILL');
-      await until(() => /reconnecting/.test(stderr));
+      await until('the follower reconnecting', () => /reconnecting/.test(stderr));
       await cluster.startCoordinator({ ackWait: 6 });
       const r = await submitted;
       assert.equal(r.code, 0, r.stderr);

@@ -13,7 +13,7 @@ import { ResultsRouter } from '@hpo/coordinator/dist/results-router.js';
 import { TaskProofs } from '@hpo/coordinator/dist/task-proofs.js';
 import { type FoldTask, HpoError } from '@hpo/core';
 import { type DropMessage, decodeDrop, ensureInfrastructure, STREAMS, SUBJECTS, taskId } from '@hpo/protocol';
-import { NatsServer } from '@hpo/testing/processes';
+import { NatsServer, until } from '@hpo/testing/processes';
 import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
@@ -37,15 +37,6 @@ const stopped = (err: unknown) => err instanceof HpoError && err.kind === 'stopp
 
 async function queued(jsm: JetStreamManager): Promise<number> {
   return (await jsm.streams.info(STREAMS.tasks)).state.messages;
-}
-
-async function until(what: string, pred: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (await pred()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
 }
 
 describe('NatsExecutor drops the folds of a pruned trial', () => {

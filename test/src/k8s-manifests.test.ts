@@ -555,14 +555,33 @@ describe('study Job (deploy/k8s/jobs/study-job.yaml)', () => {
     }
   });
 
-  test('runs `hpo submit --wait` once against the coordinator Service; its exit status is the outcome', () => {
+  test('runs `hpo submit --wait --id` against the coordinator Service, restart-safe; its exit status is the outcome', () => {
     const spec = job.spec.template.spec;
-    assert.equal(job.spec.backoffLimit, 0, 'a retry would submit the study twice');
     assert.equal(spec.restartPolicy, 'Never');
     const c = containersOf(job)[0]!;
     assert.equal(hpoProcess(c), 'cli');
     assert.deepEqual(c.args.slice(2, 3), ['submit']);
     assert.ok(c.args.includes('--wait'));
+    // Retries follow the same study (a fixed id); disruptions do not use them up; an outcome ends the Job.
+    assert.match(c.args[c.args.indexOf('--id') + 1], /^[a-z0-9-]+$/, 'a fixed study id');
+    assert.ok(job.spec.backoffLimit > 0);
+    const rules = job.spec.podFailurePolicy.rules;
+    assert.ok(
+      rules.some(
+        (r: Loose) =>
+          r.action === 'Ignore' && r.onPodConditions?.some((p: Loose) => p.type === 'DisruptionTarget'),
+      ),
+    );
+    assert.ok(
+      rules.some(
+        (r: Loose) =>
+          r.action === 'FailJob' &&
+          r.onExitCodes?.containerName === c.name &&
+          r.onExitCodes.values.includes(1),
+      ),
+    );
+    assert.equal(job.spec.activeDeadlineSeconds, undefined, 'a Job deadline would orphan the study');
+    assert.ok(Number(c.env.find((e: Loose) => e.name === 'HPO_RECONNECT_SECONDS')?.value) >= 300);
     const server = c.args[c.args.indexOf('--server') + 1];
     const [host, port] = server.split(':');
     const svc = find(base, 'Service', host);
@@ -607,6 +626,7 @@ describe('study Job (deploy/k8s/jobs/study-job.yaml)', () => {
     const cm = find(JOB_FILE, 'ConfigMap', volume.configMap.name);
     const text = cm.data[specPath.slice(mount.mountPath.length + 1)];
     const spec = validateStudySpec(parseYaml(text), 'study-job.yaml');
+    assert.ok(spec.budget.timeLimitSeconds, "the study's own time limit is the Job's deadline");
     const workdir = /^WORKDIR (\S+)$/m.exec(read('deploy/docker/Dockerfile'))?.[1];
     assert.ok(spec.dataset.path.startsWith(`${workdir}/examples/`), 'a dataset copied into the image');
     assert.ok(existsSync(join(ROOT, relative(workdir!, spec.dataset.path))));

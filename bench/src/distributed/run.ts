@@ -32,6 +32,7 @@ import {
   CHURN,
   Cluster,
   call,
+  exportEvents,
   makeCerts,
   smallChurnSpec,
   soak,
@@ -334,27 +335,28 @@ async function smallBehindBig(prefetch: number) {
     const mark = bigFolds;
     let latency = Number.NaN;
     let between = 0;
-    await new Promise<void>((resolve, reject) => {
-      const stream = client.WatchStudy({ studyId: 'small', afterPosition: 1 });
-      stream.on('data', (e: { type: string }) => {
+    await watch(
+      client,
+      'small',
+      (e) => {
         if (e.type === 'fold_done' && Number.isNaN(latency)) {
           latency = (performance.now() - started) / 1000;
           between = bigFolds - mark;
         }
-      });
-      stream.on('end', () => resolve());
-      stream.on('error', reject);
-    });
-    await bigDone;
-    const events = await new Promise<{ type: string; result?: { timings: { totalMs: number } } }[]>(
-      (resolve, reject) => {
-        const out: { type: string; result?: { timings: { totalMs: number } } }[] = [];
-        const stream = client.ExportEvents({ studyId: 'big' });
-        stream.on('data', (r: { json: string }) => out.push(JSON.parse(r.json)));
-        stream.on('end', () => resolve(out));
-        stream.on('error', reject);
       },
+      1,
     );
+    await bigDone;
+    const events = await exportEvents<{ type: string; result?: { timings: { totalMs: number } } }>(
+      client,
+      'big',
+    );
+    const smallEvents = await exportEvents<{ type: string; result?: { timings: { totalMs: number } } }>(
+      client,
+      'small',
+    );
+    // Its own training time: what is left of the latency is the wait for a slot and the queue.
+    const ownSeconds = smallEvents.find((e) => e.type === 'fold_done')!.result!.timings.totalMs / 1000;
     const foldSeconds = events
       .filter((e) => e.type === 'fold_done')
       .map((e) => e.result!.timings.totalMs / 1000);
@@ -364,6 +366,8 @@ async function smallBehindBig(prefetch: number) {
       firstFoldSeconds: Math.round(latency * 100) / 100,
       medianFoldSeconds: Math.round(median * 100) / 100,
       inMedianFolds: Math.round((latency / median) * 100) / 100,
+      startedAfterSeconds: Math.round((latency - ownSeconds) * 100) / 100,
+      startInMedianFolds: Math.round(((latency - ownSeconds) / median) * 100) / 100,
       bigFoldsFinishedFirst: between,
     };
   } finally {
@@ -385,6 +389,7 @@ async function fairness(rounds: number) {
   const summary = (rs: Awaited<ReturnType<typeof smallBehindBig>>[]) => ({
     firstFoldSeconds: med(rs.map((r) => r.firstFoldSeconds)),
     inMedianFolds: med(rs.map((r) => r.inMedianFolds)),
+    startInMedianFolds: med(rs.map((r) => r.startInMedianFolds)),
     bigFoldsFinishedFirst: med(rs.map((r) => r.bigFoldsFinishedFirst)),
   });
   return {

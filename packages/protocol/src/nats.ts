@@ -50,10 +50,11 @@ export const SUBJECTS = {
   progressAll: 'hpo.progress.*',
   /**
    * Core NATS, a `HeartbeatMessage` every HEARTBEAT_SECONDS from each worker: its training slots
-   * and how many are busy. The coordinator queues only about as many tasks as the live workers
+   * and how many are busy (the subject's last token is the worker's name with '.' as '_', so a
+   * dotted host name stays one token). The coordinator queues only about as many tasks as the live workers
    * can start (plus a small prefetch).
    */
-  heartbeat: (worker: string) => `hpo.heartbeat.${worker}`,
+  heartbeat: (worker: string) => `hpo.heartbeat.${worker.replace(/[.*>\s]/g, '_')}`,
   heartbeatAll: 'hpo.heartbeat.*',
 } as const;
 

@@ -264,6 +264,12 @@ async function watchStudy(
     sent = position;
     send(e.type, position, e);
   };
+  const now = study.store.position;
+  if (after > now)
+    throw new HpoError(
+      'invalid_argument',
+      `after_position: ${after} is past the study's last event (${now}); resume from a position a StudyEvent of this study gave`,
+    );
   const running = study.record.state === 'running';
   if (running) {
     unsubscribe = deps.manager.watch(study.record.id, (e, position) => {
@@ -271,11 +277,18 @@ async function watchStudy(
       else buffered.push([e, position]);
     });
     call.on('cancelled', () => unsubscribe());
+    call.on('close', () => unsubscribe());
   }
-  const now = study.store.position;
-  send('snapshot', after > 0 ? Math.min(after, now) : now);
+  send('snapshot', after > 0 ? after : now);
   if (after > 0 && after < now) {
-    const past = await deps.manager.history(study.record.id);
+    // The events missed are read again from the study's stream (a separate reader).
+    let past: StudyEvent[];
+    try {
+      past = await deps.manager.history(study.record.id);
+    } catch (err) {
+      unsubscribe();
+      throw err;
+    }
     for (let i = after; i < past.length; i++) deliver(past[i]!, i + 1);
   } else if (after === 0) sent = now;
   if (!running) {

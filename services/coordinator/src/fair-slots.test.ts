@@ -46,8 +46,8 @@ describe('FairSlots', () => {
   it('shares slots by weight while studies wait, and follows a changing capacity', async () => {
     const slots = new FairSlots(1);
     const block = await slots.acquire('x');
-    slots.setWeight('heavy', 2);
-    slots.setWeight('light', 1);
+    slots.setWeight('heavy', 2, 'team');
+    slots.setWeight('light', 1, 'team');
     const held: Record<string, (() => void)[]> = { heavy: [], light: [] };
     const want = (study: 'heavy' | 'light', n: number) =>
       Array.from({ length: n }, () => slots.acquire(study).then((r) => held[study]!.push(r)));
@@ -75,5 +75,22 @@ describe('FairSlots', () => {
     assert.equal(slots.used, 9);
     assert.deepEqual([held.heavy!.length, held.light!.length], [6, 3]);
     assert.equal(slots.queued, 20 - 12, 'twelve grants, all from the queue');
+  });
+
+  it("shares between tenants first: weights divide a tenant's share, they do not take another's", async () => {
+    const slots = new FairSlots(1);
+    const block = await slots.acquire('x');
+    slots.setWeight('greedy', 100, 'a');
+    slots.setWeight('modest', 1, 'b');
+    const held = { greedy: 0, modest: 0 };
+    for (let i = 0; i < 10; i++) {
+      void slots.acquire('greedy').then(() => held.greedy++);
+      void slots.acquire('modest').then(() => held.modest++);
+    }
+    await new Promise((r) => setImmediate(r));
+    slots.setCapacity(9);
+    block();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(held, { greedy: 5, modest: 4 }, 'about half each');
   });
 });

@@ -13,9 +13,10 @@ interface Waiter {
  * many tasks as they can start soon, so a task published is a task about to run, and a study
  * submitted behind a big one gets the next free slot instead of waiting behind its queue.
  *
- * When a slot frees, it goes to the waiting study furthest below its share: the least
- * (slots held + 1) / weight; among equals, the study served least recently, then the earliest
- * request.
+ * When a slot frees, it goes first to the tenant holding the fewest slots (tenants share
+ * equally, so no tenant's weights can crowd out another), then, within that tenant, to the
+ * waiting study furthest below its share: the least (slots held + 1) / weight. Among equals, the
+ * one served least recently, then the earliest request.
  */
 export class FairSlots {
   private inUse = 0;
@@ -23,6 +24,9 @@ export class FairSlots {
   private grants = 0;
   private readonly held = new Map<string, number>();
   private readonly weights = new Map<string, number>();
+  private readonly tenants = new Map<string, string>();
+  private readonly tenantHeld = new Map<string, number>();
+  private readonly tenantLastGrant = new Map<string, number>();
   private readonly lastGrant = new Map<string, number>();
   private readonly waiting = new Map<string, Waiter[]>();
 
@@ -38,17 +42,23 @@ export class FairSlots {
     return this.capacity;
   }
 
-  /** A study's weight (default 1): twice the weight, twice the slots while both wait. */
-  setWeight(study: string, weight: number): void {
+  /**
+   * A study's weight (default 1: twice the weight, twice the slots while both wait) and its
+   * tenant (default: its own).
+   */
+  setWeight(study: string, weight: number, tenant = study): void {
     this.weights.set(study, weight > 0 ? weight : 1);
+    this.tenants.set(study, tenant);
   }
 
   /** Forgets a study that ended (its weight and history). */
   forget(study: string): void {
     if ((this.held.get(study) ?? 0) > 0 || this.waiting.get(study)?.length) return;
     this.weights.delete(study);
+    this.tenants.delete(study);
     this.lastGrant.delete(study);
     this.held.delete(study);
+    this.waiting.delete(study);
   }
 
   /** Waits for a slot for `study`; call the returned function exactly once to release it. */
@@ -78,6 +88,8 @@ export class FairSlots {
       released = true;
       this.inUse--;
       this.held.set(study, (this.held.get(study) ?? 1) - 1);
+      const tenant = this.tenantOf(study);
+      this.tenantHeld.set(tenant, (this.tenantHeld.get(tenant) ?? 1) - 1);
       this.next();
     };
   }
@@ -94,33 +106,48 @@ export class FairSlots {
     return n;
   }
 
+  private tenantOf(study: string): string {
+    return this.tenants.get(study) ?? study;
+  }
+
   private next(): void {
     while (this.inUse < this.capacity) {
       let best: Waiter | undefined;
-      let bestKey: [number, number, number] | undefined;
+      let bestKey: number[] | undefined;
       for (const [study, q] of this.waiting) {
         const head = q[0];
         if (!head) continue;
-        const key: [number, number, number] = [
+        const tenant = this.tenantOf(study);
+        // Lexicographic: the tenant's slots, when the tenant was last served, then the study's
+        // share, when it was last served, and the request's arrival.
+        const key = [
+          this.tenantHeld.get(tenant) ?? 0,
+          this.tenantLastGrant.get(tenant) ?? -1,
           ((this.held.get(study) ?? 0) + 1) / (this.weights.get(study) ?? 1),
           this.lastGrant.get(study) ?? -1,
           head.seq,
         ];
-        if (
-          !bestKey ||
-          key[0] < bestKey[0] ||
-          (key[0] === bestKey[0] && (key[1] < bestKey[1] || (key[1] === bestKey[1] && key[2] < bestKey[2])))
-        ) {
+        if (!bestKey || less(key, bestKey)) {
           best = head;
           bestKey = key;
         }
       }
       if (!best) return;
-      this.waiting.get(best.study)!.shift();
+      const study = best.study;
+      const tenant = this.tenantOf(study);
+      this.waiting.get(study)!.shift();
       this.inUse++;
-      this.held.set(best.study, (this.held.get(best.study) ?? 0) + 1);
-      this.lastGrant.set(best.study, this.grants++);
+      this.held.set(study, (this.held.get(study) ?? 0) + 1);
+      this.tenantHeld.set(tenant, (this.tenantHeld.get(tenant) ?? 0) + 1);
+      this.lastGrant.set(study, this.grants);
+      this.tenantLastGrant.set(tenant, this.grants++);
       best.resolve();
     }
   }
+}
+
+/** a < b, comparing element by element. */
+function less(a: number[], b: number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
+  return false;
 }

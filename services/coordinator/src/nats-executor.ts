@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import {
   type FoldResult,
   type FoldTask,
@@ -12,6 +13,7 @@ import type { RunningTask } from '@hpo/orchestrator/report';
 import {
   type CancelMessage,
   type DropMessage,
+  decodeResult,
   decodeTask,
   encodeJson,
   foldResultOf,
@@ -57,6 +59,8 @@ export class NatsExecutor implements Executor {
    * on a worker): waited for, not published again (see `adopt`).
    */
   private readonly adoptable = new Map<string, QueuedTask>();
+  /** Results of this study's tasks stored before this coordinator started, by task id. */
+  private readonly resultsBefore = new Map<string, ResultEnvelope>();
   /** Coordinator epochs whose tasks this study may still have on workers (cancels name each). */
   private readonly epochs = new Set<string>();
 
@@ -75,11 +79,12 @@ export class NatsExecutor implements Executor {
    * the queue: when the runner asks for one of them, its result is waited for instead of training
    * it again. Call before the study runs.
    */
-  adopt(queued: QueuedTask[]): void {
+  adopt(queued: QueuedTask[], answered: ResultEnvelope[] = []): void {
     for (const q of queued) {
       this.adoptable.set(q.envelope.id, q);
       this.epochs.add(q.envelope.epoch);
     }
+    for (const r of answered) this.resultsBefore.set(r.id, r);
   }
 
   /** The tasks sent and not yet answered, by trial and fold. */
@@ -115,7 +120,13 @@ export class NatsExecutor implements Executor {
     return refitResultOf(await this.roundTrip(envelope, { signal: control.signal }));
   }
 
-  async close(): Promise<void> {}
+  /** The study ended: adopted tasks it never asked for leave the queue. */
+  async close(): Promise<void> {
+    for (const q of this.adoptable.values())
+      await this.deps.jsm.streams.deleteMessage(STREAMS.tasks, q.seq, false).catch(() => undefined);
+    this.adoptable.clear();
+    this.resultsBefore.clear();
+  }
 
   /** Tells workers to stop this study's folds and drops its queued tasks. */
   async cancel(): Promise<void> {
@@ -151,6 +162,16 @@ export class NatsExecutor implements Executor {
   ): Promise<{ seq: number; epoch: string } | undefined> {
     const adopted = this.adoptable.get(envelope.id);
     this.adoptable.delete(envelope.id);
+    const stored = this.resultsBefore.get(envelope.id);
+    this.resultsBefore.delete(envelope.id);
+    if (stored && !held) {
+      // Answered while no coordinator listened: recorded from the results stream as it is.
+      this.deps.metrics.foldsAdopted.inc({ how: 'result_stored' });
+      if (adopted)
+        await this.deps.jsm.streams.deleteMessage(STREAMS.tasks, adopted.seq, false).catch(() => undefined);
+      this.deps.router.deliver(stored);
+      return undefined;
+    }
     if (held) {
       this.deps.metrics.foldsAdopted.inc({ how: 'result_waiting' });
       if (adopted)
@@ -158,7 +179,7 @@ export class NatsExecutor implements Executor {
       return undefined;
     }
     if (adopted) {
-      if (JSON.stringify(adopted.envelope.task) === JSON.stringify(envelope.task)) {
+      if (isDeepStrictEqual(adopted.envelope.task, envelope.task)) {
         this.deps.metrics.foldsAdopted.inc({ how: 'queued' });
         return { seq: adopted.seq, epoch: adopted.envelope.epoch };
       }
@@ -196,7 +217,7 @@ export class NatsExecutor implements Executor {
       void result.then(() => {
         answered = true;
       });
-      const sent = await this.send(envelope, held);
+      // Listed before it is sent, so a worker's started notice never arrives before the entry.
       const task = envelope.task;
       this.inFlight.set(envelope.id, {
         trial: task.trial,
@@ -206,6 +227,7 @@ export class NatsExecutor implements Executor {
         since: new Date().toISOString(),
       });
       this.onChange();
+      const sent = await this.send(envelope, held);
       const settled = await abortable(
         withTimeout(result, this.deps.foldTimeoutSeconds, () => this.deps.router.forget(envelope.id)),
         either,
@@ -248,6 +270,35 @@ export async function queuedTasks(jsm: JetStreamManager, study: string): Promise
       if (envelope.study === study) out.push({ envelope, seq: m.seq });
     } catch {
       // Not a task: left to the workers, which refuse it.
+    }
+    seq = m.seq + 1;
+  }
+}
+
+/**
+ * The results of `study`'s tasks in the results stream (kept 7 days) that answer a task the
+ * coordinators issued (checked like every result): delivered to the dead coordinator or to
+ * nobody, they are recorded without training the fold again.
+ */
+export async function storedResults(
+  jsm: JetStreamManager,
+  study: string,
+  proofs: { check(r: ResultEnvelope, subjectStudy: string): string | undefined },
+  /** Whether the study still needs task `id`'s result (not yet in its log): only those are kept. */
+  wanted: (id: string) => boolean,
+): Promise<ResultEnvelope[]> {
+  const out: ResultEnvelope[] = [];
+  const subject = SUBJECTS.result(study);
+  for (let seq = 1; ; ) {
+    const m = await jsm.streams.getMessage(STREAMS.results, { seq, next_by_subj: subject } as {
+      seq: number;
+    });
+    if (!m) return out;
+    try {
+      const r = decodeResult(m.data);
+      if (proofs.check(r, study) === undefined && wanted(r.id)) out.push(r);
+    } catch {
+      // Malformed: the router drops it when it comes.
     }
     seq = m.seq + 1;
   }

@@ -52,22 +52,6 @@ export class ResultsRouter {
     });
   }
 
-  /**
-   * Resolves once every result stored before now has reached this router (so a restarted
-   * coordinator knows which folds were answered while it was down before it dispatches any), or
-   * after `timeoutMs`. Each result delivered is then either held or already settled.
-   */
-  async caughtUp(timeoutMs: number): Promise<boolean> {
-    const consumer = await this.js.consumers.get(STREAMS.results, COORDINATOR_RESULTS_CONSUMER);
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const info = await consumer.info();
-      if (info.num_pending === 0 && info.num_ack_pending <= this.held.size) return true;
-      if (Date.now() > until) return false;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
   /** Whether the result of task `id` is here, waiting for its study. */
   holds(id: string): boolean {
     return this.held.has(id);
@@ -85,9 +69,20 @@ export class ResultsRouter {
     return new Promise((resolve) => this.waiters.set(id, resolve));
   }
 
+  /**
+   * The coordinator is shutting down: from now on `forget` only stops waiting, and a result that
+   * still comes stays unacknowledged, for the next coordinator to record.
+   */
+  drain(): void {
+    this.draining = true;
+  }
+
+  private draining = false;
+
   /** Stops waiting for task `id` (cancelled or dropped): a result that still comes is discarded. */
   forget(id: string): void {
     this.waiters.delete(id);
+    if (this.draining) return;
     this.markHanded(id);
     const held = this.held.get(id);
     if (held) {

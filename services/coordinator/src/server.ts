@@ -110,10 +110,6 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
   });
   watchMaxDeliveries(nc, jsm, router, log);
   followStarted(nc, manager, proofs, metrics, log);
-  // Results stored while no coordinator listened are taken in before any fold is dispatched, so
-  // none of those folds is trained again.
-  if (!(await router.caughtUp(10_000)))
-    log.warn('the results backlog was not read within 10 s; resuming anyway');
   await manager.resumeAll();
 
   // Upload chunks are at most 1 MiB (proto): a small message limit bounds what one call buffers.

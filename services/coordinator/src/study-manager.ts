@@ -17,7 +17,7 @@ import type { ObjectStore } from '@nats-io/obj';
 import type { Logger } from 'pino';
 import type { DatasetReader } from './dataset-reader.js';
 import { JetStreamStudyStore } from './event-store.js';
-import { NatsExecutor, type NatsExecutorDeps, queuedTasks } from './nats-executor.js';
+import { NatsExecutor, type NatsExecutorDeps, queuedTasks, storedResults } from './nats-executor.js';
 import type { Identity, Quota } from './security/auth-file.js';
 import { canSee } from './security/policy.js';
 
@@ -247,6 +247,8 @@ export class StudyManager {
 
   /** Stops every runner (coordinator shutdown); studies stay 'running' in KV and resume later. */
   async shutdown(): Promise<void> {
+    // Results that land while the runners stop stay unacknowledged for the next coordinator.
+    this.deps.router.drain();
     for (const s of this.studies.values()) if (s.record.state === 'running') s.stop.abort();
     await Promise.allSettled([...this.studies.values()].map((s) => s.done));
   }
@@ -284,15 +286,34 @@ export class StudyManager {
       listeners,
       done: Promise.resolve(),
     };
+    if (run) {
+      // Folds a previous coordinator sent are not trained again: their results already stored
+      // are taken as they are, and their tasks still queued or on workers are waited for.
+      // Adoption only saves work: a failed lookup leaves the study to run as it would without.
+      try {
+        const [queued, answered] = await Promise.all([
+          queuedTasks(this.deps.jsm, record.id),
+          storedResults(this.deps.jsm, record.id, this.deps.proofs, (id) =>
+            wantedResult(runner, record.id, id),
+          ),
+        ]);
+        executor.adopt(queued, answered);
+        if (queued.length || answered.length)
+          this.deps.log.info(
+            { study: record.id, queued: queued.length, answered: answered.length },
+            'adopted tasks sent before the restart',
+          );
+      } catch (err) {
+        this.deps.log.warn(
+          { study: record.id, err: String(err) },
+          'cannot look up the tasks sent before the restart',
+        );
+      }
+    }
     this.studies.set(record.id, active);
     this.changed(record.id);
-    this.deps.slots.setWeight(record.id, record.spec.budget.weight);
     if (run) {
-      // Tasks a previous coordinator left in the queue are waited for, not trained again.
-      const queued = await queuedTasks(this.deps.jsm, record.id);
-      executor.adopt(queued);
-      if (queued.length)
-        this.deps.log.info({ study: record.id, tasks: queued.length }, 'adopted queued and running tasks');
+      this.deps.slots.setWeight(record.id, record.spec.budget.weight, record.tenant);
       active.done = this.drive(active);
     }
   }
@@ -310,6 +331,8 @@ export class StudyManager {
       this.studies.delete(s.record.id);
       for (const l of s.listeners) l({ type: 'ended' }, s.store.position);
       this.changed(s.record.id);
+      await s.executor.close();
+      this.deps.slots.forget(s.record.id);
       return;
     }
     // A stop that is not the user's cancel is a coordinator shutdown: the study stays
@@ -326,6 +349,7 @@ export class StudyManager {
       .catch((err) => this.deps.log.error({ err: String(err) }, 'cannot save study record'));
     for (const l of s.listeners) l({ type: 'ended' }, s.store.position);
     this.changed(s.record.id);
+    await s.executor.close();
     this.deps.slots.forget(s.record.id);
   }
 
@@ -373,4 +397,12 @@ function parseSpec(specText: string): StudySpec {
     if (ds && typeof ds === 'object' && ds.path === undefined) ds.path = '(uploaded)';
   }
   return validateStudySpec(raw);
+}
+
+/** Whether a study's log still lacks the result of task `id` (`<study>.<trial>.<fold|refit>`). */
+function wantedResult(runner: StudyRunner, study: string, id: string): boolean {
+  const [trial, fold] = id.slice(study.length + 1).split('.');
+  const t = runner.log.get(Number(trial));
+  if (!t || t.state !== 'running') return fold === 'refit' && runner.savedModel() === undefined;
+  return fold !== 'refit' && t.folds[Number(fold)] === undefined;
 }

@@ -56,11 +56,20 @@ export async function followStudy(
     if (!opts.json && !opts.quiet && !bar) process.stderr.write(`${text}\n`);
   };
   let heard = false;
+  let everHeard = false;
+  let lost = false;
   const onEvent = (e: StudyEventMessage__Output) => {
     heard = true;
+    everHeard = true;
+    if (lost) {
+      lost = false;
+      if (started) bar?.update({ status: 'live' });
+      note('reconnected');
+    }
     const p = Number(e.position ?? 0);
-    // A resumed stream starts with a snapshot; any event at or before the last position seen is old.
-    if (e.type !== 'snapshot' && e.type !== 'study_ended' && p <= position) return;
+    // A resumed stream starts with a snapshot; any event at or before the last position seen is
+    // old. (A coordinator that sends no positions, an older one, gets no such check.)
+    if (p > 0 && e.type !== 'snapshot' && e.type !== 'study_ended' && p <= position) return;
     position = Math.max(position, p);
     last = e.study ?? last;
     if (e.type === 'study_ended' || (e.type === 'snapshot' && last && last.state !== 'running')) ended = true;
@@ -92,7 +101,7 @@ export async function followStudy(
       stream.on('data', onEvent);
       stream.on('end', () => resolve());
       stream.on('error', (err: grpc.ServiceError) =>
-        TRANSIENT.has(err.code) ? resolve() : reject(fromGrpc(err, remote)),
+        TRANSIENT.has(err.code) && everHeard ? resolve() : reject(fromGrpc(err, remote)),
       );
     });
   const { study, trials } = await withReconnect(
@@ -110,14 +119,13 @@ export async function followStudy(
       heard = false;
       return h;
     },
-    (lost) => {
-      if (lost) {
-        if (started) bar?.update({ status: 'reconnecting…' });
-        note(`lost the coordinator at ${remote.address}; reconnecting (for up to ${limitMs / 1000} s)…`);
-      } else {
-        if (started) bar?.update({ status: 'live' });
-        note('reconnected');
-      }
+    // Only a coordinator that answered once is waited for: one never reached is an error now.
+    () => everHeard,
+    () => {
+      if (lost) return;
+      lost = true;
+      if (started) bar?.update({ status: 'reconnecting…' });
+      note(`lost the coordinator at ${remote.address}; reconnecting (for up to ${limitMs / 1000} s)…`);
     },
   );
   bar?.stop();
@@ -145,27 +153,27 @@ async function withReconnect<T>(
   limitMs: number,
   /** Whether the coordinator answered since the last call (then the clock starts again). */
   answered: () => boolean,
-  onState: (lost: boolean) => void,
+  /** Whether it ever answered (a coordinator never reached is not waited for). */
+  reached: () => boolean,
+  onLost: () => void,
 ): Promise<T> {
   let lostSince: number | undefined;
   let pause = 500;
   for (;;) {
     try {
-      const value = await attempt();
-      if (lostSince !== undefined) onState(false);
-      return value;
+      return await attempt();
     } catch (err) {
       const transient = err instanceof Interrupted || (err instanceof CliError && err.kind === 'unavailable');
-      if (!transient) throw err;
+      if (!transient || !reached()) throw err;
       if (lostSince !== undefined && answered()) {
-        onState(false); // it came back, then went away again
+        // It came back, then went away again: the clock starts again.
         lostSince = undefined;
         pause = 500;
       }
       if (lostSince === undefined) {
         answered();
         lostSince = Date.now();
-        onState(true);
+        onLost();
       } else if (Date.now() - lostSince > limitMs)
         throw err instanceof CliError
           ? err

@@ -1,4 +1,4 @@
-import { CLIENT_SCRIPT, echartsScript, STYLES, studyCards } from './html.js';
+import { CLIENT_SCRIPT, echartsScript, esc, STYLES, studyCards } from './html.js';
 
 const DASHBOARD_STYLES = `${STYLES}
 body{margin:0}header{display:flex;align-items:center;gap:16px;padding:12px 24px;background:#fff;border-bottom:1px solid #e3e3e3}
@@ -44,7 +44,7 @@ export function loginPage(error?: string): string {
 <h2>hpo dashboard</h2>
 <label for="token">API token (from the coordinator's auth file)</label>
 <input id="token" name="token" type="password" autocomplete="off" required>
-${error ? `<p class="error" id="login-error">${error.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}</p>` : ''}
+${error ? `<p class="error" id="login-error">${esc(error)}</p>` : ''}
 <button type="submit">log in</button>
 </form></body></html>
 `;
@@ -56,7 +56,10 @@ const DASHBOARD_SCRIPT = `
   var esc = hpoReport.esc, fmt = hpoReport.fmt;
   var source, selected;
   var status = document.getElementById('status');
-  function selectedId() { var m = /^#study=(.+)$/.exec(location.hash); return m ? decodeURIComponent(m[1]) : undefined; }
+  function selectedId() {
+    var m = /^#study=(.+)$/.exec(location.hash);
+    try { return m ? decodeURIComponent(m[1]) : undefined; } catch (e) { return undefined; }
+  }
   function since(iso) {
     var s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
     return s < 120 ? s + ' s' : Math.round(s / 60) + ' min';
@@ -94,7 +97,11 @@ const DASHBOARD_SCRIPT = `
     if (!selected) { document.getElementById('study').hidden = true; document.getElementById('pick').hidden = false; }
     source = new EventSource('/api/stream' + (selected ? '?study=' + encodeURIComponent(selected) : ''));
     source.addEventListener('open', function () { status.textContent = 'live'; status.className = ''; });
-    source.addEventListener('error', function () { status.textContent = 'reconnecting…'; status.className = 'down'; });
+    source.addEventListener('error', function () {
+      status.textContent = 'reconnecting…'; status.className = 'down';
+      // A session the server no longer knows (it restarted, or the token was revoked): log in again.
+      fetch('/api/studies').then(function (r) { if (r.status === 401) location.reload(); }, function () {});
+    });
     source.addEventListener('studies', function (e) { renderList(JSON.parse(e.data)); document.body.setAttribute('data-live', 'true'); });
     source.addEventListener('study', function (e) { renderStudy(JSON.parse(e.data)); });
     source.addEventListener('failure', function (e) {

@@ -53,6 +53,8 @@ function http(
     headers?: Record<string, string>;
     body?: string;
     until?: (body: string) => boolean;
+    /** Called with the body so far after each chunk (e.g. to act once a first event came). */
+    onData?: (body: string) => void;
   } = {},
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
@@ -64,6 +66,7 @@ function http(
         const done = () => resolve({ status: res.statusCode!, headers: res.headers, body });
         res.on('data', (d) => {
           body += d;
+          opts.onData?.(body);
           if (opts.until?.(body)) {
             res.destroy();
             done();
@@ -148,22 +151,29 @@ describe('dashboard server', async () => {
     });
     assert.match(first.body, /^event: studies\ndata: \[\{"id":"study-a"/);
     assert.match(first.body, /event: study\ndata: \{"report":\{"study":"d"/);
-    // A change is pushed; a revoked token then ends the stream with a failure event.
-    const stream = http(dashboard.port, '/api/stream?study=study-a', {
-      headers: { cookie },
-      until: (b) => b.includes('event: failure'),
-    });
+    // Once the page has its first view, a change is pushed; once that came, a revoked token ends
+    // the stream with a failure event (each step waits for the previous one, not for the clock).
     const log = source.logs.get('study-a')!.log;
-    setTimeout(() => {
-      log.apply({ type: 'fold_done', at, trial: 0, fold: 0, result: fold(0.7) });
-      source.emit('study-a');
-      setTimeout(() => {
-        source.tokens.delete('token-a');
-        source.emit('study-a');
-      }, 200);
-    }, 200);
-    const body = (await stream).body;
-    assert.ok(body.split('event: study\n').length >= 3, 'the first view and the update');
+    let step = 0;
+    const body = (
+      await http(dashboard.port, '/api/stream?study=study-a', {
+        headers: { cookie },
+        until: (b) => b.includes('event: failure'),
+        onData: (b) => {
+          const views = b.split('event: study\n').length - 1;
+          if (step === 0 && views === 1) {
+            step = 1;
+            log.apply({ type: 'fold_done', at, trial: 0, fold: 0, result: fold(0.7) });
+            source.emit('study-a');
+          } else if (step === 1 && views === 2) {
+            step = 2;
+            source.tokens.delete('token-a');
+            source.emit('study-a');
+          }
+        },
+      })
+    ).body;
+    assert.equal(body.split('event: study\n').length - 1, 2, 'the first view and the update');
     assert.match(body, /event: failure\ndata: \{"error":"the token is not valid"\}/);
     assert.equal((await http(dashboard.port, '/api/studies', { headers: { cookie } })).status, 401);
     source.tokens.set('token-a', 'a');
@@ -182,11 +192,63 @@ describe('dashboard server', async () => {
     assert.equal(b.status, 200);
   });
 
+  it('refuses cross-site form posts, and bad bearer tokens count toward the same limit', async () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const evil = await http(dashboard.port, '/login', {
+      method: 'POST',
+      headers: { ...form, origin: 'http://evil.example' },
+      body: 'token=token-a',
+    });
+    assert.equal(evil.status, 403);
+    const fetched = await http(dashboard.port, '/logout', {
+      method: 'POST',
+      headers: { ...form, 'sec-fetch-site': 'cross-site' },
+      body: '',
+    });
+    assert.equal(fetched.status, 403);
+    const same = await http(dashboard.port, '/login', {
+      method: 'POST',
+      headers: { ...form, origin: `http://127.0.0.1:${dashboard.port}` },
+      body: 'token=token-a',
+    });
+    assert.equal(same.status, 303);
+  });
+
   it('slows down guessing: 10 failed logins a minute per address, then 429', async () => {
     for (let i = 0; i < 10; i++) assert.equal((await login(`wrong-${i}`)).r.status, 401);
     const r = (await login('token-a')).r;
     assert.equal(r.status, 429);
     assert.match(r.body, /too many failed logins/);
+    // Guessing over the API instead is held back by the same count.
+    const bearer = await http(dashboard.port, '/api/studies', {
+      headers: { authorization: 'Bearer token-a' },
+    });
+    assert.equal(bearer.status, 429);
+  });
+});
+
+describe('dashboard without logins (hpo dashboard)', () => {
+  it('answers only requests addressed to its loopback host and port (no DNS rebinding)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hpo-open-dash-'));
+    const source = new LocalSource(root);
+    const dashboard = await startDashboard(source, { host: '127.0.0.1', port: 0 });
+    try {
+      const ok = await http(dashboard.port, '/api/studies');
+      assert.equal(ok.status, 200);
+      const alias = await http(dashboard.port, '/api/studies', {
+        headers: { host: `localhost:${dashboard.port}` },
+      });
+      assert.equal(alias.status, 200);
+      const rebound = await http(dashboard.port, '/api/studies', {
+        headers: { host: `evil.example:${dashboard.port}` },
+      });
+      assert.equal(rebound.status, 403);
+      assert.match(rebound.body, /unexpected Host header/);
+    } finally {
+      await dashboard.close();
+      source.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -81,6 +81,27 @@ const MAX_SESSIONS = 10_000;
 /** Failed logins per client address per minute before it is told to wait. */
 const LOGIN_FAILURES_PER_MINUTE = 10;
 const TOKEN = /^[A-Za-z0-9._~+/=-]{1,4096}$/;
+/** Event streams open at once, over all pages. */
+const MAX_STREAMS = 200;
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/**
+ * Whether a POST comes from another site: the browser says so (Sec-Fetch-Site), or its Origin is
+ * not this Host. Requests with neither header (curl) pass: cookies are SameSite=Strict anyway.
+ */
+function crossSite(req: FastifyRequest): boolean {
+  // Browsers that send Sec-Fetch-Site are believed (with Referrer-Policy: no-referrer, Chromium
+  // posts this page's own form with Origin: null); older ones are judged by Origin.
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined) return site !== 'same-origin' && site !== 'none';
+  const origin = req.headers.origin;
+  if (origin === undefined || origin === 'null') return origin === 'null';
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true;
+  }
+}
 
 /** Every response: no framing, no sniffing, no referrer, and nothing loaded from anywhere else. */
 const SECURITY_HEADERS = {
@@ -120,6 +141,12 @@ export async function startDashboard<V>(
   const sessions = new Map<string, { token: string; expires: number }>();
   const failures = new Map<string, { count: number; since: number }>();
   const streams = new Set<ServerResponse>();
+  /** Per study: bumped on every change; the study's view is computed once per version. */
+  const versions = new Map<string, number>();
+  const views = new Map<string, { version: number; json: string }>();
+  const unwatch = source.subscribe((study) => {
+    versions.set(study, (versions.get(study) ?? 0) + 1);
+  });
   const app: FastifyInstance = Fastify({
     logger: false,
     bodyLimit: 8 * 1024,
@@ -132,6 +159,21 @@ export async function startDashboard<V>(
   );
   app.addHook('onSend', async (_req, reply) => {
     reply.headers(SECURITY_HEADERS);
+  });
+  // Without logins, on loopback: only requests addressed to this host and port are answered, so
+  // a web page that rebinds its own name to 127.0.0.1 cannot read the studies (DNS rebinding).
+  const guardHost = !source.authRequired && LOOPBACK.has(opts.host);
+  app.addHook('onRequest', async (req, reply) => {
+    if (guardHost) {
+      const host = String(req.headers.host ?? '');
+      const port = (app.server.address() as { port: number } | null)?.port;
+      const ok = ['127.0.0.1', 'localhost', '[::1]'].some((h) => host === `${h}:${port}`);
+      if (!ok) return reply.code(403).send({ error: `unexpected Host header '${host.slice(0, 100)}'` });
+    }
+    // Forms are posted from this page only (no cross-site login or logout).
+    if (req.method === 'POST' && crossSite(req))
+      return reply.code(403).send({ error: 'cross-site request refused' });
+    return undefined;
   });
   app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
@@ -157,14 +199,34 @@ export async function startDashboard<V>(
     }
     return s.token;
   };
-  /** The viewer of a request, or undefined after answering 401. */
+  /** Whether this client address failed too many logins (or bearer tokens) in the last minute. */
+  const throttled = (address: string) => {
+    const f = failures.get(address);
+    return f !== undefined && Date.now() - f.since < 60_000 && f.count >= LOGIN_FAILURES_PER_MINUTE;
+  };
+  const failed = (address: string) => {
+    const now = Date.now();
+    const f = failures.get(address);
+    const entry = f && now - f.since < 60_000 ? f : { count: 0, since: now };
+    entry.count++;
+    failures.delete(address);
+    failures.set(address, entry);
+    if (failures.size > MAX_SESSIONS) failures.delete(failures.keys().next().value!);
+  };
+  /** The viewer of a request, or undefined after answering 401 (or 429 after many bad tokens). */
   const viewerOf = (req: FastifyRequest, reply: FastifyReply): V | undefined => {
+    const bearer = req.headers.authorization !== undefined;
+    if (bearer && throttled(req.ip)) {
+      void reply.code(429).send({ error: 'too many failed tokens from this address: wait a minute' });
+      return undefined;
+    }
     try {
       const token = tokenOf(req);
       if (token === undefined && source.authRequired)
         throw new HpoError('unauthenticated', 'log in first: no session and no authorization header');
       return source.authenticate(token);
     } catch (err) {
+      if (bearer) failed(req.ip);
       void reply.code(401).send({ error: errorText(err) });
       return undefined;
     }
@@ -182,10 +244,20 @@ export async function startDashboard<V>(
     if (status === 500) opts.onError?.(errorText(err));
     void reply.code(status).send({ error: status === 500 ? 'internal error' : errorText(err) });
   };
-  const studyView = (viewer: V, id: string) => ({
-    report: reportData(source.log(viewer, id)),
-    running: source.running(viewer, id),
-  });
+  /**
+   * A study's view as JSON: the viewer's right to see it is checked each time, the view itself is
+   * computed once per change of the study and shared by every page that shows it.
+   */
+  const studyView = (viewer: V, id: string): string => {
+    const log = source.log(viewer, id);
+    const version = versions.get(id) ?? 0;
+    const cached = views.get(id);
+    if (cached?.version === version) return cached.json;
+    const json = JSON.stringify({ report: reportData(log), running: source.running(viewer, id) });
+    views.set(id, { version, json });
+    if (views.size > 1000) views.delete(views.keys().next().value!);
+    return json;
+  };
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/', async (req, reply) => {
@@ -207,8 +279,7 @@ export async function startDashboard<V>(
   app.post('/login', async (req, reply) => {
     const address = req.ip;
     const now = Date.now();
-    const f = failures.get(address);
-    if (f && now - f.since < 60_000 && f.count >= LOGIN_FAILURES_PER_MINUTE) {
+    if (throttled(address)) {
       void reply.code(429).type('text/html; charset=utf-8');
       return loginPage('too many failed logins from this address: wait a minute');
     }
@@ -218,10 +289,7 @@ export async function startDashboard<V>(
         throw new HpoError('unauthenticated', 'the token is empty or has characters no token has');
       source.authenticate(token);
     } catch (err) {
-      const entry = f && now - f.since < 60_000 ? f : { count: 0, since: now };
-      entry.count++;
-      failures.set(address, entry);
-      if (failures.size > MAX_SESSIONS) failures.delete(failures.keys().next().value!);
+      failed(address);
       void reply.code(401).type('text/html; charset=utf-8');
       return loginPage(errorText(err));
     }
@@ -251,6 +319,7 @@ export async function startDashboard<V>(
     const viewer = viewerOf(req, reply);
     if (viewer === undefined) return reply;
     try {
+      void reply.type('application/json; charset=utf-8');
       return studyView(viewer, req.params.id);
     } catch (err) {
       answer(reply, err);
@@ -273,6 +342,10 @@ export async function startDashboard<V>(
         return reply;
       }
     }
+    if (streams.size >= MAX_STREAMS) {
+      void reply.code(503).send({ error: `${MAX_STREAMS} pages follow this dashboard already; close some` });
+      return reply;
+    }
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -290,6 +363,12 @@ export async function startDashboard<V>(
     const send = (event: string, data: string) => res.write(`event: ${event}\ndata: ${data}\n\n`);
     const flush = () => {
       timer = undefined;
+      // A client that does not read fast enough gets the newest state once it has caught up,
+      // not every state in between (nothing piles up in memory for it).
+      if (res.writableNeedDrain) {
+        res.once('drain', schedule);
+        return;
+      }
       lastSent = Date.now();
       try {
         // The token is checked again: a revoked one stops the stream.
@@ -302,7 +381,7 @@ export async function startDashboard<V>(
         }
         if (studyDirty && watched !== undefined) {
           studyDirty = false;
-          send('study', JSON.stringify(studyView(current, watched)));
+          send('study', studyView(current, watched));
         }
       } catch (err) {
         send('failure', JSON.stringify({ error: errorText(err) }));
@@ -311,10 +390,10 @@ export async function startDashboard<V>(
         else opts.onError?.(errorText(err));
       }
     };
-    const schedule = () => {
+    function schedule() {
       if (timer || res.writableEnded) return;
       timer = setTimeout(flush, Math.max(0, lastSent + throttleMs - Date.now()));
-    };
+    }
     const unsubscribe = source.subscribe((study) => {
       listDirty = true;
       if (study === watched) studyDirty = true;
@@ -337,6 +416,7 @@ export async function startDashboard<V>(
     url: address.replace(/:\d+$/, `:${port}`),
     port,
     async close() {
+      unwatch();
       for (const res of streams) res.end();
       await app.close();
     },

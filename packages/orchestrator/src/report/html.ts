@@ -102,8 +102,9 @@ function estimateCard(data: ReportData): string {
 Calibration: ${esc(e.calibration.method)}${e.calibration.method === 'none' ? '' : `; out of fold ${cal(e.calibration.outOfFold)}; test ${cal(e.calibration.test)}`}.</p></div>`;
 }
 
-function esc(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Escapes text for HTML content and quoted attributes. */
+export function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function fmt(v: number | undefined): string {

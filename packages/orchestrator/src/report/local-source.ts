@@ -15,6 +15,7 @@ import {
   watch,
 } from 'node:fs';
 import { basename, join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { HpoError, objectiveDirection } from '@hpo/core';
 import type { StudyEvent } from '../events.js';
 import { isStudyDir } from '../stores/file-store.js';
@@ -28,6 +29,10 @@ class FollowedStudy {
   log: StudyLog | undefined;
   private offset = 0;
   private partial = '';
+  /** Decodes UTF-8 across reads (a character split between two reads stays whole). */
+  private decoder = new StringDecoder('utf8');
+  /** The log file's inode: another file under the same name (rewritten) is read from the start. */
+  private inode = -1;
   private watcher: FSWatcher | undefined;
   /** Why the log cannot be read (a corrupt line), shown instead of the study. */
   error: string | undefined;
@@ -57,11 +62,15 @@ class FollowedStudy {
     }
     let text = '';
     try {
-      const size = fstatSync(fd).size;
-      if (size < this.offset) {
-        // Cut (a torn line removed by a resume): read it again from the start.
+      const stat = fstatSync(fd);
+      const size = stat.size;
+      if (size < this.offset || stat.ino !== this.inode) {
+        // Cut (a torn line removed by a resume) or replaced: read it again from the start.
+        if (this.inode !== -1) this.changed();
+        this.inode = stat.ino;
         this.offset = 0;
         this.partial = '';
+        this.decoder = new StringDecoder('utf8');
         this.log = undefined;
       }
       const buffer = Buffer.alloc(Math.min(size - this.offset, 64 * 1024 * 1024));
@@ -72,7 +81,7 @@ class FollowedStudy {
         got += n;
       }
       this.offset += got;
-      text = this.partial + buffer.subarray(0, got).toString('utf8');
+      text = this.partial + this.decoder.write(buffer.subarray(0, got));
     } finally {
       closeSync(fd);
     }
@@ -198,12 +207,17 @@ export class LocalSource implements DashboardSource<null> {
 
   /** Follows every study directory not followed yet. */
   private scan(): void {
-    const dirs = this.single
-      ? [this.root]
-      : readdirSync(this.root, { withFileTypes: true })
-          .filter((d) => d.isDirectory())
-          .map((d) => join(this.root, d.name))
-          .filter(isStudyDir);
+    let dirs: string[];
+    try {
+      dirs = this.single
+        ? [this.root]
+        : readdirSync(this.root, { withFileTypes: true })
+            .filter((d) => d.isDirectory())
+            .map((d) => join(this.root, d.name))
+            .filter(isStudyDir);
+    } catch {
+      return; // the folder went away (or cannot be read): the studies read so far stay shown
+    }
     for (const dir of dirs) {
       const id = basename(dir);
       if (this.studies.has(id)) continue;

@@ -274,9 +274,13 @@ export class StudyRunner {
     return undefined;
   }
 
-  /** Whether the reproducible mode is on (it matters only with a sampler and parallelism > 1). */
+  /**
+   * Whether the reproducible mode is on (it matters only with a sampler and parallelism > 1). A
+   * study created before the setting existed (its logged spec lacks it) keeps the old behaviour.
+   */
   private get reproducible(): boolean {
-    return this.spec.budget.reproducible && this.spec.budget.parallelism > 1;
+    const logged = (this.state.created?.spec.budget as { reproducible?: boolean } | undefined)?.reproducible;
+    return (logged ?? false) && this.spec.budget.parallelism > 1;
   }
 
   /**

@@ -245,20 +245,38 @@ export function uploadBytes(
   });
 }
 
-/** Follows WatchStudy until the stream ends; returns every event. */
+/**
+ * Follows WatchStudy until the stream ends; returns every event. With `afterPosition` (1: from
+ * the study's creation on), events already logged are replayed first.
+ */
 export function watch(
   client: StudyServiceClient,
   studyId: string,
   onEvent?: (e: StudyEventMessage__Output) => void,
+  afterPosition = 0,
 ): Promise<StudyEventMessage__Output[]> {
   return new Promise((resolve, reject) => {
     const events: StudyEventMessage__Output[] = [];
-    const stream = client.WatchStudy({ studyId });
+    const stream = client.WatchStudy({ studyId, afterPosition });
     stream.on('data', (e: StudyEventMessage__Output) => {
       events.push(e);
       onEvent?.(e);
     });
     stream.on('end', () => resolve(events));
+    stream.on('error', reject);
+  });
+}
+
+/** A study's whole event log through ExportEvents, parsed. */
+export function exportEvents<E = { type: string; [k: string]: unknown }>(
+  client: StudyServiceClient,
+  studyId: string,
+): Promise<E[]> {
+  return new Promise((resolve, reject) => {
+    const out: E[] = [];
+    const stream = client.ExportEvents({ studyId });
+    stream.on('data', (r: { json: string }) => out.push(JSON.parse(r.json) as E));
+    stream.on('end', () => resolve(out));
     stream.on('error', reject);
   });
 }

@@ -96,3 +96,16 @@ export function smallChurnSpec(overrides: Record<string, unknown> = {}): Record<
     ...overrides,
   };
 }
+
+/** Waits, polling every 50 ms, until `done()` holds; fails naming `what` after `timeoutMs`. */
+export async function until(
+  what: string,
+  done: () => boolean | Promise<boolean>,
+  timeoutMs = 300_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Cluster, call, uploadDataset } from './cluster.js';
+import { Cluster, call, exportEvents, uploadDataset } from './cluster.js';
 import { smallChurnSpec } from './harness.js';
 
 export interface SoakOptions {
@@ -107,14 +107,9 @@ export async function soak(opts: SoakOptions): Promise<SoakReport> {
     await chaos;
     let folds = 0;
     for (const id of ids) {
-      const events = await new Promise<{ type: string; trial?: number; fold?: number; state?: string }[]>(
-        (resolve, reject) => {
-          const out: { type: string }[] = [];
-          const stream = cluster.api().ExportEvents({ studyId: id });
-          stream.on('data', (r: { json: string }) => out.push(JSON.parse(r.json)));
-          stream.on('end', () => resolve(out));
-          stream.on('error', reject);
-        },
+      const events = await exportEvents<{ type: string; trial?: number; fold?: number; state?: string }>(
+        cluster.api(),
+        id,
       );
       const done = events.filter((e) => e.type === 'fold_done').map((e) => `${e.trial}/${e.fold}`);
       assert.equal(new Set(done).size, done.length, `${id}: a fold recorded twice`);
