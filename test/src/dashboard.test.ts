@@ -421,7 +421,10 @@ describe('hpo dashboard (study directories on this machine)', () => {
       );
       assert.equal(await page.locator('#leaderboard tbody tr').count(), 3);
       assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
-      assert.match((await page.locator('#leaderboard').textContent()) ?? '', /classWeight=<img src=x onerror=/);
+      assert.match(
+        (await page.locator('#leaderboard').textContent()) ?? '',
+        /classWeight=<img src=x onerror=/,
+      );
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-local.png'), fullPage: true });
       assert.deepEqual(errors, []);
     } finally {

@@ -120,6 +120,12 @@ export class NatsExecutor implements Executor {
     return refitResultOf(await this.roundTrip(envelope, { signal: control.signal }));
   }
 
+  /** Another coordinator drives the study now: forget the adopted tasks, leave them queued. */
+  letGo(): void {
+    this.adoptable.clear();
+    this.resultsBefore.clear();
+  }
+
   /** The study ended: adopted tasks it never asked for leave the queue. */
   async close(): Promise<void> {
     for (const q of this.adoptable.values())

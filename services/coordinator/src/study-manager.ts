@@ -331,7 +331,8 @@ export class StudyManager {
       this.studies.delete(s.record.id);
       for (const l of s.listeners) l({ type: 'ended' }, s.store.position);
       this.changed(s.record.id);
-      await s.executor.close();
+      // The queued tasks are the other coordinator's now: let go of them, delete nothing.
+      s.executor.letGo();
       this.deps.slots.forget(s.record.id);
       return;
     }

@@ -103,9 +103,13 @@ async function existingSameStudy(
       'pick another --id, or submit the same spec and dataset to follow the existing study',
       'already_exists',
     );
-  if (study.datasetSha256 !== request.datasetSha256) throw differs('another dataset');
-  if ((study.testDatasetSha256 ?? '') !== request.testDatasetSha256) throw differs('another test set');
-  const mine = JSON.parse(request.spec) as Record<string, unknown>;
+  const mine = JSON.parse(request.spec) as { cv?: { holdout?: number } } & Record<string, unknown>;
+  // With cv.holdout the coordinator splits the upload and records the two parts' hashes, not the
+  // upload's: then the spec (dataset path, holdout, seeds) is what must match.
+  if (!mine.cv?.holdout) {
+    if (study.datasetSha256 !== request.datasetSha256) throw differs('another dataset');
+    if ((study.testDatasetSha256 ?? '') !== request.testDatasetSha256) throw differs('another test set');
+  }
   const theirs = JSON.parse(study.specJson) as Record<string, unknown>;
   const field = firstDifference(mine, theirs);
   if (field !== undefined) throw differs(`another spec (${field || 'the whole spec'} differs)`);

@@ -55,12 +55,12 @@ export async function followStudy(
   const note = (text: string) => {
     if (!opts.json && !opts.quiet && !bar) process.stderr.write(`${text}\n`);
   };
+  // Followed only after the coordinator answered (connect, CreateStudy): a coordinator never
+  // reached fails there, so every loss here is worth waiting out.
   let heard = false;
-  let everHeard = false;
   let lost = false;
   const onEvent = (e: StudyEventMessage__Output) => {
     heard = true;
-    everHeard = true;
     if (lost) {
       lost = false;
       if (started) bar?.update({ status: 'live' });
@@ -101,7 +101,7 @@ export async function followStudy(
       stream.on('data', onEvent);
       stream.on('end', () => resolve());
       stream.on('error', (err: grpc.ServiceError) =>
-        TRANSIENT.has(err.code) && everHeard ? resolve() : reject(fromGrpc(err, remote)),
+        TRANSIENT.has(err.code) ? resolve() : reject(fromGrpc(err, remote)),
       );
     });
   const { study, trials } = await withReconnect(
@@ -119,8 +119,6 @@ export async function followStudy(
       heard = false;
       return h;
     },
-    // Only a coordinator that answered once is waited for: one never reached is an error now.
-    () => everHeard,
     () => {
       if (lost) return;
       lost = true;
@@ -153,8 +151,6 @@ async function withReconnect<T>(
   limitMs: number,
   /** Whether the coordinator answered since the last call (then the clock starts again). */
   answered: () => boolean,
-  /** Whether it ever answered (a coordinator never reached is not waited for). */
-  reached: () => boolean,
   onLost: () => void,
 ): Promise<T> {
   let lostSince: number | undefined;
@@ -164,7 +160,7 @@ async function withReconnect<T>(
       return await attempt();
     } catch (err) {
       const transient = err instanceof Interrupted || (err instanceof CliError && err.kind === 'unavailable');
-      if (!transient || !reached()) throw err;
+      if (!transient) throw err;
       if (lostSince !== undefined && answered()) {
         // It came back, then went away again: the clock starts again.
         lostSince = undefined;

@@ -165,9 +165,10 @@ export async function startDashboard<V>(
   const guardHost = !source.authRequired && LOOPBACK.has(opts.host);
   app.addHook('onRequest', async (req, reply) => {
     if (guardHost) {
+      // The name is what matters (a tunnel may arrive on another port: ssh -L, port-forward).
       const host = String(req.headers.host ?? '');
-      const port = (app.server.address() as { port: number } | null)?.port;
-      const ok = ['127.0.0.1', 'localhost', '[::1]'].some((h) => host === `${h}:${port}`);
+      const name = host.replace(/:\d+$/, '');
+      const ok = name === '127.0.0.1' || name === 'localhost' || name === '[::1]';
       if (!ok) return reply.code(403).send({ error: `unexpected Host header '${host.slice(0, 100)}'` });
     }
     // Forms are posted from this page only (no cross-site login or logout).
@@ -360,13 +361,20 @@ export async function startDashboard<V>(
     let listDirty = true;
     let timer: NodeJS.Timeout | undefined;
     let lastSent = 0;
+    let waitingForDrain = false;
     const send = (event: string, data: string) => res.write(`event: ${event}\ndata: ${data}\n\n`);
     const flush = () => {
       timer = undefined;
       // A client that does not read fast enough gets the newest state once it has caught up,
       // not every state in between (nothing piles up in memory for it).
       if (res.writableNeedDrain) {
-        res.once('drain', schedule);
+        if (!waitingForDrain) {
+          waitingForDrain = true;
+          res.once('drain', () => {
+            waitingForDrain = false;
+            schedule();
+          });
+        }
         return;
       }
       lastSent = Date.now();

@@ -354,6 +354,25 @@ describe('StudyRunner', () => {
     assert.ok(trials.every((t) => t.state === 'complete' || t.state === 'running'));
   });
 
+  it('counts the time a study already ran against its limit when it resumes', async () => {
+    const spec = testSpec({ budget: { trials: 100, parallelism: 1, timeLimitSeconds: 60 } });
+    // A log of a study that ran 90 s (over its 60 s limit) and was stopped an hour ago.
+    const store = new MemoryStudyStore();
+    const t0 = Date.now() - 3_600_000;
+    const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+    store.events.push(
+      { type: 'study_created', at: at(0), study: 'test', spec, datasetHash, folds: 3 },
+      { type: 'trial_started', at: at(90), trial: 0, params: { learningRate: 0.01 } },
+    );
+    const runner = await StudyRunner.open({ spec, datasetHash, executor: new FakeExecutor(1), store });
+    assert.equal(await runner.run(), 'time_limit', 'no new minute is granted by the resume');
+    assert.equal(runner.allTrials().length, 1);
+    assert.ok(
+      runner.log.runningMs >= 90_000 && runner.log.runningMs < 95_000,
+      `${runner.log.runningMs} ms ran`,
+    );
+  });
+
   it('shows a trial left running by the time limit as unfinished once the study has stopped', async () => {
     // Trial 0 is quick; trial 1's first fold would run far past the limit, so it is given up
     // at the limit (a worker would stop it) and the trial's other folds never start.

@@ -98,8 +98,10 @@ export class StudyRunner {
   /** Runs trials until the budget, the time limit, too many failures, or `signal` ends the study. */
   async run(signal?: AbortSignal): Promise<StudyEndReason> {
     const { budget } = this.spec;
+    // The time limit counts the time the study already ran before a stop or crash, so resuming
+    // (or a coordinator restart) does not grant it the whole limit again.
     const deadline = budget.timeLimitSeconds
-      ? Date.now() + budget.timeLimitSeconds * 1000
+      ? Date.now() + budget.timeLimitSeconds * 1000 - this.state.runningMs
       : Number.POSITIVE_INFINITY;
     this.state.reopen();
     // A study opened from its log runs again: the pause since its last event is recorded, so it

@@ -82,6 +82,13 @@ export class StudyLog {
   private createdEvent: Created | undefined;
   /** Time of the last event applied (ms), where a pause starts if the next one resumes. */
   private lastAt: number | undefined;
+  /** Milliseconds the study ran, from its creation to its last event, pauses left out. */
+  private ranMs = 0;
+
+  /** How long the study has run so far (its time limit counts this), in milliseconds. */
+  get runningMs(): number {
+    return this.ranMs;
+  }
 
   constructor(readonly direction: 'maximize' | 'minimize') {}
 
@@ -94,6 +101,9 @@ export class StudyLog {
     if (TRIAL_WORK.has(e.type)) this.ending = undefined;
     const previousAt = this.lastAt;
     this.lastAt = Date.parse(e.at);
+    // Time the study ran (a study_resumed closes a pause, which does not count).
+    if (previousAt !== undefined && e.type !== 'study_resumed')
+      this.ranMs += Math.max(0, this.lastAt - previousAt);
     switch (e.type) {
       case 'study_created':
         this.createdEvent = e;
