@@ -10,14 +10,10 @@ import { describe, it } from 'node:test';
 import { Cluster, call, freePort, smallChurnSpec, uploadDataset, watch } from '@hpo/testing/processes';
 
 function spec(name: string, trials: number, parallelism: number) {
-  const s = smallChurnSpec({ name, budget: { trials, parallelism }, pruner: { type: 'none' } });
-  (s.search as { fixed: Record<string, unknown> }).fixed = {
-    epochs: 15,
-    patience: 100,
-    layers: 1,
-    batchSize: 32,
-  };
-  return s;
+  return smallChurnSpec(
+    { name, budget: { trials, parallelism }, pruner: { type: 'none' } },
+    { epochs: 15, patience: 100, layers: 1, batchSize: 32 },
+  );
 }
 
 describe('fair, capacity-aware dispatch', () => {

@@ -22,14 +22,10 @@ interface TrialMsg {
 
 /** A study whose folds take long enough (~1 s) to be interrupted mid-training. */
 function slowSpec(name: string, trials: number) {
-  const spec = smallChurnSpec({ name, budget: { trials, parallelism: 2 } });
-  (spec.search as { fixed: Record<string, unknown> }).fixed = {
-    epochs: 40,
-    patience: 100,
-    layers: 2,
-    batchSize: 32,
-  };
-  return spec;
+  return smallChurnSpec(
+    { name, budget: { trials, parallelism: 2 } },
+    { epochs: 40, patience: 100, layers: 2, batchSize: 32 },
+  );
 }
 
 async function createStudy(cluster: Cluster, spec: Record<string, unknown>, studyId: string): Promise<void> {

@@ -293,20 +293,11 @@ async function smallBehindBig(prefetch: number) {
     coordinatorArgs: ['--prefetch', String(prefetch)],
   });
   try {
-    const spec = (name: string, trials: number, parallelism: number) => {
-      const s = smallChurnSpec({
-        name,
-        budget: { trials, parallelism },
-        sampler: { type: 'random', seed: 1 },
-      });
-      (s.search as { fixed: Record<string, unknown> }).fixed = {
-        epochs: 15,
-        patience: 100,
-        layers: 1,
-        batchSize: 32,
-      };
-      return s;
-    };
+    const spec = (name: string, trials: number, parallelism: number) =>
+      smallChurnSpec(
+        { name, budget: { trials, parallelism }, sampler: { type: 'random', seed: 1 } },
+        { epochs: 15, patience: 100, layers: 1, batchSize: 32 },
+      );
     const client = cluster.api();
     const big = spec('big', 16, 16);
     const hash = await uploadDataset(client, big);

@@ -75,8 +75,20 @@ export function writeStudy(spec: Record<string, unknown>): { dir: string; file: 
   return { dir, file };
 }
 
-/** A small, fast churn study: few epochs, 3 folds. */
-export function smallChurnSpec(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+/**
+ * A small, fast churn study: few epochs, 3 folds. `fixed` replaces the fixed training
+ * parameters (e.g. more epochs for folds slow enough to interrupt).
+ */
+export function smallChurnSpec(
+  overrides: Record<string, unknown> = {},
+  fixed?: Record<string, unknown>,
+): Record<string, unknown> {
+  const spec = baseChurnSpec(overrides);
+  if (fixed) (spec.search as { fixed: Record<string, unknown> }).fixed = fixed;
+  return spec;
+}
+
+function baseChurnSpec(overrides: Record<string, unknown>): Record<string, unknown> {
   return {
     name: 'e2e',
     dataset: { path: CHURN, label: 'churn', positive: 'yes', columns: { customer_id: 'ignore' } },

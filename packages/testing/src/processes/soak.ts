@@ -29,14 +29,10 @@ export interface SoakReport {
 }
 
 function tinySpec(name: string, trials: number) {
-  const spec = smallChurnSpec({ name, budget: { trials, parallelism: 2 } });
-  (spec.search as { fixed: Record<string, unknown> }).fixed = {
-    epochs: 2,
-    layers: 1,
-    batchSize: 256,
-    patience: 100,
-  };
-  return spec;
+  return smallChurnSpec(
+    { name, budget: { trials, parallelism: 2 } },
+    { epochs: 2, layers: 1, batchSize: 256, patience: 100 },
+  );
 }
 
 /** Reads a process's resident set size (MiB) from /proc. */
