@@ -171,7 +171,7 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
       assert.equal(find(objects, 'Service', sts.spec.serviceName).spec.clusterIP, 'None');
     });
 
-    test('every container has probes, and CPU and memory requests and limits', () => {
+    test('every container has probes, and CPU and memory requests and limits (NATS: no CPU limit)', () => {
       for (const w of workloads(objects)) {
         for (const c of containersOf(w)) {
           const where = `${w.kind}/${w.metadata.name}/${c.name}`;
@@ -179,6 +179,11 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
           for (const r of ['cpu', 'memory']) {
             const req = c.resources?.requests?.[r];
             const lim = c.resources?.limits?.[r];
+            // Throttling a JetStream leader stalls every client: NATS has a CPU request only.
+            if (r === 'cpu' && w.metadata.name === 'nats') {
+              assert.ok(req !== undefined && lim === undefined, `${where}: a CPU request, no limit`);
+              continue;
+            }
             assert.ok(req !== undefined && lim !== undefined, `${where}: ${r} request and limit`);
             assert.ok(quantity(req) <= quantity(lim), `${where}: ${r} request <= limit`);
           }
@@ -533,8 +538,39 @@ describe('k8s layout', () => {
     };
     for (const d of ['.', 'overlays/dev', 'overlays/production']) walk(join(K8S, d));
     listed.add('jobs/study-job.yaml');
+    listed.add('namespace.yaml');
     const files = readdirSync(K8S, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml'));
     assert.deepEqual(files.filter((f) => !listed.has(f)).sort(), []);
+  });
+
+  test('the Namespace is applied on its own (delete -k keeps the data) and enforces Pod Security restricted', () => {
+    for (const [name, objects] of Object.entries(BUILDS))
+      assert.equal(
+        objects.find((o) => o.kind === 'Namespace'),
+        undefined,
+        `${name}: kubectl delete -k would delete the namespace and the NATS volumes`,
+      );
+    const ns = readYamlDocs(join(K8S, 'namespace.yaml'))[0] as K8sObject;
+    validateObject(ns);
+    assert.equal(ns.metadata.name, 'hpo');
+    assert.equal(ns.metadata.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
+  });
+
+  test('NATS: spread over nodes and zones (DoNotSchedule), memory requested = limit, no CPU limit', () => {
+    for (const [name, objects] of Object.entries(BUILDS)) {
+      const sts = find(objects, 'StatefulSet', 'nats');
+      const spread = sts.spec.template.spec.topologySpreadConstraints as Loose[];
+      for (const key of ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'])
+        assert.ok(
+          spread.some(
+            (c) => c.topologyKey === key && c.whenUnsatisfiable === 'DoNotSchedule' && c.maxSkew === 1,
+          ),
+          `${name}: spread over ${key}`,
+        );
+      const r = containersOf(sts)[0]!.resources;
+      assert.equal(r.requests.memory, r.limits.memory, `${name}: memory request = limit`);
+      assert.equal(r.limits.cpu, undefined, `${name}: no CPU limit`);
+    }
   });
 
   test('production uses a registry image; the default build uses the locally built one', () => {
