@@ -23,6 +23,7 @@ import {
   startCli,
   type TestCerts,
   tempDir,
+  until,
   uploadDataset,
   writeStudy,
 } from '@hpo/testing/processes';
@@ -254,16 +255,17 @@ describe('live dashboard of the coordinator (HTTPS, tokens, tenants)', () => {
     await nc.flush();
     await nc.close();
     const metrics = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    for (let i = 0; ; i++) {
-      const text = await metrics();
-      if (
-        /hpo_started_notices_rejected_total\{reason="bad_nonce"\} 1/.test(text) &&
-        /hpo_started_notices_rejected_total\{reason="malformed"\} 1/.test(text)
-      )
-        break;
-      assert.ok(i < 600, `rejections counted: ${text.match(/hpo_started.*/g)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(
+      'both rejections counted',
+      async () => {
+        const text = await metrics();
+        return (
+          /hpo_started_notices_rejected_total\{reason="bad_nonce"\} 1/.test(text) &&
+          /hpo_started_notices_rejected_total\{reason="malformed"\} 1/.test(text)
+        );
+      },
+      60_000,
+    );
   });
 
   it('shows a study started after the page opened, with its leaderboard and the workers running it', async () => {
@@ -291,12 +293,10 @@ describe('live dashboard of the coordinator (HTTPS, tokens, tenants)', () => {
     await cluster.startWorker({ threads: 1 });
     const sha256 = await uploadDataset(api(TOKENS.a), smallChurnSpec());
     const spec = JSON.stringify(
-      smallChurnSpec({
-        name: 'dashboard-live',
-        budget: { trials: 3, parallelism: 1 },
-        pruner: { type: 'none' },
-        search: { ...(smallChurnSpec().search as object), fixed: { epochs: 12, layers: 1, batchSize: 32 } },
-      }),
+      smallChurnSpec(
+        { name: 'dashboard-live', budget: { trials: 3, parallelism: 1 }, pruner: { type: 'none' } },
+        { epochs: 12, layers: 1, batchSize: 32 },
+      ),
     );
     const study = await call<object, { studyId: string }>(api(TOKENS.a), 'CreateStudy', {
       spec,
@@ -374,14 +374,13 @@ describe('hpo dashboard (study directories on this machine)', () => {
     const runs = tempDir('hpo-dash-runs-');
     const dashboard = startCli(['dashboard', runs, '--port', '0']);
     let log = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      dashboard.stderr?.on('data', (d) => {
-        log += d;
-        const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(log);
-        if (m) resolve(`${m[1]}/`);
-      });
-      dashboard.once('exit', (code) => reject(new Error(`hpo dashboard exited (${code}): ${log}`)));
+    dashboard.stderr?.on('data', (d) => {
+      log += d;
     });
+    const listening = /on (http:\/\/127\.0\.0\.1:\d+)/;
+    await until('hpo dashboard listening', () => listening.test(log) || dashboard.exitCode !== null, 120_000);
+    assert.equal(dashboard.exitCode, null, `hpo dashboard exited: ${log}`);
+    const url = `${listening.exec(log)![1]}/`;
     const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });

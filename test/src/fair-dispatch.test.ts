@@ -7,7 +7,16 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Cluster, call, freePort, smallChurnSpec, uploadDataset, watch } from '@hpo/testing/processes';
+import {
+  Cluster,
+  call,
+  freePort,
+  scalingOf,
+  smallChurnSpec,
+  until,
+  uploadDataset,
+  watch,
+} from '@hpo/testing/processes';
 
 function spec(name: string, trials: number, parallelism: number) {
   return smallChurnSpec(
@@ -26,12 +35,7 @@ describe('fair, capacity-aware dispatch', () => {
       const big = spec('big', 16, 16);
       const hash = await uploadDataset(client, big);
       // Both workers are heard before the big study floods in.
-      for (let i = 0; ; i++) {
-        const scaling = await (await fetch(`http://127.0.0.1:${metricsPort}/scaling`)).json();
-        if ((scaling as { workerSlots: number }).workerSlots === 2) break;
-        assert.ok(i < 600, `workers heard: ${JSON.stringify(scaling)}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await until('both workers heard', async () => (await scalingOf(metricsPort)).workerSlots === 2, 60_000);
       await call(client, 'CreateStudy', { spec: JSON.stringify(big), datasetSha256: hash, studyId: 'big' });
       const order: string[] = [];
       let resolveStarted: () => void;
@@ -43,10 +47,7 @@ describe('fair, capacity-aware dispatch', () => {
         if (order.length === 3) resolveStarted();
       });
       await bigStarted;
-      const scaling = (await (await fetch(`http://127.0.0.1:${metricsPort}/scaling`)).json()) as Record<
-        string,
-        number
-      >;
+      const scaling = await scalingOf(metricsPort);
       // Two slots + prefetch 2 (fewer if a heartbeat is late on a loaded machine), never the 64 allowed.
       assert.ok(scaling.foldsInFlight! <= 4, `in flight: ${JSON.stringify(scaling)}`);
       assert.ok(scaling.foldsWaiting! > 30, 'the rest of the big study waits in the coordinator');

@@ -115,6 +115,7 @@ const MERGE_KEYS: Record<string, string> = {
   env: 'name',
   volumes: 'name',
   volumeMounts: 'mountPath',
+  topologySpreadConstraints: 'topologyKey',
 };
 /** Lists a strategic-merge patch replaces whole in built-in kinds. */
 const ATOMIC_LISTS = new Set(['args', 'command']);

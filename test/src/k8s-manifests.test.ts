@@ -556,11 +556,15 @@ describe('k8s layout', () => {
     assert.equal(ns.metadata.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
   });
 
-  test('NATS: spread over nodes and zones (DoNotSchedule), memory requested = limit, no CPU limit', () => {
+  test('NATS: spread over nodes (DoNotSchedule), over zones too in production, memory requested = limit, no CPU limit', () => {
     for (const [name, objects] of Object.entries(BUILDS)) {
       const sts = find(objects, 'StatefulSet', 'nats');
       const spread = sts.spec.template.spec.topologySpreadConstraints as Loose[];
-      for (const key of ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'])
+      // Zones only in production: DoNotSchedule skips nodes without the label (laptop clusters).
+      const zone = spread.some((c) => c.topologyKey === 'topology.kubernetes.io/zone');
+      assert.equal(zone, name === 'overlays/production', `${name}: zone spread only where zones exist`);
+      const keys = ['kubernetes.io/hostname', ...(zone ? ['topology.kubernetes.io/zone'] : [])];
+      for (const key of keys)
         assert.ok(
           spread.some(
             (c) => c.topologyKey === key && c.whenUnsatisfiable === 'DoNotSchedule' && c.maxSkew === 1,

@@ -12,7 +12,9 @@ import {
   call,
   freePort,
   PERMISSION_USERS,
+  scalingOf,
   smallChurnSpec,
+  until,
   uploadDataset,
   watch,
 } from '@hpo/testing/processes';
@@ -68,6 +70,11 @@ describe('NATS permissions and result authenticity (deploy/nats/auth.conf)', () 
   });
   after(async () => {
     await cluster?.stop();
+  });
+
+  it('lets workers announce their slots under auth.conf: the coordinator hears the heartbeat', async () => {
+    // A heartbeat the server refused would only show as slow dispatch (the prefetch still runs).
+    await until('the worker heard', async () => (await scalingOf(metricsPort)).workerSlots === 1, 60_000);
   });
 
   it('refuses a client without credentials, or with a wrong password', async () => {

@@ -211,6 +211,13 @@ describe('hpo serve and the predict library', () => {
     );
     const { tenure_months: _, ...noTenure } = jsonRows()[0]!;
     assert.throws(() => predict(model, [noTenure]), /no row has the field 'tenure_months'/);
+    // One row leaving a field out (or misspelling it) is named, not imputed as missing.
+    assert.throws(
+      () => predict(model, [jsonRows()[0]!, noTenure]),
+      (err: Error & { details?: Record<string, unknown> }) =>
+        /the field 'tenure_months' is absent \(give null for a missing value\)/.test(err.message) &&
+        err.details?.row === 2,
+    );
     // Missing markers and surrounding spaces mean what they mean in a CSV.
     const spaced = jsonRows().map((r) => ({ ...r, contract: ` ${r.contract} ` }));
     same(predict(model, spaced));

@@ -11,5 +11,6 @@ describe('soak (CI size)', () => {
     const report = await soak({ studies: 6, trials: 4, killEveryMs: 2500 });
     t.diagnostic(JSON.stringify(report));
     assert.ok(report.workerKills >= 1, 'workers were killed while the studies ran');
+    assert.equal(report.coordinatorRestarts, 1, 'the coordinator was restarted while the studies ran');
   });
 });

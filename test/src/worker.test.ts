@@ -373,7 +373,9 @@ describe('worker processes on a real nats-server', () => {
     quitter.child.kill('SIGTERM');
     const { code } = await quitter.exited;
     assert.equal(code, 0, quitter.dump());
-    // Not after the fold: its outcome below is 'requeued', and the bound is far below its length.
+    // The proof that it did not wait for the fold is its outcome below, 'requeued' (the other
+    // worker must train this fold to the end, so it cannot be endless); this bound only catches
+    // a worker that hangs.
     assert.ok(Date.now() - t0 < 30_000, 'exits soon after the grace period');
     await other.waitForLog(started(t.id), 60_000);
     await results.until((all) => all.some((r) => r.id === t.id), TRAINING_WAIT_MS, 'the requeued fold');

@@ -155,7 +155,7 @@ async function reproducibleCost(parallelism: number, capacity: number, rounds: n
 const overhead = [await overheadPerFold('memory'), await overheadPerFold('file')];
 const reproducibleMode = {
   setup:
-    'fake folds sleeping 15-75 ms (trial size x fold noise), k=3, 40 trials, TPE; reproducible on vs off, interleaved, medians',
+    'fake folds sleeping 12-90 ms (30 ms x trial size 0.5-2.5 x fold noise 0.8-1.2), k=3, 40 trials, TPE; reproducible on vs off, interleaved, medians',
   results: [
     await reproducibleCost(2, 2, quick ? 1 : 3),
     await reproducibleCost(4, 4, quick ? 1 : 3),

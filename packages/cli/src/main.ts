@@ -101,7 +101,7 @@ Examples:
       'serve a saved model over HTTP: POST /predict (JSON rows or CSV), GET /healthz, GET /metrics',
     )
     .requiredOption('--model <dir>', 'model directory (from hpo tune or hpo export)')
-    .option('--port <n>', 'port to listen on', positiveInt('--port'), 8080)
+    .option('--port <n>', 'port to listen on (0 picks a free one)', portNumber('--port'), 8080)
     .option('--host <addr>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1')
     .option(
       '--threshold <p>',
@@ -112,8 +112,8 @@ Examples:
     .addHelpText(
       'after',
       `
-POST /predict takes a JSON array of row objects (field names as in the training CSV; null or ""
-for missing) or CSV text (Content-Type: text/csv), and answers
+POST /predict takes a JSON array of row objects (every field of the training CSV in every row;
+null or "" for missing) or CSV text (Content-Type: text/csv), and answers
 { threshold, rule, predictions: [{ probability, label }] } in row order. A bad row is a 400 naming
 the row and field; a body or row count over the limits is a 413.
 
@@ -170,9 +170,8 @@ Examples:
         "the study's share of the workers while other studies wait too (budget.weight; 0.01–100, default 1)",
         (v: string) => {
           const n = Number(v);
-          if (!Number.isFinite(n) || n < 0.01 || n > 100)
-            throw new InvalidArgumentError('--weight must be a number from 0.01 to 100');
-          return n;
+          if (!Number.isFinite(n)) throw new InvalidArgumentError('--weight must be a number');
+          return n; // its range is the spec schema's (budget.weight)
         },
       )
       .option('--json', 'machine-readable output')

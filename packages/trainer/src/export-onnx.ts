@@ -111,7 +111,7 @@ export function onnxModelBytes(model: TrainedModel, metadata: SavedModelMetadata
     x = g.op('Transpose', [scaled], [ints('perm', [0, 3, 1, 2])]);
   }
   const logit = network(g, model, x);
-  const probability = calibrate(g, logit, metadata.calibration ?? model.calibration ?? { method: 'none' });
+  const probability = calibrate(g, logit, metadata.calibration ?? { method: 'none' });
   g.nodes.push({ opType: 'Identity', input: [probability], output: ['probability'], name: 'probability' });
   const graph = {
     name: 'hpo',

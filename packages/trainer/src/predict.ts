@@ -152,8 +152,11 @@ function rowsToColumns(model: TrainedModel, rows: readonly Record<string, unknow
   }
   const decimal = model.csv?.decimal ?? '.';
   const cell = (r: Record<string, unknown>, i: number, name: string): string => {
-    // Own fields only: a column named like an Object method must not read the prototype's.
-    const v = Object.hasOwn(r, name) ? r[name] : undefined;
+    // Own fields only: a column named like an Object method must not read the prototype's. A
+    // field left out (or misspelt) is an error, not a missing value: missing is null.
+    if (!Object.hasOwn(r, name))
+      throw new DatasetError(`the field '${name}' is absent (give null for a missing value)`, where(i, name));
+    const v = r[name];
     if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) return '';
     if (typeof v === 'string') return v.trim();
     if (typeof v === 'number') return decimal === ',' ? String(v).replace('.', ',') : String(v);

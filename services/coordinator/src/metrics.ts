@@ -73,7 +73,7 @@ export class Metrics {
 
   /**
    * Serves /metrics on `port` (0 = off), and /scaling: `{ foldsWanted, foldsInFlight,
-   * foldsWaiting, workerSlots }` as JSON, what KEDA's metrics-api trigger scales the workers on.
+   * foldsWaiting, workerSlots, workerSlotsBusy }` as JSON, what KEDA's metrics-api trigger scales the workers on.
    */
   serve(
     port: number,

@@ -155,6 +155,7 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
       foldsInFlight: slots.used,
       foldsWaiting: slots.queued,
       workerSlots: pool.slots,
+      workerSlotsBusy: pool.busy,
     }),
   );
   log.info(

@@ -67,6 +67,13 @@ export class WorkerPool {
     }
   }
 
+  /** Slots the live workers said were busy at their last heartbeat. */
+  get busy(): number {
+    let n = 0;
+    for (const w of this.workers.values()) n += w.busy;
+    return n;
+  }
+
   /** Training slots of the live workers. */
   get slots(): number {
     let n = 0;

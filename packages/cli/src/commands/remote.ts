@@ -10,7 +10,7 @@ import { leaderboardTable } from '../output/leaderboard.js';
 import { duration, fmt, useColor } from '../output/style.js';
 import { collect, connectRemote, type Remote, type ServerOptions, unary } from '../remote/client.js';
 import { studySummary, trialSummary } from '../remote/convert.js';
-import { followStudy } from './watch.js';
+import { followStudy, reconnectSeconds } from './watch.js';
 
 export interface OutputOptions extends ServerOptions {
   json?: boolean;
@@ -152,6 +152,7 @@ export function leaderboardCommand(studyId: string, opts: LeaderboardOptions): P
     throw new UsageError('--watch draws a table; it cannot be combined with --json or --csv');
   if (opts.watch && opts.sort)
     throw new UsageError('--watch ranks by the objective; --sort applies to a one-off table');
+  if (opts.watch) reconnectSeconds(); // a bad HPO_RECONNECT_SECONDS is a usage error, now
   return withRemote(opts, async (remote) => {
     if (opts.watch)
       return followStudy(remote, studyId, {
@@ -228,11 +229,13 @@ export async function exportCommand(
 
 /** The model directory of a local folder: a model directory, or a study directory's model/. */
 function localModelDir(target: string): string {
-  if (existsSync(join(target, 'model.json')) && existsSync(join(target, 'weights.bin')))
-    return resolve(target);
+  // hpo's own format: model.json, weights.bin and metadata.json (an export has no metadata.json).
+  const isModel = (dir: string) =>
+    ['model.json', 'weights.bin', 'metadata.json'].every((f) => existsSync(join(dir, f)));
+  if (isModel(target)) return resolve(target);
   if (existsSync(join(target, 'events.jsonl'))) {
     const model = join(target, 'model');
-    if (!existsSync(join(model, 'model.json')))
+    if (!isModel(model))
       throw new UsageError(
         `${target} is a study directory with no saved model yet`,
         `finish it with hpo tune --resume ${target}`,
@@ -240,7 +243,7 @@ function localModelDir(target: string): string {
     return resolve(model);
   }
   throw new UsageError(
-    `${target} holds no model (no model.json, no events.jsonl)`,
+    `${target} holds no hpo model (model.json, weights.bin and metadata.json) and no events.jsonl`,
     'give a study directory, a model directory or a study id',
   );
 }

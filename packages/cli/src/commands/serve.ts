@@ -9,6 +9,7 @@
  * - `GET /metrics`: Prometheus metrics (requests by route and status, latency, rows predicted).
  */
 import { DatasetError, HpoError, parseCsvTable } from '@hpo/core';
+import { isLoopback } from '@hpo/protocol/grpc';
 import {
   describeBackend,
   initBackend,
@@ -158,6 +159,10 @@ export async function serveCommand(opts: ServeOptions): Promise<number> {
   const model = await loadModel(opts.model);
   const app = await buildServer(model, opts);
   const host = opts.host ?? '127.0.0.1';
+  if (!isLoopback(`${host}:0`))
+    process.stderr.write(
+      `warning: --host ${host} lets anyone who can reach this machine call /predict and read /metrics (hpo serve has no login; put it behind your service's own auth)\n`,
+    );
   const address = await app.listen({ port: opts.port ?? 8080, host });
   const t = resolveThreshold(model, parseThreshold(opts.threshold));
   process.stderr.write(

@@ -5,13 +5,14 @@ import {
   readTestDataset,
   sha256Hex,
   studyDatasets,
+  validateStudySpec,
 } from '@hpo/core';
 import { admitSpec, validateStudy } from '@hpo/orchestrator';
 import type { Study__Output } from '@hpo/protocol';
 import { CliError } from '../errors.js';
 import { columnSummary } from '../output/columns.js';
 import { connectRemote, fromGrpc, type Remote, type ServerOptions, unary } from '../remote/client.js';
-import { followStudy } from './watch.js';
+import { followStudy, reconnectSeconds } from './watch.js';
 
 export interface SubmitOptions extends ServerOptions {
   wait?: boolean;
@@ -30,8 +31,15 @@ const CHUNK = 1024 * 1024;
  * follows the study and exits non-zero unless it finishes.
  */
 export async function submitCommand(specFile: string, opts: SubmitOptions): Promise<number> {
+  // Read before anything is sent: a bad value must not surface after the study exists.
+  if (opts.wait) reconnectSeconds();
   const loaded = loadStudySpec(specFile);
-  if (opts.weight !== undefined) loaded.spec.budget.weight = opts.weight;
+  // --weight goes through the spec schema, like a budget.weight in the file.
+  if (opts.weight !== undefined)
+    loaded.spec = validateStudySpec(
+      { ...loaded.spec, budget: { ...loaded.spec.budget, weight: opts.weight } },
+      specFile,
+    );
   // The coordinator runs the same admission; checking here fails before any upload.
   admitSpec(loaded.spec, specFile);
   const ds = loadDataset(loaded.spec.dataset, loaded.datasetPath);

@@ -141,12 +141,8 @@ export async function startDashboard<V>(
   const sessions = new Map<string, { token: string; expires: number }>();
   const failures = new Map<string, { count: number; since: number }>();
   const streams = new Set<ServerResponse>();
-  /** Per study: bumped on every change; the study's view is computed once per version. */
-  const versions = new Map<string, number>();
-  const views = new Map<string, { version: number; json: string }>();
-  const unwatch = source.subscribe((study) => {
-    versions.set(study, (versions.get(study) ?? 0) + 1);
-  });
+  /** Per study: its report as JSON, for the log (and its number of events) it was built from. */
+  const reports = new Map<string, { events: number; log: StudyLog; json: string }>();
   const app: FastifyInstance = Fastify({
     logger: false,
     bodyLimit: 8 * 1024,
@@ -246,18 +242,20 @@ export async function startDashboard<V>(
     void reply.code(status).send({ error: status === 500 ? 'internal error' : errorText(err) });
   };
   /**
-   * A study's view as JSON: the viewer's right to see it is checked each time, the view itself is
-   * computed once per change of the study and shared by every page that shows it.
+   * A study's view as JSON: the viewer's right to see it is checked each time. The report is
+   * rebuilt only when the study's log grew (the same JSON is shared by every page showing it);
+   * the running tasks, which change without a log event and cost little, are read each time.
    */
   const studyView = (viewer: V, id: string): string => {
     const log = source.log(viewer, id);
-    const version = versions.get(id) ?? 0;
-    const cached = views.get(id);
-    if (cached?.version === version) return cached.json;
-    const json = JSON.stringify({ report: reportData(log), running: source.running(viewer, id) });
-    views.set(id, { version, json });
-    if (views.size > 1000) views.delete(views.keys().next().value!);
-    return json;
+    const cached = reports.get(id);
+    let report = cached?.events === log.eventCount && cached.log === log ? cached.json : undefined;
+    if (report === undefined) {
+      report = JSON.stringify(reportData(log));
+      reports.set(id, { events: log.eventCount, log, json: report });
+      if (reports.size > 1000) reports.delete(reports.keys().next().value!);
+    }
+    return `{"report":${report},"running":${JSON.stringify(source.running(viewer, id))}}`;
   };
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -424,7 +422,6 @@ export async function startDashboard<V>(
     url: address.replace(/:\d+$/, `:${port}`),
     port,
     async close() {
-      unwatch();
       for (const res of streams) res.end();
       await app.close();
     },

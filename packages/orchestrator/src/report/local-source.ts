@@ -178,11 +178,11 @@ export class LocalSource implements DashboardSource<null> {
   running(_viewer: null, id: string): RunningTask[] {
     const log = this.log(null, id);
     if (log.ended) return [];
-    const cv = log.created!.spec.cv;
+    const folds = log.created!.folds;
     const out: RunningTask[] = [];
     for (const t of log.all()) {
       if (t.state !== 'running') continue;
-      for (let fold = 0; fold < cv.k * cv.repeats; fold++)
+      for (let fold = 0; fold < folds; fold++)
         if (!t.folds[fold])
           out.push({ trial: t.number, fold, state: 'open', worker: 'local', since: t.startedAt });
     }

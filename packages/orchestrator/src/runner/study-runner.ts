@@ -65,6 +65,8 @@ export class StudyRunner {
    * finished, with exactly those told and k−p..k−1 pending, whatever order trials finished in.
    */
   private readonly untold = new Map<number, Outcome>();
+  /** Reproducible mode: every trial below this number is finished and told to the sampler. */
+  private toldBelow = 0;
 
   private constructor(opts: StudyRunnerOptions) {
     this.opts = opts;
@@ -290,14 +292,15 @@ export class StudyRunner {
    * false (nothing asked yet) while one of them is still running.
    */
   private tellUpTo(limit: number): boolean {
-    for (let n = 0; n < limit; n++) {
-      const t = this.state.get(n);
-      if (t?.state === 'running') return false;
-    }
-    for (const n of [...this.untold.keys()].sort((a, b) => a - b)) {
-      if (n >= limit) break;
-      this.sampler!.tell(n, this.untold.get(n)!);
-      this.untold.delete(n);
+    // Trials below `toldBelow` are finished and told already: only the ones above it are looked at.
+    for (; this.toldBelow < limit; this.toldBelow++) {
+      const n = this.toldBelow;
+      if (this.state.get(n)?.state === 'running') return false;
+      const outcome = this.untold.get(n);
+      if (outcome) {
+        this.sampler!.tell(n, outcome);
+        this.untold.delete(n);
+      }
     }
     return true;
   }
@@ -459,6 +462,9 @@ export class StudyRunner {
           this.untold.set(r.number, r.outcome);
           delete r.outcome;
         }
+      // Below the first trial still open (and below the limit) everything is finished and told.
+      const open = this.state.all().find((t) => t.state === 'running')?.number ?? limit;
+      this.toldBelow = Math.max(0, Math.min(limit, open));
     }
     this.sampler?.replay(records);
     this.replayed = true;

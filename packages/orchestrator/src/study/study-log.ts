@@ -84,6 +84,12 @@ export class StudyLog {
   private lastAt: number | undefined;
   /** Milliseconds the study ran, from its creation to its last event, pauses left out. */
   private ranMs = 0;
+  private applied = 0;
+
+  /** Events applied so far: a view of the log changes only when this does. */
+  get eventCount(): number {
+    return this.applied;
+  }
 
   /** How long the study has run so far (its time limit counts this), in milliseconds. */
   get runningMs(): number {
@@ -99,6 +105,7 @@ export class StudyLog {
   apply(e: StudyEvent): TrialView | undefined {
     // Trial work after the study stopped: it was resumed and is running again.
     if (TRIAL_WORK.has(e.type)) this.ending = undefined;
+    this.applied++;
     const previousAt = this.lastAt;
     this.lastAt = Date.parse(e.at);
     // Time the study ran (a study_resumed closes a pause, which does not count).

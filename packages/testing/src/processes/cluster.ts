@@ -280,3 +280,8 @@ export function exportEvents<E = { type: string; [k: string]: unknown }>(
     stream.on('error', reject);
   });
 }
+
+/** The coordinator's /scaling figures (foldsWanted, foldsInFlight, foldsWaiting, workerSlots, …). */
+export async function scalingOf(metricsPort: number): Promise<Record<string, number>> {
+  return (await (await fetch(`http://127.0.0.1:${metricsPort}/scaling`)).json()) as Record<string, number>;
+}

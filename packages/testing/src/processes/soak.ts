@@ -24,7 +24,9 @@ export interface SoakReport {
   seconds: number;
   /** Fold tasks trained to the end more than once (each costs a kill). */
   retrained: number;
-  /** Coordinator RSS (MiB) sampled through the run (after its restart). */
+  /** Coordinator restarts (SIGKILL, then a new one) while the studies ran: 1. */
+  coordinatorRestarts: number;
+  /** RSS (MiB) of the restarted coordinator, sampled every killEveryMs. */
   rssMiB: number[];
 }
 
@@ -63,9 +65,10 @@ export async function soak(opts: SoakOptions): Promise<SoakReport> {
         datasetSha256: hash,
         studyId: id,
       });
-    // Chaos: replace a worker every killEveryMs (always one left running), the coordinator once.
+    // Chaos: replace a worker every killEveryMs (always one left running); the coordinator is
+    // restarted once, below, as soon as a trial has finished (so surely while studies run).
+    let restarts = 0;
     const chaos = (async () => {
-      let coordinatorKilled = false;
       for (let i = 0; !stopChaos; i++) {
         await new Promise((r) => setTimeout(r, opts.killEveryMs));
         if (stopChaos) break;
@@ -76,23 +79,25 @@ export async function soak(opts: SoakOptions): Promise<SoakReport> {
           kills++;
           await cluster.startWorker({ ackWait: 4 });
         }
-        if (!coordinatorKilled && i === 1) {
-          coordinatorKilled = true;
-          await cluster.coordinator!.kill('SIGKILL');
-          await cluster.startCoordinator({ ackWait: 4 });
-        }
-        const m = rss(cluster.coordinator?.proc.pid);
+        const m = restarts > 0 ? rss(cluster.coordinator?.proc.pid) : undefined;
         if (m !== undefined) rssMiB.push(m);
       }
     })();
     // Every study ends (polled: the coordinator restarts in between, so no stream stays open).
     for (;;) {
-      const list = await call<object, { studies: { studyId: string; state: string }[] }>(
+      const list = await call<object, { studies: { studyId: string; state: string; trialsDone: number }[] }>(
         cluster.api(),
         'ListStudies',
         {},
       ).catch(() => undefined);
-      if (list && list.studies.length === ids.length && list.studies.every((s) => s.state !== 'running')) {
+      const running = list?.studies.filter((s) => s.state === 'running') ?? [];
+      if (restarts === 0 && running.some((s) => s.trialsDone >= 1)) {
+        await cluster.coordinator!.kill('SIGKILL');
+        await cluster.startCoordinator({ ackWait: 4 });
+        restarts++;
+        continue;
+      }
+      if (list && list.studies.length === ids.length && running.length === 0) {
         for (const s of list.studies) assert.equal(s.state, 'finished', `${s.studyId} finished`);
         break;
       }
@@ -135,6 +140,7 @@ export async function soak(opts: SoakOptions): Promise<SoakReport> {
       workerKills: kills,
       seconds: Math.round((performance.now() - started) / 100) / 10,
       retrained,
+      coordinatorRestarts: restarts,
       rssMiB,
     };
   } finally {
