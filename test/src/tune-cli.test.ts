@@ -28,6 +28,14 @@ describe('hpo tune (embedded) and hpo predict', () => {
   let summary: Summary;
   let studyDir: string;
 
+  it('hpo --version names the version and the training backend it loads (and HPO_TF_BACKEND forces one)', async () => {
+    const plain = await runCli(['--version']);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /^hpo \d+\.\d+\.\d+\nbackend: (wasm|tfjs-node|cpu) \(/);
+    const cpu = await runCli(['-V'], { env: { HPO_TF_BACKEND: 'cpu' } });
+    assert.match(cpu.stdout, /^backend: cpu \(1 thread; forced by HPO_TF_BACKEND\)$/m);
+  });
+
   it('runs a study and prints the documented --json summary', async () => {
     const { dir, file } = writeStudy(smallChurnSpec());
     studyDir = join(dir, 'out');

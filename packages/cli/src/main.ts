@@ -33,7 +33,7 @@ const positiveInt = (name: string) => (v: string) => {
 export function buildProgram(): Command {
   const program = new Command('hpo')
     .description('Hyperparameter tuning for binary classifiers (MLP / CNN on TensorFlow.js)')
-    .version('0.1.0')
+    .option('-V, --version', 'print the version and the training backend this install loads')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
@@ -329,7 +329,27 @@ Examples:
   return program;
 }
 
+export const VERSION = '0.1.0';
+
+/**
+ * `hpo --version`: the version, then `backend: <wasm|tfjs-node|cpu>` (the backend the trainer
+ * loads here, and why), so an image or install says what it trains with.
+ */
+async function printVersion(): Promise<void> {
+  const { initBackend } = await import('@hpo/trainer');
+  const b = await initBackend();
+  const name = b.name === 'tensorflow' ? 'tfjs-node' : b.name;
+  process.stdout.write(
+    `hpo ${VERSION}\nbackend: ${name} (${b.threads} thread${b.threads === 1 ? '' : 's'}; ${b.reason})\ntfjs: ${b.tfjsVersion}\n`,
+  );
+}
+
 async function main(): Promise<void> {
+  const first = process.argv[2];
+  if (first === '--version' || first === '-V') {
+    await printVersion();
+    return;
+  }
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (err) {

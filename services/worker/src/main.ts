@@ -3,7 +3,7 @@
  * hpo-worker: reads its configuration, serves metrics, runs the worker until SIGTERM / SIGINT.
  * Exit codes: 0 after a clean stop, 1 on a runtime failure, 2 on a configuration error.
  */
-import { pino } from 'pino';
+import { serviceLogger } from '@hpo/protocol';
 import { ConfigError, loadConfig, USAGE, type WorkerConfig } from './config.js';
 import { WorkerMetrics } from './metrics.js';
 import { Worker } from './worker.js';
@@ -22,7 +22,7 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  const log = pino({ level: config.logLevel, base: { worker: config.name } });
+  const log = serviceLogger('hpo-worker', config.logLevel, config.name);
   const metrics = new WorkerMetrics({ worker: config.name });
   const worker = new Worker(config, log, metrics);
 
