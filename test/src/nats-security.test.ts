@@ -6,7 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BUCKETS, encodeJson, SUBJECTS, type TaskEnvelope, WORKER_INBOX_PREFIX } from '@hpo/protocol';
+import {
+  BUCKETS,
+  decodeHandbackReply,
+  encodeJson,
+  SUBJECTS,
+  type TaskEnvelope,
+  WORKER_INBOX_PREFIX,
+} from '@hpo/protocol';
 import {
   Cluster,
   call,
@@ -29,6 +36,7 @@ function as(cluster: Cluster, user: keyof typeof PERMISSION_USERS | undefined): 
     servers: cluster.nats.url,
     ...creds,
     ...(user === 'worker' ? { inboxPrefix: WORKER_INBOX_PREFIX } : {}),
+    ...(user === 'backup' ? { inboxPrefix: '_INBOX_hpo_backup' } : {}),
   });
 }
 
@@ -77,6 +85,36 @@ describe('NATS permissions and result authenticity (deploy/nats/auth.conf)', () 
     await until('the worker heard', async () => (await scalingOf(metricsPort)).workerSlots === 1, 60_000);
   });
 
+  it('refuses hand-backs that name no task the coordinator waits for: made up, wrong nonce, malformed', async () => {
+    const nc = await as(cluster, 'worker');
+    try {
+      const ask = async (study: string, body: Uint8Array) =>
+        decodeHandbackReply((await nc.request(SUBJECTS.handback(study), body, { timeout: 10_000 })).data);
+      const forged = { id: 'nobody.0.0', seq: 1, nonce: 'A'.repeat(22), worker: 'mallory' };
+      assert.deepEqual(await ask('nobody', encodeJson(forged)), {
+        ok: false,
+        error: 'no study here waits for that copy of the task',
+      });
+      const malformed = await ask('nobody', new TextEncoder().encode('{"id": 1}'));
+      assert.equal(malformed.ok, false);
+      assert.match(malformed.error ?? '', /handback/);
+      // The backup user may read streams but change nothing.
+      const backup = await as(cluster, 'backup');
+      try {
+        for (const subject of [SUBJECTS.task('any'), '$JS.API.STREAM.PURGE.HPO_EVENTS', SUBJECTS.drop('any')])
+          assert.match(
+            (await refusal(backup, subject)) ?? 'allowed',
+            /Permissions Violation for Publish/,
+            subject,
+          );
+      } finally {
+        await backup.close();
+      }
+    } finally {
+      await nc.close();
+    }
+  });
+
   it('refuses a client without credentials, or with a wrong password', async () => {
     await assert.rejects(as(cluster, undefined), /Authorization Violation|AUTHORIZATION/i);
     await assert.rejects(
@@ -94,6 +132,7 @@ describe('NATS permissions and result authenticity (deploy/nats/auth.conf)', () 
         SUBJECTS.task('any'),
         SUBJECTS.events('any'),
         `$KV.${BUCKETS.studies}.any`,
+        `$KV.${BUCKETS.lease}.holder`,
         `$JS.API.STREAM.DELETE.HPO_TASKS`,
       ]) {
         assert.match((await refusal(nc, subject)) ?? 'allowed', /Permissions Violation for Publish/, subject);

@@ -8,7 +8,11 @@
  * - study wall time with 1 vs 2 worker processes (1 thread each) on the same study;
  * - fair dispatch: the first-fold latency of a small study submitted behind a big one, with
  *   capacity-aware dispatch (--prefetch 2) and with everything queued (--prefetch 64);
- * - the soak (packages/testing/src/processes/soak.ts) at a larger size, with the coordinator's RSS.
+ * - the soak (packages/testing/src/processes/soak.ts) at a larger size, with the coordinator's RSS;
+ * - bounded start: a coordinator's time to ready with 1,000 ended studies in the store, with
+ *   their summaries (this version's records) and without (an older version's: they are then
+ *   summarised in the background, which is the replay an older start waited for);
+ * - lease takeover: SIGKILL of the lease holder to the standby's 'coordinator ready'.
  * Flags: --quick.
  */
 
@@ -33,6 +37,7 @@ import {
   Cluster,
   call,
   exportEvents,
+  freePort,
   makeCerts,
   smallChurnSpec,
   soak,
@@ -41,9 +46,10 @@ import {
   watch,
 } from '@hpo/testing/processes';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
 import { connect } from '@nats-io/transport-node';
-import { quantile } from 'simple-statistics';
+import { median, quantile } from 'simple-statistics';
 
 const quick = process.argv.includes('--quick');
 
@@ -394,6 +400,141 @@ async function fairness(rounds: number) {
   };
 }
 
+/** Raw messages of one subject of a stream, in order. */
+async function rawMessages(nc: Awaited<ReturnType<typeof connect>>, stream: string, subject: string) {
+  const jsm = await jetstreamManager(nc);
+  const out: Uint8Array[] = [];
+  for (let seq = 1; ; ) {
+    const m = await jsm.streams
+      .getMessage(stream, { seq, next_by_subj: subject } as { seq: number })
+      .catch(() => null);
+    if (!m) return out;
+    out.push(m.data);
+    seq = m.seq + 1;
+  }
+}
+
+/**
+ * Time to ready with `studies` ended studies in the store. One real study is run, then its record
+ * and event log are copied under `studies` ids; the coordinator is restarted on them, alternately
+ * with this version's records (a summary each) and an older version's (none), `rounds` times each.
+ */
+async function boundedStart(studies: number, rounds: number) {
+  const cluster = await Cluster.start({ workers: 1 });
+  const nc = await connect({ servers: cluster.nats.url });
+  try {
+    const spec = smallChurnSpec({ name: 'seed', budget: { trials: 3, parallelism: 1 } });
+    const hash = await uploadDataset(cluster.api(), spec);
+    await call(cluster.api(), 'CreateStudy', {
+      spec: JSON.stringify(spec),
+      datasetSha256: hash,
+      studyId: 'seed',
+    });
+    await watch(cluster.api(), 'seed');
+    await cluster.coordinator!.kill('SIGTERM');
+    const kv = await new Kvm(nc).open(BUCKETS.studies);
+    const record = (await kv.get('seed'))!.json<Record<string, unknown>>();
+    const events = await rawMessages(nc, 'HPO_EVENTS', SUBJECTS.events('seed'));
+    const js = jetstream(nc);
+    for (let i = 0; i < studies; i += 50) {
+      const batch = Array.from({ length: Math.min(50, studies - i) }, (_, j) => `ended-${i + j}`);
+      await Promise.all(
+        batch.flatMap((id) => [
+          ...events.map((e) => js.publish(SUBJECTS.events(id), e)),
+          kv.put(id, JSON.stringify({ ...record, id })),
+        ]),
+      );
+    }
+    const { summary, ...older } = record;
+    const setRecords = async (text: (id: string) => string) => {
+      for (let i = 0; i < studies; i += 100)
+        await Promise.all(
+          Array.from({ length: Math.min(100, studies - i) }, (_, j) =>
+            kv.put(`ended-${i + j}`, text(`ended-${i + j}`)),
+          ),
+        );
+    };
+    const runs: Record<
+      'summaries' | 'older',
+      { readyMs: number[]; listMs: number[]; summariseMs: number[] }
+    > = {
+      summaries: { readyMs: [], listMs: [], summariseMs: [] },
+      older: { readyMs: [], listMs: [], summariseMs: [] },
+    };
+    for (let r = 0; r < rounds; r++)
+      for (const variant of ['summaries', 'older'] as const) {
+        await setRecords((id) =>
+          JSON.stringify(
+            variant === 'summaries'
+              ? { ...record, id, summary: { ...(summary as object), studyId: id } }
+              : { ...older, id },
+          ),
+        );
+        const t0 = performance.now();
+        const svc = cluster.spawnCoordinator({}, cluster.grpcPort);
+        await svc.waitFor('coordinator ready', 300_000);
+        runs[variant].readyMs.push(Math.round(performance.now() - t0));
+        const client = cluster.connect({});
+        const t1 = performance.now();
+        const list = await call<object, { studies: unknown[] }>(client, 'ListStudies', {});
+        runs[variant].listMs.push(Math.round(performance.now() - t1));
+        client.close();
+        if (list.studies.length !== studies + 1) throw new Error(`listed ${list.studies.length} studies`);
+        if (variant === 'older') {
+          await svc.waitFor('summarised ended studies', 600_000);
+          const m = /"studies":(\d+),"ms":(\d+),"msg":"summarised/.exec(svc.log);
+          runs[variant].summariseMs.push(Number(m?.[2]));
+        }
+        await svc.kill('SIGTERM');
+      }
+    const med = (xs: number[]) => (xs.length ? median(xs) : null);
+    return {
+      endedStudies: studies,
+      eventsPerStudy: events.length,
+      rounds,
+      target: 'ready in <= 5000 ms',
+      readyMsMedian: { summaries: med(runs.summaries.readyMs), older: med(runs.older.readyMs) },
+      listStudiesMsMedian: { summaries: med(runs.summaries.listMs), older: med(runs.older.listMs) },
+      backgroundSummariseMsMedian: med(runs.older.summariseMs),
+      note: 'older: records without a summary; the background summarising replays every ended log once, which is what a start before this version waited for before serving',
+      runs,
+    };
+  } finally {
+    await nc.close();
+    await cluster.stop();
+  }
+}
+
+/** SIGKILL of the lease holder to the standby's 'coordinator ready', `rounds` times. */
+async function leaseTakeover(leaseSeconds: number, rounds: number) {
+  const ms: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const cluster = await Cluster.start({ workers: 0 });
+    try {
+      await cluster.coordinator!.kill('SIGKILL');
+      const leader = cluster.spawnCoordinator({ leaseSeconds }, cluster.grpcPort);
+      await leader.waitFor('coordinator ready');
+      const standby = cluster.spawnCoordinator({ leaseSeconds }, await freePort());
+      await standby.waitFor('standing by');
+      const t0 = performance.now();
+      await leader.kill('SIGKILL');
+      await standby.waitFor('coordinator ready', 120_000);
+      ms.push(Math.round(performance.now() - t0));
+    } finally {
+      await cluster.stop();
+    }
+  }
+  return {
+    leaseSeconds,
+    rounds,
+    takeoverMs: ms,
+    takeoverMsMedian: median(ms),
+    bound: `<= lease (${leaseSeconds * 1000} ms) + a poll (${leaseSeconds * 200} ms)`,
+  };
+}
+
+const started = await boundedStart(quick ? 200 : 1000, quick ? 1 : 3);
+const takeover = await leaseTakeover(3, quick ? 2 : 5);
 const fair = await fairness(quick ? 1 : 3);
 // The soak at benchmark size: studies, folds, duration, and coordinator RSS through the run.
 const soaked = await soak({ studies: quick ? 8 : 20, trials: quick ? 4 : 6, killEveryMs: 3000 });
@@ -411,5 +552,5 @@ const rpc = await rpcLatency(quick ? 100 : 400);
 const one = await studyWallTime(1);
 const two = await studyWallTime(2);
 process.stdout.write(
-  `${JSON.stringify({ fairDispatch: fair, soak: soakReport, dispatch: overhead, rpc, studyWallTime: { one, two, speedup: Math.round((one.seconds / two.seconds) * 100) / 100 } }, null, 2)}\n`,
+  `${JSON.stringify({ boundedStart: started, leaseTakeover: takeover, fairDispatch: fair, soak: soakReport, dispatch: overhead, rpc, studyWallTime: { one, two, speedup: Math.round((one.seconds / two.seconds) * 100) / 100 } }, null, 2)}\n`,
 );

@@ -3,13 +3,16 @@
 export { NATS_AUTH_ENV, type NatsAuth, natsAuthFromEnv } from './auth.js';
 export * from './grpc.js';
 export {
+  applyStoreLimits,
   DEFAULT_QUEUE,
   EVENTS_DUPLICATE_WINDOW_SECONDS,
   ensureInfrastructure,
   isMissingStreamOrConsumer,
+  limitsHeldBack,
   permissionViolation,
   type QueueSettings,
 } from './jetstream.js';
+export { serviceLogger } from './log.js';
 export {
   BUCKETS,
   type CancelMessage,
@@ -18,12 +21,16 @@ export {
   type DropMessage,
   decodeCancel,
   decodeDrop,
+  decodeHandback,
+  decodeHandbackReply,
   decodeHeartbeat,
   decodeResult,
   decodeStarted,
   decodeTask,
   encodeJson,
   foldResultOf,
+  type HandbackMessage,
+  type HandbackReply,
   HEARTBEAT_SECONDS,
   type HeartbeatMessage,
   type ResultEnvelope,
@@ -39,6 +46,14 @@ export {
   WORKER_INBOX_PREFIX,
 } from './nats.js';
 export { newSecret, resultMsgId, sameNonce, studyNonce, taskNonce } from './proofs.js';
+export {
+  DEFAULT_STORE_MAX_MB,
+  kvStream,
+  objStream,
+  STORE_LIMITS,
+  type StoreLimit,
+  streamLimits,
+} from './retention.js';
 export {
   ConfigError,
   Expected,

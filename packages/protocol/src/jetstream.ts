@@ -1,16 +1,18 @@
 import {
   AckPolicy,
-  DiscardPolicy,
+  type DiscardPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
   type JetStreamManager,
   RetentionPolicy,
   StorageType,
+  type StreamInfo,
 } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
 import { type NatsConnection, nanos, PermissionViolationError } from '@nats-io/transport-node';
 import { BUCKETS, COORDINATOR_RESULTS_CONSUMER, STREAMS, SUBJECTS, WORKER_CONSUMER } from './nats.js';
+import { DEFAULT_STORE_MAX_MB, kvStream, objStream, streamLimits } from './retention.js';
 
 /** Delivery settings of the task queue, shared by coordinator and workers. */
 export interface QueueSettings {
@@ -25,6 +27,12 @@ export interface QueueSettings {
    * of servers). Applies when they are created; existing ones keep theirs.
    */
   replicas?: number;
+  /**
+   * MiB of JetStream store hpo's streams and buckets may reserve altogether, split by
+   * STORE_LIMITS. When given, it is applied to existing ones too (the coordinator); when not,
+   * new ones get DEFAULT_STORE_MAX_MB's limits and existing ones keep theirs (workers).
+   */
+  storeMaxMb?: number;
 }
 
 /**
@@ -49,32 +57,47 @@ export async function ensureInfrastructure(
   q: QueueSettings = DEFAULT_QUEUE,
 ): Promise<void> {
   const replicas = q.replicas ?? 1;
-  await ensureStream(jsm, {
-    num_replicas: replicas,
-    name: STREAMS.tasks,
-    subjects: [SUBJECTS.tasksAll],
-    retention: RetentionPolicy.Workqueue,
-    storage: StorageType.File,
-    duplicate_window: nanos(q.duplicateWindowSeconds * 1000),
-  });
-  await ensureStream(jsm, {
-    num_replicas: replicas,
-    name: STREAMS.results,
-    subjects: [SUBJECTS.resultsAll],
-    retention: RetentionPolicy.Limits,
-    storage: StorageType.File,
-    duplicate_window: nanos(q.duplicateWindowSeconds * 1000),
-    max_age: nanos(7 * 24 * 3600 * 1000),
-    discard: DiscardPolicy.Old,
-  });
-  await ensureStream(jsm, {
-    num_replicas: replicas,
-    name: STREAMS.events,
-    subjects: [SUBJECTS.eventsAll],
-    retention: RetentionPolicy.Limits,
-    storage: StorageType.File,
-    duplicate_window: nanos(EVENTS_DUPLICATE_WINDOW_SECONDS * 1000),
-  });
+  const mb = q.storeMaxMb ?? DEFAULT_STORE_MAX_MB;
+  const limit = q.storeMaxMb !== undefined;
+  await ensureStream(
+    jsm,
+    {
+      num_replicas: replicas,
+      name: STREAMS.tasks,
+      subjects: [SUBJECTS.tasksAll],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      duplicate_window: nanos(q.duplicateWindowSeconds * 1000),
+      ...streamLimits(STREAMS.tasks, mb),
+    },
+    limit,
+  );
+  await ensureStream(
+    jsm,
+    {
+      num_replicas: replicas,
+      name: STREAMS.results,
+      subjects: [SUBJECTS.resultsAll],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      duplicate_window: nanos(q.duplicateWindowSeconds * 1000),
+      ...streamLimits(STREAMS.results, mb),
+    },
+    limit,
+  );
+  await ensureStream(
+    jsm,
+    {
+      num_replicas: replicas,
+      name: STREAMS.events,
+      subjects: [SUBJECTS.eventsAll],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      duplicate_window: nanos(EVENTS_DUPLICATE_WINDOW_SECONDS * 1000),
+      ...streamLimits(STREAMS.events, mb),
+    },
+    limit,
+  );
   await ensureConsumer(jsm, STREAMS.tasks, {
     durable_name: WORKER_CONSUMER,
     ack_policy: AckPolicy.Explicit,
@@ -88,26 +111,86 @@ export async function ensureInfrastructure(
     ack_wait: nanos(30_000),
   });
   await new Kvm(nc).create(BUCKETS.studies, { storage: StorageType.File, history: 1, replicas });
+  if (limit) await applyStoreLimits(jsm, kvStream(BUCKETS.studies), mb);
   const objm = new Objm(nc);
   await objm.create(BUCKETS.datasets, { storage: StorageType.File, replicas });
+  if (limit) await applyStoreLimits(jsm, objStream(BUCKETS.datasets), mb);
   await objm.create(BUCKETS.models, { storage: StorageType.File, replicas });
+  if (limit) await applyStoreLimits(jsm, objStream(BUCKETS.models), mb);
 }
+
+/**
+ * Sets a stream's (or a bucket's) STORE_LIMITS for a budget of `storeMaxMb` MiB when they differ
+ * (`maxAgeSeconds` overrides the table's age, e.g. the lease time). Best effort: a user without
+ * the right (a worker) leaves it to the coordinator.
+ */
+export async function applyStoreLimits(
+  jsm: JetStreamManager,
+  stream: string,
+  storeMaxMb: number,
+  maxAgeSeconds?: number,
+): Promise<void> {
+  const want = streamLimits(stream, storeMaxMb);
+  if (maxAgeSeconds !== undefined) want.max_age = nanos(maxAgeSeconds * 1000);
+  const info = await jsm.streams.info(stream).catch(() => undefined);
+  if (!info) return;
+  await updateLimits(jsm, info, want);
+}
+
+/**
+ * Updates a stream's limits, never below what it holds: NATS drops the oldest messages of a
+ * stream whose max_bytes is lowered below its size, even with discard 'new' (a first upgrade to
+ * bounded streams must not lose events). Such a stream keeps its old bound until it shrinks (the
+ * retention sweep), and is listed in `limitsHeldBack` for the coordinator to log.
+ */
+async function updateLimits(
+  jsm: JetStreamManager,
+  info: StreamInfo,
+  want: { max_bytes?: number | undefined; max_age?: number | undefined; discard?: DiscardPolicy | undefined },
+): Promise<void> {
+  const c = info.config;
+  const held = info.state.bytes;
+  let maxBytes = want.max_bytes ?? c.max_bytes;
+  if (maxBytes > 0 && held > maxBytes) {
+    maxBytes = c.max_bytes > 0 ? Math.max(c.max_bytes, held) : -1;
+    limitsHeldBack.push({ stream: c.name, holds: held, wanted: want.max_bytes ?? 0 });
+  }
+  const next = {
+    max_bytes: maxBytes,
+    max_age: want.max_age ?? c.max_age,
+    discard: want.discard ?? c.discard,
+  };
+  if (c.max_bytes === next.max_bytes && c.max_age === next.max_age && c.discard === next.discard) return;
+  await jsm.streams.update(c.name, { ...c, ...next }).catch(() => undefined);
+}
+
+/**
+ * Streams whose store limit was not applied because they already hold more (see updateLimits);
+ * the coordinator logs them.
+ */
+export const limitsHeldBack: { stream: string; holds: number; wanted: number }[] = [];
 
 async function ensureStream(
   jsm: JetStreamManager,
   config: Parameters<JetStreamManager['streams']['add']>[0],
+  limit: boolean,
 ): Promise<void> {
   const info = await jsm.streams.info(config.name!).catch(() => undefined);
   if (info) {
     // A stream made by an older version keeps its settings, except the dedupe window, which the
-    // event store's retry bound relies on. Best effort: a user without the right (a worker)
-    // leaves it to the coordinator.
-    const want = config.duplicate_window;
-    if (want !== undefined && info.config.duplicate_window !== want) {
+    // event store's retry bound relies on, and its store limits. Best effort: a user without the
+    // right (a worker) leaves it to the coordinator.
+    const c = info.config;
+    if (config.duplicate_window !== undefined && c.duplicate_window !== config.duplicate_window)
       await jsm.streams
-        .update(config.name!, { ...info.config, duplicate_window: want })
+        .update(config.name!, { ...c, duplicate_window: config.duplicate_window })
         .catch(() => undefined);
-    }
+    if (limit)
+      await updateLimits(jsm, (await jsm.streams.info(config.name!).catch(() => undefined)) ?? info, {
+        max_bytes: config.max_bytes,
+        max_age: config.max_age,
+        discard: config.discard,
+      });
     return;
   }
   try {

@@ -54,6 +54,13 @@ export const SUBJECTS = {
    * dotted host name stays one token). The coordinator queues only about as many tasks as the live workers
    * can start (plus a small prefetch).
    */
+  /**
+   * Core NATS request, a `HandbackMessage`: a worker that stops hands a task it holds back to the
+   * coordinator, which queues a fresh copy (so the hand-back does not use one of the task's
+   * max_deliver deliveries) and answers a `HandbackReply`; then the worker acks its copy.
+   */
+  handback: (study: string) => `hpo.handback.${study}`,
+  handbackAll: 'hpo.handback.*',
   heartbeat: (worker: string) => `hpo.heartbeat.${worker.replace(/[.*>\s]/g, '_')}`,
   heartbeatAll: 'hpo.heartbeat.*',
 } as const;
@@ -85,6 +92,11 @@ export const BUCKETS = {
   uploads: 'hpo-uploads',
   /** Key-value: what each tenant has uploaded (`uploads.<tenant>.<sha256>`), for access and quotas. */
   tenants: 'hpo-tenants',
+  /**
+   * Key-value, coordinator only: the coordinator lease (one key, `holder`). Its max age is the
+   * lease time, so a holder that stops renewing loses it without anyone deleting it.
+   */
+  lease: 'hpo-lease',
 } as const;
 
 /** Study ids are NATS subject tokens: letters, digits, dash and underscore. */
@@ -238,6 +250,36 @@ export type StartedMessage = z.infer<typeof startedSchema>;
 /** Decodes and checks a started message. */
 export function decodeStarted(bytes: Uint8Array): StartedMessage {
   return decode(startedSchema, bytes, 'started');
+}
+
+const handbackSchema = z
+  .object({
+    id: z.string().min(1).max(200),
+    /** The task's sequence in the task stream (the copy the worker holds). */
+    seq: z.number().int().min(1),
+    nonce,
+    worker: z.string().min(1).max(200),
+  })
+  .strict();
+
+/** A worker hands back a task it holds: its id, queue sequence and nonce (as in the task). */
+export type HandbackMessage = z.infer<typeof handbackSchema>;
+
+/** Decodes and checks a hand-back request. */
+export function decodeHandback(bytes: Uint8Array): HandbackMessage {
+  return decode(handbackSchema, bytes, 'handback');
+}
+
+const handbackReplySchema = z
+  .object({ ok: z.boolean(), seq: z.number().int().min(1).optional(), error: z.string().max(500).optional() })
+  .strict();
+
+/** The coordinator's answer: ok with the fresh copy's sequence, or why not. */
+export type HandbackReply = z.infer<typeof handbackReplySchema>;
+
+/** Decodes a hand-back reply. */
+export function decodeHandbackReply(bytes: Uint8Array): HandbackReply {
+  return decode(handbackReplySchema, bytes, 'handback reply');
 }
 
 const heartbeatSchema = z

@@ -17,7 +17,7 @@ import { HpoError, SHA256_HEX, SHOWN_TRIAL_STATES } from '@hpo/core';
 import type { StudyEvent } from '@hpo/orchestrator';
 import type { StudyServiceHandlers, UploadDatasetRequest__Output } from '@hpo/protocol';
 import type { Logger } from 'pino';
-import { studyMessage, trialMessage } from './convert.js';
+import { listedStudy, studyMessage, trialMessage } from './convert.js';
 import { type DatasetRegistry, FORMATS } from './datasets.js';
 import { toStatus } from './grpc-status.js';
 import type { Metrics } from './metrics.js';
@@ -37,6 +37,8 @@ export interface ApiDeps {
   maxUploadBytes: number;
   metrics: Metrics;
   log: Logger;
+  /** Why this coordinator does not serve studies now (standing by for the lease), or undefined. */
+  notServing?: () => string | undefined;
 }
 
 /** Any call: its metadata and what the transport knows of the peer. */
@@ -48,6 +50,8 @@ interface AnyCall {
 
 /** Who is calling, and may they do `action`? Throws UNAUTHENTICATED or PERMISSION_DENIED. */
 function guard(deps: ApiDeps, call: AnyCall, rpc: string, action: Action): Identity {
+  const why = deps.notServing?.();
+  if (why) throw new HpoError('unavailable', why);
   try {
     const who = deps.auth.authenticate(call.metadata, call.getAuthContext?.());
     authorize(who, action);
@@ -131,33 +135,35 @@ export function studyServiceHandlers(deps: ApiDeps): StudyServiceHandlers {
         who,
         req.testDatasetSha256 ?? '',
       );
-      return studyMessage(manager.get(record.id, who));
+      return studyMessage(await manager.get(record.id, who));
     }),
-    GetStudy: unary(deps, 'GetStudy', 'read', (req, who) => studyMessage(manager.get(idOf(req), who))),
+    GetStudy: unary(deps, 'GetStudy', 'read', async (req, who) =>
+      studyMessage(await manager.get(idOf(req), who)),
+    ),
     ListStudies: unary(deps, 'ListStudies', 'read', (_req, who) => ({
-      studies: manager.list(who).map(studyMessage),
+      studies: manager.list(who).map(listedStudy),
     })),
     CancelStudy: unary(deps, 'CancelStudy', 'cancel', async (req, who) =>
       studyMessage(await manager.cancel(idOf(req), who)),
     ),
-    ListTrials: unary(deps, 'ListTrials', 'read', (req, who) => {
+    ListTrials: unary(deps, 'ListTrials', 'read', async (req, who) => {
       const states = req.states ?? [];
       const bad = states.find((s) => !(SHOWN_TRIAL_STATES as readonly string[]).includes(s));
       if (bad) throw invalid(`states: '${bad}' is not one of ${SHOWN_TRIAL_STATES.join(', ')}`);
-      const study = manager.get(idOf(req), who);
+      const study = await manager.get(idOf(req), who);
       const log = study.runner.log;
       const trials = log.all().filter((t) => states.length === 0 || states.includes(log.shownState(t)));
       return { trials: trials.map((t) => trialMessage(study, t)) };
     }),
-    GetLeaderboard: unary(deps, 'GetLeaderboard', 'read', (req, who) => {
-      const study = manager.get(idOf(req), who);
+    GetLeaderboard: unary(deps, 'GetLeaderboard', 'read', async (req, who) => {
+      const study = await manager.get(idOf(req), who);
       const rows = study.runner.leaderboard();
       return { trials: (req.top ? rows.slice(0, req.top) : rows).map((t) => trialMessage(study, t)) };
     }),
     WatchStudy: streaming(deps, 'WatchStudy', 'read', (call, who) => watchStudy(deps, call, who)),
     ExportModel: streaming(deps, 'ExportModel', 'export', (call, who) => exportModel(deps, call, who)),
     ExportEvents: streaming(deps, 'ExportEvents', 'export', async (call, who) => {
-      const study = manager.get(idOf(call.request), who);
+      const study = await manager.get(idOf(call.request), who);
       for (const event of await study.store.load()) call.write({ json: JSON.stringify(event) });
       call.end();
     }),
@@ -230,7 +236,7 @@ async function watchStudy(
   call: ServerWritableStream<{ studyId?: string; afterPosition?: number }, unknown>,
   who: Identity,
 ): Promise<void> {
-  const study = deps.manager.get(idOf(call.request), who);
+  const study = await deps.manager.get(idOf(call.request), who);
   const after = Number(call.request.afterPosition ?? 0);
   if (!Number.isSafeInteger(after) || after < 0)
     throw invalid(`after_position: must be a whole number ≥ 0, got ${call.request.afterPosition}`);
@@ -309,7 +315,7 @@ async function exportModel(
   call: ServerWritableStream<{ studyId?: string }, unknown>,
   who: Identity,
 ): Promise<void> {
-  const study = deps.manager.get(idOf(call.request), who);
+  const study = await deps.manager.get(idOf(call.request), who);
   if (!study.record.modelReady) {
     throw new HpoError(
       'failed_precondition',

@@ -43,6 +43,35 @@ describe('coordinator configuration', () => {
     assert.throws(() => loadConfig(['--bogus', '1'], {}), /Unknown option '--bogus'/);
   });
 
+  it('store limits, retention and the lease: defaults, fractions of days, and an upload limit that must fit the store', () => {
+    const c = loadConfig([], {})!;
+    assert.equal(c.storeMaxMb, 4096);
+    assert.equal(c.retainDays, 30);
+    assert.equal(c.leaseSeconds, 15);
+    assert.equal(loadConfig(['--retain-days', '0.5'], {})!.retainDays, 0.5);
+    assert.throws(
+      () => loadConfig([], { HPO_RETAIN_DAYS: '-1' }),
+      /HPO_RETAIN_DAYS \(--retain-days\) must be a number of days/,
+    );
+    assert.throws(
+      () => loadConfig(['--lease-seconds', '1'], {}),
+      /--lease-seconds must be an integer in \[3, 3600\]/,
+    );
+    // Uploads get a fifth of the store: 1,000 MiB of uploads needs more than 4,096 MiB of store.
+    assert.throws(
+      () => loadConfig(['--max-upload-mb', '1000'], {}),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /--max-upload-mb 1000 is more than the uploads bucket's share of --store-max-mb 4096 \(819 MiB\)/.test(
+          e.message,
+        ),
+    );
+    assert.equal(
+      loadConfig(['--max-upload-mb', '1000', '--store-max-mb', '8192'], {})!.maxUploadBytes,
+      1000 * 1024 * 1024,
+    );
+  });
+
   it('listens beyond loopback only with TLS and an auth file, or with --insecure', () => {
     const open = ['--grpc', '0.0.0.0:50051'];
     assert.throws(

@@ -1,5 +1,8 @@
 import {
+  BUCKETS,
   ConfigError,
+  DEFAULT_STORE_MAX_MB,
+  Expected,
   flag,
   folder,
   hostPort,
@@ -9,12 +12,14 @@ import {
   NATS_CREDENTIALS_HELP,
   type NatsAuth,
   nameSetting,
+  objStream,
   optionalFile,
   readNatsAuth,
   readSettings,
   type SettingsTable,
   SHARED_SETTINGS,
   settingsHelp,
+  streamLimits,
 } from '@hpo/protocol';
 
 export { ConfigError, isLoopback };
@@ -121,6 +126,32 @@ export const SETTINGS = {
     help: 'local folder for working files',
     parse: folder,
   },
+  'store-max-mb': {
+    env: 'HPO_STORE_MAX_MB',
+    default: String(DEFAULT_STORE_MAX_MB),
+    arg: '<MiB>',
+    help: "JetStream store all of hpo's streams and buckets may reserve, split by share (keep it below NATS's max_file_store)",
+    parse: integer(64, 16 * 1024 * 1024),
+  },
+  'retain-days': {
+    env: 'HPO_RETAIN_DAYS',
+    default: '30',
+    arg: '<days>',
+    help: 'days a finished, cancelled or failed study is kept (its events, record and model; datasets no kept study uses go too); fractions allowed; 0 keeps them forever',
+    parse: (raw: string) => {
+      const n = Number(raw.trim());
+      if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 100_000)
+        throw new Expected('a number of days in [0, 100000]');
+      return n;
+    },
+  },
+  'lease-seconds': {
+    env: 'HPO_LEASE_SECONDS',
+    default: '15',
+    arg: '<s>',
+    help: 'the coordinator lease in NATS: a second coordinator waits (health NOT_SERVING) until the holder has been silent this long',
+    parse: integer(3, 3600),
+  },
   name: nameSetting('HPO_COORDINATOR_NAME'),
 } satisfies SettingsTable;
 
@@ -164,6 +195,12 @@ export interface CoordinatorConfig {
   healthAddress: string | undefined;
   /** The live dashboard's port (on the gRPC host); undefined: off. */
   dashboardPort: number | undefined;
+  /** MiB of JetStream store hpo may reserve (split by STORE_LIMITS). */
+  storeMaxMb: number;
+  /** Days finished studies are kept; 0 = forever. */
+  retainDays: number;
+  /** Seconds the coordinator lease lasts without renewal. */
+  leaseSeconds: number;
 }
 
 export const USAGE = `Usage: hpo-coordinator [options]
@@ -197,6 +234,13 @@ export function loadConfig(
     );
   if (clientCa && !cert)
     throw new ConfigError('--tls-client-ca', '--tls-client-ca needs TLS: give --tls-cert and --tls-key too');
+  // An upload must fit in the uploads bucket's share of the store, or every big one would fail.
+  const uploadsShare = streamLimits(objStream(BUCKETS.uploads), v['store-max-mb']).max_bytes;
+  if (v['max-upload-mb'] * 1024 * 1024 > uploadsShare)
+    throw new ConfigError(
+      '--max-upload-mb',
+      `--max-upload-mb ${v['max-upload-mb']} is more than the uploads bucket's share of --store-max-mb ${v['store-max-mb']} (${Math.floor(uploadsShare / 1024 / 1024)} MiB): raise --store-max-mb (HPO_STORE_MAX_MB) or lower the upload limit`,
+    );
   const open = !isLoopback(v.grpc);
   if (open && !v.insecure && (!cert || !v['auth-file'])) {
     const missing = [!cert && 'TLS (--tls-cert, --tls-key)', !v['auth-file'] && 'an auth file (--auth-file)']
@@ -227,5 +271,8 @@ export function loadConfig(
     streamReplicas: v['stream-replicas'],
     logLevel: v['log-level'],
     natsAuth: readNatsAuth(env),
+    storeMaxMb: v['store-max-mb'],
+    retainDays: v['retain-days'],
+    leaseSeconds: v['lease-seconds'],
   };
 }

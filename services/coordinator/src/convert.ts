@@ -8,7 +8,7 @@ import {
   unfinishedNote,
 } from '@hpo/orchestrator';
 import type { MetricSummaryMessage, ModelEstimate, Study, Trial } from '@hpo/protocol';
-import type { ActiveStudy } from './study-manager.js';
+import type { ActiveStudy, StudyEntry } from './study-manager.js';
 
 /**
  * Whether the study still runs trials: its record says running and its log has not ended (it
@@ -63,6 +63,36 @@ export function studyMessage(s: ActiveStudy): Study {
     tenant: s.record.tenant,
     ...(s.record.testDatasetHash ? { testDatasetSha256: s.record.testDatasetHash } : {}),
     ...(model && model.trial === best?.number ? { modelEstimate: modelEstimate(model) } : {}),
+  };
+}
+
+/**
+ * A study as ListStudies shows it: from its runner when loaded, else from the summary saved when
+ * it ended (a restart replays no ended study's log), else from its record alone.
+ */
+export function listedStudy(e: StudyEntry): Study {
+  if (e.study) return studyMessage(e.study);
+  const r = e.record;
+  if (r.summary && r.state !== 'running') return r.summary;
+  return {
+    studyId: r.id,
+    name: r.name,
+    state: r.state,
+    specJson: JSON.stringify(r.spec),
+    datasetSha256: r.datasetHash,
+    trialsTotal: r.spec.budget.trials,
+    trialsDone: 0,
+    trialsRunning: 0,
+    objectiveMetric: r.spec.objective.metric,
+    objectiveDirection: '',
+    endReason: r.endReason ?? '',
+    message: [r.message, r.state === 'running' ? 'resuming after a coordinator restart' : '']
+      .filter(Boolean)
+      .join('; '),
+    modelReady: r.modelReady,
+    createdAt: r.createdAt,
+    tenant: r.tenant,
+    ...(r.testDatasetHash ? { testDatasetSha256: r.testDatasetHash } : {}),
   };
 }
 

@@ -22,9 +22,26 @@ export function coordinatorSource(manager: StudyManager, auth: Authenticator): D
   return {
     authRequired: auth.enabled,
     authenticate: (token) => auth.bearer(token),
-    list: (who) => manager.list(who).map((s) => studyListing(s.record.id, s.runner.log, s.record.state)),
-    log: (who, id) => manager.get(id, who).runner.log,
-    running: (who, id) => manager.get(id, who).executor.running(),
+    list: (who) =>
+      manager.list(who).map(({ record, study }) =>
+        study
+          ? studyListing(record.id, study.runner.log, record.state)
+          : {
+              id: record.id,
+              name: record.name,
+              state: record.state,
+              createdAt: record.createdAt,
+              finished: record.summary?.trialsDone ?? 0,
+              budget: record.spec.budget.trials,
+              metric: record.spec.objective.metric,
+              best: record.summary?.best?.value !== undefined ? Number(record.summary.best.value) : null,
+            },
+      ),
+    prepare: async (who, id) => {
+      await manager.get(id, who);
+    },
+    log: (who, id) => manager.loaded(id, who).runner.log,
+    running: (who, id) => manager.loaded(id, who).executor.running(),
     subscribe: (listener) => manager.onChange(listener),
   };
 }

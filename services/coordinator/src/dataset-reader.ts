@@ -23,7 +23,7 @@ import {
   type WireError,
 } from '@hpo/core';
 import { type UnpackLimits, unpack } from './archives.js';
-import type { DatasetRegistry, UploadFormat } from './datasets.js';
+import { type DatasetRegistry, present, type UploadFormat } from './datasets.js';
 import type { Identity } from './security/auth-file.js';
 
 /** The dataset kind each upload format holds. */
@@ -120,7 +120,7 @@ export class DatasetReader {
   /** Stores canonical bytes under their hash (once) and records `who`'s tenant as an owner. */
   private async storeBytes(who: Identity, bytes: Uint8Array): Promise<string> {
     const hash = sha256Hex(bytes);
-    if (!(await this.registry.datasets.info(hash)))
+    if (!(await present(this.registry.datasets, hash)))
       await this.registry.datasets.putBlob({ name: hash }, bytes);
     // The tenant owns the canonical form too, and it counts toward its quota: it is stored.
     await this.registry.own(who.tenant, hash, {

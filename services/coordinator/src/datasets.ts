@@ -6,8 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { HpoError, looksLikeDatasetBlob } from '@hpo/core';
+import { JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import type { ObjectStore } from '@nats-io/obj';
+import type { ObjectInfo, ObjectStore } from '@nats-io/obj';
 import type { Identity } from './security/auth-file.js';
 
 /** Seconds an upload may go without a chunk before it is abandoned. */
@@ -51,8 +52,8 @@ export class DatasetRegistry {
       const own = await this.record(who.tenant, sha256);
       if (own) return own;
       // An admin may use any tenant's upload; the object itself says whether it exists.
-      if (await this.datasets.info(sha256)) return { format: 'hpo', bytes: 0, at: '' };
-      const raw = await this.uploads.info(sha256);
+      if (await present(this.datasets, sha256)) return { format: 'hpo', bytes: 0, at: '' };
+      const raw = await present(this.uploads, sha256);
       return raw
         ? { format: (raw.description as UploadFormat) || 'csv', bytes: raw.size, at: '' }
         : undefined;
@@ -117,7 +118,7 @@ export class DatasetRegistry {
     // One upload of a hash at a time: a bad upload never deletes what a good one is writing.
     while (this.busy.has(declared.sha256)) await this.busy.get(declared.sha256)!.catch(() => undefined);
     const done = (async () => {
-      const exists = (await store.info(declared.sha256)) !== null;
+      const exists = (await present(store, declared.sha256)) !== undefined;
       const hash = createHash('sha256');
       let received = 0;
       let pending: Uint8Array | undefined = first;
@@ -197,7 +198,17 @@ export class DatasetRegistry {
           }
         },
       });
-      await store.put({ name: declared.sha256, description: declared.format }, source);
+      await store
+        .put({ name: declared.sha256, description: declared.format }, source)
+        .catch((err: unknown) => {
+          // The bucket reached its share of --store-max-mb: say so, not "internal error".
+          if (err instanceof JetStreamApiError && /maximum bytes|insufficient|storage/i.test(err.message))
+            throw new HpoError(
+              'resource_exhausted',
+              `the store for ${declared.format === 'hpo' ? 'datasets' : 'uploads'} is full (its share of the coordinator's --store-max-mb); remove studies or ask the operator to raise it`,
+            );
+          throw err;
+        });
     })();
     this.busy.set(declared.sha256, done);
     try {
@@ -209,8 +220,28 @@ export class DatasetRegistry {
 
   private async record(tenant: string, sha256: string): Promise<UploadRecord | undefined> {
     const e = await this.kv.get(key(tenant, sha256));
-    return e?.operation === 'PUT' ? e.json<UploadRecord>() : undefined;
+    if (e?.operation !== 'PUT') return undefined;
+    // Retention may have removed the bytes (an ended study's dataset, an upload past its age):
+    // then the tenant no longer has them, and the client is told to upload again.
+    if ((await present(this.datasets, sha256)) || (await present(this.uploads, sha256)))
+      return e.json<UploadRecord>();
+    await this.kv.purge(key(tenant, sha256)).catch(() => undefined);
+    return undefined;
   }
+
+  /** Forgets every tenant's record of these bytes (retention removed them). */
+  async forget(sha256: string): Promise<void> {
+    for await (const k of await this.kv.keys(`uploads.*.${sha256}`)) await this.kv.purge(k);
+  }
+}
+
+/**
+ * An object's info when the store holds it: a deleted object (retention) still has info, marked
+ * deleted, and counts as absent.
+ */
+export async function present(store: ObjectStore, name: string): Promise<ObjectInfo | undefined> {
+  const info = await store.info(name);
+  return info && !info.deleted ? info : undefined;
 }
 
 function key(tenant: string, sha256: string): string {

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-import { pino } from 'pino';
+import { serviceLogger } from '@hpo/protocol';
 import { ConfigError, type CoordinatorConfig, loadConfig, USAGE } from './config.js';
 import { startCoordinator } from './server.js';
 
-let log = pino({ base: { service: 'hpo-coordinator' }, timestamp: pino.stdTimeFunctions.isoTime });
+let log = serviceLogger('hpo-coordinator');
 
 async function main(): Promise<void> {
   let config: CoordinatorConfig | undefined;
@@ -20,12 +20,8 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  log = pino({
-    level: config.logLevel,
-    base: { service: 'hpo-coordinator' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  });
-  const coordinator = await startCoordinator(config, log.child({ coordinator: config.name }));
+  log = serviceLogger('hpo-coordinator', config.logLevel, config.name);
+  const coordinator = await startCoordinator(config, log);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -36,6 +32,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // Another coordinator may drive the studies now: stop acting at once (Kubernetes restarts the
+  // pod, which then stands by).
+  void coordinator.lost.then((why) => {
+    log.fatal({ why }, 'lost the coordinator lease: exiting');
+    process.exit(1);
+  });
 }
 
 main().catch((err) => {

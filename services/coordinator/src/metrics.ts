@@ -26,6 +26,17 @@ export class Metrics {
     help: 'Tasks waiting in the work queue (consumer lag)',
     registers: [this.registry],
   });
+  readonly handbacks = new Counter({
+    name: 'hpo_handbacks_total',
+    help: 'Tasks stopping workers handed back: requeued as a fresh copy, refused (not wanted here, or a wrong nonce), malformed, error',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly leader = new Gauge({
+    name: 'hpo_coordinator_leader',
+    help: '1 while this coordinator holds the lease and serves studies, 0 while it stands by',
+    registers: [this.registry],
+  });
   readonly dispatchLimit = new Gauge({
     name: 'hpo_dispatch_limit',
     help: "Fold tasks the coordinator may have in flight: the live workers' slots plus --prefetch, at most --capacity",

@@ -54,6 +54,8 @@ export class NatsExecutor implements Executor {
   readonly capacity: number;
   /** Tasks sent and not answered, by task id: queued, or started by a worker that said so. */
   private readonly inFlight = new Map<string, RunningTask>();
+  /** The queued copy of each task sent (a worker's hand-back moves it to a new sequence). */
+  private readonly copies = new Map<string, { seq: number; epoch: string }>();
   /**
    * Tasks of this study a previous coordinator published that are still in the queue (waiting, or
    * on a worker): waited for, not published again (see `adopt`).
@@ -95,6 +97,21 @@ export class NatsExecutor implements Executor {
   }
 
   /** A worker said it started task `id` (its proof was checked); false for a task not in flight here. */
+  /**
+   * A worker handed back task `id` (queue sequence `seq`), asking for a fresh copy; returns the
+   * epoch of the copy to republish, or undefined when this study no longer waits for that copy.
+   */
+  handingBack(id: string, seq: number): { epoch: string } | undefined {
+    const copy = this.copies.get(id);
+    return copy && copy.seq === seq ? { epoch: copy.epoch } : undefined;
+  }
+
+  /** The fresh copy of a handed-back task is queued at `seq` (drops now name that copy). */
+  handedBack(id: string, oldSeq: number, seq: number): void {
+    const copy = this.copies.get(id);
+    if (copy && copy.seq === oldSeq) copy.seq = seq;
+  }
+
   started(id: string, worker: string): boolean {
     const t = this.inFlight.get(id);
     if (!t) return false;
@@ -234,6 +251,7 @@ export class NatsExecutor implements Executor {
       });
       this.onChange();
       const sent = await this.send(envelope, held);
+      if (sent) this.copies.set(envelope.id, sent);
       const settled = await abortable(
         withTimeout(result, this.deps.foldTimeoutSeconds, () => this.deps.router.forget(envelope.id)),
         either,
@@ -247,6 +265,7 @@ export class NatsExecutor implements Executor {
       if (!settled.ok) throw fromWireError(settled.error);
       return settled;
     } finally {
+      this.copies.delete(envelope.id);
       if (this.inFlight.delete(envelope.id)) this.onChange();
       this.deps.metrics.tasksInFlight.dec();
       release();

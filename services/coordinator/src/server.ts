@@ -3,10 +3,14 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import {
+  applyStoreLimits,
   BUCKETS,
   decodeTask,
   ensureInfrastructure,
+  kvStream,
+  limitsHeldBack,
   loadHpoProto,
+  objStream,
   packageDefinition,
   STREAMS,
   WORKER_CONSUMER,
@@ -23,6 +27,8 @@ import { followStarted, startCoordinatorDashboard } from './dashboard.js';
 import { DatasetReader } from './dataset-reader.js';
 import { DatasetRegistry } from './datasets.js';
 import { FairSlots } from './fair-slots.js';
+import { followHandbacks } from './handback.js';
+import { Lease } from './lease.js';
 import { Metrics } from './metrics.js';
 import { ResultsRouter } from './results-router.js';
 import { Authenticator } from './security/authenticator.js';
@@ -34,8 +40,12 @@ import { WorkerPool } from './worker-pool.js';
 /** A running coordinator: NATS connection, study manager, gRPC server, metrics. */
 export interface Coordinator {
   port: number;
-  /** The dashboard's port, when --dashboard-port is set. */
-  dashboardPort: number | undefined;
+  /** The dashboard's port, when --dashboard-port is set (once leading). */
+  readonly dashboardPort: number | undefined;
+  /** Resolves true once this process holds the lease and serves; false if it stopped first. */
+  leading: Promise<boolean>;
+  /** Resolves with why, if the lease is lost: the process must stop at once. */
+  lost: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -49,15 +59,13 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     reconnectTimeWait: 500,
     name: `hpo-coordinator ${config.name}`,
   });
-  void (async () => {
-    for await (const s of nc.status()) log.info({ nats: s.type }, 'nats status');
-  })();
   const jsm = await jetstreamManager(nc);
   await ensureInfrastructure(nc, jsm, {
     ackWaitSeconds: config.ackWaitSeconds,
     replicas: config.streamReplicas,
     maxDeliver: config.maxDeliver,
     duplicateWindowSeconds: 600,
+    storeMaxMb: config.storeMaxMb,
   });
   const js = jetstream(nc);
   const kv = await new Kvm(nc).open(BUCKETS.studies);
@@ -72,8 +80,15 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
   auth.watch();
   const metrics = new Metrics();
   const proofs = new TaskProofs(await loadSecret(nc, config.streamReplicas), Date.now().toString(36));
+  // The coordinator's own buckets get their store limits (ensureInfrastructure set the shared ones).
+  for (const stream of [kvStream(BUCKETS.tenants), objStream(BUCKETS.uploads), kvStream(BUCKETS.keys)])
+    await applyStoreLimits(jsm, stream, config.storeMaxMb);
+  for (const h of limitsHeldBack.splice(0))
+    log.warn(
+      { stream: h.stream, holdsBytes: h.holds, limitBytes: h.wanted },
+      'a stream holds more than its share of --store-max-mb: its bound stays above what it holds (nothing is dropped) until retention shrinks it',
+    );
   const router = new ResultsRouter(js, log, proofs, metrics);
-  await router.start();
   const pool = new WorkerPool({
     capacity: config.capacity,
     prefetch: config.prefetch,
@@ -86,7 +101,6 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
   // Until workers announce themselves, only the prefetch is queued.
   const slots = new FairSlots(pool.limit);
   metrics.dispatchLimit.set(pool.limit);
-  pool.follow(nc);
   const manager = new StudyManager({
     proofs,
     foldTimeoutSeconds: config.foldTimeoutSeconds,
@@ -108,9 +122,28 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     capacity: config.capacity,
     quota: (tenant) => auth.current?.quota(tenant),
   });
-  watchMaxDeliveries(nc, jsm, router, log);
-  followStarted(nc, manager, proofs, metrics, log);
-  await manager.resumeAll();
+
+  // gRPC listens at once; until this process holds the lease and has read the study records,
+  // health says NOT_SERVING and every StudyService call answers UNAVAILABLE.
+  let phase: 'standby' | 'serving' | 'stopping' = 'standby';
+  let standbyWhy = 'this coordinator is starting';
+  let natsUp = true;
+  const health = new HealthImplementation({ '': 'NOT_SERVING', 'hpo.v1.StudyService': 'NOT_SERVING' });
+  const setHealth = () => {
+    const status = phase === 'serving' && natsUp ? 'SERVING' : 'NOT_SERVING';
+    health.setStatus('', status);
+    health.setStatus('hpo.v1.StudyService', status);
+  };
+  void (async () => {
+    for await (const s of nc.status()) {
+      log.info({ nats: s.type }, 'nats status');
+      // Health follows the connection: a coordinator cut off from NATS cannot run a study.
+      if (s.type === 'disconnect') natsUp = false;
+      else if (s.type === 'reconnect') natsUp = true;
+      else continue;
+      setHealth();
+    }
+  })();
 
   // Upload chunks are at most 1 MiB (proto): a small message limit bounds what one call buffers.
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 2 * 1024 * 1024 });
@@ -125,10 +158,10 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
       maxUploadBytes: config.maxUploadBytes,
       metrics,
       log,
+      notServing: () => (phase === 'serving' ? undefined : standbyWhy),
     }),
   );
   // Health and reflection stay open: they say nothing about studies.
-  const health = new HealthImplementation({ '': 'SERVING', 'hpo.v1.StudyService': 'SERVING' });
   health.addToServer(server);
   new ReflectionService(packageDefinition()).addToServer(server);
   const port = await listen(server, config.grpcAddress, serverCredentials(config));
@@ -139,13 +172,13 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     await listen(healthServer, config.healthAddress!, grpc.ServerCredentials.createInsecure());
   }
   warnIfOpen(config, log);
-  const dashboard = await startCoordinatorDashboard(config, manager, auth, log);
   const metricsServer = metrics.serve(
     config.metricsPort,
     async () => {
       for (const [state, n] of Object.entries(manager.countByState())) metrics.studies.set({ state }, n);
       metrics.foldsWaiting.set(slots.queued);
       metrics.workerSlots.set(pool.slots);
+      metrics.leader.set(phase === 'serving' ? 1 : 0);
       const info = await jsm.consumers.info(STREAMS.tasks, WORKER_CONSUMER);
       metrics.queueLag.set(info.num_pending + info.num_ack_pending);
     },
@@ -158,25 +191,84 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
       workerSlotsBusy: pool.busy,
     }),
   );
-  log.info(
-    {
-      grpc: `${config.grpcAddress.slice(0, config.grpcAddress.lastIndexOf(':'))}:${port}`,
-      tls: config.tls ? (config.tls.clientCa ? 'mutual' : 'server') : 'off',
-      auth: auth.enabled ? 'tokens' : 'off',
-      nats: config.natsUrls.join(','),
-      metricsPort: config.metricsPort,
-      dashboard: dashboard?.url ?? 'off',
-    },
-    'coordinator ready',
-  );
+
+  const stopping = new AbortController();
+  const lease = await Lease.open(nc, jsm, {
+    holder: `${config.name} ${process.pid} ${Date.now().toString(36)}`,
+    seconds: config.leaseSeconds,
+    replicas: config.streamReplicas,
+    storeMaxMb: config.storeMaxMb,
+    log,
+  });
+  let dashboard: Awaited<ReturnType<typeof startCoordinatorDashboard>>;
+  let sweeper: NodeJS.Timeout | undefined;
+  let resuming: Promise<void> = Promise.resolve();
+  /** Takes the lease (waiting while another coordinator holds it), then runs the studies. */
+  const lead = async (): Promise<boolean> => {
+    const held = await lease.acquire(stopping.signal, (holder) => {
+      standbyWhy = `this coordinator is on standby: ${holder ?? 'another coordinator'} holds the lease`;
+    });
+    if (!held) return false;
+    await router.start();
+    pool.follow(nc);
+    watchMaxDeliveries(nc, jsm, router, log);
+    followStarted(nc, manager, proofs, metrics, log);
+    followHandbacks(nc, js, jsm, manager, metrics, log);
+    const t0 = Date.now();
+    await manager.loadRecords();
+    phase = 'serving';
+    setHealth();
+    // Running studies resume in the background (calls on one wait for it); ended ones load on demand.
+    resuming = manager.resumeRunning(stopping.signal).catch((err) => {
+      log.error({ err: String(err) }, 'resuming studies failed');
+    });
+    const sweep = () =>
+      void manager
+        .sweep(config.retainDays, registry)
+        .catch((err) => log.warn({ err: String(err) }, 'retention sweep failed'));
+    if (config.retainDays > 0) {
+      void resuming.then(sweep);
+      // Often enough that nothing outlives its retention by more than a tenth of it (at most an hour).
+      sweeper = setInterval(sweep, Math.min(3600_000, Math.max(10_000, config.retainDays * 8640_000)));
+      sweeper.unref();
+    }
+    dashboard = await startCoordinatorDashboard(config, manager, auth, log);
+    log.info(
+      {
+        grpc: `${config.grpcAddress.slice(0, config.grpcAddress.lastIndexOf(':'))}:${port}`,
+        tls: config.tls ? (config.tls.clientCa ? 'mutual' : 'server') : 'off',
+        auth: auth.enabled ? 'tokens' : 'off',
+        nats: config.natsUrls.join(','),
+        metricsPort: config.metricsPort,
+        dashboard: dashboard?.url ?? 'off',
+        studies: manager.countByState(),
+        readyMs: Date.now() - t0,
+      },
+      'coordinator ready',
+    );
+    return true;
+  };
+  const leading = lead();
+  log.info({ grpc: port, lease: config.leaseSeconds }, 'coordinator listening; taking the lease');
+
   return {
     port,
-    dashboardPort: dashboard?.port,
+    get dashboardPort() {
+      return dashboard?.port;
+    },
+    leading,
+    lost: lease.lost,
     async stop() {
-      health.setStatus('', 'NOT_SERVING');
+      phase = 'stopping';
+      standbyWhy = 'this coordinator is stopping';
+      setHealth();
+      stopping.abort();
+      await leading.catch(() => false);
+      clearInterval(sweeper);
       // Stop the runners first (their state is all in JetStream), then the API. WatchStudy
       // streams never end on their own, so give open calls two seconds, then cut them.
       await dashboard?.close();
+      await resuming;
       await manager.shutdown();
       await Promise.race([
         new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
@@ -188,6 +280,8 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
       pool.stop();
       await router.stop();
       metricsServer?.close();
+      // Last: the next coordinator may take over only once this one stopped acting.
+      await lease.release();
       await nc.drain();
     },
   };

@@ -11,11 +11,13 @@ import {
   validateStudySpec,
 } from '@hpo/core';
 import { admitSpec, runStudy, type StudyEvent, StudyRunner, validateStudy } from '@hpo/orchestrator';
-import { STUDY_ID } from '@hpo/protocol';
+import { STREAMS, STUDY_ID, type Study, SUBJECTS } from '@hpo/protocol';
 import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import type { Logger } from 'pino';
+import { studyMessage } from './convert.js';
 import type { DatasetReader } from './dataset-reader.js';
+import type { DatasetRegistry } from './datasets.js';
 import { JetStreamStudyStore } from './event-store.js';
 import { NatsExecutor, type NatsExecutorDeps, queuedTasks, storedResults } from './nats-executor.js';
 import type { Identity, Quota } from './security/auth-file.js';
@@ -36,6 +38,21 @@ export interface StudyRecord {
   endReason?: StudyEndReason;
   message?: string;
   modelReady: boolean;
+  /** When it ended (ISO); retention counts from here. */
+  endedAt?: string;
+  /**
+   * The API's view of the study when it ended: the list shows an ended study from this, so a
+   * restart never replays the logs of finished studies (they load when one is asked for).
+   */
+  summary?: Study;
+  /** Its data is being removed (retention); a restart finishes the removal. */
+  deleting?: boolean;
+}
+
+/** A study in a listing: its record, and its runner when it is loaded. */
+export interface StudyEntry {
+  record: StudyRecord;
+  study: ActiveStudy | undefined;
 }
 
 /** Told each event as it is logged, with its position in the study's log (1 = study_created). */
@@ -65,13 +82,23 @@ export interface StudyManagerDeps extends NatsExecutorDeps {
 
 const invalid = (message: string) => new HpoError('invalid_argument', message);
 
+/** Ended studies kept loaded after they were asked for. */
+const MAX_LOADED_ENDED = 50;
+
 /**
  * Owns every study of this coordinator: creates them (through the orchestrator's admission),
  * runs each through the orchestrator's lifecycle over NATS workers, resumes unfinished studies
  * after a restart (their state is replayed from the event stream), cancels, and answers queries.
  */
 export class StudyManager {
+  /** Every study known, loaded or not. */
+  private readonly records = new Map<string, StudyRecord>();
+  /** Studies whose log is loaded (running ones, and ended ones asked for since the start). */
   private readonly studies = new Map<string, ActiveStudy>();
+  /** Loads under way, so two callers share one. */
+  private readonly loading = new Map<string, Promise<ActiveStudy>>();
+  /** Ended studies loaded on demand, oldest use first (a few are kept). */
+  private readonly loadedEnded: string[] = [];
   private readonly cancelling = new Set<string>();
   /** Studies being created, per tenant (they count toward its running studies). */
   private readonly creating = new Map<string, number>();
@@ -80,26 +107,104 @@ export class StudyManager {
 
   constructor(private readonly deps: StudyManagerDeps) {}
 
-  /** Re-opens every study recorded in KV; running ones continue where they stopped. */
-  async resumeAll(): Promise<void> {
-    const keys = await this.deps.kv.keys();
-    for await (const key of keys) {
-      const entry = await this.deps.kv.get(key);
-      if (entry?.operation !== 'PUT') continue;
-      const stored = entry.json<StudyRecord>();
-      const record: StudyRecord = { ...stored, tenant: stored.tenant ?? 'default' };
-      try {
-        // A spec stored by an older version lacks newer fields: fill their defaults.
-        record.spec = validateStudySpec(record.spec, `study ${record.id}`);
-        await this.open(record, record.state === 'running');
-        this.deps.log.info(
-          { study: record.id, state: record.state },
-          record.state === 'running' ? 'resumed study' : 'loaded study',
-        );
-      } catch (err) {
-        this.deps.log.error({ study: record.id, err: String(err) }, 'cannot reopen study');
+  /**
+   * Reads every study's record from KV (no log is replayed: that is what keeps the start short).
+   * Then `resumeRunning` continues the running ones, in the background.
+   */
+  async loadRecords(): Promise<void> {
+    const keys: string[] = [];
+    for await (const key of await this.deps.kv.keys()) keys.push(key);
+    for (let i = 0; i < keys.length; i += 64) {
+      const entries = await Promise.all(keys.slice(i, i + 64).map((k) => this.deps.kv.get(k)));
+      for (const entry of entries) {
+        if (entry?.operation !== 'PUT') continue;
+        try {
+          const stored = entry.json<StudyRecord>();
+          const record: StudyRecord = {
+            ...stored,
+            tenant: stored.tenant ?? 'default',
+            // Records of older versions lack the end time: the record's last write is close to it.
+            ...(stored.state !== 'running' && !stored.endedAt
+              ? { endedAt: entry.created.toISOString() }
+              : {}),
+          };
+          // A spec stored by an older version lacks newer fields: fill their defaults.
+          record.spec = validateStudySpec(record.spec, `study ${record.id}`);
+          this.records.set(record.id, record);
+        } catch (err) {
+          this.deps.log.error({ study: entry.key, err: String(err) }, 'cannot read study record');
+        }
       }
     }
+  }
+
+  /**
+   * Continues every running study where it stopped, one after another, then (for records of older
+   * versions) writes the summary ended studies are listed from. Runs in the background.
+   */
+  async resumeRunning(signal: AbortSignal): Promise<void> {
+    for (const record of this.records.values()) {
+      if (signal.aborted) return;
+      if (record.state !== 'running' || record.deleting || this.studies.has(record.id)) continue;
+      try {
+        await this.load(record.id);
+        this.deps.log.info({ study: record.id }, 'resumed study');
+      } catch (err) {
+        this.deps.log.error({ study: record.id, err: String(err) }, 'cannot resume study');
+      }
+    }
+    const t0 = Date.now();
+    let summarised = 0;
+    for (const record of this.records.values()) {
+      if (signal.aborted) return;
+      if (record.state === 'running' || record.summary || record.deleting) continue;
+      try {
+        const s = await this.load(record.id);
+        record.summary = studyMessage(s);
+        await this.deps.kv.put(record.id, JSON.stringify(record));
+        this.unloadIfIdle(record.id);
+        summarised++;
+      } catch (err) {
+        this.deps.log.warn({ study: record.id, err: String(err) }, 'cannot summarise an ended study');
+      }
+    }
+    if (summarised)
+      this.deps.log.info(
+        { studies: summarised, ms: Date.now() - t0 },
+        'summarised ended studies recorded by an older version',
+      );
+  }
+
+  /** A study's runner, loading its log first when it is not loaded (an ended study after a restart). */
+  private load(id: string): Promise<ActiveStudy> {
+    const loaded = this.studies.get(id);
+    if (loaded) return Promise.resolve(loaded);
+    const pending = this.loading.get(id);
+    if (pending) return pending;
+    const record = this.records.get(id);
+    if (!record) return Promise.reject(new HpoError('not_found', `study '${id}' not found`));
+    const p = this.open(record, record.state === 'running')
+      .then(() => {
+        const s = this.studies.get(id)!;
+        if (record.state !== 'running') {
+          this.deps.log.info({ study: id, state: record.state }, 'loaded an ended study on demand');
+          this.loadedEnded.push(id);
+          // Ended studies asked for stay loaded a while; the oldest nobody watches is let go.
+          if (this.loadedEnded.length > MAX_LOADED_ENDED) this.unloadIfIdle(this.loadedEnded[0]!);
+        }
+        return s;
+      })
+      .finally(() => this.loading.delete(id));
+    this.loading.set(id, p);
+    return p;
+  }
+
+  private unloadIfIdle(id: string): void {
+    const s = this.studies.get(id);
+    if (!s || s.record.state === 'running' || s.listeners.size > 0) return;
+    this.studies.delete(id);
+    const i = this.loadedEnded.indexOf(id);
+    if (i >= 0) this.loadedEnded.splice(i, 1);
   }
 
   /** Admits and starts a study for `who`'s tenant. */
@@ -126,7 +231,7 @@ export class StudyManager {
     if (requestedId && !STUDY_ID.test(requestedId))
       throw invalid(`study_id: '${requestedId}' must be 1-64 letters, digits, '-' or '_'`);
     // Ids are unique across tenants; the answer says only that the id is taken.
-    if (requestedId && this.studies.has(requestedId))
+    if (requestedId && this.records.has(requestedId))
       throw new HpoError('already_exists', `study '${requestedId}' already exists`);
     // The spec's own checks first: a bad spec costs no dataset read.
     admitSpec(spec);
@@ -176,6 +281,7 @@ export class StudyManager {
           throw new HpoError('already_exists', `study '${id}' already exists`);
         throw err;
       }
+      this.records.set(id, record);
       await this.open(record, true);
       this.deps.log.info({ study: id, trials: spec.budget.trials }, 'created study');
       return record;
@@ -184,18 +290,37 @@ export class StudyManager {
     }
   }
 
-  /** A study `who` may see; another tenant's is NOT_FOUND, exactly like a study that does not exist. */
-  get(id: string, who: Identity): ActiveStudy {
+  /**
+   * A study `who` may see, loaded; another tenant's is NOT_FOUND, exactly like a study that does
+   * not exist.
+   */
+  async get(id: string, who: Identity): Promise<ActiveStudy> {
+    const record = this.records.get(id);
+    if (!record || record.deleting || !canSee(who, record.tenant))
+      throw new HpoError('not_found', `study '${id}' not found`);
+    const s = await this.load(id);
+    this.touch(id);
+    return s;
+  }
+
+  /** A study `who` may see if it is loaded (after `get`), else NOT_FOUND. */
+  loaded(id: string, who: Identity): ActiveStudy {
     const s = this.studies.get(id);
     if (!s || !canSee(who, s.record.tenant)) throw new HpoError('not_found', `study '${id}' not found`);
     return s;
   }
 
-  /** The studies `who` may see, oldest first. */
-  list(who: Identity): ActiveStudy[] {
-    return [...this.studies.values()]
-      .filter((s) => canSee(who, s.record.tenant))
-      .sort((a, b) => a.record.createdAt.localeCompare(b.record.createdAt));
+  private touch(id: string): void {
+    const i = this.loadedEnded.indexOf(id);
+    if (i >= 0) this.loadedEnded.push(...this.loadedEnded.splice(i, 1));
+  }
+
+  /** The studies `who` may see, oldest first; ended ones come from their summary unless loaded. */
+  list(who: Identity): StudyEntry[] {
+    return [...this.records.values()]
+      .filter((r) => !r.deleting && canSee(who, r.tenant))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+      .map((record) => ({ record, study: this.studies.get(record.id) }));
   }
 
   /** The models bucket (for export). */
@@ -205,7 +330,7 @@ export class StudyManager {
 
   /** Stops a running study; finished trials are kept. */
   async cancel(id: string, who: Identity): Promise<ActiveStudy> {
-    const s = this.get(id, who);
+    const s = await this.get(id, who);
     if (s.record.state !== 'running') return s;
     this.cancelling.add(id);
     s.stop.abort();
@@ -236,6 +361,16 @@ export class StudyManager {
     return () => this.changeListeners.delete(listener);
   }
 
+  /** See NatsExecutor.handingBack: the epoch of the copy to republish, if `study` still waits for it. */
+  handingBack(study: string, id: string, seq: number): { epoch: string } | undefined {
+    return this.studies.get(study)?.executor.handingBack(id, seq);
+  }
+
+  /** A handed-back task's fresh copy is queued at `seq`. */
+  handedBack(study: string, id: string, oldSeq: number, seq: number): void {
+    this.studies.get(study)?.executor.handedBack(id, oldSeq, seq);
+  }
+
   /** A worker started task `id` of `study` (its proof was checked); false when no study here sent it. */
   started(study: string, id: string, worker: string): boolean {
     return this.studies.get(study)?.executor.started(id, worker) ?? false;
@@ -256,8 +391,62 @@ export class StudyManager {
   /** Counts by state (metrics). */
   countByState(): Record<StudyState, number> {
     const out: Record<StudyState, number> = { running: 0, finished: 0, cancelled: 0, failed: 0 };
-    for (const s of this.studies.values()) out[s.record.state]++;
+    for (const r of this.records.values()) if (!r.deleting) out[r.state]++;
     return out;
+  }
+
+  /**
+   * Removes every study that ended more than `days` days ago: its record is marked, then its events,
+   * results and model files are purged, then the record goes (a crash in between is finished by the
+   * next sweep). Then datasets no remaining study uses and older than `days` are removed. Returns
+   * how many studies went.
+   */
+  async sweep(days: number, registry: DatasetRegistry): Promise<number> {
+    if (days <= 0) return 0;
+    const cutoff = Date.now() - days * 24 * 3600 * 1000;
+    let removed = 0;
+    for (const record of [...this.records.values()]) {
+      if (record.state === 'running') continue;
+      const ended = Date.parse(record.endedAt ?? record.createdAt);
+      if (!record.deleting && !(ended < cutoff)) continue;
+      const s = this.studies.get(record.id);
+      if (s && s.listeners.size > 0 && !record.deleting) continue;
+      try {
+        record.deleting = true;
+        await this.deps.kv.put(record.id, JSON.stringify(record));
+        this.studies.delete(record.id);
+        await this.deps.jsm.streams.purge(STREAMS.events, { filter: SUBJECTS.events(record.id) });
+        await this.deps.jsm.streams.purge(STREAMS.results, { filter: SUBJECTS.result(record.id) });
+        for (const info of await this.deps.models.list())
+          if (info.name.startsWith(`${record.id}/`)) await this.deps.models.delete(info.name);
+        await this.deps.kv.purge(record.id);
+        this.records.delete(record.id);
+        this.changed(record.id);
+        removed++;
+        this.deps.log.info(
+          { study: record.id, endedAt: record.endedAt },
+          'removed an ended study (retention)',
+        );
+      } catch (err) {
+        this.deps.log.warn({ study: record.id, err: String(err) }, 'cannot remove an ended study yet');
+      }
+    }
+    const used = new Set<string>();
+    for (const r of this.records.values()) {
+      used.add(r.datasetHash);
+      if (r.testDatasetHash) used.add(r.testDatasetHash);
+    }
+    for (const info of await registry.datasets.list().catch(() => [])) {
+      if (info.deleted || used.has(info.name) || !(Date.parse(info.mtime) < cutoff)) continue;
+      try {
+        await registry.datasets.delete(info.name);
+        await registry.forget(info.name);
+        this.deps.log.info({ dataset: info.name }, 'removed a dataset no kept study uses (retention)');
+      } catch (err) {
+        this.deps.log.warn({ dataset: info.name, err: String(err) }, 'cannot remove a dataset yet');
+      }
+    }
+    return removed;
   }
 
   private async open(record: StudyRecord, run: boolean): Promise<void> {
@@ -345,6 +534,8 @@ export class StudyManager {
     if (outcome.reason) s.record.endReason = outcome.reason;
     if (outcome.message) s.record.message = outcome.message;
     s.record.modelReady = outcome.model !== undefined;
+    s.record.endedAt = new Date().toISOString();
+    s.record.summary = studyMessage(s);
     await this.deps.kv
       .put(s.record.id, JSON.stringify(s.record))
       .catch((err) => this.deps.log.error({ err: String(err) }, 'cannot save study record'));

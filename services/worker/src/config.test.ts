@@ -8,7 +8,7 @@ describe('loadConfig', () => {
     assert.deepEqual(c.natsUrl, ['nats://127.0.0.1:4222']);
     assert.equal(c.ackWaitSeconds, 30);
     assert.equal(c.maxDeliver, 3);
-    assert.equal(c.graceSeconds, 25);
+    assert.equal(c.graceSeconds, 600);
     assert.equal(c.metricsPort, 9465);
     assert.ok(c.threads >= 1);
     assert.match(c.name, /-\d+$/);

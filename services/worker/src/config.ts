@@ -36,10 +36,10 @@ export const SETTINGS = {
   },
   grace: {
     env: 'HPO_SHUTDOWN_GRACE_SECONDS',
-    default: '25',
+    default: '600',
     arg: '<s>',
-    help: 'seconds running tasks may finish after SIGTERM before they are requeued',
-    parse: seconds(0, 3600),
+    help: 'most seconds running tasks may take to finish after SIGTERM (the worker leaves as soon as they are done); what still runs then is handed back without using a delivery',
+    parse: seconds(0, 24 * 3600),
   },
   'metrics-port': metricsPortSetting(9465),
   name: nameSetting('HPO_WORKER_NAME'),

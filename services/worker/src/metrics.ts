@@ -3,7 +3,15 @@ import { createServer, type Server } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** How a task ended, as counted in `hpo_worker_tasks_total`. */
-export type TaskOutcome = 'ok' | 'failed' | 'malformed' | 'cancelled' | 'dropped' | 'requeued';
+export type TaskOutcome =
+  | 'ok'
+  | 'failed'
+  | 'malformed'
+  | 'cancelled'
+  | 'dropped'
+  | 'requeued'
+  /** Given back to the coordinator at shutdown (a fresh copy, not a redelivery). */
+  | 'handed_back';
 
 export class WorkerMetrics {
   readonly registry = new Registry();

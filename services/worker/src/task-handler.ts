@@ -1,7 +1,7 @@
 /**
  * One task's life on a worker: fetch its dataset, train it while telling the server `working()`,
- * then report the verdict (publish the result and ack, terminate a stopped task, or nak one to
- * retry). A crash before the ack leaves the task to be redelivered; results are idempotent by
+ * then report the verdict (publish the result and ack, terminate a stopped task, nak one to
+ * retry, or hand one back when the worker stops). A crash before the ack leaves the task to be redelivered; results are idempotent by
  * task id (the result's msgID), so a redelivered task is harmless.
  */
 import { errorText, HpoError, toWireError, type WireError } from '@hpo/core';
@@ -35,6 +35,11 @@ export interface HandlerDeps {
   /** Effective consumer settings (the server's). */
   ackWaitMs: () => number;
   maxDeliver: () => number;
+  /**
+   * Gives a task back at shutdown without using one of its deliveries (the coordinator queues a
+   * fresh copy; see Worker.handBack); false when that failed, and the task is nak'ed instead.
+   */
+  handBack: (envelope: TaskEnvelope, msg: JsMsg) => Promise<boolean>;
 }
 
 /** One task being handled: `training` until its verdict, then `reporting`, then `done`. */
@@ -145,6 +150,7 @@ export class TaskHandler {
       return verdict.reason === 'drop' ? 'dropped' : 'cancelled';
     }
     if (verdict.kind === 'requeue') {
+      if (this.abortReason === 'shutdown' && (await deps.handBack(envelope, msg))) return 'handed_back';
       msg.nak(verdict.delayMs);
       return 'requeued';
     }

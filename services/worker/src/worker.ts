@@ -16,8 +16,10 @@ import { errorText } from '@hpo/core';
 import {
   BUCKETS,
   CodecError,
+  decodeHandbackReply,
   decodeTask,
   encodeJson,
+  type HandbackMessage,
   HEARTBEAT_SECONDS,
   type HeartbeatMessage,
   isMissingStreamOrConsumer,
@@ -107,6 +109,8 @@ export class Worker {
   private nc: NatsConnection | undefined;
   private js: JetStreamClient | undefined;
   private readonly running = new Map<TaskHandler, Promise<void>>();
+  /** Hand-backs of tasks fetched after the stop, awaited before the connection drains. */
+  private readonly returning = new Set<Promise<void>>();
   private readonly control = new ControlMemory();
   private readonly runner: TaskRunner;
   private readonly datasets: DatasetCache;
@@ -222,12 +226,61 @@ export class Worker {
     }
     this.transition('tasks_settled');
     await loopDone;
+    await Promise.allSettled([...this.returning]);
     clearTimeout(fetchTimer);
     // drain() flushes the acks and naks published above before closing.
     await this.nc?.drain().catch((err: Error) => this.log.warn({ err: err.message }, 'drain failed'));
     await this.runner.close();
     this.transition('closed');
     this.log.info('stopped');
+  }
+
+  /**
+   * Gives a task back without using one of its max_deliver deliveries: the coordinator queues a
+   * fresh copy (checked against the task's nonce), then this copy is acked. A nak would count as
+   * a delivery, and a worker drained three times mid-fold would fail the fold. False when the
+   * coordinator did not confirm (unreachable, or the task is gone): the caller naks instead.
+   */
+  async handBack(envelope: TaskEnvelope, msg: JsMsg): Promise<boolean> {
+    const request: HandbackMessage = {
+      id: envelope.id,
+      seq: msg.seq,
+      nonce: envelope.nonce,
+      worker: this.config.name,
+    };
+    try {
+      const reply = decodeHandbackReply(
+        (await this.nc!.request(SUBJECTS.handback(envelope.study), encodeJson(request), { timeout: 5000 }))
+          .data,
+      );
+      if (!reply.ok) {
+        this.log.warn({ task: envelope.id, err: reply.error }, 'hand-back refused; requeueing');
+        return false;
+      }
+      // Acked after the copy is queued: a crash in between leaves two copies (results are
+      // deduplicated), never none.
+      msg.ack();
+      return true;
+    } catch (err) {
+      this.log.warn({ task: envelope.id, err: errorText(err) }, 'hand-back failed; requeueing');
+      return false;
+    }
+  }
+
+  /** A task fetched after the stop: handed back (or nak'ed) before the connection drains. */
+  private returnUnstarted(msg: JsMsg): void {
+    let envelope: TaskEnvelope;
+    try {
+      envelope = decodeTask(msg.data);
+    } catch {
+      msg.nak();
+      return;
+    }
+    const p = this.handBack(envelope, msg).then((ok) => {
+      if (!ok) msg.nak();
+    });
+    this.returning.add(p);
+    void p.finally(() => this.returning.delete(p));
   }
 
   /** Announces this worker's slots and how many are busy (the coordinator sizes its queue by them). */
@@ -273,7 +326,7 @@ export class Worker {
         this.fetching = batch;
         for await (const msg of batch) {
           // A task that arrives after the stop goes straight back to the queue.
-          if (this.stopping) msg.nak();
+          if (this.stopping) this.returnUnstarted(msg);
           else this.dispatch(msg);
         }
       } catch (err) {
@@ -324,6 +377,7 @@ export class Worker {
       name: this.config.name,
       ackWaitMs: () => this.ackWaitMs,
       maxDeliver: () => this.maxDeliver,
+      handBack: (e, m) => this.handBack(e, m),
     });
     this.announce(envelope);
     const done = handler

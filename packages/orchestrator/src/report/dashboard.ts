@@ -50,6 +50,12 @@ export interface DashboardSource<V> {
   /** Whether callers must log in (false: `authenticate(undefined)` always succeeds). */
   readonly authRequired: boolean;
   list(viewer: V): StudyListing[];
+  /**
+   * Makes a study's log ready for `log` (a coordinator loads an ended study's log on demand);
+   * throws 'not_found' for a study the viewer may not see. Optional: a source whose logs are
+   * always at hand has none.
+   */
+  prepare?(viewer: V, id: string): Promise<void>;
   /** A study's log; throws 'not_found' for a study the viewer may not see. */
   log(viewer: V, id: string): StudyLog;
   running(viewer: V, id: string): RunningTask[];
@@ -318,6 +324,7 @@ export async function startDashboard<V>(
     const viewer = viewerOf(req, reply);
     if (viewer === undefined) return reply;
     try {
+      await source.prepare?.(viewer, req.params.id);
       void reply.type('application/json; charset=utf-8');
       return studyView(viewer, req.params.id);
     } catch (err) {
@@ -335,6 +342,7 @@ export async function startDashboard<V>(
     const watched = req.query.study || undefined;
     if (watched !== undefined) {
       try {
+        await source.prepare?.(viewer, watched);
         source.log(viewer, watched);
       } catch (err) {
         answer(reply, err);

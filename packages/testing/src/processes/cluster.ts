@@ -1,11 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import { encodeDataset, loadDataset, sha256Hex, validateStudySpec } from '@hpo/core';
 import { loadHpoProto, type StudyEventMessage__Output, type StudyServiceClient } from '@hpo/protocol';
 import { ROOT, tempDir } from './harness.js';
 import { freePort, NatsServer } from './nats-server.js';
 
+const require = createRequire(import.meta.url);
 const COORDINATOR = join(ROOT, 'services/coordinator/dist/main.js');
 const WORKER = join(ROOT, 'services/worker/dist/main.js');
 
@@ -38,6 +41,52 @@ export class Service {
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
     if (this.proc.exitCode === null) this.proc.kill(signal);
     return this.exited;
+  }
+}
+
+/** How a test coordinator is started. */
+export interface CoordinatorOptions {
+  ackWait?: number;
+  capacity?: number;
+  maxUploadMb?: number;
+  metricsPort?: number;
+  foldTimeout?: number;
+  /** --lease-seconds (default 3). */
+  leaseSeconds?: number;
+  tls?: { cert: string; key: string; clientCa?: string };
+  authFile?: string;
+  /** More flags, e.g. --health-grpc. */
+  args?: string[];
+  /** More environment variables. */
+  env?: Record<string, string>;
+}
+
+/** The gRPC health status of `service` ('' = the server) at `address`, e.g. 'SERVING'. */
+export async function healthStatus(address: string, service = ''): Promise<string> {
+  const dir = join(dirname(require.resolve('grpc-health-check/package.json')), 'proto');
+  const health = grpc.loadPackageDefinition(
+    protoLoader.loadSync('health/v1/health.proto', { includeDirs: [dir], keepCase: true, enums: String }),
+  ) as unknown as {
+    grpc: {
+      health: {
+        v1: {
+          Health: new (
+            a: string,
+            c: grpc.ChannelCredentials,
+          ) => grpc.Client & {
+            Check(req: { service: string }, cb: (err: Error | null, res: { status: string }) => void): void;
+          };
+        };
+      };
+    };
+  };
+  const client = new health.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
+  try {
+    return await new Promise<string>((resolve, reject) =>
+      client.Check({ service }, (err, res) => (err ? reject(err) : resolve(res.status))),
+    );
+  } finally {
+    client.close();
   }
 }
 
@@ -82,20 +131,19 @@ export class Cluster {
     return cluster;
   }
 
-  async startCoordinator(
-    options: {
-      ackWait?: number;
-      capacity?: number;
-      maxUploadMb?: number;
-      metricsPort?: number;
-      foldTimeout?: number;
-      tls?: { cert: string; key: string; clientCa?: string };
-      authFile?: string;
-      /** More flags, e.g. --health-grpc. */
-      args?: string[];
-    } = {},
-  ): Promise<Service> {
+  async startCoordinator(options: CoordinatorOptions = {}): Promise<Service> {
     this.grpcPort ||= await freePort();
+    const svc = this.spawnCoordinator(options, this.grpcPort);
+    this.coordinator = svc;
+    await svc.waitFor('coordinator ready');
+    return svc;
+  }
+
+  /**
+   * Starts another coordinator process on its own gRPC port (not waiting for it: a second one
+   * stands by while the first holds the lease). The caller stops it.
+   */
+  spawnCoordinator(options: CoordinatorOptions, grpcPort: number): Service {
     const svc = new Service(
       spawn(
         process.execPath,
@@ -104,7 +152,7 @@ export class Cluster {
           '--nats',
           this.nats.url,
           '--grpc',
-          `127.0.0.1:${this.grpcPort}`,
+          `127.0.0.1:${grpcPort}`,
           '--metrics-port',
           String(options.metricsPort ?? 0),
           '--ack-wait',
@@ -115,6 +163,9 @@ export class Cluster {
           String(options.foldTimeout ?? 600),
           '--max-upload-mb',
           String(options.maxUploadMb ?? 64),
+          // A killed coordinator's lease expires soon, so a restarted one takes over quickly.
+          '--lease-seconds',
+          String(options.leaseSeconds ?? 3),
           '--data-dir',
           tempDir('hpo-coord-'),
           ...(options.tls ? ['--tls-cert', options.tls.cert, '--tls-key', options.tls.key] : []),
@@ -122,16 +173,24 @@ export class Cluster {
           ...(options.authFile ? ['--auth-file', options.authFile] : []),
           ...(options.args ?? []),
         ],
-        { cwd: ROOT, env: this.env({}, 'coordinator'), stdio: ['ignore', 'pipe', 'pipe'] },
+        { cwd: ROOT, env: this.env(options.env ?? {}, 'coordinator'), stdio: ['ignore', 'pipe', 'pipe'] },
       ),
     );
-    this.coordinator = svc;
-    await svc.waitFor('coordinator ready');
+    this.spawned.push(svc);
     return svc;
   }
 
+  /** Every coordinator spawned (killed by stop()). */
+  private readonly spawned: Service[] = [];
+
   async startWorker(
-    options: { threads?: number; ackWait?: number; metricsPort?: number } = {},
+    options: {
+      threads?: number;
+      ackWait?: number;
+      metricsPort?: number;
+      /** --grace: the most seconds running folds may take to finish after SIGTERM (default 5). */
+      grace?: number;
+    } = {},
   ): Promise<Service> {
     const svc = new Service(
       spawn(
@@ -147,7 +206,7 @@ export class Cluster {
           '--ack-wait',
           String(options.ackWait ?? 5),
           '--grace',
-          '5',
+          String(options.grace ?? 5),
         ],
         { cwd: ROOT, env: this.env({}, 'worker'), stdio: ['ignore', 'pipe', 'pipe'] },
       ),
@@ -176,6 +235,8 @@ export class Cluster {
     credentials?: grpc.ChannelCredentials | undefined;
     token?: string | undefined;
     host?: string;
+    /** Another coordinator's port (default: the cluster's). */
+    port?: number;
   }): StudyServiceClient {
     const token = options.token;
     const interceptors = token
@@ -190,7 +251,7 @@ export class Cluster {
         ]
       : [];
     return new (loadHpoProto().hpo.v1.StudyService)(
-      `${options.host ?? '127.0.0.1'}:${this.grpcPort}`,
+      `${options.host ?? '127.0.0.1'}:${options.port ?? this.grpcPort}`,
       options.credentials ?? grpc.credentials.createInsecure(),
       { interceptors },
     );
@@ -198,7 +259,10 @@ export class Cluster {
 
   async stop(): Promise<void> {
     this.client?.close();
-    await Promise.all([...this.workers.map((w) => w.kill('SIGKILL')), this.coordinator?.kill('SIGKILL')]);
+    await Promise.all([
+      ...this.workers.map((w) => w.kill('SIGKILL')),
+      ...this.spawned.map((c) => c.kill('SIGKILL')),
+    ]);
     await this.nats.dispose();
   }
 }

@@ -15,6 +15,7 @@ export interface NatsUser {
 export const PERMISSION_USERS = {
   coordinator: { user: 'hpo-coordinator', password: 'coordinator-test-pw' },
   worker: { user: 'hpo-worker', password: 'worker-test-pw' },
+  backup: { user: 'hpo-backup', password: 'backup-test-pw' },
 } as const satisfies Record<string, NatsUser>;
 
 /**
@@ -106,6 +107,7 @@ export class NatsServer {
           ...process.env,
           HPO_NATS_COORDINATOR_PASSWORD: PERMISSION_USERS.coordinator.password,
           HPO_NATS_WORKER_PASSWORD: PERMISSION_USERS.worker.password,
+          HPO_NATS_BACKUP_PASSWORD: PERMISSION_USERS.backup.password,
         },
       },
     );

@@ -1,0 +1,232 @@
+/**
+ * The coordinator's life in production (issue 18): one coordinator at a time (the lease), a
+ * start that replays no ended study and says NOT_SERVING while NATS is away, workers that can be
+ * drained again and again without failing a fold, and retention of ended studies.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BUCKETS, STREAMS, type StudyServiceClient, SUBJECTS } from '@hpo/protocol';
+import {
+  Cluster,
+  call,
+  freePort,
+  healthStatus,
+  smallChurnSpec,
+  until,
+  uploadDataset,
+  watch,
+} from '@hpo/testing/processes';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { Objm } from '@nats-io/obj';
+import { connect } from '@nats-io/transport-node';
+
+interface TrialMsg {
+  number: number;
+  state: string;
+  foldsDone: number;
+}
+
+async function createStudy(
+  cluster: Cluster,
+  spec: Record<string, unknown>,
+  studyId: string,
+): Promise<string> {
+  const client = cluster.api();
+  const hash = await uploadDataset(client, spec);
+  await call(client, 'CreateStudy', { spec: JSON.stringify(spec), datasetSha256: hash, studyId });
+  return hash;
+}
+
+/** Every trial complete with each of its 3 folds recorded once. */
+async function assertComplete(client: StudyServiceClient, studyId: string, trials: number): Promise<void> {
+  const study = await call<object, { state: string; trialsDone: number }>(client, 'GetStudy', {
+    studyId,
+  });
+  assert.equal(study.state, 'finished', JSON.stringify(study));
+  assert.equal(study.trialsDone, trials);
+  const { trials: list } = await call<object, { trials: TrialMsg[] }>(client, 'ListTrials', {
+    studyId,
+  });
+  assert.equal(list.length, trials);
+  for (const t of list) {
+    assert.equal(t.state, 'complete', `trial ${t.number}: ${JSON.stringify(t)}`);
+    assert.equal(t.foldsDone, 3, `trial ${t.number} has each fold once`);
+  }
+}
+
+/** Folds slow enough (~1 s) to be interrupted mid-training. */
+const slow = (name: string, trials: number, parallelism = 2) =>
+  smallChurnSpec(
+    { name, budget: { trials, parallelism } },
+    { epochs: 40, patience: 100, layers: 2, batchSize: 32 },
+  );
+
+const count = (text: string, what: string) => text.split(what).length - 1;
+
+describe('coordinator lifecycle', { concurrency: false }, () => {
+  it('two coordinators on one NATS: one serves, the other stands by NOT_SERVING; killed, the leader hands over and the study finishes with every fold once', async () => {
+    const cluster = await Cluster.start({ workers: 2 });
+    try {
+      // Two coordinators started together: whichever takes the lease first serves.
+      await cluster.coordinator!.kill('SIGKILL');
+      const ports = [cluster.grpcPort, await freePort()];
+      const [a, b] = ports.map((port) => cluster.spawnCoordinator({}, port));
+      await until(
+        'one coordinator ready',
+        () => a!.log.includes('coordinator ready') || b!.log.includes('coordinator ready'),
+        60_000,
+      );
+      const leaderIsA = a!.log.includes('coordinator ready');
+      const [leader, standby] = leaderIsA ? [a!, b!] : [b!, a!];
+      const [leaderPort, standbyPort] = leaderIsA ? [ports[0]!, ports[1]!] : [ports[1]!, ports[0]!];
+      await standby.waitFor('standing by');
+      assert.equal(await healthStatus(`127.0.0.1:${leaderPort}`), 'SERVING');
+      assert.equal(await healthStatus(`127.0.0.1:${standbyPort}`), 'NOT_SERVING');
+      assert.equal(await healthStatus(`127.0.0.1:${standbyPort}`, 'hpo.v1.StudyService'), 'NOT_SERVING');
+      const onStandby = cluster.connect({ port: standbyPort });
+      const onLeader = cluster.connect({ port: leaderPort });
+      try {
+        await assert.rejects(call(onStandby, 'ListStudies', {}), (err: { code: number; details: string }) => {
+          assert.equal(err.code, 14, 'UNAVAILABLE');
+          assert.match(err.details, /standby.*holds the lease/);
+          return true;
+        });
+        const hash = await uploadDataset(onLeader, slow('lease', 4));
+        await call(onLeader, 'CreateStudy', {
+          spec: JSON.stringify(slow('lease', 4)),
+          datasetSha256: hash,
+          studyId: 'lease',
+        });
+        await until('folds running', async () => {
+          const s = await call<object, { trialsRunning: number }>(onLeader, 'GetStudy', { studyId: 'lease' });
+          return s.trialsRunning > 0;
+        });
+        // While the leader lives the standby never acts on a study.
+        assert.doesNotMatch(standby.log, /coordinator ready|resumed study|created study/);
+
+        await leader.kill('SIGKILL');
+        await standby.waitFor('coordinator ready', 60_000);
+        await standby.waitFor('resumed study');
+        await watch(onStandby, 'lease');
+        assert.equal(await healthStatus(`127.0.0.1:${standbyPort}`), 'SERVING');
+        await assertComplete(onStandby, 'lease', 4);
+      } finally {
+        onStandby.close();
+        onLeader.close();
+      }
+    } finally {
+      await cluster.stop();
+    }
+  });
+
+  it('a restart replays no ended study (listed from its summary, loaded when asked for), and health follows the NATS connection', async () => {
+    const cluster = await Cluster.start({ workers: 1 });
+    try {
+      await createStudy(
+        cluster,
+        smallChurnSpec({ name: 'ended', budget: { trials: 2, parallelism: 2 } }),
+        'ended',
+      );
+      await watch(cluster.api(), 'ended');
+      const before = await call<object, { best: { value: number }; trialsDone: number }>(
+        cluster.api(),
+        'GetStudy',
+        {
+          studyId: 'ended',
+        },
+      );
+      await cluster.coordinator!.kill('SIGTERM');
+      const coordinator = await cluster.startCoordinator();
+      assert.match(coordinator.log, /"finished":1/, 'the ready line counts the ended study');
+      const { studies } = await call<
+        object,
+        { studies: { studyId: string; trialsDone: number; best: { value: number } }[] }
+      >(cluster.api(), 'ListStudies', {});
+      const listed = studies.find((s) => s.studyId === 'ended')!;
+      assert.equal(listed.trialsDone, before.trialsDone);
+      assert.equal(listed.best.value, before.best.value);
+      assert.doesNotMatch(coordinator.log, /loaded an ended study/, 'listing loaded no log');
+      const { trials } = await call<object, { trials: TrialMsg[] }>(cluster.api(), 'GetLeaderboard', {
+        studyId: 'ended',
+      });
+      assert.equal(trials.length, 2);
+      assert.match(coordinator.log, /loaded an ended study on demand/);
+
+      const address = `127.0.0.1:${cluster.grpcPort}`;
+      assert.equal(await healthStatus(address), 'SERVING');
+      await cluster.nats.stop();
+      await until(
+        'NOT_SERVING without NATS',
+        async () => (await healthStatus(address)) === 'NOT_SERVING',
+        60_000,
+      );
+      await cluster.nats.restart();
+      await until('SERVING again', async () => (await healthStatus(address)) === 'SERVING', 60_000);
+    } finally {
+      await cluster.stop();
+    }
+  });
+
+  it('a worker SIGTERMed three times mid-fold hands its fold back each time (max_deliver 3) and the fold does not fail', async () => {
+    const cluster = await Cluster.start({ workers: 0 });
+    try {
+      await createStudy(cluster, slow('drain', 1, 1), 'drain');
+      for (let i = 0; i < 3; i++) {
+        const w = await cluster.startWorker({ grace: 0.1 });
+        await w.waitFor('task started', 90_000);
+        await w.kill('SIGTERM');
+        assert.match(w.log, /"outcome":"handed_back"/, `drain ${i + 1}: the fold went back as a fresh copy`);
+      }
+      await cluster.startWorker();
+      await watch(cluster.api(), 'drain');
+      await assertComplete(cluster.api(), 'drain', 1);
+      assert.equal(count(cluster.coordinator!.log, 'task handed back by a stopping worker'), 3);
+      assert.doesNotMatch(cluster.coordinator!.log, /max deliveries/);
+    } finally {
+      await cluster.stop();
+    }
+  });
+
+  it('retention: an ended study past --retain-days goes with its events, results, model and unused dataset', async () => {
+    const cluster = await Cluster.start({ workers: 1, coordinatorArgs: ['--retain-days', '0.0001'] });
+    const nc = await connect({ servers: cluster.nats.url, ...cluster.nats.credentials('coordinator') });
+    try {
+      const spec = smallChurnSpec({ name: 'old', budget: { trials: 1, parallelism: 1 } });
+      const hash = await createStudy(cluster, spec, 'old');
+      await watch(cluster.api(), 'old');
+      const jsm = await jetstreamManager(nc);
+      const models = await new Objm(nc).open(BUCKETS.models);
+      const modelFiles = async () => (await models.list()).filter((i) => i.name.startsWith('old/')).length;
+      assert.ok((await modelFiles()) > 0, 'the refit stored a model');
+      // 8.6 s after it ended, the next sweep (every 10 s) removes it.
+      await cluster.coordinator!.waitFor('removed an ended study (retention)', 120_000);
+      await assert.rejects(call(cluster.api(), 'GetStudy', { studyId: 'old' }), (err: { code: number }) => {
+        assert.equal(err.code, 5, 'NOT_FOUND');
+        return true;
+      });
+      const events = await jsm.streams.info(STREAMS.events, { subjects_filter: SUBJECTS.events('old') });
+      assert.equal(Object.keys(events.state.subjects ?? {}).length, 0, 'its events are purged');
+      const results = await jsm.streams.info(STREAMS.results, { subjects_filter: SUBJECTS.result('old') });
+      assert.equal(Object.keys(results.state.subjects ?? {}).length, 0, 'its results are purged');
+      assert.equal(await modelFiles(), 0, 'its model files are deleted');
+      const { studies } = await call<object, { studies: unknown[] }>(cluster.api(), 'ListStudies', {});
+      assert.equal(studies.length, 0);
+      // The dataset no kept study uses goes too, and the client is told to upload it again.
+      await until(
+        'the dataset removed',
+        async () => {
+          const { exists } = await call<object, { exists: boolean }>(cluster.api(), 'HasDataset', {
+            sha256: hash,
+          });
+          return !exists;
+        },
+        60_000,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}\n${cluster.coordinator!.log.slice(-4000)}`);
+      });
+    } finally {
+      await nc.close();
+      await cluster.stop();
+    }
+  });
+});
