@@ -1,9 +1,9 @@
 /**
  * A small `kustomize build` for the features deploy/k8s uses, and nothing more: `resources`
  * (files and directories), `namespace`, `images`, and `patches` given by `path` holding
- * strategic-merge patches (merge by name, `$patch: delete` of a whole object). Anything else
- * in a kustomization or a patch throws, so a new feature cannot be silently ignored here
- * while `kubectl apply -k` applies it.
+ * strategic-merge patches (merge by name, `$patch: delete` of a whole object or of one item of
+ * a merged list). Anything else in a kustomization or a patch throws, so a new feature cannot
+ * be silently ignored here while `kubectl apply -k` applies it.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,8 +36,8 @@ export function readYamlDocs(file: string): K8sObject[] {
 
 const KUSTOMIZATION_KEYS = new Set(['apiVersion', 'kind', 'namespace', 'resources', 'patches', 'images']);
 
-/** Kinds deploy/k8s uses that are not namespaced. */
-const CLUSTER_SCOPED = new Set(['Namespace']);
+/** Kinds deploy/k8s uses that are not namespaced (kustomize leaves them without a namespace). */
+export const CLUSTER_SCOPED = new Set(['Namespace', 'PriorityClass']);
 
 /** The objects `kubectl apply -k dir` would send, for the subset of kustomize described above. */
 export function kustomizeBuild(dir: string): K8sObject[] {
@@ -117,8 +117,8 @@ const MERGE_KEYS: Record<string, string> = {
   volumeMounts: 'mountPath',
   topologySpreadConstraints: 'topologyKey',
 };
-/** Lists a strategic-merge patch replaces whole in built-in kinds. */
-const ATOMIC_LISTS = new Set(['args', 'command']);
+/** Lists a strategic-merge patch replaces whole in built-in kinds (no merge key). */
+const ATOMIC_LISTS = new Set(['args', 'command', 'volumeClaimTemplates']);
 /** Built-in kinds; custom resources are patched as JSON merge patches (lists replaced). */
 const BUILT_IN = /^(v1|apps\/v1|batch\/v1|policy\/v1|networking\.k8s\.io\/v1)$/;
 
@@ -173,6 +173,16 @@ function mergeList(
     }
     const i = rest.findIndex((o) => isMap(o) && o[mergeKey] === item[mergeKey]);
     const existing = i >= 0 ? rest.splice(i, 1)[0] : undefined;
+    const { $patch, ...body } = item;
+    if ($patch !== undefined) {
+      // `{<key>: x, $patch: delete}` removes item x; nothing else is supported.
+      if ($patch !== 'delete' || Object.keys(body).length !== 1 || !existing) {
+        throw new Error(
+          `${where}: ${path.join('.')}: only '$patch: delete' of an existing item is supported`,
+        );
+      }
+      continue;
+    }
     if (isMap(existing)) {
       mergeInto(existing, item, builtIn, [...path, String(item[mergeKey])], where);
       out.push(existing);
@@ -191,19 +201,26 @@ export function containersOf(o: K8sObject): Loose[] {
 
 /** The pod spec of a workload, or undefined for other kinds. */
 export function podSpecOf(o: K8sObject): Loose {
-  if (o.kind === 'Pod') return o.spec;
+  return o.kind === 'Pod' ? o.spec : podTemplateOf(o)?.spec;
+}
+
+/** The pod template (metadata and spec) of a workload, or undefined for a bare Pod and other kinds. */
+export function podTemplateOf(o: K8sObject): Loose {
   if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'].includes(o.kind))
-    return o.spec?.template?.spec;
-  if (o.kind === 'CronJob') return o.spec?.jobTemplate?.spec?.template?.spec;
+    return o.spec?.template;
+  if (o.kind === 'CronJob') return o.spec?.jobTemplate?.spec?.template;
   return undefined;
 }
 
-/** `name[:tag]` split the way kustomize's image transformer reads it (digests unsupported). */
-export function parseImage(image: string): { name: string; tag?: string } {
-  if (image.includes('@')) throw new Error(`image digests are not supported: ${image}`);
-  const slash = image.lastIndexOf('/');
-  const colon = image.lastIndexOf(':');
-  return colon > slash ? { name: image.slice(0, colon), tag: image.slice(colon + 1) } : { name: image };
+/** `name[:tag][@digest]` split the way kustomize's image transformer reads it. */
+export function parseImage(image: string): { name: string; tag?: string; digest?: string } {
+  const at = image.indexOf('@');
+  const digest = at >= 0 ? image.slice(at + 1) : undefined;
+  const ref = at >= 0 ? image.slice(0, at) : image;
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  const named = colon > slash ? { name: ref.slice(0, colon), tag: ref.slice(colon + 1) } : { name: ref };
+  return digest === undefined ? named : { ...named, digest };
 }
 
 function setImage(objects: K8sObject[], rule: Record<string, string>): void {
@@ -212,8 +229,10 @@ function setImage(objects: K8sObject[], rule: Record<string, string>): void {
   }
   for (const o of objects) {
     for (const c of containersOf(o)) {
-      const { name, tag } = parseImage(String(c.image));
+      const { name, tag, digest } = parseImage(String(c.image));
       if (name !== rule.name) continue;
+      if (digest !== undefined)
+        throw new Error(`images: retagging ${c.image}, pinned by digest, is not supported`);
       const newTag = rule.newTag ?? tag;
       c.image = `${rule.newName ?? name}${newTag ? `:${newTag}` : ''}`;
     }

@@ -1,8 +1,11 @@
 /**
- * deploy/: every manifest (base, overlays built the way `kubectl apply -k` builds them, the
- * study Job) validated against the Kubernetes and KEDA schemas, plus the invariants that tie
- * them to the code: env names the services read, ports, probes, selectors, the ack wait, the
- * NATS names KEDA watches, the image and its entry points. No cluster is needed.
+ * deploy/: every manifest (base, overlays built the way `kubectl apply -k` builds them, each
+ * overlay's study Job and backup volume, the monitoring objects, the restore Job) validated
+ * against the Kubernetes, KEDA and Prometheus-operator schemas, plus the invariants that tie
+ * them to the code and to each other: env names the services read, ports, probes, selectors,
+ * the ack wait and the shutdown grace, the NATS users, the store budget against max_file_store
+ * and the volumes, the streams backed up against the protocol's STORE_LIMITS, priorities,
+ * scraping, the image and its entry points. No cluster is needed.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -16,10 +19,19 @@ import {
   loadConfig as coordinatorConfig,
 } from '@hpo/coordinator/dist/config.js';
 import { validateStudySpec } from '@hpo/core';
-import { NATS_AUTH_ENV, type SettingsTable } from '@hpo/protocol';
+import {
+  BUCKETS,
+  kvStream,
+  NATS_AUTH_ENV,
+  objStream,
+  type SettingsTable,
+  STORE_LIMITS,
+  STREAMS,
+} from '@hpo/protocol';
 import { SETTINGS as WORKER_SETTINGS, loadConfig as workerConfig } from '@hpo/worker/dist/config.js';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import {
+  CLUSTER_SCOPED,
   containersOf,
   type K8sObject,
   kustomizeBuild,
@@ -27,6 +39,7 @@ import {
   objectId,
   parseImage,
   podSpecOf,
+  podTemplateOf,
   readYamlDocs,
 } from './k8s-kustomize.js';
 import { validateObject } from './k8s-models.js';
@@ -35,12 +48,42 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const K8S = join(ROOT, 'deploy/k8s');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
-const BUILDS: Record<string, K8sObject[]> = {
-  'deploy/k8s': kustomizeBuild(K8S),
-  'overlays/dev': kustomizeBuild(join(K8S, 'overlays/dev')),
-  'overlays/production': kustomizeBuild(join(K8S, 'overlays/production')),
-};
-const JOB_FILE = readYamlDocs(join(K8S, 'jobs/study-job.yaml'));
+/** Each install, by the directory of its platform kustomization, and its companions. */
+const INSTALLS = {
+  'deploy/k8s': { jobs: 'jobs', backupVolume: 'backup-volume' },
+  'overlays/dev': { jobs: 'overlays/dev/jobs', backupVolume: 'overlays/dev/backup-volume' },
+  'overlays/production': {
+    jobs: 'overlays/production/jobs',
+    backupVolume: 'overlays/production/backup-volume',
+  },
+} as const;
+type Install = keyof typeof INSTALLS;
+const build = (dir: string) => kustomizeBuild(dir === 'deploy/k8s' ? K8S : join(K8S, dir));
+/** `kubectl apply -k <install>`: NATS, coordinator, workers, backups. */
+const BUILDS = Object.fromEntries(Object.keys(INSTALLS).map((i) => [i, build(i)])) as Record<
+  Install,
+  K8sObject[]
+>;
+/** `kubectl apply -k <install's jobs>`: the study Job as that install runs it. */
+const JOB_BUILDS = Object.fromEntries(Object.entries(INSTALLS).map(([i, d]) => [i, build(d.jobs)])) as Record<
+  Install,
+  K8sObject[]
+>;
+/** `kubectl apply -k <install's backup-volume>`: applied once, never deleted with the rest. */
+const VOLUME_BUILDS = Object.fromEntries(
+  Object.entries(INSTALLS).map(([i, d]) => [i, build(d.backupVolume)]),
+) as Record<Install, K8sObject[]>;
+/** `kubectl apply -k deploy/k8s/monitoring` (optional: Prometheus operator objects). */
+const MONITORING = build('monitoring');
+const JOB_FILE = JOB_BUILDS['deploy/k8s'];
+/** Created by hand for a restore; in no kustomization. */
+const RESTORE_FILE = readYamlDocs(join(K8S, 'jobs/restore-job.yaml'));
+/** Every kustomization directory under deploy/k8s. */
+const KUSTOMIZATIONS = [
+  ...Object.keys(INSTALLS),
+  ...Object.values(INSTALLS).flatMap((d) => [d.jobs, d.backupVolume]),
+  'monitoring',
+];
 /** Secrets the operator creates out of band, per build (deploy/README.md says how). */
 const OPERATOR_SECRETS: Record<string, string[]> = {
   'deploy/k8s': [],
@@ -56,6 +99,9 @@ const READS: Record<string, Set<string>> = {
   coordinator: envNamesRead(COORDINATOR_SETTINGS),
   worker: envNamesRead(WORKER_SETTINGS),
 };
+
+/** Env names that Node.js itself reads, not the services' settings. */
+const NODE_ENV_NAMES = new Set(['NODE_OPTIONS']);
 
 function find(objects: K8sObject[], kind: string, name: string): K8sObject {
   const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
@@ -85,6 +131,49 @@ function quantity(q: string | number): number {
   return Number(m[1]) * (m[2] ? unit[m[2] as keyof typeof unit] : 1);
 }
 
+/** A size in nats-server's configuration, in bytes: K/M/G/T are powers of 1000, KB/MB/GB/TB of 1024. */
+function natsSize(value: string): number {
+  const m = /^([0-9]+)([a-z]*)$/i.exec(value.trim());
+  assert.ok(m, `unreadable nats-server size ${value}`);
+  const units: Record<string, number> = {
+    '': 1,
+    k: 1e3,
+    kb: 2 ** 10,
+    m: 1e6,
+    mb: 2 ** 20,
+    g: 1e9,
+    gb: 2 ** 30,
+    t: 1e12,
+    tb: 2 ** 40,
+  };
+  const unit = units[m[2]!.toLowerCase()];
+  assert.ok(unit !== undefined, `unknown nats-server size unit in ${value}`);
+  return Number(m[1]) * unit;
+}
+
+/**
+ * The NATS server configuration as the pod reads it: nats.conf with its includes inlined, except
+ * auth.conf (the users, checked on their own), whose `$JS...` subjects are not variables.
+ */
+function natsConf(objects: K8sObject[]): string {
+  const files = find(objects, 'ConfigMap', 'nats-config').data as Record<string, string>;
+  return String(files['nats.conf']).replace(/^\s*include \.\/(\S+)$/gm, (line, f: string) => {
+    assert.ok(files[f] !== undefined, `nats.conf includes ${f}, which the ConfigMap lacks`);
+    return f === 'auth.conf' ? line : String(files[f]);
+  });
+}
+
+/** The V8 heap cap of a container (NODE_OPTIONS --max-old-space-size), in MiB. */
+function heapCapMb(env: Map<string, string>): number | undefined {
+  const m = /--max-old-space-size=(\d+)/.exec(env.get('NODE_OPTIONS') ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The env value of a container entry set by `value` (not from a Secret). */
+function envValue(c: Loose, name: string): string | undefined {
+  return (c.env ?? []).find((e: Loose) => e.name === name)?.value;
+}
+
 function labelsMatch(selector: Loose, labels: Record<string, string> = {}): boolean {
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
   for (const e of selector.matchExpressions ?? []) {
@@ -96,8 +185,11 @@ function labelsMatch(selector: Loose, labels: Record<string, string> = {}): bool
 
 /** Workloads whose pods a label selector picks. */
 function selected(objects: K8sObject[], selector: Loose): K8sObject[] {
-  return workloads(objects).filter((w) => labelsMatch(selector, w.spec.template.metadata.labels));
+  return workloads(objects).filter((w) => labelsMatch(selector, podTemplateOf(w).metadata.labels));
 }
+
+/** Batch workloads (Jobs, CronJobs): run to an end, no probes, no selector of their own. */
+const isBatch = (w: K8sObject) => w.kind === 'Job' || w.kind === 'CronJob';
 
 /** The hpo process a container runs, from its args: `node <pkg>/dist/main.js`. */
 function hpoProcess(c: Loose): 'coordinator' | 'worker' | 'cli' | undefined {
@@ -116,18 +208,24 @@ function hpoContainer(objects: K8sObject[], deployment: string): Loose {
 
 for (const [buildName, objects] of Object.entries(BUILDS)) {
   describe(`k8s build ${buildName}`, () => {
-    test('every object matches its Kubernetes / KEDA schema', () => {
+    const install = buildName as Install;
+    const companions = [...JOB_BUILDS[install], ...VOLUME_BUILDS[install]];
+
+    test('every object matches its Kubernetes / KEDA schema (its Job and backup volume too)', () => {
       assert.ok(objects.length > 10);
-      for (const o of objects) validateObject(o);
+      for (const o of [...objects, ...companions]) validateObject(o);
     });
 
-    test('every namespaced object lands in the hpo namespace', () => {
-      for (const o of objects)
-        if (o.kind !== 'Namespace') assert.equal(o.metadata.namespace, 'hpo', o.metadata.name);
+    test('every namespaced object lands in the hpo namespace; cluster-scoped ones have none', () => {
+      for (const o of [...objects, ...companions]) {
+        if (CLUSTER_SCOPED.has(o.kind)) assert.equal(o.metadata.namespace, undefined, o.metadata.name);
+        else assert.equal(o.metadata.namespace, 'hpo', o.metadata.name);
+      }
     });
 
     test('selectors match pod labels; Services, PDBs and policies select existing pods', () => {
       for (const w of workloads(objects)) {
+        if (isBatch(w)) continue;
         assert.ok(
           labelsMatch(w.spec.selector, w.spec.template.metadata.labels),
           `${w.kind}/${w.metadata.name}`,
@@ -171,11 +269,13 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
       assert.equal(find(objects, 'Service', sts.spec.serviceName).spec.clusterIP, 'None');
     });
 
-    test('every container has probes, and CPU and memory requests and limits (NATS: no CPU limit)', () => {
+    test('every container has probes (batch pods none), and CPU and memory requests and limits (NATS: no CPU limit)', () => {
       for (const w of workloads(objects)) {
         for (const c of containersOf(w)) {
           const where = `${w.kind}/${w.metadata.name}/${c.name}`;
-          assert.ok(c.readinessProbe && c.livenessProbe, `${where}: readiness and liveness probes`);
+          if (isBatch(w))
+            assert.ok(!c.readinessProbe && !c.livenessProbe, `${where}: a run to an end needs no probes`);
+          else assert.ok(c.readinessProbe && c.livenessProbe, `${where}: readiness and liveness probes`);
           for (const r of ['cpu', 'memory']) {
             const req = c.resources?.requests?.[r];
             const lim = c.resources?.limits?.[r];
@@ -191,7 +291,7 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
       }
     });
 
-    test('the coordinator: one replica, Recreate, gRPC probes on its plaintext health listener', () => {
+    test('the coordinator: one replica, Recreate, ready = gRPC health, alive = its HTTP port, a lease, a heap cap', () => {
       const d = find(objects, 'Deployment', 'hpo-coordinator');
       assert.equal(d.spec.replicas, 1);
       assert.equal(d.spec.strategy.type, 'Recreate');
@@ -213,9 +313,24 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
         `data volume ${data.emptyDir.sizeLimit} holds 3 × HPO_MAX_UPLOAD_MB (${uploadMb} MiB)`,
       );
       assert.equal(env.get('HPO_DATA_DIR'), c.volumeMounts.find((m: Loose) => m.name === 'data').mountPath);
-      // The kubelet's gRPC probes cannot speak TLS: they target the health-only listener.
-      for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe])
-        assert.equal(probe?.grpc?.port, health);
+      // Ready = the gRPC health service, NOT_SERVING without NATS or without the lease; the
+      // kubelet's gRPC probes cannot speak TLS: they target the health-only listener.
+      assert.equal(c.readinessProbe?.grpc?.port, health);
+      // Alive and started = the process answers HTTP: a standby waiting for the lease (NOT_SERVING)
+      // must not be restarted for it.
+      for (const probe of [c.startupProbe, c.livenessProbe]) {
+        assert.equal(probe?.grpc, undefined, 'liveness is not the gRPC health (a standby is NOT_SERVING)');
+        assert.equal(probe?.httpGet?.path, '/scaling');
+        assert.equal(probe.httpGet.port, 'metrics');
+      }
+      assert.ok(Number(env.get('HPO_LEASE_SECONDS')) >= 3, 'the coordinator lease time is set');
+      // The heap cap sits below the memory limit (room for buffers and I/O outside the heap) and
+      // holds a dataset being read at CreateStudy (twice the upload limit).
+      const heap = heapCapMb(env);
+      const limitMb = quantity(c.resources.limits.memory) / 2 ** 20;
+      assert.ok(heap !== undefined, 'NODE_OPTIONS=--max-old-space-size caps the heap');
+      assert.ok(heap <= 0.8 * limitMb, `heap cap ${heap} MiB <= 80% of the ${limitMb} MiB limit`);
+      assert.ok(heap >= 2 * uploadMb, `heap cap ${heap} MiB >= 2 x HPO_MAX_UPLOAD_MB (${uploadMb})`);
       const svc = find(objects, 'Service', 'hpo-coordinator');
       assert.deepEqual(
         svc.spec.ports.map((p: Loose) => p.port),
@@ -224,7 +339,7 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
       );
     });
 
-    test('the worker: grace period above the ack wait and the shutdown grace, probes on its metrics port', () => {
+    test('the worker: drain-safe (grace period above the longest fold finish and the ack wait), probes on its metrics port', () => {
       const d = find(objects, 'Deployment', 'hpo-worker');
       const c = hpoContainer(objects, 'hpo-worker');
       const env = containerEnv(objects, c);
@@ -232,6 +347,9 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
       const grace = Number(env.get('HPO_SHUTDOWN_GRACE_SECONDS') ?? 25);
       const period = d.spec.template.spec.terminationGracePeriodSeconds;
       assert.ok(period > ackWait, `terminationGracePeriodSeconds ${period} > ack wait ${ackWait}`);
+      // Folds take minutes: running ones may finish after SIGTERM, and the kubelet waits for it
+      // (plus the hand-back and exit) before it kills the pod.
+      assert.ok(grace >= 300, `HPO_SHUTDOWN_GRACE_SECONDS ${grace} lets folds of minutes finish`);
       assert.ok(
         period >= grace + 10,
         `terminationGracePeriodSeconds ${period} >= shutdown grace ${grace} + 10`,
@@ -263,7 +381,10 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
             ),
           );
           for (const name of env.keys()) {
-            assert.ok(READS[process]!.has(name) || referenced.has(name), `${process} does not read ${name}`);
+            assert.ok(
+              READS[process]!.has(name) || referenced.has(name) || NODE_ENV_NAMES.has(name),
+              `${process} does not read ${name}`,
+            );
           }
           assert.ok(env.has('NATS_URL'), `${process}: NATS_URL`);
         }
@@ -285,6 +406,18 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
       }
       assert.equal(images.size, 1, `one image: ${[...images].join(', ')}`);
       assert.ok(parseImage([...images][0]!).tag, 'the image has a tag');
+    });
+
+    test('third-party images are pinned: a version tag, and a digest where one is verified', () => {
+      for (const w of [...workloads(objects), ...workloads(JOB_BUILDS[install])]) {
+        for (const c of containersOf(w)) {
+          const { tag, digest } = parseImage(c.image);
+          assert.ok(tag && tag !== 'latest', `${w.metadata.name}/${c.name}: ${c.image} names a version`);
+          if (digest !== undefined) assert.match(digest, /^sha256:[0-9a-f]{64}$/, c.image);
+        }
+      }
+      const backup = containersOf(find(objects, 'CronJob', 'hpo-backup'))[0]!;
+      assert.ok(parseImage(backup.image).digest, `the backup image is pinned by digest: ${backup.image}`);
     });
 
     test('service accounts exist and mount no token', () => {
@@ -314,6 +447,15 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
         }
         for (const v of podSpecOf(w).volumes ?? []) {
           if (v.configMap) find(objects, 'ConfigMap', v.configMap.name);
+          // Claims live outside this kustomization (delete -k keeps them): the backup volume's.
+          if (v.persistentVolumeClaim) {
+            assert.equal(
+              objects.find((o) => o.kind === 'PersistentVolumeClaim'),
+              undefined,
+              'no volume in the workloads kustomization (kubectl delete -k would delete it)',
+            );
+            find(VOLUME_BUILDS[install], 'PersistentVolumeClaim', v.persistentVolumeClaim.claimName);
+          }
           if (v.secret) {
             const name = v.secret.secretName;
             const issued = objects.some((o) => o.kind === 'Certificate' && o.spec.secretName === name);
@@ -335,7 +477,7 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
       }
     });
 
-    test('network policies: NATS clients are the coordinator and workers; only gRPC reaches the coordinator', () => {
+    test('network policies: NATS clients are the coordinator, workers and backups; only gRPC reaches the coordinator; scrapers reach the metrics ports', () => {
       const policies = ofKind(objects, 'NetworkPolicy');
       const deny = policies.find((p) => Object.keys(p.spec.podSelector).length === 0);
       assert.ok(deny && !deny.spec.ingress, 'a default deny of ingress');
@@ -350,27 +492,36 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
             for (const peer of rule.from ?? []) {
               if (peer.namespaceSelector)
                 from.add(`namespace:${peer.namespaceSelector.matchLabels?.['kubernetes.io/metadata.name']}`);
-              // Study Jobs run in the namespace too: a policy admitting them must show here.
+              // Study and restore Jobs run in the namespace too: a policy admitting them must show here.
               else
-                for (const w of selected([...objects, ...JOB_FILE], peer.podSelector))
+                for (const w of selected(
+                  [...objects, ...JOB_BUILDS[install], ...RESTORE_FILE],
+                  peer.podSelector,
+                ))
                   from.add(w.metadata.name);
             }
           }
         }
         return [...from].sort();
       };
-      assert.deepEqual(allowed('nats', 4222), ['hpo-coordinator', 'hpo-worker']);
+      assert.deepEqual(allowed('nats', 4222), ['hpo-backup', 'hpo-coordinator', 'hpo-restore', 'hpo-worker']);
       assert.deepEqual(allowed('nats', 6222), ['nats']);
-      assert.deepEqual(allowed('nats', 8222), []);
+      assert.deepEqual(allowed('nats', 8222), [], 'the exporter reads the monitoring port on localhost');
+      assert.deepEqual(allowed('nats', 7777), ['namespace:monitoring']);
       assert.deepEqual(allowed('hpo-coordinator', 50051), ['*']);
-      assert.deepEqual(allowed('hpo-coordinator', 9464), ['namespace:keda'], 'KEDA reads /scaling');
-      assert.deepEqual(allowed('hpo-worker', 9465), []);
+      assert.deepEqual(
+        allowed('hpo-coordinator', 9464),
+        ['namespace:keda', 'namespace:monitoring'],
+        'KEDA reads /scaling, Prometheus /metrics',
+      );
+      assert.deepEqual(allowed('hpo-worker', 9465), ['namespace:monitoring']);
     });
 
     test('NATS: config file matches the pod (ports, store on the volume, one route per replica)', () => {
       const sts = find(objects, 'StatefulSet', 'nats');
       const c = containersOf(sts)[0]!;
-      const conf = String(find(objects, 'ConfigMap', 'nats-config').data['nats.conf']);
+      assert.equal(c.name, 'nats', 'the server is the first container');
+      const conf = natsConf(objects);
       const port = (name: string) => c.ports.find((p: Loose) => p.name === name)?.containerPort;
       assert.match(conf, new RegExp(`^listen: 0\\.0\\.0\\.0:${port('client')}$`, 'm'));
       assert.match(conf, new RegExp(`^http: 0\\.0\\.0\\.0:${port('monitor')}$`, 'm'));
@@ -387,7 +538,7 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
       );
       assert.equal(sts.spec.volumeClaimTemplates[0].metadata.name, 'data');
       const env = new Map<string, string>(c.env.map((e: Loose) => [e.name, e.value ?? '<valueFrom>']));
-      for (const name of conf.matchAll(/\$([A-Z][A-Z0-9_]*)/g))
+      for (const name of conf.replace(/#.*$/gm, '').matchAll(/\$([A-Z][A-Z0-9_]*)/g))
         assert.ok(env.has(name[1]!), `nats env ${name[1]}`);
       const routes = [...conf.matchAll(/\$(NATS_ROUTE_\d+)/g)].map((m) => env.get(m[1]!));
       if (sts.spec.replicas === 1) {
@@ -419,6 +570,19 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
       for (const name of authConf.matchAll(/\$(HPO_[A-Z0-9_]+)/g))
         assert.ok(natsEnv.has(name[1]!), `nats env ${name[1]}`);
       const users = [...String(cm.data['auth.conf']).matchAll(/user: ([\w-]+)/g)].map((m) => m[1]);
+      // The backup CronJob connects as hpo-backup, with replies under the inbox prefix its
+      // permissions allow (and no other).
+      const backup = containersOf(find(objects, 'CronJob', 'hpo-backup'))[0]!;
+      assert.equal(envValue(backup, 'NATS_USER'), 'hpo-backup');
+      assert.ok(users.includes('hpo-backup'), 'hpo-backup is a user of auth.conf');
+      assert.ok(
+        (backup.env as Loose[]).find((e) => e.name === 'NATS_PASSWORD')?.valueFrom?.secretKeyRef,
+        'the backup password comes from a Secret',
+      );
+      const prefixes = new Set([...String(backup.args).matchAll(/--inbox-prefix (\S+)/g)].map((m) => m[1]));
+      assert.equal(prefixes.size, 1, 'every nats call of the backup uses one inbox prefix');
+      const backupPerms = /BACKUP = \{([\s\S]*?)\n {2}\}/.exec(authConf)?.[1] ?? '';
+      assert.match(backupPerms, new RegExp(`subscribe = \\{\\s*allow = \\["${[...prefixes][0]}\\.>"\\]`));
       for (const [app, user] of [
         ['hpo-coordinator', 'hpo-coordinator'],
         ['hpo-worker', 'hpo-worker'],
@@ -503,6 +667,171 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
       assert.equal(Number(trigger.metadata.targetValue), threads, 'a pod per threads-worth of folds wanted');
       assert.ok(so.spec.fallback?.replicas >= 1 && so.spec.fallback.failureThreshold >= 1);
       assert.ok(so.spec.minReplicaCount >= 1 && so.spec.maxReplicaCount > so.spec.minReplicaCount);
+      // Scale-down prefers idle pods: only after demand stayed low for a while (so most pods are
+      // idle by then), and a few pods at a time.
+      const down = so.spec.advanced?.horizontalPodAutoscalerConfig?.behavior?.scaleDown;
+      assert.ok(down?.stabilizationWindowSeconds >= 300, 'a long scale-down stabilisation window');
+      for (const p of down.policies as Loose[]) {
+        assert.ok(p.periodSeconds >= 60, 'scale-down acts at most once a minute');
+        assert.ok(
+          p.type === 'Pods' ? p.value <= 2 : p.type === 'Percent' && p.value <= 25,
+          'a slow scale-down policy',
+        );
+      }
+    });
+
+    test('every pod has a priority class: NATS above the coordinator above the workers', () => {
+      const classes = new Map(ofKind(objects, 'PriorityClass').map((p) => [p.metadata.name, p]));
+      const pods = [...workloads(objects), ...workloads(JOB_BUILDS[install]), ...workloads(RESTORE_FILE)];
+      for (const w of pods) {
+        const name = podSpecOf(w).priorityClassName;
+        assert.ok(classes.has(name), `${w.kind}/${w.metadata.name}: priorityClassName ${name} is defined`);
+      }
+      const value = (kind: string, name: string) =>
+        classes.get(podSpecOf(find(objects, kind, name)).priorityClassName)!.value as number;
+      const nats = value('StatefulSet', 'nats');
+      const coordinator = value('Deployment', 'hpo-coordinator');
+      const worker = value('Deployment', 'hpo-worker');
+      assert.ok(nats > coordinator && coordinator > worker, `${nats} > ${coordinator} > ${worker}`);
+      for (const p of classes.values()) {
+        assert.ok(
+          Number.isInteger(p.value) && p.value > 0 && p.value <= 1e9,
+          `${p.metadata.name}: a user priority`,
+        );
+        assert.notEqual(p.globalDefault, true, `${p.metadata.name} is not every pod's default`);
+      }
+      const batch = classes.get(podSpecOf(find(objects, 'Deployment', 'hpo-worker')).priorityClassName)!;
+      assert.equal(batch.preemptionPolicy, 'Never', 'scaling workers out never evicts other pods');
+    });
+
+    test('scraping: coordinator, workers and NATS (exporter sidecar) by annotation and by ServiceMonitor', () => {
+      for (const [kind, name] of [
+        ['Deployment', 'hpo-coordinator'],
+        ['Deployment', 'hpo-worker'],
+        ['StatefulSet', 'nats'],
+      ] as const) {
+        const w = find(objects, kind, name);
+        const port = containersOf(w)
+          .flatMap((c) => c.ports ?? [])
+          .find((p: Loose) => p.name === 'metrics');
+        assert.ok(port, `${name}: a container port named metrics`);
+        const a = podTemplateOf(w).metadata.annotations ?? {};
+        assert.equal(a['prometheus.io/scrape'], 'true', `${name}: prometheus.io/scrape`);
+        assert.equal(Number(a['prometheus.io/port']), port.containerPort, `${name}: prometheus.io/port`);
+        assert.equal(a['prometheus.io/path'], '/metrics');
+        // A ServiceMonitor (deploy/k8s/monitoring) -> a Service here -> these pods' metrics port.
+        const hits = ofKind(MONITORING, 'ServiceMonitor').flatMap((sm) =>
+          ofKind(objects, 'Service')
+            .filter((svc) => labelsMatch(sm.spec.selector, svc.metadata.labels))
+            .filter((svc) =>
+              labelsMatch({ matchLabels: svc.spec.selector }, podTemplateOf(w).metadata.labels),
+            )
+            .flatMap((svc) =>
+              (sm.spec.endpoints as Loose[]).map((e) => ({
+                e,
+                svcPort: svc.spec.ports.find((p: Loose) => p.name === e.port),
+              })),
+            ),
+        );
+        assert.equal(hits.length, 1, `${name}: scraped by exactly one ServiceMonitor endpoint`);
+        const [{ e, svcPort }] = hits as [{ e: Loose; svcPort: Loose }];
+        assert.ok(
+          svcPort && svcPort.targetPort === 'metrics',
+          `${name}: the Service port ${e.port} targets metrics`,
+        );
+        assert.equal(e.path, '/metrics');
+      }
+      // The exporter reads this server's monitoring port, which the server opens.
+      const sts = find(objects, 'StatefulSet', 'nats');
+      const exporter = containersOf(sts).find((c) => c.ports?.some((p: Loose) => p.name === 'metrics'));
+      const monitor = containersOf(sts)[0]!.ports.find((p: Loose) => p.name === 'monitor').containerPort;
+      assert.equal(exporter.args.at(-1), `http://localhost:${monitor}`);
+      assert.ok(
+        exporter.args.includes('-jsz=all'),
+        'JetStream metrics, per stream (the store alerts use them)',
+      );
+      assert.match(natsConf(objects), new RegExp(`^http: 0\\.0\\.0\\.0:${monitor}$`, 'm'));
+    });
+
+    test("store: HPO_STORE_MAX_MB < max_file_store < the NATS volume; uploads fit the uploads' share", () => {
+      const env = containerEnv(objects, hpoContainer(objects, 'hpo-coordinator'));
+      const storeMb = Number(env.get('HPO_STORE_MAX_MB'));
+      assert.ok(storeMb > 0, 'HPO_STORE_MAX_MB is set');
+      const maxFileStore = /^\s*max_file_store:\s*(\S+)\s*$/m.exec(natsConf(objects))?.[1];
+      assert.ok(maxFileStore, 'max_file_store is set');
+      const volume = find(objects, 'StatefulSet', 'nats').spec.volumeClaimTemplates.find(
+        (t: Loose) => t.metadata.name === 'data',
+      ).spec.resources.requests.storage;
+      // NATS reserves each stream's max_bytes on every server holding a replica.
+      assert.ok(
+        storeMb * 2 ** 20 < natsSize(maxFileStore),
+        `HPO_STORE_MAX_MB ${storeMb} MiB < max_file_store ${maxFileStore}`,
+      );
+      assert.ok(
+        natsSize(maxFileStore) < quantity(volume),
+        `max_file_store ${maxFileStore} < volume ${volume}`,
+      );
+      const uploadMb = Number(env.get('HPO_MAX_UPLOAD_MB'));
+      const uploadsShare = STORE_LIMITS[objStream(BUCKETS.uploads)]!.share;
+      assert.ok(
+        uploadsShare * storeMb >= 3 * uploadMb,
+        `the uploads' share (${uploadsShare} x ${storeMb} MiB) holds three uploads of ${uploadMb} MiB`,
+      );
+      assert.ok(Number(env.get('HPO_RETAIN_DAYS')) >= 0, 'HPO_RETAIN_DAYS is set');
+    });
+
+    test('backups: a daily CronJob snapshots every stream to a volume that holds them', () => {
+      const cron = find(objects, 'CronJob', 'hpo-backup');
+      assert.equal(cron.spec.concurrencyPolicy, 'Forbid');
+      const c = containersOf(cron)[0]!;
+      const streams = String(envValue(c, 'HPO_BACKUP_STREAMS')).split(/\s+/).filter(Boolean).sort();
+      assert.deepEqual(
+        streams,
+        Object.keys(STORE_LIMITS).sort(),
+        'every stream and bucket hpo creates is backed up',
+      );
+      assert.match(String(c.args), /nats --inbox-prefix \S+ stream backup /);
+      const keep = Number(envValue(c, 'HPO_BACKUP_KEEP'));
+      assert.ok(keep >= 1);
+      const claim = podSpecOf(cron).volumes.find((v: Loose) => v.persistentVolumeClaim).persistentVolumeClaim;
+      const pvc = find(VOLUME_BUILDS[install], 'PersistentVolumeClaim', claim.claimName);
+      const storeMb = Number(
+        containerEnv(objects, hpoContainer(objects, 'hpo-coordinator')).get('HPO_STORE_MAX_MB'),
+      );
+      // Old backups go once a new one is complete: the volume holds keep + 1 of them.
+      assert.ok(
+        quantity(pvc.spec.resources.requests.storage) >= (keep + 1) * storeMb * 2 ** 20,
+        `${pvc.spec.resources.requests.storage} holds ${keep + 1} backups of ${storeMb} MiB`,
+      );
+      // The restore Job reads the same volume, read-only, with the same CLI.
+      const restore = find(RESTORE_FILE, 'Job', 'hpo-restore');
+      const rc = containersOf(restore)[0]!;
+      assert.equal(rc.image, c.image);
+      const rclaim = podSpecOf(restore).volumes.find(
+        (v: Loose) => v.persistentVolumeClaim,
+      ).persistentVolumeClaim;
+      assert.equal(rclaim.claimName, claim.claimName);
+      assert.equal(rclaim.readOnly, true);
+      assert.match(String(rc.args), /nats stream restore /);
+      assert.equal(envValue(rc, 'NATS_USER'), 'hpo-coordinator', 'only the coordinator may create streams');
+    });
+
+    test("the study Job runs this install's image, and speaks TLS exactly where the coordinator does", () => {
+      const job = find(JOB_BUILDS[install], 'Job', 'hpo-study-churn');
+      validateObject(job);
+      const c = containersOf(job)[0]!;
+      assert.equal(c.image, hpoContainer(objects, 'hpo-coordinator').image, 'the image the deployments run');
+      const insecure =
+        containerEnv(objects, hpoContainer(objects, 'hpo-coordinator')).get('HPO_INSECURE') === 'true';
+      assert.equal(c.args.includes('--tls'), !insecure);
+      assert.equal(c.args.includes('--ca'), !insecure);
+      const ca = podSpecOf(job).volumes.some((v: Loose) => v.secret?.secretName === 'hpo-coordinator-tls');
+      assert.equal(ca, !insecure, 'the CA volume is there exactly when the Job checks the certificate');
+      for (const m of c.volumeMounts)
+        assert.ok(
+          podSpecOf(job).volumes.some((v: Loose) => v.name === m.name),
+          `volume ${m.name}`,
+        );
     });
   });
 }
@@ -514,17 +843,17 @@ describe('k8s layout', () => {
   test('the builds above equal `kubectl kustomize` output', {
     skip: !kubectl && 'kubectl not installed',
   }, () => {
-    for (const [name, objects] of Object.entries(BUILDS)) {
+    for (const name of KUSTOMIZATIONS) {
       const dir = name === 'deploy/k8s' ? K8S : join(K8S, name);
       const out = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
       assert.equal(out.status, 0, out.stderr);
       const real = parseAllDocuments(out.stdout).map((d) => d.toJS() as K8sObject);
       const byId = (list: K8sObject[]) => Object.fromEntries(list.map((o) => [objectId(o), o]));
-      assert.deepEqual(byId(objects), byId(real), name);
+      assert.deepEqual(byId(build(name)), byId(real), name);
     }
   });
 
-  test('every manifest under deploy/k8s is part of a kustomization or the Job', () => {
+  test('every manifest under deploy/k8s is part of a kustomization, or the namespace or the restore Job', () => {
     const listed = new Set<string>();
     const walk = (dir: string) => {
       const k = parseYaml(readFileSync(join(dir, 'kustomization.yaml'), 'utf8'));
@@ -536,19 +865,26 @@ describe('k8s layout', () => {
       for (const p of k.patches ?? []) listed.add(relative(K8S, join(dir, p.path)));
       listed.add(relative(K8S, join(dir, 'kustomization.yaml')));
     };
-    for (const d of ['.', 'overlays/dev', 'overlays/production']) walk(join(K8S, d));
-    listed.add('jobs/study-job.yaml');
+    for (const d of KUSTOMIZATIONS) walk(d === 'deploy/k8s' ? K8S : join(K8S, d));
     listed.add('namespace.yaml');
+    listed.add('jobs/restore-job.yaml');
     const files = readdirSync(K8S, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml'));
     assert.deepEqual(files.filter((f) => !listed.has(f)).sort(), []);
   });
 
   test('the Namespace is applied on its own (delete -k keeps the data) and enforces Pod Security restricted', () => {
-    for (const [name, objects] of Object.entries(BUILDS))
+    for (const name of KUSTOMIZATIONS)
       assert.equal(
-        objects.find((o) => o.kind === 'Namespace'),
+        build(name).find((o) => o.kind === 'Namespace'),
         undefined,
         `${name}: kubectl delete -k would delete the namespace and the NATS volumes`,
+      );
+    // The backups' volume is only in its own kustomization, applied once.
+    for (const [name, objects] of Object.entries({ ...BUILDS, ...JOB_BUILDS, monitoring: MONITORING }))
+      assert.equal(
+        objects.find((o) => o.kind === 'PersistentVolumeClaim'),
+        undefined,
+        name,
       );
     const ns = readYamlDocs(join(K8S, 'namespace.yaml'))[0] as K8sObject;
     validateObject(ns);
@@ -571,20 +907,45 @@ describe('k8s layout', () => {
           ),
           `${name}: spread over ${key}`,
         );
-      const r = containersOf(sts)[0]!.resources;
-      assert.equal(r.requests.memory, r.limits.memory, `${name}: memory request = limit`);
-      assert.equal(r.limits.cpu, undefined, `${name}: no CPU limit`);
+      for (const c of containersOf(sts)) {
+        const r = c.resources;
+        assert.equal(r.requests.memory, r.limits.memory, `${name}/${c.name}: memory request = limit`);
+        assert.equal(r.limits.cpu, undefined, `${name}/${c.name}: no CPU limit`);
+      }
     }
   });
 
   test('production uses a registry image; the default build uses the locally built one', () => {
-    const image = (b: string) => hpoContainer(BUILDS[b]!, 'hpo-coordinator').image;
+    const image = (b: Install) => hpoContainer(BUILDS[b], 'hpo-coordinator').image;
     assert.equal(image('deploy/k8s'), image('overlays/dev'));
     assert.match(image('overlays/production'), /^[a-z0-9.-]+\.[a-z]+\/.*hpo:/);
   });
+
+  test('retention: every stream and bucket the code creates has a store limit; the shares fit the budget', () => {
+    const streams = new Set([
+      ...Object.values(STREAMS),
+      ...Object.values(BUCKETS).flatMap((b) => [kvStream(b), objStream(b)].filter((s) => s in STORE_LIMITS)),
+    ]);
+    for (const s of Object.values(STREAMS)) assert.ok(s in STORE_LIMITS, `${s} has a STORE_LIMITS entry`);
+    for (const b of Object.values(BUCKETS)) {
+      const entries = [kvStream(b), objStream(b)].filter((s) => s in STORE_LIMITS);
+      assert.equal(entries.length, 1, `bucket ${b}: one KV_ or OBJ_ entry in STORE_LIMITS`);
+    }
+    assert.deepEqual(
+      Object.keys(STORE_LIMITS).sort(),
+      [...streams].sort(),
+      'no entry for a stream nothing creates',
+    );
+    let total = 0;
+    for (const [s, l] of Object.entries(STORE_LIMITS)) {
+      assert.ok(l.share > 0 && l.share < 1, `${s}: a share of the budget`);
+      total += l.share;
+    }
+    assert.ok(total <= 1 + 1e-9, `the shares add up to ${total} <= 1`);
+  });
 });
 
-describe('study Job (deploy/k8s/jobs/study-job.yaml)', () => {
+describe('study Job (deploy/k8s/jobs/study-job.yaml, as deploy/k8s/jobs applies it)', () => {
   const job = find(JOB_FILE, 'Job', 'hpo-study-churn');
   const base = BUILDS['deploy/k8s']!;
 
@@ -682,13 +1043,39 @@ describe('image (deploy/docker/Dockerfile, .dockerignore)', () => {
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'));
 
-  test('multi-stage on Node 20, npm ci, build, prune to production dependencies', () => {
-    assert.match(dockerfile, /^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
+  test('multi-stage on Node 20 pinned by digest, npm ci, build, prune to production dependencies', () => {
+    assert.match(dockerfile, /^ARG NODE_IMAGE=node:20-bookworm-slim@sha256:[0-9a-f]{64}$/m);
     assert.equal([...dockerfile.matchAll(/^FROM \$\{NODE_IMAGE\} AS \w+$/gm)].length, 2);
-    for (const step of ['npm ci', 'npm run build', 'npm prune --omit=dev'])
+    for (const step of ['npm ci', 'npm run build', 'omit="--omit=dev"', 'npm prune $omit'])
       assert.ok(dockerfile.includes(step), step);
     for (const dir of ['node_modules', 'packages', 'services', 'proto', 'examples']) {
       assert.match(dockerfile, new RegExp(`^COPY --from=build /app/${dir} \\./${dir}$`, 'm'));
+    }
+  });
+
+  test('the training backend is a build argument: wasm installs no tfjs-node; the image says which it has', () => {
+    assert.match(dockerfile, /^ARG HPO_BACKEND=wasm$/m);
+    // The wasm branch omits optional dependencies (tfjs-node is one), in the install and the prune.
+    assert.match(dockerfile, /wasm\) npm ci --omit=optional /);
+    assert.match(dockerfile, /\[ "\$HPO_BACKEND" = wasm \] && omit="\$omit --omit=optional"/);
+    assert.match(
+      dockerfile,
+      /tfjs-node\) npm ci [^\n]*\\\n\s*&& node -e "require\('@tensorflow\/tfjs-node'\)"/,
+    );
+    assert.match(dockerfile, /^LABEL io\.hpo\.training-backend=\$\{HPO_BACKEND\}$/m);
+    assert.match(dockerfile, /^RUN hpo --version .*grep -q -- "\^backend: \$HPO_BACKEND "$/m);
+    const trainer = JSON.parse(read('packages/trainer/package.json'));
+    assert.ok(trainer.optionalDependencies?.['@tensorflow/tfjs-node'], 'tfjs-node is an optional dependency');
+    for (const pkg of [
+      'package.json',
+      ...['core', 'optimizer', 'protocol', 'orchestrator', 'cli'].map((p) => `packages/${p}/package.json`),
+    ]) {
+      const deps = JSON.parse(read(pkg)).dependencies ?? {};
+      assert.equal(
+        deps['@tensorflow/tfjs-node'],
+        undefined,
+        `${pkg}: tfjs-node only as the trainer's optional dependency`,
+      );
     }
   });
 
