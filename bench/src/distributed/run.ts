@@ -13,7 +13,7 @@
  *   their summaries (this version's records) and without (an older version's: they are then
  *   summarised in the background, which is the replay an older start waited for);
  * - lease takeover: SIGKILL of the lease holder to the standby's 'coordinator ready'.
- * Flags: --quick.
+ * Flags: --quick, --only=<part,...>.
  */
 
 import { createHash } from 'node:crypto';
@@ -533,12 +533,20 @@ async function leaseTakeover(leaseSeconds: number, rounds: number) {
   };
 }
 
-const started = await boundedStart(quick ? 200 : 1000, quick ? 1 : 3);
-const takeover = await leaseTakeover(3, quick ? 2 : 5);
-const fair = await fairness(quick ? 1 : 3);
+// --only=a,b runs some parts (names as in the JSON), e.g. --only=boundedStart,leaseTakeover.
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+const want = (part: string) => !only || only.includes(part);
+const started = want('boundedStart') ? await boundedStart(quick ? 200 : 1000, quick ? 1 : 3) : undefined;
+const takeover = want('leaseTakeover') ? await leaseTakeover(3, quick ? 2 : 5) : undefined;
+const fair = want('fairDispatch') ? await fairness(quick ? 1 : 3) : undefined;
 // The soak at benchmark size: studies, folds, duration, and coordinator RSS through the run.
-const soaked = await soak({ studies: quick ? 8 : 20, trials: quick ? 4 : 6, killEveryMs: 3000 });
-const soakReport = {
+const soaked = want('soak')
+  ? await soak({ studies: quick ? 8 : 20, trials: quick ? 4 : 6, killEveryMs: 3000 })
+  : undefined;
+const soakReport = soaked && {
   ...soaked,
   rssMiB: {
     first: soaked.rssMiB[0],
@@ -547,10 +555,10 @@ const soakReport = {
     samples: soaked.rssMiB.length,
   },
 };
-const overhead = await dispatchOverhead(quick ? 30 : 200);
-const rpc = await rpcLatency(quick ? 100 : 400);
-const one = await studyWallTime(1);
-const two = await studyWallTime(2);
+const overhead = want('dispatch') ? await dispatchOverhead(quick ? 30 : 200) : undefined;
+const rpc = want('rpc') ? await rpcLatency(quick ? 100 : 400) : undefined;
+const one = want('studyWallTime') ? await studyWallTime(1) : undefined;
+const two = want('studyWallTime') ? await studyWallTime(2) : undefined;
 process.stdout.write(
-  `${JSON.stringify({ boundedStart: started, leaseTakeover: takeover, fairDispatch: fair, soak: soakReport, dispatch: overhead, rpc, studyWallTime: { one, two, speedup: Math.round((one.seconds / two.seconds) * 100) / 100 } }, null, 2)}\n`,
+  `${JSON.stringify({ boundedStart: started, leaseTakeover: takeover, fairDispatch: fair, soak: soakReport, dispatch: overhead, rpc, studyWallTime: one && two ? { one, two, speedup: Math.round((one.seconds / two.seconds) * 100) / 100 } : undefined }, null, 2)}\n`,
 );
