@@ -366,6 +366,14 @@ for (const [buildName, objects] of Object.entries(BUILDS)) {
       }
       const threads = Number(env.get('HPO_WORKER_THREADS'));
       assert.ok(threads >= 1 && threads <= quantity(c.resources.limits.cpu), 'one CPU per training thread');
+      // The dataset cache evicts before its volume fills (a full emptyDir evicts the pod).
+      const cache = d.spec.template.spec.volumes.find((v: Loose) => v.name === 'cache');
+      assert.equal(env.get('HPO_CACHE_DIR'), c.volumeMounts.find((m: Loose) => m.name === 'cache').mountPath);
+      const cacheMb = Number(env.get('HPO_CACHE_MAX_MB'));
+      assert.ok(
+        cacheMb > 0 && cacheMb * 1024 * 1024 < quantity(cache.emptyDir.sizeLimit),
+        `HPO_CACHE_MAX_MB ${cacheMb} below the cache volume's ${cache.emptyDir.sizeLimit}`,
+      );
     });
 
     test('containers set only env names their service reads (a renamed variable fails here)', () => {

@@ -43,6 +43,13 @@ export const SETTINGS = {
   },
   'metrics-port': metricsPortSetting(9465),
   name: nameSetting('HPO_WORKER_NAME'),
+  'cache-max-mb': {
+    env: 'HPO_CACHE_MAX_MB',
+    default: '4096',
+    arg: '<MiB>',
+    help: 'dataset blobs kept in --cache-dir; past it the least recently used ones no task holds are deleted',
+    parse: integer(1, 16 * 1024 * 1024),
+  },
   'cache-dir': {
     env: 'HPO_CACHE_DIR',
     default: () => join(tmpdir(), 'hpo-worker-cache'),
@@ -71,6 +78,8 @@ export interface WorkerConfig {
   name: string;
   /** Folder holding fetched dataset blobs as `<hash>.bin`. */
   cacheDir: string;
+  /** Bytes of dataset blobs the cache keeps on disk. */
+  cacheMaxBytes: number;
   /** pino log level. */
   logLevel: string;
   /** Copies of each stream / bucket in a NATS cluster, used when the worker creates them. */
@@ -105,6 +114,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): WorkerConfig
     metricsPort: v['metrics-port'],
     name: v.name,
     cacheDir: v['cache-dir'],
+    cacheMaxBytes: v['cache-max-mb'] * 1024 * 1024,
     logLevel: v['log-level'],
     streamReplicas: v['stream-replicas'],
     natsAuth: readNatsAuth(env),

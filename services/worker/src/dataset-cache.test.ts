@@ -70,6 +70,40 @@ describe('DatasetCache', () => {
     assert.equal(src.reads, 2);
   });
 
+  it('keeps at most maxBytes on disk: the least recently used blob nobody holds goes first, a held one stays', async () => {
+    const blobs = ['first blob', 'second blob', 'third blob'].map((t) => new TextEncoder().encode(t));
+    const [a, b, c] = blobs.map((x) => sha256Hex(x));
+    const objects = Object.fromEntries(blobs.map((x) => [sha256Hex(x), x]));
+    const evicted: number[] = [];
+    const dir = tempDir();
+    // Room for two of the three (10 or 11 bytes each).
+    const cache = new DatasetCache(
+      dir,
+      async () => store(objects),
+      { hit() {}, miss() {}, evicted: (n) => evicted.push(n) },
+      22,
+    );
+    const la = await cache.acquire(a!);
+    const lb = await cache.acquire(b!);
+    lb.release();
+    la.release();
+    // b was used last but a was released last: recency is the last acquire, so a (older) goes.
+    const lc = await cache.acquire(c!);
+    assert.equal(existsSync(join(dir, `${a}.bin`)), false, 'the least recently used blob is deleted');
+    assert.equal(existsSync(join(dir, `${b}.bin`)), true);
+    assert.deepEqual(evicted, [blobs[0]!.length]);
+    assert.ok(cache.bytes <= 22);
+    // Held blobs are never deleted, even past the limit: c and b held, then a needed again.
+    const lb2 = await cache.acquire(b!);
+    const la2 = await cache.acquire(a!);
+    for (const l of [la2, lb2, lc]) assert.ok(existsSync(l.path), `${l.hash} is on disk while held`);
+    assert.deepEqual(new Uint8Array(readFileSync(la2.path)), blobs[0]);
+    for (const l of [la2, lb2, lc]) l.release();
+    assert.ok(cache.bytes <= 22, 'back within the limit once released');
+    // A restarted worker counts the blobs already on disk.
+    assert.equal(new DatasetCache(dir, async () => store({}), undefined, 22).bytes, cache.bytes);
+  });
+
   it('rejects a blob that does not match its hash', async () => {
     const cache = new DatasetCache(tempDir(), async () =>
       store({ [hash]: new TextEncoder().encode('tampered') }),

@@ -1,8 +1,18 @@
 /**
  * Dataset blobs on local disk, fetched once per hash from the datasets object store. The pool's
- * threads read the file themselves, so the main thread never holds a decoded dataset.
+ * threads read the file themselves, so the main thread never holds a decoded dataset. The cache
+ * is bounded (`maxBytes`): past it, the least recently used blobs no task is using are deleted.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { HpoError, sha256Hex } from '@hpo/core';
 import { BUCKETS } from '@hpo/protocol';
@@ -33,25 +43,102 @@ export class DatasetUnavailableError extends HpoError {
   }
 }
 
+/** A dataset file held for a task: not evicted until released. */
+export interface DatasetLease extends DatasetRef {
+  /** The task is done with the file (idempotent). */
+  release(): void;
+}
+
 export interface CacheEvents {
   hit(): void;
   miss(): void;
+  /** A blob was deleted to stay within the size limit. */
+  evicted?(bytes: number): void;
 }
 
-/** Local, content-addressed copies of dataset blobs (`<dir>/<hash>.bin`). */
+/** A blob on disk: its size, when it was last used, and by how many tasks now. */
+interface Entry {
+  size: number;
+  usedAt: number;
+  users: number;
+}
+
+/** Local, content-addressed copies of dataset blobs (`<dir>/<hash>.bin`), least recently used out first. */
 export class DatasetCache {
   /** One fetch per hash: concurrent tasks for the same dataset wait on the same promise. */
   private readonly pending = new Map<string, Promise<DatasetRef>>();
+  private readonly entries = new Map<string, Entry>();
 
   constructor(
     private readonly dir: string,
     private readonly source: () => Promise<BlobSource>,
     private readonly events: CacheEvents = { hit() {}, miss() {} },
+    /** Bytes of blobs kept on disk; one blob larger than this is still kept while it is used. */
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
   ) {
     mkdirSync(dir, { recursive: true });
+    // Blobs left by an earlier run count from the start (verified when first used); a temporary
+    // file is what a crash mid-write left.
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (name.endsWith('.tmp')) rmSync(path, { force: true });
+      else if (/^[0-9a-f]{64}\.bin$/.test(name)) {
+        const st = statSync(path);
+        this.entries.set(name.slice(0, 64), { size: st.size, usedAt: st.mtimeMs, users: 0 });
+      }
+    }
+    this.evict();
   }
 
-  /** The local file of dataset `hash`, fetching and verifying it on first use. */
+  /** Bytes of blobs on disk now. */
+  get bytes(): number {
+    let total = 0;
+    for (const e of this.entries.values()) total += e.size;
+    return total;
+  }
+
+  /**
+   * Holds the local file of dataset `hash` for a task (fetching and verifying it on first use);
+   * it is not evicted before `release()`.
+   */
+  async acquire(hash: string): Promise<DatasetLease> {
+    const ref = await this.get(hash);
+    const entry = this.entries.get(hash);
+    if (entry) {
+      entry.users++;
+      entry.usedAt = Date.now();
+    }
+    // Room for this one is made now that it is held (it cannot be the one evicted).
+    this.evict();
+    let released = false;
+    return {
+      ...ref,
+      release: () => {
+        if (released || !entry) return;
+        released = true;
+        entry.users--;
+        this.evict();
+      },
+    };
+  }
+
+  /** Deletes the least recently used blobs nobody holds until the cache fits `maxBytes`. */
+  private evict(): void {
+    let total = this.bytes;
+    if (total <= this.maxBytes) return;
+    const idle = [...this.entries].filter(([, e]) => e.users === 0).sort((a, b) => a[1].usedAt - b[1].usedAt);
+    for (const [hash, e] of idle) {
+      if (total <= this.maxBytes) break;
+      // A fetch of this hash under way would write it again: leave it.
+      this.pending.delete(hash);
+      this.entries.delete(hash);
+      rmSync(join(this.dir, `${hash}.bin`), { force: true });
+      total -= e.size;
+      this.events.evicted?.(e.size);
+    }
+  }
+
+  /** The local file of dataset `hash`, fetching and verifying it on first use (not held: see acquire). */
   get(hash: string): Promise<DatasetRef> {
     const known = this.pending.get(hash);
     if (known) {
@@ -70,9 +157,17 @@ export class DatasetCache {
   private async load(hash: string): Promise<DatasetRef> {
     const path = join(this.dir, `${hash}.bin`);
     // A file left by an earlier run of this worker is reused only if it still matches its hash.
-    if (existsSync(path) && sha256Hex(readFileSync(path)) === hash) {
-      this.events.hit();
-      return { hash, path };
+    if (existsSync(path)) {
+      const bytes = readFileSync(path);
+      if (sha256Hex(bytes) === hash) {
+        this.events.hit();
+        this.entries.set(hash, {
+          size: bytes.length,
+          usedAt: Date.now(),
+          users: this.entries.get(hash)?.users ?? 0,
+        });
+        return { hash, path };
+      }
     }
     this.events.miss();
     const store = await this.source();
@@ -93,6 +188,11 @@ export class DatasetCache {
     const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, bytes);
     renameSync(tmp, path);
+    this.entries.set(hash, {
+      size: bytes.length,
+      usedAt: Date.now(),
+      users: this.entries.get(hash)?.users ?? 0,
+    });
     return { hash, path };
   }
 }

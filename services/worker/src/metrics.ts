@@ -40,6 +40,11 @@ export class WorkerMetrics {
     labelNames: ['kind', 'reason'],
     registers: [this.registry],
   });
+  readonly cacheEvictedBytes = new Counter({
+    name: 'hpo_worker_dataset_cache_evicted_bytes_total',
+    help: 'Bytes of dataset blobs deleted from the local cache to stay within --cache-max-mb',
+    registers: [this.registry],
+  });
   readonly cacheHits = new Counter({
     name: 'hpo_worker_dataset_cache_hits_total',
     help: 'Dataset lookups served from the local cache',

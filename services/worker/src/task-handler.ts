@@ -9,7 +9,7 @@ import { encodeJson, type ResultEnvelope, resultMsgId, SUBJECTS, type TaskEnvelo
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Refusal } from './control.js';
-import type { DatasetCache } from './dataset-cache.js';
+import type { DatasetCache, DatasetLease } from './dataset-cache.js';
 import type { TaskOutcome, WorkerMetrics } from './metrics.js';
 import type { TaskResult, TaskRunner } from './task-runner.js';
 
@@ -108,18 +108,35 @@ export class TaskHandler {
   /** Fetches the dataset and runs the task; every error becomes a verdict. */
   private async train(lastDelivery: boolean): Promise<Verdict> {
     const { envelope, deps } = this;
-    let datasetPath: string;
-    let testDatasetPath: string | undefined;
+    // Held until the task is done, so the cache never evicts a file a thread is about to read.
+    const held: DatasetLease[] = [];
     try {
-      datasetPath = (await deps.datasets.get(envelope.task.datasetHash)).path;
+      held.push(await deps.datasets.acquire(envelope.task.datasetHash));
       const test = envelope.task.kind === 'refit' ? envelope.task.testDatasetHash : undefined;
-      if (test) testDatasetPath = (await deps.datasets.get(test)).path;
+      if (test) held.push(await deps.datasets.acquire(test));
     } catch (err) {
+      for (const h of held) h.release();
       // A missing or corrupt blob stays so; a lost connection may not, so let another try.
       const retryable = !(err instanceof HpoError) || err.retryable;
       if (!retryable || lastDelivery) return { kind: 'failure', error: toWireError(err) };
       return { kind: 'requeue', reason: `dataset fetch failed: ${errorText(err)}`, delayMs: 2000 };
     }
+    const datasetPath = held[0]!.path;
+    const testDatasetPath = held[1]?.path;
+    try {
+      return await this.runHeld(datasetPath, testDatasetPath, lastDelivery);
+    } finally {
+      for (const h of held) h.release();
+    }
+  }
+
+  /** Trains on the held dataset files; every error becomes a verdict. */
+  private async runHeld(
+    datasetPath: string,
+    testDatasetPath: string | undefined,
+    lastDelivery: boolean,
+  ): Promise<Verdict> {
+    const { envelope, deps } = this;
     try {
       const result = await deps.runner.run(
         envelope.study,

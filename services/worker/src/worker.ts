@@ -131,10 +131,16 @@ export class Worker {
     this.ackWaitMs = config.ackWaitSeconds * 1000;
     this.maxDeliver = config.maxDeliver;
     this.runner = new TaskRunner(config.threads, () => this.bucket(BUCKETS.models));
-    this.datasets = new DatasetCache(config.cacheDir, () => this.bucket(BUCKETS.datasets), {
-      hit: () => metrics.cacheHits.inc(),
-      miss: () => metrics.cacheMisses.inc(),
-    });
+    this.datasets = new DatasetCache(
+      config.cacheDir,
+      () => this.bucket(BUCKETS.datasets),
+      {
+        hit: () => metrics.cacheHits.inc(),
+        miss: () => metrics.cacheMisses.inc(),
+        evicted: (bytes) => metrics.cacheEvictedBytes.inc(bytes),
+      },
+      config.cacheMaxBytes,
+    );
   }
 
   /** Where the worker is in its life. */
