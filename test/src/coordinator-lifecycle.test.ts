@@ -11,6 +11,7 @@ import {
   call,
   freePort,
   healthStatus,
+  scalingOf,
   smallChurnSpec,
   until,
   uploadDataset,
@@ -55,10 +56,10 @@ async function assertComplete(client: StudyServiceClient, studyId: string, trial
 }
 
 /** Folds slow enough (~1 s) to be interrupted mid-training. */
-const slow = (name: string, trials: number, parallelism = 2) =>
+const slow = (name: string, trials: number, parallelism = 2, epochs = 40) =>
   smallChurnSpec(
     { name, budget: { trials, parallelism } },
-    { epochs: 40, patience: 100, layers: 2, batchSize: 32 },
+    { epochs, patience: 1000, layers: 2, batchSize: 32 },
   );
 
 const count = (text: string, what: string) => text.split(what).length - 1;
@@ -70,7 +71,8 @@ describe('coordinator lifecycle', { concurrency: false }, () => {
       // Two coordinators started together: whichever takes the lease first serves.
       await cluster.coordinator!.kill('SIGKILL');
       const ports = [cluster.grpcPort, await freePort()];
-      const [a, b] = ports.map((port) => cluster.spawnCoordinator({}, port));
+      // A 10 s lease: a leader stalled a few seconds on a busy machine keeps it.
+      const [a, b] = ports.map((port) => cluster.spawnCoordinator({ leaseSeconds: 10 }, port));
       await until(
         'one coordinator ready',
         () => a!.log.includes('coordinator ready') || b!.log.includes('coordinator ready'),
@@ -136,7 +138,8 @@ describe('coordinator lifecycle', { concurrency: false }, () => {
         },
       );
       await cluster.coordinator!.kill('SIGTERM');
-      const coordinator = await cluster.startCoordinator();
+      // A 30 s lease: the NATS outage below (a few seconds) stays well within 2/3 of it.
+      const coordinator = await cluster.startCoordinator({ leaseSeconds: 30 });
       assert.match(coordinator.log, /"finished":1/, 'the ready line counts the ended study');
       const { studies } = await call<
         object,
@@ -167,21 +170,53 @@ describe('coordinator lifecycle', { concurrency: false }, () => {
     }
   });
 
-  it('a worker SIGTERMed three times mid-fold hands its fold back each time (max_deliver 3) and the fold does not fail', async () => {
-    const cluster = await Cluster.start({ workers: 0 });
+  it('a worker SIGTERMed three times mid-fold hands the same fold back each time (max_deliver 3) and it does not fail', async () => {
+    // One task in flight at a time, so every worker gets the fold the previous one handed back.
+    const cluster = await Cluster.start({ workers: 0, capacity: 1, coordinatorArgs: ['--prefetch', '1'] });
     try {
-      await createStudy(cluster, slow('drain', 1, 1), 'drain');
+      await createStudy(cluster, slow('drain', 1, 1, 80), 'drain');
+      const handedBack: string[] = [];
       for (let i = 0; i < 3; i++) {
         const w = await cluster.startWorker({ grace: 0.1 });
         await w.waitFor('task started', 90_000);
         await w.kill('SIGTERM');
-        assert.match(w.log, /"outcome":"handed_back"/, `drain ${i + 1}: the fold went back as a fresh copy`);
+        const line = w.log.split('\n').find((l) => l.includes('"outcome":"handed_back"'));
+        assert.ok(line, `drain ${i + 1}: the fold went back as a fresh copy\n${w.log.slice(-2000)}`);
+        handedBack.push((JSON.parse(line) as { task: string }).task);
       }
+      assert.equal(new Set(handedBack).size, 1, `the same fold each time: ${handedBack.join(', ')}`);
       await cluster.startWorker();
       await watch(cluster.api(), 'drain');
       await assertComplete(cluster.api(), 'drain', 1);
       assert.equal(count(cluster.coordinator!.log, 'task handed back by a stopping worker'), 3);
       assert.doesNotMatch(cluster.coordinator!.log, /max deliveries/);
+    } finally {
+      await cluster.stop();
+    }
+  });
+
+  it('a NATS outage longer than 2/3 of the lease: the coordinator exits, and one started meanwhile waits for NATS instead of crash-looping', async () => {
+    const cluster = await Cluster.start({ workers: 0, leaseSeconds: 6 });
+    try {
+      const first = cluster.coordinator!;
+      await cluster.nats.stop();
+      // It cannot know whether another coordinator took over: it stops acting.
+      assert.equal(await first.exited, 1);
+      assert.match(first.log, /lost the coordinator lease/);
+      const metricsPort = await freePort();
+      const second = cluster.spawnCoordinator({ leaseSeconds: 6, metricsPort }, cluster.grpcPort);
+      // Alive for the liveness probe (its HTTP port answers) while it waits for NATS.
+      await until('/scaling answers while NATS is down', async () => {
+        try {
+          return (await scalingOf(metricsPort)).foldsWanted === 0;
+        } catch {
+          return false;
+        }
+      });
+      await cluster.nats.restart();
+      await second.waitFor('coordinator ready', 120_000);
+      assert.equal(second.proc.exitCode, null, 'the one started during the outage waited');
+      assert.equal(await healthStatus(`127.0.0.1:${cluster.grpcPort}`), 'SERVING');
     } finally {
       await cluster.stop();
     }

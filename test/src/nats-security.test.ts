@@ -9,7 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import {
   BUCKETS,
   decodeHandbackReply,
+  decodeTask,
   encodeJson,
+  STREAMS,
   SUBJECTS,
   type TaskEnvelope,
   WORKER_INBOX_PREFIX,
@@ -25,7 +27,7 @@ import {
   uploadDataset,
   watch,
 } from '@hpo/testing/processes';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 
@@ -112,6 +114,58 @@ describe('NATS permissions and result authenticity (deploy/nats/auth.conf)', () 
       }
     } finally {
       await nc.close();
+    }
+  });
+
+  it("takes back a task only from a worker that names its nonce: a waiting task's id and sequence with a wrong nonce are refused", async () => {
+    const spec = smallChurnSpec(
+      { name: 'handback', budget: { trials: 1, parallelism: 1 } },
+      { epochs: 60, patience: 1000, layers: 2, batchSize: 32 },
+    );
+    const hash = await uploadDataset(cluster.api(), spec);
+    await call(cluster.api(), 'CreateStudy', {
+      spec: JSON.stringify(spec),
+      datasetSha256: hash,
+      studyId: 'handback',
+    });
+    // A task the coordinator waits for, read from the queue as the coordinator's user may.
+    const reader = await as(cluster, 'coordinator');
+    const nc = await as(cluster, 'worker');
+    try {
+      const jsm = await jetstreamManager(reader);
+      let seq = 0;
+      await until('a task queued', async () => {
+        const info = await jsm.streams.info(STREAMS.tasks, { subjects_filter: SUBJECTS.task('handback') });
+        seq = info.state.messages > 0 ? info.state.first_seq : 0;
+        return seq > 0;
+      });
+      const stored = await jsm.streams.getMessage(STREAMS.tasks, { seq });
+      const task = decodeTask(stored!.data);
+      const ask = async (nonce: string) =>
+        decodeHandbackReply(
+          (
+            await nc.request(
+              SUBJECTS.handback('handback'),
+              encodeJson({ id: task.id, seq, nonce, worker: 'mallory' }),
+              { timeout: 10_000 },
+            )
+          ).data,
+        );
+      const wrong = task.nonce.startsWith('A') ? `B${task.nonce.slice(1)}` : `A${task.nonce.slice(1)}`;
+      assert.deepEqual(await ask(wrong), {
+        ok: false,
+        error: 'no study here waits for that copy of the task',
+      });
+      // The holder's request (the right nonce) is taken: a fresh copy is queued.
+      const right = await ask(task.nonce);
+      assert.equal(right.ok, true, JSON.stringify(right));
+      assert.ok((right.seq ?? 0) > seq);
+      const copy = await jsm.streams.getMessage(STREAMS.tasks, { seq: right.seq! });
+      assert.equal(decodeTask(copy!.data).id, task.id);
+      await watch(cluster.api(), 'handback');
+    } finally {
+      await nc.close();
+      await reader.close();
     }
   });
 

@@ -45,10 +45,10 @@ describe('store limits', () => {
         const want = streamLimits(name, 512);
         assert.equal(config.max_bytes, want.max_bytes, `${name} max_bytes`);
         assert.equal(config.discard, want.discard, `${name} discard`);
-        // The lease's age is the lease time (3 s in tests), the others' from the table.
+        // The lease's age is the lease time (6 s in tests), the others' from the table.
         assert.equal(
           config.max_age,
-          name === kvStream(BUCKETS.lease) ? nanos(3000) : want.max_age,
+          name === kvStream(BUCKETS.lease) ? nanos(6000) : want.max_age,
           `${name} max_age`,
         );
       }

@@ -151,7 +151,8 @@ async function updateLimits(
   const c = info.config;
   const held = info.state.bytes;
   let maxBytes = want.max_bytes ?? c.max_bytes;
-  if (maxBytes > 0 && held > maxBytes) {
+  // A margin: writes between reading the size and the update must not push it past the bound.
+  if (maxBytes > 0 && held > maxBytes * 0.9 && maxBytes !== c.max_bytes) {
     maxBytes = c.max_bytes > 0 ? Math.max(c.max_bytes, held) : -1;
     limitsHeldBack.push({ stream: c.name, holds: held, wanted: want.max_bytes ?? 0 });
   }
@@ -161,14 +162,18 @@ async function updateLimits(
     discard: want.discard ?? c.discard,
   };
   if (c.max_bytes === next.max_bytes && c.max_age === next.max_age && c.discard === next.discard) return;
-  await jsm.streams.update(c.name, { ...c, ...next }).catch(() => undefined);
+  await jsm.streams.update(c.name, { ...c, ...next }).catch((err: unknown) => {
+    // A worker may not update streams: that is expected. Anything else the coordinator logs.
+    if (!permissionViolation(err))
+      limitsHeldBack.push({ stream: c.name, holds: held, wanted: next.max_bytes, error: String(err) });
+  });
 }
 
 /**
  * Streams whose store limit was not applied because they already hold more (see updateLimits);
  * the coordinator logs them.
  */
-export const limitsHeldBack: { stream: string; holds: number; wanted: number }[] = [];
+export const limitsHeldBack: { stream: string; holds: number; wanted: number; error?: string }[] = [];
 
 async function ensureStream(
   jsm: JetStreamManager,
@@ -198,7 +203,7 @@ async function ensureStream(
   } catch (err) {
     // Another process created it between our check and our add.
     await jsm.streams.info(config.name!).catch(() => {
-      throw err;
+      throw storageError(err, config.name!, config.max_bytes);
     });
   }
 }
@@ -219,6 +224,18 @@ async function ensureConsumer(
       });
     }
   }
+}
+
+/**
+ * NATS reserves a stream's max_bytes when it is created: on a server whose max_file_store (or
+ * disk) is smaller than the store budget, creation fails with "insufficient resources". That
+ * error, said in hpo's terms; any other is returned as it is.
+ */
+export function storageError(err: unknown, stream: string, maxBytes: number | undefined): unknown {
+  if (!/insufficient (storage )?resources/i.test(String(err))) return err;
+  return new Error(
+    `NATS cannot reserve ${maxBytes ?? 0} bytes for stream ${stream}: the store budget (--store-max-mb, HPO_STORE_MAX_MB) is larger than what the server allows (its max_file_store, or its free disk). Lower the budget or give NATS more store (${String(err)})`,
+  );
 }
 
 /**

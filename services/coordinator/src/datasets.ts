@@ -229,6 +229,18 @@ export class DatasetRegistry {
     return undefined;
   }
 
+  /** When any tenant last uploaded or used these bytes (ms since the epoch; 0 if none recorded). */
+  async lastOwned(sha256: string): Promise<number> {
+    let last = 0;
+    for await (const k of await this.kv.keys(`uploads.*.${sha256}`)) {
+      const e = await this.kv.get(k);
+      if (e?.operation !== 'PUT') continue;
+      const at = Date.parse(e.json<UploadRecord>().at);
+      last = Math.max(last, Number.isFinite(at) ? at : e.created.getTime());
+    }
+    return last;
+  }
+
   /** Forgets every tenant's record of these bytes (retention removed them). */
   async forget(sha256: string): Promise<void> {
     for await (const k of await this.kv.keys(`uploads.*.${sha256}`)) await this.kv.purge(k);

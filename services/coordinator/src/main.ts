@@ -34,6 +34,13 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   // Another coordinator may drive the studies now: stop acting at once (Kubernetes restarts the
   // pod, which then stands by).
+  coordinator.leading.catch((err: unknown) => {
+    log.fatal(
+      { err: err instanceof Error ? err.message : String(err) },
+      'coordinator failed to start serving',
+    );
+    process.exit(1);
+  });
   void coordinator.lost.then((why) => {
     log.fatal({ why }, 'lost the coordinator lease: exiting');
     process.exit(1);

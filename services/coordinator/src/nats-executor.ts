@@ -106,10 +106,15 @@ export class NatsExecutor implements Executor {
     return copy && copy.seq === seq ? { epoch: copy.epoch } : undefined;
   }
 
-  /** The fresh copy of a handed-back task is queued at `seq` (drops now name that copy). */
-  handedBack(id: string, oldSeq: number, seq: number): void {
+  /**
+   * The fresh copy of a handed-back task is queued at `seq` (drops now name that copy); false when
+   * the study stopped waiting for the task meanwhile (the caller deletes the copy).
+   */
+  handedBack(id: string, oldSeq: number, seq: number): boolean {
     const copy = this.copies.get(id);
-    if (copy && copy.seq === oldSeq) copy.seq = seq;
+    if (!copy || copy.seq !== oldSeq) return false;
+    copy.seq = seq;
+    return true;
   }
 
   started(id: string, worker: string): boolean {

@@ -15,7 +15,7 @@ import {
   STREAMS,
   WORKER_CONSUMER,
 } from '@hpo/protocol';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -52,11 +52,43 @@ export interface Coordinator {
 /** Connects to NATS, resumes recorded studies, and serves the API. */
 export async function startCoordinator(config: CoordinatorConfig, log: Logger): Promise<Coordinator> {
   mkdirSync(config.dataDir, { recursive: true });
+  // Metrics and /scaling answer from the start, before NATS is reached (the liveness probe asks
+  // /scaling: a coordinator waiting for NATS or for the lease is alive).
+  const metrics = new Metrics();
+  const live: { manager?: StudyManager; slots?: FairSlots; pool?: WorkerPool; jsm?: JetStreamManager } = {};
+  let phase: 'standby' | 'serving' | 'stopping' = 'standby';
+  const metricsServer = metrics.serve(
+    config.metricsPort,
+    async () => {
+      const { manager, slots, pool, jsm } = live;
+      metrics.leader.set(phase === 'serving' ? 1 : 0);
+      if (!manager || !slots || !pool || !jsm) return;
+      for (const [state, n] of Object.entries(manager.countByState())) metrics.studies.set({ state }, n);
+      metrics.foldsWaiting.set(slots.queued);
+      metrics.workerSlots.set(pool.slots);
+      const info = await jsm.consumers.info(STREAMS.tasks, WORKER_CONSUMER);
+      metrics.queueLag.set(info.num_pending + info.num_ack_pending);
+    },
+    () => {
+      const { slots, pool } = live;
+      // What the studies want to run now: in flight (queued or training) plus held back for a slot.
+      return {
+        foldsWanted: slots ? slots.used + slots.queued : 0,
+        foldsInFlight: slots?.used ?? 0,
+        foldsWaiting: slots?.queued ?? 0,
+        workerSlots: pool?.slots ?? 0,
+        workerSlotsBusy: pool?.busy ?? 0,
+      };
+    },
+  );
   const nc: NatsConnection = await connect({
     ...config.natsAuth,
     servers: config.natsUrls,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
+    // A coordinator started while NATS is down (a restart during an outage) waits for it
+    // instead of exiting into a crash loop.
+    waitOnFirstConnect: true,
     name: `hpo-coordinator ${config.name}`,
   });
   const jsm = await jetstreamManager(nc);
@@ -78,15 +110,16 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
   const registry = new DatasetRegistry(tenants, datasets, uploads);
   const auth = new Authenticator(config.authFile, log);
   auth.watch();
-  const metrics = new Metrics();
   const proofs = new TaskProofs(await loadSecret(nc, config.streamReplicas), Date.now().toString(36));
   // The coordinator's own buckets get their store limits (ensureInfrastructure set the shared ones).
   for (const stream of [kvStream(BUCKETS.tenants), objStream(BUCKETS.uploads), kvStream(BUCKETS.keys)])
     await applyStoreLimits(jsm, stream, config.storeMaxMb);
   for (const h of limitsHeldBack.splice(0))
     log.warn(
-      { stream: h.stream, holdsBytes: h.holds, limitBytes: h.wanted },
-      'a stream holds more than its share of --store-max-mb: its bound stays above what it holds (nothing is dropped) until retention shrinks it',
+      { stream: h.stream, holdsBytes: h.holds, limitBytes: h.wanted, err: h.error },
+      h.error
+        ? 'cannot set a stream to its share of --store-max-mb; it keeps its old bound'
+        : 'a stream holds (nearly) more than its share of --store-max-mb: its bound stays above what it holds (nothing is dropped) until retention shrinks it',
     );
   const router = new ResultsRouter(js, log, proofs, metrics);
   const pool = new WorkerPool({
@@ -122,10 +155,10 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     capacity: config.capacity,
     quota: (tenant) => auth.current?.quota(tenant),
   });
+  Object.assign(live, { manager, slots, pool, jsm });
 
   // gRPC listens at once; until this process holds the lease and has read the study records,
   // health says NOT_SERVING and every StudyService call answers UNAVAILABLE.
-  let phase: 'standby' | 'serving' | 'stopping' = 'standby';
   let standbyWhy = 'this coordinator is starting';
   let natsUp = true;
   const health = new HealthImplementation({ '': 'NOT_SERVING', 'hpo.v1.StudyService': 'NOT_SERVING' });
@@ -172,26 +205,6 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     await listen(healthServer, config.healthAddress!, grpc.ServerCredentials.createInsecure());
   }
   warnIfOpen(config, log);
-  const metricsServer = metrics.serve(
-    config.metricsPort,
-    async () => {
-      for (const [state, n] of Object.entries(manager.countByState())) metrics.studies.set({ state }, n);
-      metrics.foldsWaiting.set(slots.queued);
-      metrics.workerSlots.set(pool.slots);
-      metrics.leader.set(phase === 'serving' ? 1 : 0);
-      const info = await jsm.consumers.info(STREAMS.tasks, WORKER_CONSUMER);
-      metrics.queueLag.set(info.num_pending + info.num_ack_pending);
-    },
-    () => ({
-      // What the studies want to run now: in flight (queued or training) plus held back for a slot.
-      foldsWanted: slots.used + slots.queued,
-      foldsInFlight: slots.used,
-      foldsWaiting: slots.queued,
-      workerSlots: pool.slots,
-      workerSlotsBusy: pool.busy,
-    }),
-  );
-
   const stopping = new AbortController();
   const lease = await Lease.open(nc, jsm, {
     holder: `${config.name} ${process.pid} ${Date.now().toString(36)}`,
@@ -205,10 +218,19 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
   let resuming: Promise<void> = Promise.resolve();
   /** Takes the lease (waiting while another coordinator holds it), then runs the studies. */
   const lead = async (): Promise<boolean> => {
-    const held = await lease.acquire(stopping.signal, (holder) => {
-      standbyWhy = `this coordinator is on standby: ${holder ?? 'another coordinator'} holds the lease`;
+    const held = await lease.acquire(stopping.signal, (why) => {
+      standbyWhy = `this coordinator is on standby: ${why}`;
     });
     if (!held) return false;
+    try {
+      return await serve();
+    } catch (err) {
+      // Whatever failed, the next coordinator need not wait out the lease.
+      await lease.release();
+      throw err;
+    }
+  };
+  const serve = async (): Promise<boolean> => {
     await router.start();
     pool.follow(nc);
     watchMaxDeliveries(nc, jsm, router, log);

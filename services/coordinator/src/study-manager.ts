@@ -99,6 +99,11 @@ export class StudyManager {
   private readonly loading = new Map<string, Promise<ActiveStudy>>();
   /** Ended studies loaded on demand, oldest use first (a few are kept). */
   private readonly loadedEnded: string[] = [];
+  /** Dataset hashes a study being created reads (retention leaves them alone). */
+  private readonly pinned = new Map<string, number>();
+  /** Creations under way (a shutdown waits for them). */
+  private readonly creations = new Set<Promise<unknown>>();
+  private stopping = false;
   private readonly cancelling = new Set<string>();
   /** Studies being created, per tenant (they count toward its running studies). */
   private readonly creating = new Map<string, number>();
@@ -235,9 +240,17 @@ export class StudyManager {
       throw new HpoError('already_exists', `study '${requestedId}' already exists`);
     // The spec's own checks first: a bad spec costs no dataset read.
     admitSpec(spec);
+    if (this.stopping) throw new HpoError('unavailable', 'this coordinator is stopping; try again shortly');
     const release = this.reserve(who.tenant, spec);
+    const unpins = [this.pin(uploadHash, testUploadHash)];
+    let done: () => void = () => undefined;
+    const creation = new Promise<void>((r) => {
+      done = r;
+    });
+    this.creations.add(creation);
     try {
       const read = await this.deps.reader.read(who, uploadHash, spec);
+      unpins.push(this.pin(read.hash));
       let datasetHash = read.hash;
       let testDatasetHash: string | undefined;
       let testFile: Dataset | undefined;
@@ -251,6 +264,7 @@ export class StudyManager {
         const t = await this.deps.reader.read(who, testUploadHash, testSpec);
         testFile = t.dataset;
         testDatasetHash = t.hash;
+        unpins.push(this.pin(t.hash));
       }
       const { train: dataset, test } = studyDatasets(spec, read.dataset, testFile);
       // Validated before the split is stored: a refused study leaves no blobs behind.
@@ -258,6 +272,7 @@ export class StudyManager {
       if (spec.cv.holdout !== undefined && test) {
         datasetHash = await this.deps.reader.store(who, dataset);
         testDatasetHash = await this.deps.reader.store(who, test);
+        unpins.push(this.pin(datasetHash, testDatasetHash));
       }
       const id =
         requestedId ||
@@ -287,7 +302,23 @@ export class StudyManager {
       return record;
     } finally {
       release();
+      for (const unpin of unpins) unpin();
+      this.creations.delete(creation);
+      done();
     }
+  }
+
+  /** Keeps these dataset hashes from retention until the returned function is called. */
+  private pin(...hashes: string[]): () => void {
+    const held = hashes.filter(Boolean);
+    for (const h of held) this.pinned.set(h, (this.pinned.get(h) ?? 0) + 1);
+    return () => {
+      for (const h of held) {
+        const n = (this.pinned.get(h) ?? 1) - 1;
+        if (n > 0) this.pinned.set(h, n);
+        else this.pinned.delete(h);
+      }
+    };
   }
 
   /**
@@ -366,9 +397,9 @@ export class StudyManager {
     return this.studies.get(study)?.executor.handingBack(id, seq);
   }
 
-  /** A handed-back task's fresh copy is queued at `seq`. */
-  handedBack(study: string, id: string, oldSeq: number, seq: number): void {
-    this.studies.get(study)?.executor.handedBack(id, oldSeq, seq);
+  /** A handed-back task's fresh copy is queued at `seq`; false when nobody waits for it any more. */
+  handedBack(study: string, id: string, oldSeq: number, seq: number): boolean {
+    return this.studies.get(study)?.executor.handedBack(id, oldSeq, seq) ?? false;
   }
 
   /** A worker started task `id` of `study` (its proof was checked); false when no study here sent it. */
@@ -382,6 +413,9 @@ export class StudyManager {
 
   /** Stops every runner (coordinator shutdown); studies stay 'running' in KV and resume later. */
   async shutdown(): Promise<void> {
+    // Nothing starts from now on; creations and loads under way finish (without driving) first.
+    this.stopping = true;
+    await Promise.allSettled([...this.creations, ...this.loading.values()]);
     // Results that land while the runners stop stay unacknowledged for the next coordinator.
     this.deps.router.drain();
     for (const s of this.studies.values()) if (s.record.state === 'running') s.stop.abort();
@@ -431,13 +465,14 @@ export class StudyManager {
         this.deps.log.warn({ study: record.id, err: String(err) }, 'cannot remove an ended study yet');
       }
     }
-    const used = new Set<string>();
-    for (const r of this.records.values()) {
-      used.add(r.datasetHash);
-      if (r.testDatasetHash) used.add(r.testDatasetHash);
-    }
+    const used = (hash: string) =>
+      this.pinned.has(hash) ||
+      [...this.records.values()].some((r) => r.datasetHash === hash || r.testDatasetHash === hash);
     for (const info of await registry.datasets.list().catch(() => [])) {
-      if (info.deleted || used.has(info.name) || !(Date.parse(info.mtime) < cutoff)) continue;
+      if (info.deleted || used(info.name) || !(Date.parse(info.mtime) < cutoff)) continue;
+      // Uploaded (or read into a study) within the retention time: a study may be about to use it.
+      const owned = await registry.lastOwned(info.name).catch(() => Number.POSITIVE_INFINITY);
+      if (owned >= cutoff || used(info.name)) continue;
       try {
         await registry.datasets.delete(info.name);
         await registry.forget(info.name);
@@ -501,7 +536,8 @@ export class StudyManager {
     }
     this.studies.set(record.id, active);
     this.changed(record.id);
-    if (run) {
+    // A study opened while the coordinator stops is left to the next one (it stays 'running').
+    if (run && !this.stopping) {
       this.deps.slots.setWeight(record.id, record.spec.budget.weight, record.tenant);
       active.done = this.drive(active);
     }
@@ -559,8 +595,9 @@ export class StudyManager {
         `budget.trials: ${spec.budget.trials} is over tenant ${tenant}'s quota of ${quota.trialsPerStudy} trials per study`,
       );
     const creating = this.creating.get(tenant) ?? 0;
+    // Counted from the records: running studies still resuming after a restart count too.
     const running =
-      [...this.studies.values()].filter((s) => s.record.tenant === tenant && s.record.state === 'running')
+      [...this.records.values()].filter((r) => r.tenant === tenant && r.state === 'running' && !r.deleting)
         .length + creating;
     if (running >= quota.concurrentStudies)
       throw new HpoError(

@@ -51,7 +51,7 @@ export interface CoordinatorOptions {
   maxUploadMb?: number;
   metricsPort?: number;
   foldTimeout?: number;
-  /** --lease-seconds (default 3). */
+  /** --lease-seconds (default 6). */
   leaseSeconds?: number;
   tls?: { cert: string; key: string; clientCa?: string };
   authFile?: string;
@@ -118,6 +118,8 @@ export class Cluster {
     ackWait?: number;
     capacity?: number;
     maxUploadMb?: number;
+    /** --lease-seconds of the coordinator (default 6). */
+    leaseSeconds?: number;
     /** More coordinator flags, e.g. --prefetch. */
     coordinatorArgs?: string[];
   }): Promise<Cluster> {
@@ -163,9 +165,10 @@ export class Cluster {
           String(options.foldTimeout ?? 600),
           '--max-upload-mb',
           String(options.maxUploadMb ?? 64),
-          // A killed coordinator's lease expires soon, so a restarted one takes over quickly.
+          // A killed coordinator's lease expires soon, so a restarted one takes over quickly; long
+          // enough that a coordinator stalled 4 s on a busy machine keeps it.
           '--lease-seconds',
-          String(options.leaseSeconds ?? 3),
+          String(options.leaseSeconds ?? 6),
           '--data-dir',
           tempDir('hpo-coord-'),
           ...(options.tls ? ['--tls-cert', options.tls.cert, '--tls-key', options.tls.key] : []),
