@@ -139,8 +139,22 @@ describe('coordinator lifecycle', { concurrency: false }, () => {
       );
       await cluster.coordinator!.kill('SIGTERM');
       // A 30 s lease: the NATS outage below (a few seconds) stays well within 2/3 of it.
-      const coordinator = await cluster.startCoordinator({ leaseSeconds: 30 });
+      const dashboardPort = await freePort();
+      const coordinator = await cluster.startCoordinator({
+        leaseSeconds: 30,
+        args: ['--dashboard-port', String(dashboardPort)],
+      });
       assert.match(coordinator.log, /"finished":1/, 'the ready line counts the ended study');
+      // The dashboard lists it from its summary too, and loads it when its page asks.
+      const dashboard = `http://127.0.0.1:${dashboardPort}`;
+      const listing = (await (await fetch(`${dashboard}/api/studies`)).json()) as {
+        studies: { id: string; finished: number; best: number | null }[];
+      };
+      assert.deepEqual(
+        listing.studies.map((s) => [s.id, s.finished, s.best]),
+        [['ended', before.trialsDone, before.best.value]],
+      );
+      assert.doesNotMatch(coordinator.log, /loaded an ended study/, 'the dashboard list loaded no log');
       const { studies } = await call<
         object,
         { studies: { studyId: string; trialsDone: number; best: { value: number } }[] }
@@ -154,6 +168,10 @@ describe('coordinator lifecycle', { concurrency: false }, () => {
       });
       assert.equal(trials.length, 2);
       assert.match(coordinator.log, /loaded an ended study on demand/);
+      const page = (await (await fetch(`${dashboard}/api/studies/ended`)).json()) as {
+        report: { trials: unknown[] };
+      };
+      assert.equal(page.report.trials.length, 2, 'the dashboard shows the loaded study');
 
       const address = `127.0.0.1:${cluster.grpcPort}`;
       assert.equal(await healthStatus(address), 'SERVING');

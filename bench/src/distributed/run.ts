@@ -12,18 +12,23 @@
  * - bounded start: a coordinator's time to ready with 1,000 ended studies in the store, with
  *   their summaries (this version's records) and without (an older version's: they are then
  *   summarised in the background, which is the replay an older start waited for);
- * - lease takeover: SIGKILL of the lease holder to the standby's 'coordinator ready'.
+ * - lease takeover: SIGKILL of the lease holder to the standby's 'coordinator ready';
+ * - a worker's dataset download: peak RSS growth while a blob is fetched into the cache,
+ *   streamed (DatasetCache) against read whole then written (what the cache did before).
  * Flags: --quick, --only=<part,...>.
  */
 
-import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { TaskProofs } from '@hpo/coordinator/dist/task-proofs.js';
 import { encodeDataset, type FoldTask, readCsvDataset, sha256Hex } from '@hpo/core';
 import {
   BUCKETS,
+  DEFAULT_QUEUE,
   decodeResult,
   encodeJson,
   ensureInfrastructure,
@@ -39,6 +44,7 @@ import {
   exportEvents,
   freePort,
   makeCerts,
+  NatsServer,
   smallChurnSpec,
   soak,
   tempDir,
@@ -505,6 +511,40 @@ async function boundedStart(studies: number, rounds: number) {
   }
 }
 
+/**
+ * A worker fetching a `mb` MiB dataset blob into its cache: streamed to disk while hashed (the
+ * DatasetCache), against the blob read whole then written (the cache before), interleaved, each
+ * in its own process (download-probe.ts), its peak RSS growth.
+ */
+async function cacheDownload(mb: number, rounds: number) {
+  const server = await NatsServer.start();
+  const nc = await connect({ servers: server.url });
+  try {
+    await ensureInfrastructure(nc, await jetstreamManager(nc), { ...DEFAULT_QUEUE, storeMaxMb: 8 * mb });
+    const store = await new Objm(nc).open(BUCKETS.datasets);
+    const blob = new Uint8Array(mb * 1024 * 1024);
+    for (let i = 0; i < blob.length; i += 65536) blob.set(randomBytes(Math.min(65536, blob.length - i)), i);
+    const hash = sha256Hex(blob);
+    await store.putBlob({ name: hash }, blob);
+    const growth = { streamed: [] as number[], whole: [] as number[] };
+    const probe = join(dirname(fileURLToPath(import.meta.url)), 'download-probe.js');
+    for (let r = 0; r < rounds; r++)
+      for (const variant of ['streamed', 'whole'] as const) {
+        const out = execFileSync(process.execPath, [probe, server.url, hash, variant]).toString();
+        growth[variant].push((JSON.parse(out) as { peakGrowthMiB: number }).peakGrowthMiB);
+      }
+    return {
+      blobMiB: mb,
+      rounds,
+      peakRssGrowthMiB: growth,
+      medianMiB: { streamed: median(growth.streamed), whole: median(growth.whole) },
+    };
+  } finally {
+    await nc.close();
+    await server.dispose();
+  }
+}
+
 /** SIGKILL of the lease holder to the standby's 'coordinator ready', `rounds` times. */
 async function leaseTakeover(leaseSeconds: number, rounds: number) {
   const ms: number[] = [];
@@ -541,6 +581,7 @@ const only = process.argv
 const want = (part: string) => !only || only.includes(part);
 const started = want('boundedStart') ? await boundedStart(quick ? 200 : 1000, quick ? 1 : 3) : undefined;
 const takeover = want('leaseTakeover') ? await leaseTakeover(3, quick ? 2 : 5) : undefined;
+const download = want('cacheDownload') ? await cacheDownload(quick ? 64 : 256, quick ? 1 : 3) : undefined;
 const fair = want('fairDispatch') ? await fairness(quick ? 1 : 3) : undefined;
 // The soak at benchmark size: studies, folds, duration, and coordinator RSS through the run.
 const soaked = want('soak')
@@ -560,5 +601,5 @@ const rpc = want('rpc') ? await rpcLatency(quick ? 100 : 400) : undefined;
 const one = want('studyWallTime') ? await studyWallTime(1) : undefined;
 const two = want('studyWallTime') ? await studyWallTime(2) : undefined;
 process.stdout.write(
-  `${JSON.stringify({ boundedStart: started, leaseTakeover: takeover, fairDispatch: fair, soak: soakReport, dispatch: overhead, rpc, studyWallTime: one && two ? { one, two, speedup: Math.round((one.seconds / two.seconds) * 100) / 100 } : undefined }, null, 2)}\n`,
+  `${JSON.stringify({ boundedStart: started, leaseTakeover: takeover, cacheDownload: download, fairDispatch: fair, soak: soakReport, dispatch: overhead, rpc, studyWallTime: one && two ? { one, two, speedup: Math.round((one.seconds / two.seconds) * 100) / 100 } : undefined }, null, 2)}\n`,
 );

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -16,14 +16,17 @@ after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** An in-memory object store counting its reads. */
+/** An in-memory object store counting its reads; objects come out in 4-byte chunks. */
 function store(objects: Record<string, Uint8Array>): BlobSource & { reads: number } {
   return {
     reads: 0,
-    async getBlob(name: string) {
+    async read(name: string, onChunk: (chunk: Uint8Array) => Promise<void>) {
       this.reads++;
       await new Promise((r) => setTimeout(r, 10));
-      return objects[name] ?? null;
+      const bytes = objects[name];
+      if (!bytes) return false;
+      for (let at = 0; at < bytes.length; at += 4) await onChunk(bytes.slice(at, at + 4));
+      return true;
     },
   };
 }
@@ -104,10 +107,22 @@ describe('DatasetCache', () => {
     assert.equal(new DatasetCache(dir, async () => store({}), undefined, 22).bytes, cache.bytes);
   });
 
-  it('rejects a blob that does not match its hash', async () => {
-    const cache = new DatasetCache(tempDir(), async () =>
-      store({ [hash]: new TextEncoder().encode('tampered') }),
-    );
+  it('rejects a blob that does not match its hash, and leaves no file behind', async () => {
+    const dir = tempDir();
+    const cache = new DatasetCache(dir, async () => store({ [hash]: new TextEncoder().encode('tampered') }));
     await assert.rejects(cache.get(hash), /SHA-256/);
+    assert.deepEqual(readdirSync(dir), []);
+  });
+
+  it('fails a download the object store cuts short, keeping nothing', async () => {
+    const dir = tempDir();
+    const broken: BlobSource = {
+      async read(_name, onChunk) {
+        await onChunk(bytes.slice(0, 4));
+        throw new Error('received 4 of 14 bytes');
+      },
+    };
+    await assert.rejects(new DatasetCache(dir, async () => broken).get(hash), /received 4 of 14 bytes/);
+    assert.deepEqual(readdirSync(dir), []);
   });
 });

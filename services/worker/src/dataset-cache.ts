@@ -3,19 +3,15 @@
  * threads read the file themselves, so the main thread never holds a decoded dataset. The cache
  * is bounded (`maxBytes`): past it, the least recently used blobs no task is using are deleted.
  */
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HpoError, sha256Hex } from '@hpo/core';
 import { BUCKETS } from '@hpo/protocol';
+import type { JetStreamClient, OrderedPushConsumerOptions } from '@nats-io/jetstream';
+import type { ObjectStore } from '@nats-io/obj';
+import { nanos } from '@nats-io/transport-node';
 
 /** A dataset blob on local disk, checked against its hash. */
 export interface DatasetRef {
@@ -25,8 +21,49 @@ export interface DatasetRef {
 
 /** The one thing the cache needs from an object store (a port, so tests can swap it). */
 export interface BlobSource {
-  /** The object's bytes, or null when there is no such object. */
-  getBlob(name: string): Promise<Uint8Array | null>;
+  /**
+   * Hands the object's bytes to `onChunk` in order, each chunk only after the previous one's
+   * promise settled (so a slow disk slows the download instead of piling chunks up in memory).
+   * False when there is no such object.
+   */
+  read(name: string, onChunk: (chunk: Uint8Array) => Promise<void>): Promise<boolean>;
+}
+
+/**
+ * A BlobSource over a JetStream object store. The store's own `get` feeds a stream without
+ * back-pressure (a 256 MiB blob cost a reader 328 MiB of RSS); this reads the object's chunks
+ * from an ordered push consumer with flow control, whose replies go out only as chunks are
+ * handled, so at most the server's flow-control window is in memory.
+ */
+export function objectStoreSource(js: JetStreamClient, store: ObjectStore, bucket: string): BlobSource {
+  return {
+    async read(name, onChunk) {
+      const info = await store.info(name);
+      if (!info || info.deleted) return false;
+      if (info.size === 0) return true;
+      const consumer = await js.consumers.getPushConsumer(`OBJ_${bucket}`, {
+        filter_subject: `$O.${bucket}.C.${info.nuid}`,
+        idle_heartbeat: nanos(30_000),
+        flow_control: true,
+      } as unknown as Partial<OrderedPushConsumerOptions>);
+      const messages = await consumer.consume();
+      let received = 0;
+      try {
+        for await (const m of messages) {
+          if (m.data.length > 0) {
+            received += m.data.length;
+            await onChunk(m.data);
+          }
+          if (m.info.pending === 0) break;
+        }
+      } finally {
+        await messages.close();
+      }
+      if (received !== info.size)
+        throw new HpoError('unavailable', `dataset ${name}: received ${received} of ${info.size} bytes`);
+      return true;
+    },
+  };
 }
 
 /**
@@ -68,6 +105,7 @@ export class DatasetCache {
   /** One fetch per hash: concurrent tasks for the same dataset wait on the same promise. */
   private readonly pending = new Map<string, Promise<DatasetRef>>();
   private readonly entries = new Map<string, Entry>();
+  private tmpCount = 0;
 
   constructor(
     private readonly dir: string,
@@ -171,28 +209,43 @@ export class DatasetCache {
     }
     this.events.miss();
     const store = await this.source();
-    const bytes = await store.getBlob(hash);
-    if (!bytes)
+    // Streamed to disk chunk by chunk while it is hashed: the worker never holds the whole blob.
+    // Written to a temporary name, then renamed: a crash mid-write never leaves a truncated blob
+    // under the final name.
+    const tmp = `${path}.${process.pid}.${this.tmpCount++}.tmp`;
+    const digest = createHash('sha256');
+    let size = 0;
+    const file = await open(tmp, 'w');
+    let found: boolean;
+    try {
+      found = await store.read(hash, async (chunk) => {
+        digest.update(chunk);
+        size += chunk.length;
+        await file.write(chunk);
+      });
+      await file.close();
+    } catch (err) {
+      await file.close().catch(() => undefined);
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    if (!found) {
+      rmSync(tmp, { force: true });
       throw new DatasetUnavailableError(
         hash,
         `dataset ${hash} not found in object store bucket ${BUCKETS.datasets}`,
       );
-    const actual = sha256Hex(bytes);
+    }
+    const actual = digest.digest('hex');
     if (actual !== hash) {
+      rmSync(tmp, { force: true });
       throw new DatasetUnavailableError(
         hash,
         `dataset ${hash} from bucket ${BUCKETS.datasets} has SHA-256 ${actual}`,
       );
     }
-    // Write then rename: a crash mid-write never leaves a truncated blob under the final name.
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, bytes);
     renameSync(tmp, path);
-    this.entries.set(hash, {
-      size: bytes.length,
-      usedAt: Date.now(),
-      users: this.entries.get(hash)?.users ?? 0,
-    });
+    this.entries.set(hash, { size, usedAt: Date.now(), users: this.entries.get(hash)?.users ?? 0 });
     return { hash, path };
   }
 }

@@ -37,16 +37,16 @@ import {
   type JsMsg,
   jetstream,
 } from '@nats-io/jetstream';
-import { Objm } from '@nats-io/obj';
+import { type ObjectStore, Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from './config.js';
 import { connectNats, consumerSettings, ensureStreams, retry, sleep } from './connection.js';
 import { ControlMemory, cancels, drops } from './control.js';
-import { type BlobSource, DatasetCache } from './dataset-cache.js';
+import { DatasetCache, objectStoreSource } from './dataset-cache.js';
 import type { WorkerMetrics } from './metrics.js';
 import { TaskHandler } from './task-handler.js';
-import { type BlobSink, TaskRunner } from './task-runner.js';
+import { TaskRunner } from './task-runner.js';
 
 export type WorkerState =
   | 'created'
@@ -120,7 +120,7 @@ export class Worker {
   /** Effective consumer settings (the server's, which win over ours if the consumer existed). */
   private ackWaitMs: number;
   private maxDeliver: number;
-  private readonly stores = new Map<string, Promise<BlobSource & BlobSink>>();
+  private readonly stores = new Map<string, Promise<ObjectStore>>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -133,7 +133,7 @@ export class Worker {
     this.runner = new TaskRunner(config.threads, () => this.bucket(BUCKETS.models));
     this.datasets = new DatasetCache(
       config.cacheDir,
-      () => this.bucket(BUCKETS.datasets),
+      async () => objectStoreSource(this.js!, await this.bucket(BUCKETS.datasets), BUCKETS.datasets),
       {
         hit: () => metrics.cacheHits.inc(),
         miss: () => metrics.cacheMisses.inc(),
@@ -499,7 +499,7 @@ export class Worker {
   }
 
   /** An object store bucket, opened once (and again after a failure). */
-  private bucket(name: string): Promise<BlobSource & BlobSink> {
+  private bucket(name: string): Promise<ObjectStore> {
     let p = this.stores.get(name);
     if (!p) {
       p = new Objm(this.nc!).open(name);
