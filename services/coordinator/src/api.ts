@@ -25,7 +25,7 @@ import { DEFAULT_RATE_LIMITS, type Identity } from './security/auth-file.js';
 import type { Authenticator, PeerAuth } from './security/authenticator.js';
 import { type Action, authorize } from './security/policy.js';
 import type { RateLimiter } from './security/rate-limit.js';
-import type { StudyManager } from './study-manager.js';
+import type { ActiveStudy, StudyManager } from './study-manager.js';
 
 const invalid = (message: string) => new HpoError('invalid_argument', message);
 
@@ -316,6 +316,20 @@ async function exportModel(
   who: Identity,
 ): Promise<void> {
   const study = await deps.manager.get(idOf(call.request), who);
+  // Held like a watcher while it streams: retention does not remove a study being exported.
+  const release = deps.manager.watch(study.record.id, () => undefined);
+  try {
+    await streamModel(deps, call, study);
+  } finally {
+    release();
+  }
+}
+
+async function streamModel(
+  deps: ApiDeps,
+  call: ServerWritableStream<{ studyId?: string }, unknown>,
+  study: ActiveStudy,
+): Promise<void> {
   if (!study.record.modelReady) {
     throw new HpoError(
       'failed_precondition',

@@ -444,6 +444,7 @@ export class StudyManager {
       const ended = Date.parse(record.endedAt ?? record.createdAt);
       if (!record.deleting && !(ended < cutoff)) continue;
       const s = this.studies.get(record.id);
+      // Watched or being exported: it goes at the next sweep after that ends.
       if (s && s.listeners.size > 0 && !record.deleting) continue;
       try {
         record.deleting = true;
