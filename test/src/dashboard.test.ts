@@ -140,7 +140,8 @@ describe('live dashboard of the coordinator (HTTPS, tokens, tenants)', () => {
     metricsPort = await freePort();
     cluster = await Cluster.start({ workers: 0, permissions: true, metricsPort });
     // Restart the coordinator with TLS, an auth file and the dashboard (the cluster's API client is unused).
-    await cluster.coordinator!.kill();
+    // A graceful stop frees the lease at once: the new one binds its dashboard port right away.
+    await cluster.coordinator!.kill('SIGTERM');
     await cluster.startCoordinator({
       tls: { cert: certs.serverCert, key: certs.serverKey },
       authFile: authFile(tempDir('hpo-dash-auth-')),

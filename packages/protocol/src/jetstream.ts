@@ -152,7 +152,8 @@ async function updateLimits(
   const held = info.state.bytes;
   let maxBytes = want.max_bytes ?? c.max_bytes;
   // A margin: writes between reading the size and the update must not push it past the bound.
-  if (maxBytes > 0 && held > maxBytes * 0.9 && maxBytes !== c.max_bytes) {
+  const lowering = maxBytes > 0 && (c.max_bytes <= 0 || maxBytes < c.max_bytes);
+  if (lowering && held > maxBytes * 0.9) {
     maxBytes = c.max_bytes > 0 ? Math.max(c.max_bytes, held) : -1;
     limitsHeldBack.push({ stream: c.name, holds: held, wanted: want.max_bytes ?? 0 });
   }

@@ -22,6 +22,7 @@ import {
   sha256Hex,
   type WireError,
 } from '@hpo/core';
+import type { ObjectStore } from '@nats-io/obj';
 import { type UnpackLimits, unpack } from './archives.js';
 import { type DatasetRegistry, present, type UploadFormat } from './datasets.js';
 import type { Identity } from './security/auth-file.js';
@@ -73,6 +74,11 @@ function readInThread(
 }
 
 export class DatasetReader {
+  /** The canonical datasets' object store. */
+  get datasets(): ObjectStore {
+    return this.registry.datasets;
+  }
+
   constructor(
     private readonly registry: DatasetRegistry,
     /** A local folder for temporary copies. */

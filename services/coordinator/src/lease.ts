@@ -14,10 +14,11 @@ const KEY = 'holder';
  * compare-and-set on the key's revision, so two coordinators can never both renew it.
  *
  * The holder renews every L/5 with requests that time out after L/5, so a slow or lost reply
- * costs one attempt, not the lease. A local deadline, 2/3 of L after the last renewal that
- * landed, stops the holder (`lost`) whatever its requests are doing, before the key can expire
- * and another coordinator take it; the study log's expected-sequence check fences any event
- * write that still slips through.
+ * costs one attempt, not the lease. A local deadline, 2/3 of L after the send of the last renewal
+ * that landed, stops the holder (`lost`) whatever its requests are doing, before the key can
+ * expire and another coordinator take it; the study log's expected-sequence check fences any
+ * event write that still slips through. Every process of one deployment should use the same L:
+ * the bucket's max age is the holder's.
  */
 export class Lease {
   private revision = 0;
@@ -35,6 +36,7 @@ export class Lease {
     private readonly holder: string,
     private readonly seconds: number,
     private readonly log: Logger,
+    private readonly setAge: () => Promise<void> = async () => undefined,
   ) {
     this.lost = new Promise((resolve) => {
       this.lostReason = resolve;
@@ -51,9 +53,10 @@ export class Lease {
       BUCKETS.lease,
       { history: 1, ttl: opts.seconds * 1000, replicas: opts.replicas },
     );
-    // An existing bucket keeps its age unless it is updated: the lease time is this process's.
-    await applyStoreLimits(jsm, kvStream(BUCKETS.lease), opts.storeMaxMb, opts.seconds);
-    return new Lease(kv, opts.holder, opts.seconds, opts.log);
+    // The bucket's max age is set to this process's lease time only once it holds the lease: a
+    // standby with a shorter one must not shorten the holder's.
+    const setAge = () => applyStoreLimits(jsm, kvStream(BUCKETS.lease), opts.storeMaxMb, opts.seconds);
+    return new Lease(kv, opts.holder, opts.seconds, opts.log, setAge);
   }
 
   /** Who holds the lease now, if anyone, and the entry's revision. */
@@ -70,15 +73,18 @@ export class Lease {
   async acquire(signal: AbortSignal, onWaiting?: (why: string) => void): Promise<boolean> {
     let told = '';
     while (!signal.aborted && !this.stopped) {
+      const sent = Date.now();
       try {
         this.revision = await this.kv.create(KEY, this.holder);
-        this.held();
-        this.log.info({ lease: BUCKETS.lease, seconds: this.seconds }, 'holding the coordinator lease');
-        this.timer = setInterval(() => void this.renew(), (this.seconds * 1000) / 5);
-        return true;
+        return await this.start(sent, signal);
       } catch (err) {
         // Taken, or NATS (or the bucket) unreachable: say which, and try again.
         const holder = await this.current().catch(() => undefined);
+        // The take landed but its reply was lost: the lease is this process's.
+        if (holder?.holder === this.holder) {
+          this.revision = holder.revision;
+          return await this.start(sent, signal);
+        }
         const why = holder
           ? `${holder.holder} holds the lease`
           : `the lease cannot be taken (${errorText(err)})`;
@@ -106,48 +112,84 @@ export class Lease {
     return false;
   }
 
-  /** A renewal (or the take) landed: the local deadline starts again. */
-  private held(): void {
-    this.renewedAt = Date.now();
-    clearTimeout(this.deadline);
-    this.deadline = setTimeout(
-      () => this.lose(`no renewal landed for ${Math.round((Date.now() - this.renewedAt) / 1000)} s`),
-      (this.seconds * 1000 * 2) / 3,
+  /** The lease was taken (its request sent at `sent`): renew from now on. */
+  private async start(sent: number, signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) {
+      // Stopped while the take was in flight: give it back.
+      await this.kv.delete(KEY, { previousSeq: this.revision }).catch(() => undefined);
+      return false;
+    }
+    this.held(sent);
+    await this.setAge().catch((err) =>
+      this.log.warn({ err: errorText(err) }, 'cannot set the lease bucket to this lease time'),
     );
+    this.log.info({ lease: BUCKETS.lease, seconds: this.seconds }, 'holding the coordinator lease');
+    this.timer = setInterval(() => void this.renew(), (this.seconds * 1000) / 5);
+    return true;
+  }
+
+  /**
+   * A write of the key landed; its request was sent at `sent` (the key lives at least L from
+   * then). The local deadline is 2/3 L from that send; when it fires, replies already received
+   * are handled first (setImmediate), so a renewal that landed during a stall still counts.
+   */
+  private held(sent: number): void {
+    this.renewedAt = Math.max(this.renewedAt, sent);
+    clearTimeout(this.deadline);
+    const limit = (this.seconds * 1000 * 2) / 3;
+    const check = () =>
+      setImmediate(() => {
+        const silent = Date.now() - this.renewedAt;
+        if (silent >= limit) this.lose(`no renewal landed for ${Math.round(silent / 1000)} s`);
+        else {
+          this.deadline = setTimeout(check, limit - silent);
+          this.deadline.unref();
+        }
+      });
+    this.deadline = setTimeout(check, Math.max(0, limit - (Date.now() - this.renewedAt)));
     this.deadline.unref();
   }
 
-  private async renew(): Promise<void> {
+  private renewal: Promise<void> = Promise.resolve();
+
+  private renew(): void {
     if (this.stopped || this.renewing) return;
     this.renewing = true;
-    try {
-      this.revision = await this.kv.update(KEY, this.holder, this.revision);
-      this.held();
-    } catch (err) {
-      await this.recover(err).catch((e) =>
-        this.log.warn({ err: errorText(e) }, 'could not renew the coordinator lease; retrying'),
-      );
-    } finally {
-      this.renewing = false;
-    }
+    this.renewal = (async () => {
+      const sent = Date.now();
+      try {
+        const revision = await this.kv.update(KEY, this.holder, this.revision);
+        if (this.stopped) return;
+        this.revision = revision;
+        this.held(sent);
+      } catch (err) {
+        if (this.stopped) return;
+        await this.recover(err, sent).catch((e) =>
+          this.log.warn({ err: errorText(e) }, 'could not renew the coordinator lease; retrying'),
+        );
+      } finally {
+        this.renewing = false;
+      }
+    })();
   }
 
-  /** A renewal failed: find out why and, where it is safe, hold on. */
-  private async recover(err: unknown): Promise<void> {
+  /**
+   * A renewal failed: if the key is still this process's (the update landed but its reply was
+   * lost, so the revision is stale), renew with the entry's revision; if another holds it, the
+   * lease is lost. A key that is gone is not taken again: it expired, so the deadline has passed.
+   */
+  private async recover(err: unknown, sent: number): Promise<void> {
     const now = await this.current();
+    if (this.stopped) return;
     if (now && now.holder !== this.holder) return this.lose(`${now.holder} took the lease`);
-    if (now) {
-      // Still ours: the update landed but its reply was lost (or it timed out), so the revision
-      // is stale. Take the entry's and renew with it.
-      this.revision = await this.kv.update(KEY, this.holder, now.revision);
-      this.held();
+    if (!now) {
+      this.log.warn({ err: errorText(err) }, 'the coordinator lease key is gone');
       return;
     }
-    // It expired while this process was too slow to renew, and nobody took it: take it again
-    // (create fails if another coordinator did in between).
-    this.revision = await this.kv.create(KEY, this.holder);
-    this.held();
-    this.log.warn({ err: errorText(err) }, 'the coordinator lease had expired unclaimed; took it again');
+    const revision = await this.kv.update(KEY, this.holder, now.revision);
+    if (this.stopped) return;
+    this.revision = revision;
+    this.held(sent);
   }
 
   private lose(why: string): void {
@@ -165,6 +207,10 @@ export class Lease {
     this.stopped = true;
     clearInterval(this.timer);
     clearTimeout(this.deadline);
-    if (this.revision) await this.kv.delete(KEY, { previousSeq: this.revision }).catch(() => undefined);
+    // A renewal in flight would move the revision (or fail the delete): wait for it first.
+    await this.renewal;
+    const now = await this.current().catch(() => undefined);
+    if (now?.holder === this.holder)
+      await this.kv.delete(KEY, { previousSeq: now.revision }).catch(() => undefined);
   }
 }

@@ -91,13 +91,18 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     waitOnFirstConnect: true,
     name: `hpo-coordinator ${config.name}`,
   });
-  const jsm = await jetstreamManager(nc);
-  await ensureInfrastructure(nc, jsm, {
-    ackWaitSeconds: config.ackWaitSeconds,
-    replicas: config.streamReplicas,
-    maxDeliver: config.maxDeliver,
-    duplicateWindowSeconds: 600,
-    storeMaxMb: config.storeMaxMb,
+  // After an outage of the whole NATS cluster, JetStream answers "unavailable" for a while after
+  // the connection is back (until its leaders are elected): wait for it rather than exit.
+  const jsm = await untilJetStream(log, async () => {
+    const m = await jetstreamManager(nc);
+    await ensureInfrastructure(nc, m, {
+      ackWaitSeconds: config.ackWaitSeconds,
+      replicas: config.streamReplicas,
+      maxDeliver: config.maxDeliver,
+      duplicateWindowSeconds: 600,
+      storeMaxMb: config.storeMaxMb,
+    });
+    return m;
   });
   const js = jetstream(nc);
   const kv = await new Kvm(nc).open(BUCKETS.studies);
@@ -216,6 +221,7 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
   let dashboard: Awaited<ReturnType<typeof startCoordinatorDashboard>>;
   let sweeper: NodeJS.Timeout | undefined;
   let resuming: Promise<void> = Promise.resolve();
+  let sweeping: Promise<void> = Promise.resolve();
   /** Takes the lease (waiting while another coordinator holds it), then runs the studies. */
   const lead = async (): Promise<boolean> => {
     const held = await lease.acquire(stopping.signal, (why) => {
@@ -225,7 +231,14 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     try {
       return await serve();
     } catch (err) {
-      // Whatever failed, the next coordinator need not wait out the lease.
+      // Whatever failed, the next coordinator need not wait out the lease; studies this one
+      // already drives stop first.
+      if (phase === 'serving') {
+        phase = 'stopping';
+        stopping.abort();
+        await resuming;
+        await manager.shutdown().catch(() => undefined);
+      }
       await lease.release();
       throw err;
     }
@@ -238,16 +251,22 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     followHandbacks(nc, js, jsm, manager, metrics, log);
     const t0 = Date.now();
     await manager.loadRecords();
+    if (stopping.signal.aborted) return false;
     phase = 'serving';
     setHealth();
     // Running studies resume in the background (calls on one wait for it); ended ones load on demand.
     resuming = manager.resumeRunning(stopping.signal).catch((err) => {
       log.error({ err: String(err) }, 'resuming studies failed');
     });
-    const sweep = () =>
-      void manager
-        .sweep(config.retainDays, registry)
-        .catch((err) => log.warn({ err: String(err) }, 'retention sweep failed'));
+    const sweep = () => {
+      if (stopping.signal.aborted) return;
+      sweeping = sweeping.then(() =>
+        manager
+          .sweep(config.retainDays, registry)
+          .then(() => undefined)
+          .catch((err) => log.warn({ err: String(err) }, 'retention sweep failed')),
+      );
+    };
     if (config.retainDays > 0) {
       void resuming.then(sweep);
       // Often enough that nothing outlives its retention by more than a tenth of it (at most an hour).
@@ -287,6 +306,7 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
       stopping.abort();
       await leading.catch(() => false);
       clearInterval(sweeper);
+      await sweeping;
       // Stop the runners first (their state is all in JetStream), then the API. WatchStudy
       // streams never end on their own, so give open calls two seconds, then cut them.
       await dashboard?.close();
@@ -307,6 +327,21 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
       await nc.drain();
     },
   };
+}
+
+/** Runs `setUp` until JetStream answers (retrying every 1-5 s), logging what it waits for. */
+async function untilJetStream<T>(log: Logger, setUp: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await setUp();
+    } catch (err) {
+      // A store too small for the budget will not pass; anything else (no responders, JetStream
+      // not ready, a timeout) may, for about five minutes.
+      if (attempt >= 60 || /cannot reserve/i.test(String(err))) throw err;
+      log.warn({ err: String(err), attempt }, 'JetStream is not ready; retrying');
+      await new Promise((r) => setTimeout(r, Math.min(5000, 1000 * attempt)));
+    }
+  }
 }
 
 /** Binds `address`; resolves with the port (0 picks a free one). */

@@ -17,7 +17,7 @@ import type { ObjectStore } from '@nats-io/obj';
 import type { Logger } from 'pino';
 import { studyMessage } from './convert.js';
 import type { DatasetReader } from './dataset-reader.js';
-import type { DatasetRegistry } from './datasets.js';
+import { type DatasetRegistry, present } from './datasets.js';
 import { JetStreamStudyStore } from './event-store.js';
 import { NatsExecutor, type NatsExecutorDeps, queuedTasks, storedResults } from './nats-executor.js';
 import type { Identity, Quota } from './security/auth-file.js';
@@ -269,6 +269,14 @@ export class StudyManager {
       const { train: dataset, test } = studyDatasets(spec, read.dataset, testFile);
       // Validated before the split is stored: a refused study leaves no blobs behind.
       validateStudy(spec, dataset);
+      // Pinned now, the blobs stay; one removed (retention) just before it was pinned is said so.
+      for (const hash of [datasetHash, testDatasetHash])
+        if (hash && spec.cv.holdout === undefined && !(await present(this.deps.reader.datasets, hash)))
+          throw new HpoError(
+            'unavailable',
+            `dataset ${hash} was removed (retention) while the study was created; upload it again and retry`,
+            { retryable: true },
+          );
       if (spec.cv.holdout !== undefined && test) {
         datasetHash = await this.deps.reader.store(who, dataset);
         testDatasetHash = await this.deps.reader.store(who, test);
@@ -297,6 +305,8 @@ export class StudyManager {
         throw err;
       }
       this.records.set(id, record);
+      // Counted as running from its record now, not twice.
+      release();
       await this.open(record, true);
       this.deps.log.info({ study: id, trials: spec.budget.trials }, 'created study');
       return record;
@@ -330,6 +340,11 @@ export class StudyManager {
     if (!record || record.deleting || !canSee(who, record.tenant))
       throw new HpoError('not_found', `study '${id}' not found`);
     const s = await this.load(id);
+    // Removed (retention) while it loaded: gone.
+    if (record.deleting || !this.records.has(id)) {
+      this.studies.delete(id);
+      throw new HpoError('not_found', `study '${id}' not found`);
+    }
     this.touch(id);
     return s;
   }
@@ -443,6 +458,8 @@ export class StudyManager {
       if (record.state === 'running') continue;
       const ended = Date.parse(record.endedAt ?? record.createdAt);
       if (!record.deleting && !(ended < cutoff)) continue;
+      // Being loaded (an export or a watch on its way): it goes at the next sweep.
+      if (this.loading.has(record.id) && !record.deleting) continue;
       const s = this.studies.get(record.id);
       // Watched or being exported: it goes at the next sweep after that ends.
       if (s && s.listeners.size > 0 && !record.deleting) continue;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { sha256Hex } from '@hpo/core';
-import { type BlobSource, DatasetCache, DatasetUnavailableError } from './dataset-cache.js';
+import { type BlobSource, claimCacheDir, DatasetCache, DatasetUnavailableError } from './dataset-cache.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -105,6 +105,17 @@ describe('DatasetCache', () => {
     assert.ok(cache.bytes <= 22, 'back within the limit once released');
     // A restarted worker counts the blobs already on disk.
     assert.equal(new DatasetCache(dir, async () => store({}), undefined, 22).bytes, cache.bytes);
+  });
+
+  it('gives each live worker its own folder: a second one on the same --cache-dir gets a subfolder', () => {
+    const dir = tempDir();
+    assert.equal(claimCacheDir(dir, 'a'), dir, 'the first takes the folder');
+    // The folder is owned by a live process other than this one (the parent of this test).
+    writeFileSync(join(dir, '.owner'), `${process.ppid}\n`);
+    assert.equal(claimCacheDir(dir, 'b'), join(dir, 'worker-b'));
+    // A dead owner's folder is taken over.
+    writeFileSync(join(dir, '.owner'), '999999999\n');
+    assert.equal(claimCacheDir(dir, 'c'), dir);
   });
 
   it('rejects a blob that does not match its hash, and leaves no file behind', async () => {

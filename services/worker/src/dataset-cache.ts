@@ -4,7 +4,17 @@
  * is bounded (`maxBytes`): past it, the least recently used blobs no task is using are deleted.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HpoError, sha256Hex } from '@hpo/core';
@@ -29,6 +39,35 @@ export interface BlobSource {
   read(name: string, onChunk: (chunk: Uint8Array) => Promise<void>): Promise<boolean>;
 }
 
+/** A download that receives nothing for this long fails (retryably). */
+const STALL_MS = 60_000;
+
+/**
+ * The folder a worker caches in: `dir` when no other live process on this machine uses it (its
+ * `.owner` file names a live pid), else a subfolder named after the worker. The cache deletes
+ * files (eviction, leftovers of a crash), so two workers must never share one folder.
+ */
+export function claimCacheDir(dir: string, name: string): string {
+  for (const candidate of [dir, join(dir, `worker-${name}`), join(dir, `worker-${name}-${process.pid}`)]) {
+    mkdirSync(candidate, { recursive: true });
+    const owner = join(candidate, '.owner');
+    const pid = existsSync(owner) ? Number(readFileSync(owner, 'utf8').trim()) : 0;
+    if (pid > 0 && pid !== process.pid && alive(pid)) continue;
+    writeFileSync(owner, `${process.pid}\n`);
+    return candidate;
+  }
+  throw new HpoError('internal', `no cache folder free under ${dir}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * A BlobSource over a JetStream object store. The store's own `get` feeds a stream without
  * back-pressure (a 256 MiB blob cost a reader 328 MiB of RSS); this reads the object's chunks
@@ -48,17 +87,33 @@ export function objectStoreSource(js: JetStreamClient, store: ObjectStore, bucke
       } as unknown as Partial<OrderedPushConsumerOptions>);
       const messages = await consumer.consume();
       let received = 0;
+      // No chunk for a minute (chunks purged, the last one lost): give up, and let another try.
+      let lastChunk = Date.now();
+      let stalled = false;
+      const watchdog = setInterval(() => {
+        if (Date.now() - lastChunk < STALL_MS) return;
+        stalled = true;
+        void messages.close();
+      }, 1000);
       try {
         for await (const m of messages) {
+          lastChunk = Date.now();
           if (m.data.length > 0) {
             received += m.data.length;
             await onChunk(m.data);
           }
+          lastChunk = Date.now();
           if (m.info.pending === 0) break;
         }
       } finally {
+        clearInterval(watchdog);
         await messages.close();
       }
+      if (stalled)
+        throw new HpoError(
+          'unavailable',
+          `dataset ${name}: no data for ${STALL_MS / 1000} s after ${received} bytes`,
+        );
       if (received !== info.size)
         throw new HpoError('unavailable', `dataset ${name}: received ${received} of ${info.size} bytes`);
       return true;
@@ -140,24 +195,39 @@ export class DatasetCache {
    * it is not evicted before `release()`.
    */
   async acquire(hash: string): Promise<DatasetLease> {
-    const ref = await this.get(hash);
-    const entry = this.entries.get(hash);
-    if (entry) {
-      entry.users++;
-      entry.usedAt = Date.now();
+    let ref = await this.get(hash);
+    let entry = this.entries.get(hash);
+    // Evicted between the fetch and now (another task's release ran first): fetch it again.
+    for (let tries = 1; !entry || !existsSync(ref.path); tries++) {
+      if (tries > 3)
+        throw new HpoError('unavailable', `dataset ${hash}: evicted from the cache as it was fetched`);
+      this.pending.delete(hash);
+      ref = await this.get(hash);
+      entry = this.entries.get(hash);
     }
+    entry.users++;
+    entry.usedAt = Date.now();
     // Room for this one is made now that it is held (it cannot be the one evicted).
     this.evict();
     let released = false;
     return {
       ...ref,
       release: () => {
-        if (released || !entry) return;
+        if (released) return;
         released = true;
         entry.users--;
         this.evict();
       },
     };
+  }
+
+  /** Records a blob on disk, updating its entry in place (leases hold the entry object). */
+  private track(hash: string, size: number): void {
+    const entry = this.entries.get(hash);
+    if (entry) {
+      entry.size = size;
+      entry.usedAt = Date.now();
+    } else this.entries.set(hash, { size, usedAt: Date.now(), users: 0 });
   }
 
   /** Deletes the least recently used blobs nobody holds until the cache fits `maxBytes`. */
@@ -196,14 +266,16 @@ export class DatasetCache {
     const path = join(this.dir, `${hash}.bin`);
     // A file left by an earlier run of this worker is reused only if it still matches its hash.
     if (existsSync(path)) {
-      const bytes = readFileSync(path);
-      if (sha256Hex(bytes) === hash) {
+      // Hashed as a stream: a restarted worker does not read whole blobs into memory either.
+      const digest = createHash('sha256');
+      let size = 0;
+      for await (const chunk of createReadStream(path)) {
+        digest.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+      if (digest.digest('hex') === hash) {
         this.events.hit();
-        this.entries.set(hash, {
-          size: bytes.length,
-          usedAt: Date.now(),
-          users: this.entries.get(hash)?.users ?? 0,
-        });
+        this.track(hash, size);
         return { hash, path };
       }
     }
@@ -245,7 +317,7 @@ export class DatasetCache {
       );
     }
     renameSync(tmp, path);
-    this.entries.set(hash, { size, usedAt: Date.now(), users: this.entries.get(hash)?.users ?? 0 });
+    this.track(hash, size);
     return { hash, path };
   }
 }

@@ -43,7 +43,7 @@ import type { Logger } from 'pino';
 import type { WorkerConfig } from './config.js';
 import { connectNats, consumerSettings, ensureStreams, retry, sleep } from './connection.js';
 import { ControlMemory, cancels, drops } from './control.js';
-import { DatasetCache, objectStoreSource } from './dataset-cache.js';
+import { claimCacheDir, DatasetCache, objectStoreSource } from './dataset-cache.js';
 import type { WorkerMetrics } from './metrics.js';
 import { TaskHandler } from './task-handler.js';
 import { TaskRunner } from './task-runner.js';
@@ -132,7 +132,7 @@ export class Worker {
     this.maxDeliver = config.maxDeliver;
     this.runner = new TaskRunner(config.threads, () => this.bucket(BUCKETS.models));
     this.datasets = new DatasetCache(
-      config.cacheDir,
+      claimCacheDir(config.cacheDir, config.name),
       async () => objectStoreSource(this.js!, await this.bucket(BUCKETS.datasets), BUCKETS.datasets),
       {
         hit: () => metrics.cacheHits.inc(),

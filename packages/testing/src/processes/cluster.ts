@@ -166,7 +166,8 @@ export class Cluster {
           '--max-upload-mb',
           String(options.maxUploadMb ?? 64),
           // A killed coordinator's lease expires soon, so a restarted one takes over quickly; long
-          // enough that a coordinator stalled 4 s on a busy machine keeps it.
+          // enough that a coordinator stalled about 2.5 s on a busy machine keeps it (its
+          // deadline is 2/3 of the lease after a renewal's send; renewals go every fifth).
           '--lease-seconds',
           String(options.leaseSeconds ?? 6),
           '--data-dir',
