@@ -17,7 +17,7 @@ import {
   SUBJECTS,
   streamLimits,
 } from '@hpo/protocol';
-import { Cluster, NatsServer } from '@hpo/testing/processes';
+import { Cluster, NatsServer, until } from '@hpo/testing/processes';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, nanos } from '@nats-io/transport-node';
 
@@ -52,6 +52,18 @@ describe('store limits', () => {
           `${name} max_age`,
         );
       }
+      // The holder's lease time is the bucket's age: a coordinator with another one sets it once it
+      // holds the lease (the dedupe window shrinks with it).
+      await cluster.coordinator!.kill('SIGTERM');
+      await cluster.startCoordinator({ leaseSeconds: 4, args: ['--store-max-mb', '512'] });
+      await until(
+        'the lease bucket aged 4 s',
+        async () => {
+          const { config } = await jsm.streams.info(kvStream(BUCKETS.lease));
+          return config.max_age === nanos(4000);
+        },
+        60_000,
+      );
     } finally {
       await nc.close();
       await cluster.stop();

@@ -163,11 +163,16 @@ async function updateLimits(
     discard: want.discard ?? c.discard,
   };
   if (c.max_bytes === next.max_bytes && c.max_age === next.max_age && c.discard === next.discard) return;
-  await jsm.streams.update(c.name, { ...c, ...next }).catch((err: unknown) => {
-    // A worker may not update streams: that is expected. Anything else the coordinator logs.
-    if (!permissionViolation(err))
-      limitsHeldBack.push({ stream: c.name, holds: held, wanted: next.max_bytes, error: String(err) });
-  });
+  // NATS refuses a dedupe window longer than the max age (the lease's few seconds).
+  const duplicateWindow =
+    next.max_age > 0 && c.duplicate_window > next.max_age ? next.max_age : c.duplicate_window;
+  await jsm.streams
+    .update(c.name, { ...c, ...next, duplicate_window: duplicateWindow })
+    .catch((err: unknown) => {
+      // A worker may not update streams: that is expected. Anything else the coordinator logs.
+      if (!permissionViolation(err))
+        limitsHeldBack.push({ stream: c.name, holds: held, wanted: next.max_bytes, error: String(err) });
+    });
 }
 
 /**
