@@ -18,6 +18,7 @@ interface TrialMsg {
   number: number;
   state: string;
   foldsDone: number;
+  error?: string;
 }
 
 /** A study whose folds take long enough (~1 s) to be interrupted mid-training. */
@@ -51,7 +52,7 @@ async function finalTrials(cluster: Cluster, studyId: string, trials: number): P
     'every trial exactly once',
   );
   for (const t of list) {
-    assert.equal(t.state, 'complete', `trial ${t.number}`);
+    assert.equal(t.state, 'complete', `trial ${t.number}: ${t.error ?? ''}`);
     assert.equal(t.foldsDone, 3, `trial ${t.number} has each fold once`);
   }
   return list;
