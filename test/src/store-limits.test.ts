@@ -10,7 +10,6 @@ import {
   DEFAULT_QUEUE,
   ensureInfrastructure,
   kvStream,
-  limitsHeldBack,
   objStream,
   STORE_LIMITS,
   STREAMS,
@@ -80,14 +79,13 @@ describe('store limits', () => {
       const js = jetstream(nc);
       const chunk = new Uint8Array(100 * 1024);
       for (let i = 0; i < 20; i++) await js.publish(SUBJECTS.events('old'), chunk);
-      limitsHeldBack.length = 0;
       // A 10 MiB budget gives events 1 MiB: below what the stream holds.
-      await ensureInfrastructure(nc, jsm, { ...DEFAULT_QUEUE, storeMaxMb: 10 });
+      const notes = await ensureInfrastructure(nc, jsm, { ...DEFAULT_QUEUE, storeMaxMb: 10 });
       const events = await jsm.streams.info(STREAMS.events);
       assert.equal(events.state.messages, 20, 'no event dropped');
       assert.equal(events.config.max_bytes, -1, 'the bound stays as it was');
       assert.deepEqual(
-        limitsHeldBack.map((h) => h.stream),
+        notes.map((h) => h.stream),
         [STREAMS.events],
         'and the coordinator is told, to log it',
       );

@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import { BUCKETS, objStream } from '@hpo/protocol';
 import { Cluster } from '@hpo/testing/processes';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
@@ -78,7 +79,7 @@ describe('bounded uploads', () => {
     await upload(cluster, 16 * MB, sha256Of(16 * MB));
     const nc = await connect({ servers: cluster.nats.url });
     const jsm = await jetstreamManager(nc);
-    const bytesBefore = (await jsm.streams.info(`OBJ_${'hpo-uploads'}`)).state.bytes;
+    const bytesBefore = (await jsm.streams.info(objStream(BUCKETS.uploads))).state.bytes;
     const baseline = rss(pid);
     let peak = baseline;
     const sampler = setInterval(() => {
@@ -100,10 +101,10 @@ describe('bounded uploads', () => {
       `coordinator RSS ${Math.round(baseline / MB)} MB, peak +${growth.toFixed(1)} MB during a 500 MB upload\n`,
     );
     assert.ok(growth < 64, `RSS grew ${growth.toFixed(1)} MB`);
-    const uploads = await new Objm(nc).open('hpo-uploads');
+    const uploads = await new Objm(nc).open(BUCKETS.uploads);
     assert.equal(await uploads.info(wrong), null, 'no object under the declared hash');
     assert.equal(
-      (await jsm.streams.info(`OBJ_${'hpo-uploads'}`)).state.bytes,
+      (await jsm.streams.info(objStream(BUCKETS.uploads))).state.bytes,
       bytesBefore,
       'no chunks left behind',
     );
@@ -115,7 +116,7 @@ describe('bounded uploads', () => {
     const sha256 = sha256Of(total);
     assert.deepEqual(await upload(cluster, total, sha256), { sha256, size: total, existed: false });
     const nc = await connect({ servers: cluster.nats.url });
-    const info = await (await new Objm(nc).open('hpo-uploads')).info(sha256);
+    const info = await (await new Objm(nc).open(BUCKETS.uploads)).info(sha256);
     assert.equal(info?.size, total);
     await nc.close();
     const again = await new Promise<{ existed: boolean }>((resolve, reject) => {

@@ -8,7 +8,7 @@ export {
   EVENTS_DUPLICATE_WINDOW_SECONDS,
   ensureInfrastructure,
   isMissingStreamOrConsumer,
-  limitsHeldBack,
+  type LimitNote,
   permissionViolation,
   type QueueSettings,
 } from './jetstream.js';

@@ -55,49 +55,28 @@ export async function ensureInfrastructure(
   nc: NatsConnection,
   jsm: JetStreamManager,
   q: QueueSettings = DEFAULT_QUEUE,
-): Promise<void> {
+): Promise<LimitNote[]> {
   const replicas = q.replicas ?? 1;
   const mb = q.storeMaxMb ?? DEFAULT_STORE_MAX_MB;
   const limit = q.storeMaxMb !== undefined;
-  await ensureStream(
-    jsm,
-    {
+  const notes: LimitNote[] = [];
+  const streams = [
+    [STREAMS.tasks, SUBJECTS.tasksAll, RetentionPolicy.Workqueue, q.duplicateWindowSeconds],
+    [STREAMS.results, SUBJECTS.resultsAll, RetentionPolicy.Limits, q.duplicateWindowSeconds],
+    [STREAMS.events, SUBJECTS.eventsAll, RetentionPolicy.Limits, EVENTS_DUPLICATE_WINDOW_SECONDS],
+  ] as const;
+  for (const [name, subject, retention, windowSeconds] of streams) {
+    const config = {
       num_replicas: replicas,
-      name: STREAMS.tasks,
-      subjects: [SUBJECTS.tasksAll],
-      retention: RetentionPolicy.Workqueue,
+      name,
+      subjects: [subject],
+      retention,
       storage: StorageType.File,
-      duplicate_window: nanos(q.duplicateWindowSeconds * 1000),
-      ...streamLimits(STREAMS.tasks, mb),
-    },
-    limit,
-  );
-  await ensureStream(
-    jsm,
-    {
-      num_replicas: replicas,
-      name: STREAMS.results,
-      subjects: [SUBJECTS.resultsAll],
-      retention: RetentionPolicy.Limits,
-      storage: StorageType.File,
-      duplicate_window: nanos(q.duplicateWindowSeconds * 1000),
-      ...streamLimits(STREAMS.results, mb),
-    },
-    limit,
-  );
-  await ensureStream(
-    jsm,
-    {
-      num_replicas: replicas,
-      name: STREAMS.events,
-      subjects: [SUBJECTS.eventsAll],
-      retention: RetentionPolicy.Limits,
-      storage: StorageType.File,
-      duplicate_window: nanos(EVENTS_DUPLICATE_WINDOW_SECONDS * 1000),
-      ...streamLimits(STREAMS.events, mb),
-    },
-    limit,
-  );
+      duplicate_window: nanos(windowSeconds * 1000),
+      ...streamLimits(name, mb),
+    };
+    notes.push(...(await ensureStream(jsm, config, limit)));
+  }
   await ensureConsumer(jsm, STREAMS.tasks, {
     durable_name: WORKER_CONSUMER,
     ack_policy: AckPolicy.Explicit,
@@ -111,12 +90,24 @@ export async function ensureInfrastructure(
     ack_wait: nanos(30_000),
   });
   await new Kvm(nc).create(BUCKETS.studies, { storage: StorageType.File, history: 1, replicas });
-  if (limit) await applyStoreLimits(jsm, kvStream(BUCKETS.studies), mb);
   const objm = new Objm(nc);
   await objm.create(BUCKETS.datasets, { storage: StorageType.File, replicas });
-  if (limit) await applyStoreLimits(jsm, objStream(BUCKETS.datasets), mb);
   await objm.create(BUCKETS.models, { storage: StorageType.File, replicas });
-  if (limit) await applyStoreLimits(jsm, objStream(BUCKETS.models), mb);
+  if (limit)
+    for (const stream of [kvStream(BUCKETS.studies), objStream(BUCKETS.datasets), objStream(BUCKETS.models)])
+      notes.push(...(await applyStoreLimits(jsm, stream, mb)));
+  return notes;
+}
+
+/**
+ * A stream whose store limit was not applied: it already holds (nearly) more than the new bound
+ * (see updateLimits), or the update failed (`error`). The coordinator logs them.
+ */
+export interface LimitNote {
+  stream: string;
+  holds: number;
+  wanted: number;
+  error?: string;
 }
 
 /**
@@ -129,25 +120,25 @@ export async function applyStoreLimits(
   stream: string,
   storeMaxMb: number,
   maxAgeSeconds?: number,
-): Promise<void> {
+): Promise<LimitNote[]> {
   const want = streamLimits(stream, storeMaxMb);
   if (maxAgeSeconds !== undefined) want.max_age = nanos(maxAgeSeconds * 1000);
   const info = await jsm.streams.info(stream).catch(() => undefined);
-  if (!info) return;
-  await updateLimits(jsm, info, want);
+  return info ? updateLimits(jsm, info, want) : [];
 }
 
 /**
  * Updates a stream's limits, never below what it holds: NATS drops the oldest messages of a
  * stream whose max_bytes is lowered below its size, even with discard 'new' (a first upgrade to
  * bounded streams must not lose events). Such a stream keeps its old bound until it shrinks (the
- * retention sweep), and is listed in `limitsHeldBack` for the coordinator to log.
+ * retention sweep), and is returned as a note for the coordinator to log.
  */
 async function updateLimits(
   jsm: JetStreamManager,
   info: StreamInfo,
   want: { max_bytes?: number | undefined; max_age?: number | undefined; discard?: DiscardPolicy | undefined },
-): Promise<void> {
+): Promise<LimitNote[]> {
+  const notes: LimitNote[] = [];
   const c = info.config;
   const held = info.state.bytes;
   let maxBytes = want.max_bytes ?? c.max_bytes;
@@ -155,14 +146,15 @@ async function updateLimits(
   const lowering = maxBytes > 0 && (c.max_bytes <= 0 || maxBytes < c.max_bytes);
   if (lowering && held > maxBytes * 0.9) {
     maxBytes = c.max_bytes > 0 ? Math.max(c.max_bytes, held) : -1;
-    limitsHeldBack.push({ stream: c.name, holds: held, wanted: want.max_bytes ?? 0 });
+    notes.push({ stream: c.name, holds: held, wanted: want.max_bytes ?? 0 });
   }
   const next = {
     max_bytes: maxBytes,
     max_age: want.max_age ?? c.max_age,
     discard: want.discard ?? c.discard,
   };
-  if (c.max_bytes === next.max_bytes && c.max_age === next.max_age && c.discard === next.discard) return;
+  if (c.max_bytes === next.max_bytes && c.max_age === next.max_age && c.discard === next.discard)
+    return notes;
   // NATS refuses a dedupe window longer than the max age (the lease's few seconds).
   const duplicateWindow =
     next.max_age > 0 && c.duplicate_window > next.max_age ? next.max_age : c.duplicate_window;
@@ -171,21 +163,16 @@ async function updateLimits(
     .catch((err: unknown) => {
       // A worker may not update streams: that is expected. Anything else the coordinator logs.
       if (!permissionViolation(err))
-        limitsHeldBack.push({ stream: c.name, holds: held, wanted: next.max_bytes, error: String(err) });
+        notes.push({ stream: c.name, holds: held, wanted: next.max_bytes, error: String(err) });
     });
+  return notes;
 }
-
-/**
- * Streams whose store limit was not applied because they already hold more (see updateLimits);
- * the coordinator logs them.
- */
-export const limitsHeldBack: { stream: string; holds: number; wanted: number; error?: string }[] = [];
 
 async function ensureStream(
   jsm: JetStreamManager,
   config: Parameters<JetStreamManager['streams']['add']>[0],
   limit: boolean,
-): Promise<void> {
+): Promise<LimitNote[]> {
   const info = await jsm.streams.info(config.name!).catch(() => undefined);
   if (info) {
     // A stream made by an older version keeps its settings, except the dedupe window, which the
@@ -196,13 +183,12 @@ async function ensureStream(
       await jsm.streams
         .update(config.name!, { ...c, duplicate_window: config.duplicate_window })
         .catch(() => undefined);
-    if (limit)
-      await updateLimits(jsm, (await jsm.streams.info(config.name!).catch(() => undefined)) ?? info, {
-        max_bytes: config.max_bytes,
-        max_age: config.max_age,
-        discard: config.discard,
-      });
-    return;
+    if (!limit) return [];
+    return updateLimits(jsm, (await jsm.streams.info(config.name!).catch(() => undefined)) ?? info, {
+      max_bytes: config.max_bytes,
+      max_age: config.max_age,
+      discard: config.discard,
+    });
   }
   try {
     await jsm.streams.add(config);
@@ -212,6 +198,7 @@ async function ensureStream(
       throw storageError(err, config.name!, config.max_bytes);
     });
   }
+  return [];
 }
 
 async function ensureConsumer(

@@ -54,8 +54,14 @@ export class FairSlots {
   /** Forgets a study that ended (its weight and history). */
   forget(study: string): void {
     if ((this.held.get(study) ?? 0) > 0 || this.waiting.get(study)?.length) return;
+    const tenant = this.tenants.get(study);
     this.weights.delete(study);
     this.tenants.delete(study);
+    // The tenant's share goes with its last study.
+    if (tenant !== undefined && ![...this.tenants.values()].includes(tenant)) {
+      this.tenantHeld.delete(tenant);
+      this.tenantLastGrant.delete(tenant);
+    }
     this.lastGrant.delete(study);
     this.held.delete(study);
     this.waiting.delete(study);

@@ -1,5 +1,5 @@
 import { errorText } from '@hpo/core';
-import { applyStoreLimits, BUCKETS, kvStream, limitsHeldBack } from '@hpo/protocol';
+import { applyStoreLimits, BUCKETS, kvStream } from '@hpo/protocol';
 import { type JetStreamManager, jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -56,8 +56,8 @@ export class Lease {
     // The bucket's max age is set to this process's lease time only once it holds the lease: a
     // standby with a shorter one must not shorten the holder's.
     const setAge = async () => {
-      await applyStoreLimits(jsm, kvStream(BUCKETS.lease), opts.storeMaxMb, opts.seconds);
-      const failed = limitsHeldBack.find((h) => h.stream === kvStream(BUCKETS.lease) && h.error);
+      const notes = await applyStoreLimits(jsm, kvStream(BUCKETS.lease), opts.storeMaxMb, opts.seconds);
+      const failed = notes.find((h) => h.error);
       if (failed) throw new Error(failed.error);
     };
     return new Lease(kv, opts.holder, opts.seconds, opts.log, setAge);

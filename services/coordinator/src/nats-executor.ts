@@ -96,7 +96,6 @@ export class NatsExecutor implements Executor {
     );
   }
 
-  /** A worker said it started task `id` (its proof was checked); false for a task not in flight here. */
   /**
    * A worker handed back task `id` (queue sequence `seq`), asking for a fresh copy; returns the
    * epoch of the copy to republish, or undefined when this study no longer waits for that copy.
@@ -117,6 +116,7 @@ export class NatsExecutor implements Executor {
     return true;
   }
 
+  /** A worker said it started task `id` (its proof was checked); false for a task not in flight here. */
   started(id: string, worker: string): boolean {
     const t = this.inFlight.get(id);
     if (!t) return false;
@@ -150,8 +150,7 @@ export class NatsExecutor implements Executor {
 
   /** The study ended: adopted tasks it never asked for leave the queue. */
   async close(): Promise<void> {
-    for (const q of this.adoptable.values())
-      await this.deps.jsm.streams.deleteMessage(STREAMS.tasks, q.seq, false).catch(() => undefined);
+    for (const q of this.adoptable.values()) await this.deleteQueued(q.seq);
     this.adoptable.clear();
     this.resultsBefore.clear();
   }
@@ -175,7 +174,7 @@ export class NatsExecutor implements Executor {
   private dropSent(id: string, seq: number, epoch: string): void {
     const drop: DropMessage = { id, seq, nonce: this.deps.proofs.nonceOf(id, epoch) };
     this.deps.nc.publish(SUBJECTS.drop(this.study), encodeJson(drop));
-    this.deps.jsm.streams.deleteMessage(STREAMS.tasks, seq, false).catch(() => undefined);
+    void this.deleteQueued(seq);
     this.deps.metrics.foldsDropped.inc();
   }
 
@@ -192,18 +191,12 @@ export class NatsExecutor implements Executor {
     this.adoptable.delete(envelope.id);
     const stored = this.resultsBefore.get(envelope.id);
     this.resultsBefore.delete(envelope.id);
-    if (stored && !held) {
-      // Answered while no coordinator listened: recorded from the results stream as it is.
-      this.deps.metrics.foldsAdopted.inc({ how: 'result_stored' });
-      if (adopted)
-        await this.deps.jsm.streams.deleteMessage(STREAMS.tasks, adopted.seq, false).catch(() => undefined);
-      this.deps.router.deliver(stored);
-      return undefined;
-    }
-    if (held) {
-      this.deps.metrics.foldsAdopted.inc({ how: 'result_waiting' });
-      if (adopted)
-        await this.deps.jsm.streams.deleteMessage(STREAMS.tasks, adopted.seq, false).catch(() => undefined);
+    if (held || stored) {
+      // Its result is here already (it came while no coordinator listened: recorded from the
+      // results stream as it is), or on its way to the router: no copy needs to run.
+      this.deps.metrics.foldsAdopted.inc({ how: held ? 'result_waiting' : 'result_stored' });
+      if (adopted) await this.deleteQueued(adopted.seq);
+      if (!held) this.deps.router.deliver(stored!);
       return undefined;
     }
     if (adopted) {
@@ -212,7 +205,7 @@ export class NatsExecutor implements Executor {
         return { seq: adopted.seq, epoch: adopted.envelope.epoch };
       }
       // Not the task the study now wants (should not happen: ids follow trial and fold): replace it.
-      await this.deps.jsm.streams.deleteMessage(STREAMS.tasks, adopted.seq, false).catch(() => undefined);
+      await this.deleteQueued(adopted.seq);
     }
     // The message id dedupes republishing within one coordinator process; a restarted
     // coordinator uses a new epoch, so a task it must run again (it ran out of deliveries while
@@ -226,6 +219,11 @@ export class NatsExecutor implements Executor {
         throw err;
       });
     return { seq: ack.seq, epoch: envelope.epoch };
+  }
+
+  /** Deletes a queued copy of a task (best effort: gone already when a worker acked it). */
+  private deleteQueued(seq: number): Promise<unknown> {
+    return this.deps.jsm.streams.deleteMessage(STREAMS.tasks, seq, false).catch(() => undefined);
   }
 
   /** Publishes a task and waits for its result; a failure comes back as the worker's HpoError. */
@@ -286,9 +284,14 @@ export interface QueuedTask {
 
 /**
  * The tasks of `study` in the task queue (not yet acknowledged: waiting, or on a worker), read
- * one by one with the stream's next-by-subject lookup. A message that is not a task is skipped.
+ * one by one with the stream's next-by-subject lookup. A message that is not a task, or not one a
+ * coordinator issued, is skipped.
  */
-export async function queuedTasks(jsm: JetStreamManager, study: string): Promise<QueuedTask[]> {
+export async function queuedTasks(
+  jsm: JetStreamManager,
+  study: string,
+  proofs: { check(t: TaskEnvelope, subjectStudy: string): string | undefined },
+): Promise<QueuedTask[]> {
   const out: QueuedTask[] = [];
   const subject = SUBJECTS.task(study);
   for (let seq = 1; ; ) {
@@ -297,7 +300,9 @@ export async function queuedTasks(jsm: JetStreamManager, study: string): Promise
     if (!m) return out;
     try {
       const envelope = decodeTask(m.data);
-      if (envelope.study === study) out.push({ envelope, seq: m.seq });
+      // Only a task a coordinator issued (its nonce proves it) is adopted: a made-up one would
+      // make the study wait on a copy whose answer the router refuses.
+      if (proofs.check(envelope, study) === undefined) out.push({ envelope, seq: m.seq });
     } catch {
       // Not a task: left to the workers, which refuse it.
     }

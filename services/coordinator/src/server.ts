@@ -8,7 +8,7 @@ import {
   decodeTask,
   ensureInfrastructure,
   kvStream,
-  limitsHeldBack,
+  type LimitNote,
   loadHpoProto,
   objStream,
   packageDefinition,
@@ -93,15 +93,19 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
   });
   // After an outage of the whole NATS cluster, JetStream answers "unavailable" for a while after
   // the connection is back (until its leaders are elected): wait for it rather than exit.
+  const limitNotes: LimitNote[] = [];
   const jsm = await untilJetStream(log, async () => {
     const m = await jetstreamManager(nc);
-    await ensureInfrastructure(nc, m, {
-      ackWaitSeconds: config.ackWaitSeconds,
-      replicas: config.streamReplicas,
-      maxDeliver: config.maxDeliver,
-      duplicateWindowSeconds: 600,
-      storeMaxMb: config.storeMaxMb,
-    });
+    limitNotes.length = 0;
+    limitNotes.push(
+      ...(await ensureInfrastructure(nc, m, {
+        ackWaitSeconds: config.ackWaitSeconds,
+        replicas: config.streamReplicas,
+        maxDeliver: config.maxDeliver,
+        duplicateWindowSeconds: 600,
+        storeMaxMb: config.storeMaxMb,
+      })),
+    );
     return m;
   });
   const js = jetstream(nc);
@@ -118,8 +122,8 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
   const proofs = new TaskProofs(await loadSecret(nc, config.streamReplicas), Date.now().toString(36));
   // The coordinator's own buckets get their store limits (ensureInfrastructure set the shared ones).
   for (const stream of [kvStream(BUCKETS.tenants), objStream(BUCKETS.uploads), kvStream(BUCKETS.keys)])
-    await applyStoreLimits(jsm, stream, config.storeMaxMb);
-  for (const h of limitsHeldBack.splice(0))
+    limitNotes.push(...(await applyStoreLimits(jsm, stream, config.storeMaxMb)));
+  for (const h of limitNotes)
     log.warn(
       { stream: h.stream, holdsBytes: h.holds, limitBytes: h.wanted, err: h.error },
       h.error

@@ -534,7 +534,7 @@ export class StudyManager {
       // Adoption only saves work: a failed lookup leaves the study to run as it would without.
       try {
         const [queued, answered] = await Promise.all([
-          queuedTasks(this.deps.jsm, record.id),
+          queuedTasks(this.deps.jsm, record.id, this.deps.proofs),
           storedResults(this.deps.jsm, record.id, this.deps.proofs, (id) =>
             wantedResult(runner, record.id, id),
           ),

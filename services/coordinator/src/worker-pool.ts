@@ -45,6 +45,9 @@ export class WorkerPool {
           const beat = decodeHeartbeat(m.data);
           if (m.subject !== SUBJECTS.heartbeat(beat.worker))
             throw new CodecError('heartbeat: subject and worker differ');
+          // A leaving worker announces 0 slots with its folds still busy; otherwise busy <= slots.
+          if (beat.slots > 0 && beat.busy > beat.slots)
+            throw new CodecError(`heartbeat: ${beat.busy} busy of ${beat.slots} slots`);
           this.saw(beat.worker, beat.slots, beat.busy);
         } catch (err) {
           this.opts.log.warn({ subject: m.subject, err: errorText(err) }, 'dropping a malformed heartbeat');
@@ -56,6 +59,8 @@ export class WorkerPool {
   /** Records a heartbeat (slots 0: the worker is leaving). */
   saw(worker: string, slots: number, busy: number): void {
     const before = this.workers.get(worker);
+    // A worker never seen (or already expired) leaving: nothing to forget.
+    if (slots === 0 && !before) return;
     if (slots === 0) this.workers.delete(worker);
     else this.workers.set(worker, { slots, busy, at: this.now() });
     if (!before || before.slots !== slots) {
@@ -79,10 +84,6 @@ export class WorkerPool {
     let n = 0;
     for (const w of this.workers.values()) n += w.slots;
     return n;
-  }
-
-  get size(): number {
-    return this.workers.size;
   }
 
   /** Tasks the coordinator may have in flight now. */

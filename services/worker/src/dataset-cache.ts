@@ -18,7 +18,7 @@ import {
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HpoError, sha256Hex } from '@hpo/core';
-import { BUCKETS } from '@hpo/protocol';
+import { BUCKETS, objStream } from '@hpo/protocol';
 import type { JetStreamClient, OrderedPushConsumerOptions } from '@nats-io/jetstream';
 import type { ObjectStore } from '@nats-io/obj';
 import { nanos } from '@nats-io/transport-node';
@@ -80,7 +80,7 @@ export function objectStoreSource(js: JetStreamClient, store: ObjectStore, bucke
       const info = await store.info(name);
       if (!info || info.deleted) return false;
       if (info.size === 0) return true;
-      const consumer = await js.consumers.getPushConsumer(`OBJ_${bucket}`, {
+      const consumer = await js.consumers.getPushConsumer(objStream(bucket), {
         filter_subject: `$O.${bucket}.C.${info.nuid}`,
         idle_heartbeat: nanos(30_000),
         flow_control: true,
