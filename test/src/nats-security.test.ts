@@ -365,7 +365,7 @@ describe('control messages on an open NATS server', () => {
         text,
         /hpo_worker_control_rejected_total\{kind="drop",reason="malformed",worker="[^"]+"\} 1/,
       );
-      assert.match(worker.log, /unauthenticated cancel message ignored/);
+      await worker.waitFor('unauthenticated cancel message ignored');
       await nc.close();
     } finally {
       await cluster.stop();

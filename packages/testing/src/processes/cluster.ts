@@ -23,7 +23,8 @@ export class Service {
     proc.stderr?.on('data', (d) => {
       this.log += d;
     });
-    this.exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
+    // 'close', not 'exit': by then the process's output is all in `log`.
+    this.exited = new Promise((resolve) => proc.once('close', (code) => resolve(code)));
   }
 
   /** Waits until the log contains `text` (bounded). */
