@@ -423,4 +423,102 @@ describe('CSV datasets', () => {
       );
     });
   });
+
+  describe('files larger than one read (streamed in chunks)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hpo-csv-big-'));
+    // About 3 MiB: several 1 MiB reads, with multi-byte characters that straddle read boundaries.
+    const rows = 60_000;
+    const big = (edit?: (lines: string[]) => void, delimiter = ',') => {
+      const lines = ['x;é-city;amount;label'.replaceAll(';', delimiter)];
+      for (let i = 0; i < rows; i++)
+        lines.push(
+          [i * 0.25, i % 3 ? 'Zürich' : 'Malmö', i % 7 === 0 ? 'NA' : i, i % 2 ? 'yes' : 'no'].join(
+            delimiter,
+          ),
+        );
+      edit?.(lines);
+      return `${lines.join('\n')}\n`;
+    };
+
+    it('reads the same dataset from a file as from its text, with the dialect detected', () => {
+      const text = big(undefined, ';');
+      const file = join(dir, 'semi.csv');
+      writeFileSync(file, text);
+      const fromFile = readCsvDataset(file, { label: 'label' });
+      const fromText = parseCsvDataset(text, { label: 'label' }, file);
+      assert.equal(datasetHash(fromFile), datasetHash(fromText));
+      assert.equal(fromFile.labels.length, rows);
+      assert.equal(fromFile.report?.dialect.delimiter, ';');
+      const city = fromFile.columns.find((c) => c.name === 'é-city');
+      assert.ok(city?.kind === 'categorical');
+      assert.deepEqual(city.categories, ['Malmö', 'Zürich']);
+      const amount = fromFile.report!.columns.find((c) => c.name === 'amount');
+      assert.deepEqual(amount, {
+        name: 'amount',
+        kind: 'numeric',
+        source: 'inferred',
+        missing: Math.ceil(rows / 7),
+      });
+      const x = fromFile.columns[0]!;
+      assert.ok(x.kind === 'numeric');
+      assert.equal(x.values[rows - 1], (rows - 1) * 0.25);
+    });
+
+    it('reads UTF-16 with a byte-order mark across reads', () => {
+      const file = join(dir, 'utf16.csv');
+      const text = big();
+      writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+      const ds = readCsvDataset(file, { label: 'label' });
+      assert.equal(datasetHash(ds), datasetHash(parseCsvDataset(text, { label: 'label' })));
+      assert.deepEqual(ds.report?.dialect, { encoding: 'utf-16le', bom: true, delimiter: ',', decimal: '.' });
+    });
+
+    it('names the row of a problem far past the first read', () => {
+      const file = join(dir, 'bad.csv');
+      writeFileSync(
+        file,
+        big((l) => {
+          l[50_001] = '1,Zürich,oops,no';
+        }),
+      );
+      expectDatasetError(
+        () => readCsvDataset(file, { label: 'label' }),
+        /row 50002, column 'amount': 'oops' is not a number/,
+        { row: 50_002, column: 'amount' },
+      );
+      writeFileSync(
+        file,
+        big((l) => {
+          l[40_000] = '1,Zürich,2';
+        }),
+      );
+      expectDatasetError(() => readCsvDataset(file, { label: 'label' }), /has 3 fields, expected 4/, {
+        row: 40_001,
+      });
+      writeFileSync(
+        file,
+        big((l) => {
+          l[59_999] = '1,Zürich,2,';
+        }),
+      );
+      expectDatasetError(() => readCsvDataset(file, { label: 'label' }), /label is missing/, {
+        row: 60_000,
+        column: 'label',
+      });
+    });
+
+    it('names the line of invalid UTF-8 far past the first read', () => {
+      const file = join(dir, 'latin.csv');
+      const text = big();
+      const at = text.indexOf('\n', 2_500_000) + 1;
+      const line = text.slice(0, at).split('\n').length;
+      writeFileSync(
+        file,
+        Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xe9]), Buffer.from(text.slice(at))]),
+      );
+      expectDatasetError(() => readCsvDataset(file, { label: 'label' }), /is not valid UTF-8 \(byte 0xE9/, {
+        row: line,
+      });
+    });
+  });
 });

@@ -1,17 +1,18 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'csv-parse/sync';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { Parser } from 'csv-parse';
 import { DatasetError } from '../errors.js';
 import {
   type CsvDialect,
   type CsvEncoding,
+  csvEncodingOf,
   decodeCsv,
   delimiterHint,
   detectDelimiter,
   normalizeDelimiter,
   showDelimiter,
 } from './dialect.js';
-import { resolveClasses } from './labels.js';
-import type { CategoricalColumn, Column, CsvReport, NumericColumn, TabularDataset } from './types.js';
+import { resolveClassValues } from './labels.js';
+import type { Column, CsvReport, TabularDataset } from './types.js';
 
 /** How a column is read: inferred by default, or forced by the user. */
 export type ColumnKind = 'numeric' | 'categorical' | 'ignore';
@@ -49,10 +50,13 @@ export const DEFAULT_MISSING = ['', 'na', 'n/a', 'nan', '?', 'null', 'none'];
 export const NUMERIC_SHARE = 0.5;
 export const STRAY_TOKENS = 3;
 
-/** Reads a CSV file into a dataset; every problem is a DatasetError naming file, row and column. */
+/**
+ * Reads a CSV file into a dataset; every problem is a DatasetError naming file, row and column.
+ * The file is streamed twice (once to type and check every column, once to fill typed columns),
+ * so memory holds the columns, never the text or its cells.
+ */
 export function readCsvDataset(file: string, options: CsvOptions): TabularDataset {
-  const { text, encoding, bom } = readCsvText(file, options.encoding);
-  return parseCsvDataset(text, options, file, { encoding, bom });
+  return datasetOf({ file }, options, file);
 }
 
 /**
@@ -65,42 +69,69 @@ export function parseCsvDataset(
   file = '<csv>',
   decoded: Pick<CsvDialect, 'encoding' | 'bom'> = { encoding: 'utf-8', bom: false },
 ): TabularDataset {
-  const table = parseRows(text, file, options);
-  const labelIndex = table.header.indexOf(options.label);
-  if (labelIndex < 0) {
-    throw new DatasetError(
-      `label column '${options.label}' not found; columns are ${quoteList(table.header)}`,
-      { file },
-      delimiterHint(table.header, table.delimiter) ?? 'set dataset.label to one of the header names',
-    );
-  }
+  return datasetOf({ text, decoded }, options, file);
+}
+
+function datasetOf(source: CsvSource, options: CsvOptions, file: string): TabularDataset {
+  let header: string[] = [];
+  const labelAt = () => header.indexOf(options.label);
   const missing = missingSet(options.missing);
-  const rawLabels: (string | undefined)[] = table.rows.map((r) => {
-    const v = r[labelIndex]!.trim();
-    return missing.has(v.toLowerCase()) ? undefined : v;
+  const labelCounts = new Map<string, number>();
+  let missingLabel: number | undefined;
+  let scan: ColumnScan | undefined;
+  // Pass 1: the header, the label's values, and every column's kind and first problem.
+  const first = streamCsv(source, options, file, {
+    header(h, dialect) {
+      header = h;
+      if (labelAt() < 0) {
+        throw new DatasetError(
+          `label column '${options.label}' not found; columns are ${quoteList(h)}`,
+          { file },
+          delimiterHint(h, dialect.delimiter) ?? 'set dataset.label to one of the header names',
+        );
+      }
+      const kinds: Record<string, ColumnKind> = { ...options.columns, [options.label]: 'ignore' };
+      scan = new ColumnScan(h, kinds, missing, file, dialect, 'spec');
+    },
+    row(record, line) {
+      const v = record[labelAt()]!;
+      if (missing.has(v.toLowerCase())) missingLabel ??= line;
+      else labelCounts.set(v, (labelCounts.get(v) ?? 0) + 1);
+      scan!.see(record, line);
+    },
   });
-  const { classes, labels } = resolveClasses(rawLabels, options.label, options.positive, file, table.lines);
-  const kinds: Record<string, ColumnKind> = { ...options.columns, [options.label]: 'ignore' };
-  checkOverrides(options.columns ?? {}, table.header, file);
-  const columns = readColumns(table, kinds, missing, file);
+  if (missingLabel !== undefined)
+    throw new DatasetError('label is missing', { file, row: missingLabel, column: options.label });
+  const { classes } = resolveClassValues(labelCounts, options.label, options.positive, file);
+  checkOverrides(options.columns ?? {}, header, file);
+  scan!.decide();
+  // Pass 2: typed columns and labels, on shared memory: trainer threads use them without a copy.
+  const fill = scan!.filler(first.rows);
+  const labels = new Uint8Array(new SharedArrayBuffer(first.rows));
+  let i = 0;
+  streamCsv(source, { ...options, delimiter: first.dialect.delimiter }, file, {
+    header() {},
+    row(record) {
+      labels[i] = record[labelAt()] === classes.positive ? 1 : 0;
+      fill.put(record, i++);
+    },
+  });
+  if (i !== first.rows)
+    throw new DatasetError(`changed while it was read (${first.rows} rows, then ${i})`, { file });
+  const columns = fill.columns();
   const report: CsvReport = {
     file,
-    rows: table.rows.length,
-    dialect: { ...decoded, delimiter: table.delimiter, decimal: table.decimal },
-    columns: table.header.map((name) => {
+    rows: first.rows,
+    dialect: first.dialect,
+    columns: header.map((name) => {
       if (name === options.label) return { name, kind: 'label', source: 'declared', missing: 0 };
       const col = columns.find((c) => c.name === name);
       const source = options.columns?.[name] ? 'declared' : 'inferred';
       if (!col) return { name, kind: 'ignored', source: 'declared', missing: 0 };
+      const absent = scan!.missingOf(name);
       return col.kind === 'numeric'
-        ? { name, kind: 'numeric', source, missing: col.values.filter(Number.isNaN).length }
-        : {
-            name,
-            kind: 'categorical',
-            source,
-            missing: col.codes.filter((c) => c < 0).length,
-            categories: col.categories.length,
-          };
+        ? { name, kind: 'numeric', source, missing: absent }
+        : { name, kind: 'categorical', source, missing: absent, categories: col.categories.length };
     }),
   };
   return { kind: 'tabular', classes, columns, labels, report };
@@ -122,7 +153,7 @@ export function parseCsvFeatures(
   options: CsvReadOptions = {},
   file = '<csv>',
 ): Column[] {
-  return tableFeatures(parseRows(text, file, options), schema, options, file);
+  return tableFeatures(collectRows({ text }, file, options), schema, options, file);
 }
 
 /**
@@ -146,7 +177,7 @@ export function tableFeatures(
   const kinds: Record<string, ColumnKind> = {};
   for (const h of table.header) kinds[h] = 'ignore';
   for (const c of schema) kinds[c.name] = c.kind;
-  const cols = readColumns(table, kinds, missingSet(options.missing), file, 'model');
+  const cols = tableRead(table, kinds, missingSet(options.missing), file, 'model');
   // Return in schema order, which is the order the fitted pipeline expects.
   return schema.map((s) => cols.find((c) => c.name === s.name)!);
 }
@@ -166,17 +197,17 @@ export function tableColumns(
   file = '<csv>',
 ): Column[] {
   checkOverrides(options.columns ?? {}, table.header, file);
-  return readColumns(table, options.columns ?? {}, missingSet(options.missing), file);
+  return tableRead(table, options.columns ?? {}, missingSet(options.missing), file, 'spec');
 }
 
 /** CSV text split into header and string cells (see readCsvTable); `file` only labels errors. */
 export function parseCsvTable(text: string, options: CsvReadOptions = {}, file = '<csv>'): CsvTable {
-  return parseRows(text, file, options);
+  return collectRows({ text }, file, options);
 }
 
 /** A CSV file split into header and string cells: dialect detected, ragged rows refused. */
 export function readCsvTable(file: string, options: CsvReadOptions = {}): CsvTable {
-  return parseRows(readCsvText(file, options.encoding).text, file, options);
+  return collectRows({ file }, file, options);
 }
 
 /** A parsed CSV: header, rows of trimmed cells, and how it was split. */
@@ -190,8 +221,6 @@ export interface CsvTable {
   decimal: '.' | ',';
 }
 
-type RawTable = CsvTable;
-
 /** A CSV file's text, decoded as `decodeCsv` says; a missing or unreadable file is a DatasetError. */
 export function readCsvText(
   file: string,
@@ -201,92 +230,274 @@ export function readCsvText(
   try {
     bytes = readFileSync(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new DatasetError('file not found', { file }, 'check the dataset path');
-    if (code === 'EISDIR') throw new DatasetError('is a directory, expected a CSV file', { file });
-    throw new DatasetError(`cannot read file: ${(err as Error).message}`, { file });
+    return fileError(file, err);
   }
   return decodeCsv(bytes, file, encoding);
 }
 
-function parseRows(text: string, file: string, options: CsvReadOptions): RawTable {
-  const delimiter = options.delimiter ? normalizeDelimiter(options.delimiter) : detectDelimiter(text);
+/** Where CSV text comes from: a file, streamed in chunks, or text already in memory. */
+type CsvSource = { file: string } | { text: string; decoded?: Pick<CsvDialect, 'encoding' | 'bom'> };
+
+/** What a CSV stream found: its dialect and how many data rows it has. */
+interface Streamed {
+  dialect: CsvReport['dialect'];
+  rows: number;
+}
+
+interface RecordSink {
+  header(header: string[], dialect: CsvReport['dialect']): void;
+  /** A data row (as many cells as the header), with its 1-based file line. */
+  row(record: string[], line: number): void;
+}
+
+/** Bytes read from a file at a time. */
+const CHUNK = 1 << 20;
+
+/**
+ * Streams a CSV's records into `sink`: the encoding is decoded chunk by chunk, the delimiter is
+ * detected on the first lines, and the header and ragged rows are checked as they come.
+ */
+function streamCsv(source: CsvSource, options: CsvReadOptions, file: string, sink: RecordSink): Streamed {
   const decimal = options.decimal ?? '.';
-  if (decimal === ',' && delimiter === ',') {
-    throw new DatasetError(
-      "dataset.decimal is ',' but so is the delimiter",
-      { file },
-      "set dataset.delimiter to ';' (or the separator the file uses)",
-    );
-  }
-  if (text.trim() === '')
-    throw new DatasetError('file is empty, expected a header line and data rows', { file });
-  let records: { record: string[]; info: { lines: number } }[];
-  try {
-    records = parse(text, {
-      delimiter,
-      bom: true,
-      info: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      trim: true,
-    }) as unknown as { record: string[]; info: { lines: number } }[];
-  } catch (err) {
-    const e = err as Error & { lines?: number };
-    throw new DatasetError(`not valid CSV: ${e.message}`, e.lines ? { file, row: e.lines } : { file });
-  }
-  const first = records[0];
-  if (!first) throw new DatasetError('file is empty, expected a header line and data rows', { file });
-  const header = first.record;
-  const seen = new Set<string>();
-  for (const [i, h] of header.entries()) {
-    if (h === '') throw new DatasetError(`header column ${i + 1} has no name`, { file, row: 1 });
-    if (seen.has(h)) throw new DatasetError(`duplicate column name '${h}' in the header`, { file, row: 1 });
-    seen.add(h);
-  }
-  const rows: string[][] = [];
-  const lines: number[] = [];
-  for (const { record, info } of records.slice(1)) {
+  let dialect: CsvReport['dialect'] | undefined;
+  let header: string[] | undefined;
+  let rows = 0;
+  let parser: CsvParserApi | undefined;
+  let pending = '';
+  let content = false;
+  const push = ({ record, info }: { record: string[]; info: { lines: number } }) => {
+    if (!header) {
+      const seen = new Set<string>();
+      for (const [i, h] of record.entries()) {
+        if (h === '') throw new DatasetError(`header column ${i + 1} has no name`, { file, row: 1 });
+        if (seen.has(h))
+          throw new DatasetError(`duplicate column name '${h}' in the header`, { file, row: 1 });
+        seen.add(h);
+      }
+      header = record;
+      sink.header(record, dialect!);
+      return;
+    }
     if (record.length !== header.length) {
       throw new DatasetError(
-        `has ${record.length} fields, expected ${header.length} like the header (split on ${showDelimiter(delimiter)})`,
+        `has ${record.length} fields, expected ${header.length} like the header (split on ${showDelimiter(dialect!.delimiter)})`,
         { file, row: info.lines },
         options.delimiter
           ? 'ragged rows usually mean an unquoted delimiter inside a value'
           : 'ragged rows usually mean an unquoted delimiter inside a value, or a delimiter detected wrongly: set dataset.delimiter',
       );
     }
-    rows.push(record);
-    lines.push(info.lines);
+    rows++;
+    sink.row(record, info.lines);
+  };
+  const feed = (bytes: Buffer | undefined, end: boolean) => {
+    const err = parser!.parse(bytes, end, push, () => undefined);
+    if (err !== undefined) {
+      const e = err as Error & { lines?: number };
+      throw new DatasetError(`not valid CSV: ${e.message}`, e.lines ? { file, row: e.lines } : { file });
+    }
+  };
+  const start = (encoding: CsvEncoding, bom: boolean) => {
+    const delimiter = options.delimiter ? normalizeDelimiter(options.delimiter) : detectDelimiter(pending);
+    if (decimal === ',' && delimiter === ',') {
+      throw new DatasetError(
+        "dataset.decimal is ',' but so is the delimiter",
+        { file },
+        "set dataset.delimiter to ';' (or the separator the file uses)",
+      );
+    }
+    dialect = { encoding, bom, delimiter, decimal };
+    parser = (
+      new Parser({
+        delimiter,
+        bom: true,
+        info: true,
+        relax_column_count: true,
+        skip_empty_lines: true,
+        trim: true,
+      }) as unknown as { api: CsvParserApi }
+    ).api;
+  };
+  /** Text in order; the first lines wait until there are enough to detect the delimiter. */
+  const text = (chunk: string, encoding: CsvEncoding, bom: boolean) => {
+    if (!content && /\S/.test(chunk)) content = true;
+    if (!parser) {
+      pending += chunk;
+      if (pending.length < CHUNK && lineCount(pending) < 64) return;
+      start(encoding, bom);
+      chunk = pending;
+      pending = '';
+    }
+    feed(Buffer.from(chunk, 'utf8'), false);
+  };
+  const finish = (encoding: CsvEncoding, bom: boolean) => {
+    if (!content) throw new DatasetError('file is empty, expected a header line and data rows', { file });
+    if (!parser) {
+      start(encoding, bom);
+      feed(Buffer.from(pending, 'utf8'), false);
+      pending = '';
+    }
+    feed(undefined, true);
+  };
+
+  if ('text' in source) {
+    const { encoding, bom } = source.decoded ?? { encoding: 'utf-8' as const, bom: false };
+    for (let at = 0; at < source.text.length; ) {
+      let to = Math.min(at + CHUNK, source.text.length);
+      // Never split a surrogate pair between two chunks.
+      if (to < source.text.length && isHighSurrogate(source.text.charCodeAt(to - 1))) to++;
+      text(source.text.slice(at, to), encoding, bom);
+      at = to;
+    }
+    finish(encoding, bom);
+  } else {
+    const decoder = new ChunkDecoder(source.file, options.encoding);
+    for (;;) {
+      const chunk = decoder.next();
+      if (chunk === undefined) break;
+      text(chunk, decoder.encoding, decoder.bom);
+    }
+    finish(decoder.encoding, decoder.bom);
   }
-  if (rows.length === 0) throw new DatasetError('has a header but no data rows', { file });
-  return { header, rows, lines, delimiter, decimal };
+  if (!header) throw new DatasetError('file is empty, expected a header line and data rows', { file });
+  if (rows === 0) throw new DatasetError('has a header but no data rows', { file });
+  return { dialect: dialect!, rows };
 }
 
-function readColumns(
-  table: RawTable,
+/** csv-parse's incremental parser: bytes in, records pushed as they complete. */
+interface CsvParserApi {
+  parse(
+    bytes: Buffer | undefined,
+    end: boolean,
+    push: (r: { record: string[]; info: { lines: number } }) => void,
+    close: () => void,
+  ): Error | undefined;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+function lineCount(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && n < 64; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/**
+ * A file's text, chunk by chunk, decoded as `decodeCsv` would decode the whole file: a byte-order
+ * mark decides the encoding unless one is given, else the bytes must be UTF-8. Any decoding
+ * problem is reported by `decodeCsv` itself on the whole file, so the messages are the same.
+ */
+class ChunkDecoder {
+  encoding: CsvEncoding = 'utf-8';
+  bom = false;
+  private fd: number | undefined;
+  private decoder: InstanceType<typeof TextDecoder> | undefined;
+  private readonly buffer = Buffer.allocUnsafe(CHUNK);
+  private done = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly declared: CsvEncoding | undefined,
+  ) {}
+
+  next(): string | undefined {
+    if (this.done) return undefined;
+    if (this.fd === undefined) return this.open();
+    const n = readSync(this.fd, this.buffer, 0, CHUNK, null);
+    if (n === 0) return this.close();
+    return this.decode(this.buffer.subarray(0, n), true);
+  }
+
+  private open(): string | undefined {
+    try {
+      this.fd = openSync(this.file, 'r');
+      if (fstatSync(this.fd).isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+    } catch (err) {
+      if (this.fd !== undefined) closeSync(this.fd);
+      this.fd = undefined;
+      this.done = true;
+      return fileError(this.file, err);
+    }
+    const size = fstatSync(this.fd).size;
+    const n = readSync(this.fd, this.buffer, 0, CHUNK, null);
+    const head = this.buffer.subarray(0, n);
+    // Small files, and anything decodeCsv refuses up front, are decoded whole by decodeCsv.
+    if (n === size) {
+      this.close();
+      const { text, encoding, bom } = decodeCsv(Buffer.from(head), this.file, this.declared);
+      Object.assign(this, { encoding, bom });
+      return text;
+    }
+    const { encoding, bomLength } = csvEncodingOf(head.subarray(0, 4096), this.file, this.declared);
+    this.encoding = encoding;
+    this.bom = bomLength > 0;
+    if ((encoding === 'utf-16le' || encoding === 'utf-16be') && (size - bomLength) % 2 !== 0) {
+      this.close();
+      decodeCsv(readFileSync(this.file), this.file, this.declared);
+    }
+    this.decoder = new TextDecoder(this.encoding, { fatal: this.encoding === 'utf-8' });
+    return this.decode(head.subarray(bomLength), true);
+  }
+
+  private decode(bytes: Uint8Array, stream: boolean): string {
+    try {
+      return this.decoder!.decode(bytes, { stream });
+    } catch {
+      this.close();
+      // Whole-file decoding names the first bad line; it throws.
+      decodeCsv(readFileSync(this.file), this.file, this.declared);
+      throw new DatasetError('is not valid UTF-8', { file: this.file });
+    }
+  }
+
+  private close(): string | undefined {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    this.done = true;
+    return this.decoder ? this.decoder.decode() || undefined : undefined;
+  }
+}
+
+function fileError(file: string, err: unknown): never {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') throw new DatasetError('file not found', { file }, 'check the dataset path');
+  if (code === 'EISDIR') throw new DatasetError('is a directory, expected a CSV file', { file });
+  throw new DatasetError(`cannot read file: ${(err as Error).message}`, { file });
+}
+
+/** A CSV's header and every row's cells, in memory (for predict inputs, which are small). */
+function collectRows(source: CsvSource, file: string, options: CsvReadOptions): CsvTable {
+  let header: string[] = [];
+  const rows: string[][] = [];
+  const lines: number[] = [];
+  const { dialect } = streamCsv(source, options, file, {
+    header(h) {
+      header = h;
+    },
+    row(record, line) {
+      rows.push(record);
+      lines.push(line);
+    },
+  });
+  return { header, rows, lines, delimiter: dialect.delimiter, decimal: dialect.decimal };
+}
+
+/** The columns of a table in memory, typed and checked as a streamed file's are. */
+function tableRead(
+  table: CsvTable,
   kinds: Record<string, ColumnKind>,
   missing: Set<string>,
   file: string,
-  forcedBy: 'spec' | 'model' = 'spec',
+  forcedBy: 'spec' | 'model',
 ): Column[] {
-  const columns: Column[] = [];
-  table.header.forEach((name, j) => {
-    const forced = kinds[name];
-    if (forced === 'ignore') return;
-    const cells = table.rows.map((r) => {
-      const v = r[j]!;
-      return missing.has(v.toLowerCase()) ? undefined : v;
-    });
-    const where = { table, name, file };
-    const kind = forced ?? inferKind(cells, where);
-    columns.push(
-      kind === 'numeric'
-        ? numericColumn(cells, where, forced === undefined ? 'inferred' : forcedBy)
-        : categoricalColumn(name, cells),
-    );
-  });
-  return columns;
+  const scan = new ColumnScan(table.header, kinds, missing, file, table, forcedBy);
+  for (const [i, r] of table.rows.entries()) scan.see(r, table.lines[i]!);
+  scan.decide();
+  const fill = scan.filler(table.rows.length);
+  for (const [i, r] of table.rows.entries()) fill.put(r, i);
+  return fill.columns();
 }
 
 /** A plain decimal number: digits with an optional point and exponent (no hex, no `_`, no `Infinity`). */
@@ -313,120 +524,214 @@ function classify(cell: string, decimal: '.' | ','): Cell {
   return INFINITY.test(c) ? { kind: 'infinite' } : { kind: 'text' };
 }
 
-interface ColumnAt {
-  table: RawTable;
+/** A cell and the file line it is on. */
+interface Seen {
+  cell: string;
+  line: number;
+}
+
+/** What the first pass learns about one column. */
+interface ColumnStats {
   name: string;
-  file: string;
+  index: number;
+  forced: ColumnKind | undefined;
+  present: number;
+  missing: number;
+  numeric: number;
+  decimalComma: number;
+  firstDecimalComma?: Seen;
+  firstText?: Seen;
+  firstInfinite?: Seen;
+  firstDotGrouped?: Seen;
+  stray: Set<string>;
+  kind?: 'numeric' | 'categorical';
 }
 
 /**
- * A column is numeric when every present cell is a finite number, categorical when fewer than
- * NUMERIC_SHARE of them are numbers. In between, and for any infinite value, it is an error that
- * names the first offending cell: a silently one-hot-encoded numeric column is worse than a stop.
+ * Types and checks the columns of a table seen row by row (pass 1), then fills typed columns
+ * (pass 2). A column is numeric when every present cell is a finite number, categorical when
+ * fewer than NUMERIC_SHARE of them are numbers. In between, and for any infinite value, it is an
+ * error that names the first offending cell: a silently one-hot-encoded numeric column is worse
+ * than a stop. Errors are raised in header order, each at its column's first offending row.
  */
-function inferKind(cells: (string | undefined)[], at: ColumnAt): ColumnKind {
-  let numeric = 0;
-  let present = 0;
-  let firstText = -1;
-  let firstInfinite = -1;
-  let decimalComma = 0;
-  const stray = new Set<string>();
-  cells.forEach((c, i) => {
-    if (c === undefined) return;
-    present++;
-    if (at.table.decimal === ',' && DOT_GROUPED.test(c)) {
-      throw new DatasetError(
-        `'${c}' groups thousands with '.', but dataset.decimal is ','`,
-        { file: at.file, row: at.table.lines[i]!, column: at.name },
-        'remove the thousands separators from the numbers',
-      );
-    }
-    const k = classify(c, at.table.decimal).kind;
-    if (k === 'number') numeric++;
-    else if (k === 'infinite') {
-      numeric++;
-      if (firstInfinite < 0) firstInfinite = i;
-    } else {
-      if (at.table.decimal === '.' && DECIMAL_COMMA.test(c)) decimalComma++;
-      if (firstText < 0) firstText = i;
-      if (stray.size <= STRAY_TOKENS) stray.add(c);
-    }
-  });
-  if (present === 0) return 'categorical';
-  if (decimalComma > 0 && numeric + decimalComma === present) {
-    const i = cells.findIndex((c) => c !== undefined && DECIMAL_COMMA.test(c));
-    throw new DatasetError(
-      `'${cells[i]}' looks like a number with a decimal comma (or a thousands separator)`,
-      { file: at.file, row: at.table.lines[i]!, column: at.name },
-      at.table.delimiter === ','
-        ? 'remove thousands separators from the numbers, or declare the column categorical in dataset.columns'
-        : "set dataset.decimal: ',' if the comma is the decimal separator; otherwise remove thousands separators or declare the column categorical in dataset.columns",
-    );
-  }
-  if (numeric < present && (numeric / present < NUMERIC_SHARE || stray.size > STRAY_TOKENS))
-    return 'categorical';
-  if (firstText >= 0) {
-    throw new DatasetError(
-      `'${cells[firstText]}' is not a number, but ${numeric} of ${present} values in this column are`,
-      { file: at.file, row: at.table.lines[firstText]!, column: at.name },
-      `if '${cells[firstText]}' means "missing", add it to dataset.missing; if the column is a category, declare it categorical in dataset.columns`,
-    );
-  }
-  if (firstInfinite >= 0) throw infiniteError(cells[firstInfinite]!, firstInfinite, at);
-  return 'numeric';
-}
+class ColumnScan {
+  private readonly stats: ColumnStats[] = [];
 
-function infiniteError(cell: string, i: number, at: ColumnAt): DatasetError {
-  return new DatasetError(
-    INFINITY.test(cell)
-      ? `'${cell}' is infinite; numeric columns need finite numbers`
-      : `'${cell}' overflows to infinity; numeric columns need finite numbers`,
-    { file: at.file, row: at.table.lines[i]!, column: at.name },
-    `fix the value, or add it to dataset.missing to treat it as missing`,
-  );
-}
+  constructor(
+    header: string[],
+    kinds: Record<string, ColumnKind>,
+    private readonly missing: Set<string>,
+    private readonly file: string,
+    private readonly dialect: { delimiter: string; decimal: '.' | ',' },
+    private readonly forcedBy: 'spec' | 'model',
+  ) {
+    header.forEach((name, index) => {
+      const forced = kinds[name];
+      if (forced === 'ignore') return;
+      this.stats.push({
+        name,
+        index,
+        forced,
+        present: 0,
+        missing: 0,
+        numeric: 0,
+        decimalComma: 0,
+        stray: new Set(),
+      });
+    });
+  }
 
-function numericColumn(
-  cells: (string | undefined)[],
-  at: ColumnAt,
-  why: 'inferred' | 'spec' | 'model',
-): NumericColumn {
-  const values = new Float64Array(cells.length);
-  cells.forEach((c, i) => {
-    if (c === undefined) {
-      values[i] = Number.NaN;
-      return;
+  see(record: string[], line: number): void {
+    const decimal = this.dialect.decimal;
+    for (const s of this.stats) {
+      const c = record[s.index]!;
+      if (this.missing.has(c.toLowerCase())) {
+        s.missing++;
+        continue;
+      }
+      s.present++;
+      if (s.forced === 'categorical') continue;
+      if (s.forced === 'numeric') {
+        if (s.firstText || s.firstInfinite) continue;
+        const k = classify(c, decimal).kind;
+        if (k === 'text') s.firstText = { cell: c, line };
+        else if (k === 'infinite') s.firstInfinite = { cell: c, line };
+        continue;
+      }
+      if (decimal === ',' && !s.firstDotGrouped && DOT_GROUPED.test(c)) s.firstDotGrouped = { cell: c, line };
+      const k = classify(c, decimal).kind;
+      if (k === 'number') s.numeric++;
+      else if (k === 'infinite') {
+        s.numeric++;
+        s.firstInfinite ??= { cell: c, line };
+      } else {
+        if (decimal === '.' && DECIMAL_COMMA.test(c)) {
+          s.decimalComma++;
+          s.firstDecimalComma ??= { cell: c, line };
+        }
+        s.firstText ??= { cell: c, line };
+        if (s.stray.size <= STRAY_TOKENS) s.stray.add(c);
+      }
     }
-    const cell = classify(c, at.table.decimal);
-    if (cell.kind === 'infinite') throw infiniteError(c, i, at);
-    if (cell.kind === 'text') {
+  }
+
+  /** Each column's kind, or the first column's error (header order). */
+  decide(): void {
+    for (const s of this.stats) s.kind = s.forced === undefined ? this.infer(s) : this.checkForced(s);
+  }
+
+  /** Cells read as missing in column `name`. */
+  missingOf(name: string): number {
+    return this.stats.find((s) => s.name === name)?.missing ?? 0;
+  }
+
+  filler(rows: number): { put(record: string[], i: number): void; columns(): Column[] } {
+    const decimal = this.dialect.decimal;
+    type Fill =
+      | { s: ColumnStats; values: Float64Array }
+      | { s: ColumnStats; codes: Int32Array; index: Map<string, number> };
+    const cols = this.stats.map(
+      (s): Fill =>
+        s.kind === 'numeric'
+          ? { s, values: new Float64Array(new SharedArrayBuffer(rows * 8)) }
+          : { s, codes: new Int32Array(new SharedArrayBuffer(rows * 4)), index: new Map<string, number>() },
+    );
+    return {
+      put: (record, i) => {
+        for (const col of cols) {
+          const c = record[col.s.index]!;
+          const absent = this.missing.has(c.toLowerCase());
+          if ('values' in col) {
+            col.values[i] = absent ? Number.NaN : (classify(c, decimal) as { value: number }).value;
+            continue;
+          }
+          if (absent) {
+            col.codes[i] = -1;
+            continue;
+          }
+          let code = col.index.get(c);
+          if (code === undefined) {
+            code = col.index.size;
+            col.index.set(c, code);
+          }
+          col.codes[i] = code;
+        }
+      },
+      columns: () =>
+        cols.map(
+          (col): Column =>
+            'values' in col
+              ? { kind: 'numeric' as const, name: col.s.name, values: col.values }
+              : {
+                  kind: 'categorical' as const,
+                  name: col.s.name,
+                  categories: [...col.index.keys()],
+                  codes: col.codes,
+                },
+        ),
+    };
+  }
+
+  private where(s: ColumnStats, seen: Seen) {
+    return { file: this.file, row: seen.line, column: s.name };
+  }
+
+  private checkForced(s: ColumnStats): 'numeric' | 'categorical' {
+    if (s.forced === 'categorical') return 'categorical';
+    const why = this.forcedBy;
+    if (s.firstInfinite) throw this.infinite(s, s.firstInfinite);
+    if (s.firstText) {
+      const c = s.firstText.cell;
       throw new DatasetError(
-        `'${c}' is not a number (${why === 'model' ? 'the model was trained on this column as numeric' : why === 'spec' ? 'the column is declared numeric' : 'the column is numeric'})`,
-        { file: at.file, row: at.table.lines[i]!, column: at.name },
+        `'${c}' is not a number (${why === 'model' ? 'the model was trained on this column as numeric' : 'the column is declared numeric'})`,
+        this.where(s, s.firstText),
         why === 'spec' ? `add '${c}' to dataset.missing if it means "missing"` : undefined,
       );
     }
-    values[i] = cell.value;
-  });
-  return { kind: 'numeric', name: at.name, values };
-}
+    return 'numeric';
+  }
 
-function categoricalColumn(name: string, cells: (string | undefined)[]): CategoricalColumn {
-  const index = new Map<string, number>();
-  const codes = new Int32Array(cells.length);
-  cells.forEach((c, i) => {
-    if (c === undefined) {
-      codes[i] = -1;
-      return;
+  private infer(s: ColumnStats): 'numeric' | 'categorical' {
+    if (s.firstDotGrouped) {
+      throw new DatasetError(
+        `'${s.firstDotGrouped.cell}' groups thousands with '.', but dataset.decimal is ','`,
+        this.where(s, s.firstDotGrouped),
+        'remove the thousands separators from the numbers',
+      );
     }
-    let code = index.get(c);
-    if (code === undefined) {
-      code = index.size;
-      index.set(c, code);
+    if (s.present === 0) return 'categorical';
+    if (s.decimalComma > 0 && s.numeric + s.decimalComma === s.present) {
+      throw new DatasetError(
+        `'${s.firstDecimalComma!.cell}' looks like a number with a decimal comma (or a thousands separator)`,
+        this.where(s, s.firstDecimalComma!),
+        this.dialect.delimiter === ','
+          ? 'remove thousands separators from the numbers, or declare the column categorical in dataset.columns'
+          : "set dataset.decimal: ',' if the comma is the decimal separator; otherwise remove thousands separators or declare the column categorical in dataset.columns",
+      );
     }
-    codes[i] = code;
-  });
-  return { kind: 'categorical', name, categories: [...index.keys()], codes };
+    if (s.numeric < s.present && (s.numeric / s.present < NUMERIC_SHARE || s.stray.size > STRAY_TOKENS))
+      return 'categorical';
+    if (s.firstText) {
+      const c = s.firstText.cell;
+      throw new DatasetError(
+        `'${c}' is not a number, but ${s.numeric} of ${s.present} values in this column are`,
+        this.where(s, s.firstText),
+        `if '${c}' means "missing", add it to dataset.missing; if the column is a category, declare it categorical in dataset.columns`,
+      );
+    }
+    if (s.firstInfinite) throw this.infinite(s, s.firstInfinite);
+    return 'numeric';
+  }
+
+  private infinite(s: ColumnStats, seen: Seen): DatasetError {
+    return new DatasetError(
+      INFINITY.test(seen.cell)
+        ? `'${seen.cell}' is infinite; numeric columns need finite numbers`
+        : `'${seen.cell}' overflows to infinity; numeric columns need finite numbers`,
+      this.where(s, seen),
+      `fix the value, or add it to dataset.missing to treat it as missing`,
+    );
+  }
 }
 
 function checkOverrides(overrides: Record<string, ColumnKind>, header: string[], file: string): void {

@@ -46,26 +46,9 @@ export function decodeCsv(
   file: string,
   encoding?: CsvEncoding,
 ): { text: string; encoding: CsvEncoding; bom: boolean } {
-  const bomEncoding = byteOrderMark(bytes);
-  const enc = encoding ?? bomEncoding ?? 'utf-8';
-  const bomLength = bomEncoding === undefined ? 0 : bomEncoding === 'utf-8' ? 3 : 2;
-  if (encoding && bomEncoding && encoding !== bomEncoding) {
-    throw new DatasetError(
-      `starts with a ${bomEncoding.toUpperCase()} byte-order mark, but dataset.encoding is ${encoding}`,
-      { file },
-      `remove dataset.encoding, or set it to ${bomEncoding}`,
-    );
-  }
-  const body = bytes.subarray(bomEncoding === enc ? bomLength : 0);
+  const { encoding: enc, bomLength } = csvEncodingOf(bytes, file, encoding);
+  const body = bytes.subarray(bomLength);
   if (enc === 'utf-8') {
-    if (!encoding && !bomEncoding && looksLikeUtf16(body)) {
-      const le = body.length > 1 && body[1] === 0;
-      throw new DatasetError(
-        'looks like UTF-16 text without a byte-order mark',
-        { file },
-        `set dataset.encoding: ${le ? 'utf-16le' : 'utf-16be'}, or save the file as UTF-8`,
-      );
-    }
     try {
       return {
         text: new TextDecoder('utf-8', { fatal: true }).decode(body),
@@ -87,6 +70,36 @@ export function decodeCsv(
     });
   }
   return { text: new TextDecoder(enc).decode(body), encoding: enc, bom: bomLength > 0 };
+}
+
+/**
+ * The encoding of a CSV from its first bytes (see decodeCsv), and the length of the byte-order
+ * mark to skip: a mark that contradicts `encoding`, or UTF-16 text without a mark, is an error.
+ */
+export function csvEncodingOf(
+  head: Uint8Array,
+  file: string,
+  encoding?: CsvEncoding,
+): { encoding: CsvEncoding; bomLength: number } {
+  const bomEncoding = byteOrderMark(head);
+  const enc = encoding ?? bomEncoding ?? 'utf-8';
+  if (encoding && bomEncoding && encoding !== bomEncoding) {
+    throw new DatasetError(
+      `starts with a ${bomEncoding.toUpperCase()} byte-order mark, but dataset.encoding is ${encoding}`,
+      { file },
+      `remove dataset.encoding, or set it to ${bomEncoding}`,
+    );
+  }
+  const bomLength = bomEncoding === undefined || bomEncoding !== enc ? 0 : bomEncoding === 'utf-8' ? 3 : 2;
+  if (enc === 'utf-8' && !encoding && !bomEncoding && looksLikeUtf16(head)) {
+    const le = head.length > 1 && head[1] === 0;
+    throw new DatasetError(
+      'looks like UTF-16 text without a byte-order mark',
+      { file },
+      `set dataset.encoding: ${le ? 'utf-16le' : 'utf-16be'}, or save the file as UTF-8`,
+    );
+  }
+  return { encoding: enc, bomLength };
 }
 
 /**

@@ -3,7 +3,7 @@ import { extname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { DatasetError } from '../errors.js';
-import { parseCsvDataset, readCsvText } from './csv.js';
+import { readCsvDataset } from './csv.js';
 import type { CsvEncoding } from './dialect.js';
 import { resolveClasses } from './labels.js';
 import type { ImageDataset } from './types.js';
@@ -116,16 +116,12 @@ export function readPixelCsv(file: string, options: PixelCsvOptions): ImageDatas
       },
     );
   }
-  const { text } = readCsvText(file, options.encoding);
-  const table = parseCsvDataset(
-    text,
-    {
-      label: options.label,
-      positive: options.positive,
-      ...(options.delimiter ? { delimiter: options.delimiter } : {}),
-    },
-    file,
-  );
+  const table = readCsvDataset(file, {
+    label: options.label,
+    ...(options.positive !== undefined ? { positive: options.positive } : {}),
+    ...(options.delimiter ? { delimiter: options.delimiter } : {}),
+    ...(options.encoding ? { encoding: options.encoding } : {}),
+  });
   const expected = h * w * c;
   if (table.columns.length !== expected) {
     throw new DatasetError(

@@ -32,6 +32,24 @@ export function resolveClasses(
     }
     counts.set(v, (counts.get(v) ?? 0) + 1);
   });
+  const { classes } = resolveClassValues(counts, labelName, positive, file);
+  const labels = new Uint8Array(raw.length);
+  raw.forEach((v, i) => {
+    labels[i] = v === classes.positive ? 1 : 0;
+  });
+  return { classes, labels };
+}
+
+/**
+ * The two classes from the count of each label value (see resolveClasses): exactly two values,
+ * the positive one given or inferred from a known pair.
+ */
+export function resolveClassValues(
+  counts: Map<string, number>,
+  labelName: string,
+  positive: string | undefined,
+  file: string,
+): { classes: ClassNames } {
   const values = [...counts.keys()];
   if (values.length !== 2) {
     const found = values.map((v) => `${v} (${counts.get(v)} rows)`);
@@ -58,11 +76,7 @@ export function resolveClasses(
     });
   }
   const neg = values.find((v) => v !== pos)!;
-  const labels = new Uint8Array(raw.length);
-  raw.forEach((v, i) => {
-    labels[i] = v === pos ? 1 : 0;
-  });
-  return { classes: { label: labelName, positive: pos, negative: neg }, labels };
+  return { classes: { label: labelName, positive: pos, negative: neg } };
 }
 
 function inferPositive(values: [string, string]): string | undefined {

@@ -52,4 +52,11 @@ describe('stratified K-fold', () => {
     assert.equal([...test].filter((i) => labels[i] === 1).length, 4);
     assert.ok([...test].every((i) => !train.includes(i)));
   });
+
+  it('splits a table of millions of rows (no spread of an index array onto the stack)', () => {
+    const many = Uint8Array.from({ length: 3_000_000 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const { train, test } = stratifiedTrainTestSplit(many, 0.5, 1);
+    assert.equal(train.length + test.length, many.length);
+    assert.equal(test.length, 1_500_000);
+  });
 });

@@ -71,8 +71,8 @@ export function stratifiedTrainTestSplit(
     const idx = indicesOf(labels, cls);
     rng.shuffle(idx);
     const nTest = Math.min(idx.length - 1, Math.max(1, Math.round(idx.length * testFraction)));
-    test.push(...idx.slice(0, nTest));
-    train.push(...idx.slice(nTest));
+    // A loop, not push(...slice): a spread of a million indices overflows the call stack.
+    for (let i = 0; i < idx.length; i++) (i < nTest ? test : train).push(idx[i]!);
   }
   const sorted = (a: number[]) => Int32Array.from(a).sort();
   return { train: sorted(train), test: sorted(test) };
