@@ -1,4 +1,10 @@
-import { computeMetrics, type Dataset, type FoldResult, type ParamValue } from '@hpo/core';
+import {
+  computeMetrics,
+  type Dataset,
+  type FittedPipeline,
+  type FoldResult,
+  type ParamValue,
+} from '@hpo/core';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend.js';
 import { buildNetwork, disposeNetwork } from './network.js';
@@ -34,7 +40,6 @@ export async function trainFold(task: TrainFoldInput): Promise<FoldOutcome> {
   const params = resolveParams(task.params);
   const t0 = performance.now();
   const data = prepareTraining(task.dataset, task.train, params, task.seed);
-  const valid = featureMatrix(task.dataset, data.pipeline, task.valid);
   const t1 = performance.now();
   const net = buildNetwork(params, data.inputShape, task.seed);
   try {
@@ -48,7 +53,7 @@ export async function trainFold(task: TrainFoldInput): Promise<FoldOutcome> {
       shouldStop: task.shouldStop,
     });
     const t2 = performance.now();
-    const proba = predictProba(net, valid.x, task.valid.length);
+    const proba = predictRows(net, task.dataset, data.pipeline, task.valid);
     const yTrue = new Uint8Array(task.valid.length);
     for (let i = 0; i < yTrue.length; i++) yTrue[i] = task.dataset.labels[task.valid[i]!]!;
     const metrics = computeMetrics(yTrue, proba, { threshold: task.threshold ?? 0.5 });
@@ -68,6 +73,29 @@ export async function trainFold(task: TrainFoldInput): Promise<FoldOutcome> {
   } finally {
     disposeNetwork(net);
   }
+}
+
+/** Validation rows transformed and predicted at a time: no matrix of the whole fold is built. */
+const PREDICT_CHUNK = 16 * 1024;
+
+/**
+ * Probabilities for dataset rows `rows`, transformed from the (shared) table a chunk at a time,
+ * so a big validation fold costs a chunk of memory, not a copy of itself.
+ */
+export function predictRows(
+  net: Parameters<typeof predictProba>[0],
+  ds: Dataset,
+  pipeline: FittedPipeline | undefined,
+  rows: ArrayLike<number>,
+): Float32Array {
+  const out = new Float32Array(rows.length);
+  const ids = Int32Array.from(rows);
+  for (let start = 0; start < ids.length; start += PREDICT_CHUNK) {
+    const part = ids.subarray(start, Math.min(start + PREDICT_CHUNK, ids.length));
+    const { x } = featureMatrix(ds, pipeline, part);
+    out.set(predictProba(net, x, part.length), start);
+  }
+  return out;
 }
 
 /** Live tensors now; a fold must leave this where it found it. */

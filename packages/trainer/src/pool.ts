@@ -3,7 +3,17 @@
  * service alike: pool options, and typed calls that rebuild a thread's error on this side.
  * Loads no TensorFlow.js (the threads do), so the process that owns the pool stays light.
  */
-import { type FoldResult, type FoldTask, fromWireError, HpoError, type RefitTask } from '@hpo/core';
+import {
+  type Dataset,
+  decodeDataset,
+  type FoldResult,
+  type FoldTask,
+  fromWireError,
+  HpoError,
+  type RefitTask,
+  readSharedDatasetFile,
+  sharedDataset,
+} from '@hpo/core';
 import type { RefitOutput, ThreadMessage, ThreadReply } from './thread-message.js';
 
 export type { ModelFile } from './model-files.js';
@@ -44,18 +54,74 @@ export interface PoolRunOptions {
   stop?: Int32Array | undefined;
 }
 
+/**
+ * Datasets in memory, shared by every thread of this process (their typed arrays are on
+ * SharedArrayBuffers): one copy however many threads train on it. An entry lives while a task
+ * uses it; of the idle ones, only the last used is kept (the next task of a study usually needs it
+ * again).
+ */
+const shared = new Map<string, { dataset: Dataset; users: number }>();
+
+/**
+ * Puts a dataset this process already holds (e.g. the one `hpo tune` just read) in the shared
+ * cache under its content hash, so the first task does not read its file again. Arrays not yet on
+ * shared memory are copied there once.
+ */
+export function shareDataset(hash: string, dataset: Dataset): void {
+  if (!shared.has(hash)) shared.set(hash, { dataset: sharedDataset(dataset), users: 0 });
+  release(undefined);
+}
+
+function acquire(hash: string, path: string): Dataset {
+  let entry = shared.get(hash);
+  if (!entry) {
+    try {
+      const bytes = readSharedDatasetFile(path, hash);
+      entry = { dataset: decodeDataset(bytes, `dataset ${hash.slice(0, 12)}…`, { copy: false }), users: 0 };
+    } catch (err) {
+      if (err instanceof HpoError) throw err;
+      throw new HpoError('internal', `cannot read dataset ${path}: ${(err as Error).message}`);
+    }
+  }
+  shared.delete(hash); // re-inserted last: the map's order is least recently used first
+  shared.set(hash, entry);
+  entry.users++;
+  return entry.dataset;
+}
+
+function release(hash: string | undefined): void {
+  const entry = hash === undefined ? undefined : shared.get(hash);
+  if (entry) entry.users--;
+  const idle = [...shared].filter(([, e]) => e.users <= 0).map(([h]) => h);
+  for (const h of idle.slice(0, -1)) shared.delete(h);
+}
+
+/** Hashes of the datasets this process holds in shared memory, least recently used first. */
+export function sharedDatasets(): string[] {
+  return [...shared.keys()];
+}
+
 async function call(pool: TaskPool, task: FoldTask | RefitTask, o: PoolRunOptions): Promise<ThreadReply> {
-  const message: ThreadMessage = {
-    task,
-    datasetPath: o.datasetPath,
-    ...(o.testDatasetPath ? { testDatasetPath: o.testDatasetPath } : {}),
-    ...(o.stop ? { stop: o.stop } : {}),
-  };
-  const reply = (await pool.run(message, o.signal ? { signal: o.signal } : {})) as ThreadReply;
-  if (!reply.ok) throw fromWireError(reply.error);
-  if (reply.kind !== task.kind)
-    throw new HpoError('internal', `a ${task.kind} task got a ${reply.kind} reply`);
-  return reply;
+  const test = task.kind === 'refit' ? task.testDatasetHash : undefined;
+  if (test && !o.testDatasetPath)
+    throw new HpoError('internal', 'a refit with a test set needs the test set file');
+  const held: string[] = [];
+  try {
+    const dataset = acquire(task.datasetHash, o.datasetPath);
+    held.push(task.datasetHash);
+    const message: ThreadMessage = { task, dataset, ...(o.stop ? { stop: o.stop } : {}) };
+    if (test && o.testDatasetPath) {
+      message.testDataset = acquire(test, o.testDatasetPath);
+      held.push(test);
+    }
+    const reply = (await pool.run(message, o.signal ? { signal: o.signal } : {})) as ThreadReply;
+    if (!reply.ok) throw fromWireError(reply.error);
+    if (reply.kind !== task.kind)
+      throw new HpoError('internal', `a ${task.kind} task got a ${reply.kind} reply`);
+    return reply;
+  } finally {
+    for (const h of held) release(h);
+  }
 }
 
 /** Trains one fold on the pool; a thread's failure is rethrown as the HpoError it was. */

@@ -47,28 +47,41 @@ export function prepareTraining(
   const inputShape = pipeline
     ? [pipeline.featureNames.length]
     : [...(ds as Extract<Dataset, { kind: 'images' }>).shape];
-  const { x, cols } = featureMatrix(ds, pipeline, rows);
   const y = new Uint8Array(rows.length);
   for (let i = 0; i < rows.length; i++) y[i] = ds.labels[rows[i]!]!;
-  let innerTrain: number[] = Array.from({ length: rows.length }, (_, i) => i);
-  let innerValid: number[] = [];
+  let innerTrain: ArrayLike<number> = rows;
+  let innerValid: ArrayLike<number> | undefined;
   if (params.validationFraction > 0 && canHoldOut(y)) {
+    // Positions in `rows` → dataset rows: each part is transformed straight from the shared
+    // table, so no matrix of the whole fold is built and then copied apart.
     const split = stratifiedTrainTestSplit(y, params.validationFraction, seed);
-    innerTrain = [...split.train];
-    innerValid = [...split.test];
+    innerTrain = Int32Array.from(split.train, (i) => rows[i]!);
+    innerValid = Int32Array.from(split.test, (i) => rows[i]!);
   }
-  let train: LabeledMatrix = pick(x, y, cols, innerTrain);
+  let train = labeledMatrix(ds, pipeline, innerTrain);
   if (params.resample === 'smote') train = smote(train, { k: params.smoteK, seed });
   else if (params.resample === 'undersample') train = undersample(train, { seed });
   const weights =
     params.classWeight === 'balanced' ? sampleWeights(train.y, classWeights(train.y, 'balanced')) : undefined;
-  const valid = innerValid.length ? pick(x, y, cols, innerValid) : undefined;
+  const valid = innerValid ? labeledMatrix(ds, pipeline, innerValid) : undefined;
   return {
     pipeline,
     inputShape,
     train: { x: train.x, y: train.y, rows: train.rows, ...(weights ? { weights } : {}) },
     valid: valid ? { x: valid.x, y: valid.y, rows: valid.rows } : undefined,
   };
+}
+
+/** Features and labels of dataset rows `rows`. */
+function labeledMatrix(
+  ds: Dataset,
+  pipeline: FittedPipeline | undefined,
+  rows: ArrayLike<number>,
+): LabeledMatrix {
+  const { x, cols } = featureMatrix(ds, pipeline, rows);
+  const y = new Uint8Array(rows.length);
+  for (let i = 0; i < rows.length; i++) y[i] = ds.labels[rows[i]!]!;
+  return { x, y, rows: rows.length, cols };
 }
 
 /** Features of `rows` as a row-major matrix: the fitted pipeline's output, or raw pixels. */
@@ -95,14 +108,4 @@ function canHoldOut(y: Uint8Array): boolean {
   let pos = 0;
   for (const v of y) pos += v;
   return pos >= 2 && y.length - pos >= 2 && y.length >= 10;
-}
-
-function pick(x: Float32Array, y: Uint8Array, cols: number, idx: number[]): LabeledMatrix {
-  const out = new Float32Array(idx.length * cols);
-  const labels = new Uint8Array(idx.length);
-  idx.forEach((r, i) => {
-    out.set(x.subarray(r * cols, (r + 1) * cols), i * cols);
-    labels[i] = y[r]!;
-  });
-  return { x: out, y: labels, rows: idx.length, cols };
 }

@@ -1,21 +1,18 @@
 /**
  * The piscina task file: each thread runs fold and refit tasks. A thread starts its
- * TensorFlow.js backend once and caches datasets by content hash, so only the first task of a
- * thread pays for either. Errors come back as data (`WireError`), never as thrown objects, so
+ * TensorFlow.js backend once; datasets arrive with their typed arrays on memory all threads share,
+ * never copied. Errors come back as data (`WireError`), never as thrown objects, so
  * their kind survives the thread boundary.
  */
-import { readFileSync } from 'node:fs';
 import {
   applyCalibrationToLogits,
   calibrationReport,
   computeMetrics,
   type Dataset,
-  decodeDataset,
   encodeOof,
   type FoldResult,
   HpoError,
   type RefitTask,
-  sha256Hex,
   stratifiedFold,
   type TestReport,
   toWireError,
@@ -28,34 +25,12 @@ import { disposeNetwork } from './network.js';
 import type { RefitOutput, ThreadMessage, ThreadReply } from './thread-message.js';
 import { predictLogits } from './train-loop.js';
 
-const cache = new Map<string, Dataset>();
-
-/** Loads a dataset blob once per thread, verifying its SHA-256. */
-function loadDataset(hash: string, path: string): Dataset {
-  let ds = cache.get(hash);
-  if (!ds) {
-    ds = readDataset(hash, path);
-    cache.clear(); // one study's dataset at a time per thread keeps memory bounded
-    cache.set(hash, ds);
-  }
-  return ds;
-}
-
-/** Reads and verifies a dataset blob (uncached). */
-function readDataset(hash: string, path: string): Dataset {
-  const bytes = readFileSync(path);
-  const actual = sha256Hex(bytes);
-  if (actual !== hash)
-    throw new HpoError('data_loss', `dataset ${path} has hash ${actual}, expected ${hash}`);
-  return decodeDataset(bytes, path);
-}
-
 /** Runs one task; this is piscina's entry point. */
 export default async function runThreadTask(message: ThreadMessage): Promise<ThreadReply> {
   try {
     await initBackend();
     const { task } = message;
-    const ds = loadDataset(task.datasetHash, message.datasetPath);
+    const ds = message.dataset;
     if (task.kind === 'fold') {
       const { k, seed, repeat, fold } = task.cv;
       const split = stratifiedFold(ds.labels, k, seed, repeat, fold);
@@ -73,12 +48,9 @@ export default async function runThreadTask(message: ThreadMessage): Promise<Thr
       const oof = encodeOof(yValid, validProba, task.seed);
       return { ok: true, kind: 'fold', result: { ...result, oof } satisfies FoldResult };
     }
-    if (task.testDatasetHash && !message.testDatasetPath)
-      throw new HpoError('internal', 'a refit with a test set needs the test set file');
-    const test =
-      task.testDatasetHash && message.testDatasetPath
-        ? readDataset(task.testDatasetHash, message.testDatasetPath)
-        : undefined;
+    if (task.testDatasetHash && !message.testDataset)
+      throw new HpoError('internal', 'a refit with a test set needs the test set');
+    const test = task.testDatasetHash ? message.testDataset : undefined;
     return { ok: true, kind: 'refit', result: await refit(ds, task, test) };
   } catch (err) {
     return { ok: false, error: toWireError(err) };

@@ -1,16 +1,17 @@
-import type { BackendInfo, FoldResult, Task, TestReport, WireError } from '@hpo/core';
+import type { BackendInfo, Dataset, FoldResult, Task, TestReport, WireError } from '@hpo/core';
 import type { ModelFile } from './model-files.js';
 
 /**
- * What the pool client sends a trainer thread: the task, where its dataset's canonical bytes
- * are (each executor resolves the hash itself), and an optional stop flag.
+ * What the pool client sends a trainer thread: the task, its dataset (checked against
+ * `task.datasetHash` by the client; its typed arrays are on SharedArrayBuffers, so posting it
+ * shares them instead of copying), and an optional stop flag.
  */
 export interface ThreadMessage {
   task: Task;
-  /** Local file holding the dataset whose SHA-256 is `task.datasetHash`. */
-  datasetPath: string;
-  /** Local file of a refit's held-out test set (`task.testDatasetHash`), when it has one. */
-  testDatasetPath?: string;
+  /** The dataset whose content hash is `task.datasetHash`, on shared memory. */
+  dataset: Dataset;
+  /** A refit's held-out test set (`task.testDatasetHash`), when it has one, on shared memory. */
+  testDataset?: Dataset;
   /**
    * A flag on a SharedArrayBuffer the caller may set (element 0 to 1) to stop a fold between two
    * batches, cheaper than terminating the thread; the fold then fails with kind `stopped`.

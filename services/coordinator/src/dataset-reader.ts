@@ -5,7 +5,7 @@
  * under its own hash for the workers. Archives are unpacked with limits on entries and bytes and
  * nothing outside the unpacking folder.
  */
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -41,26 +41,28 @@ export interface ReadLimits extends UnpackLimits {
   heapMb: number;
 }
 
-/** Reads a file with core's readers in a worker thread; resolves with the canonical bytes. */
+/**
+ * Reads a file with core's readers in a worker thread, which writes the canonical bytes to `out`;
+ * resolves once they are there. The thread's memory is gone before the bytes are read back.
+ */
 function readInThread(
   options: StudySpec['dataset'],
   path: string,
   name: string,
   heapMb: number,
-): Promise<Uint8Array> {
+  out: string,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const thread = new Worker(new URL('./read-thread.js', import.meta.url), {
-      workerData: { options, path, name },
+      workerData: { options, path, name, out },
       resourceLimits: { maxOldGenerationSizeMb: heapMb },
     });
-    let answered = false;
-    thread.once('message', (m: { ok: true; bytes: Uint8Array } | { ok: false; error: WireError }) => {
-      answered = true;
-      if (m.ok) resolve(m.bytes);
-      else reject(fromWireError(m.error));
+    let answered: { ok: true } | { ok: false; error: WireError } | undefined;
+    thread.once('message', (m: { ok: true } | { ok: false; error: WireError }) => {
+      answered = m;
     });
     thread.once('error', (err: Error & { code?: string }) => {
-      answered = true;
+      answered = { ok: false, error: { kind: 'internal', message: err.message } as WireError };
       reject(
         err.code === 'ERR_WORKER_OUT_OF_MEMORY'
           ? new HpoError('resource_exhausted', `${name} needs more than ${heapMb} MiB of memory to read`)
@@ -69,6 +71,8 @@ function readInThread(
     });
     thread.once('exit', (code) => {
       if (!answered) reject(new HpoError('internal', `reading ${name} stopped (exit ${code})`));
+      else if (answered.ok) resolve();
+      else reject(fromWireError(answered.error));
     });
   });
 }
@@ -111,8 +115,14 @@ export class DatasetReader {
         mkdirSync(root);
         path = await unpack(rec.format, file, root, this.limits, name);
       }
-      const bytes = await readInThread(spec.dataset, path, name, this.limits.heapMb);
-      return { hash: await this.storeBytes(who, bytes), dataset: decodeDataset(bytes, name) };
+      const out = join(dir, 'canonical');
+      await readInThread(spec.dataset, path, name, this.limits.heapMb, out);
+      const bytes = readFileSync(out);
+      // Views of the bytes, not copies: the dataset is only looked at while the study is created.
+      return {
+        hash: await this.storeBytes(who, bytes),
+        dataset: decodeDataset(bytes, name, { copy: false }),
+      };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -142,7 +152,7 @@ export class DatasetReader {
     if (!bytes) throw new HpoError('not_found', `dataset ${hash} not found; upload it first (UploadDataset)`);
     if (sha256Hex(bytes) !== hash)
       throw new HpoError('data_loss', `stored dataset ${hash} does not match its hash`);
-    return decodeDataset(bytes, `dataset ${hash.slice(0, 12)}…`);
+    return decodeDataset(bytes, `dataset ${hash.slice(0, 12)}…`, { copy: false });
   }
 
   /** Streams an upload from the object store to a local file. */

@@ -25,6 +25,7 @@ import {
   unfinishedNote,
   validateStudy,
 } from '@hpo/orchestrator';
+import { shareDataset } from '@hpo/trainer/pool';
 import { CliError, UsageError } from '../errors.js';
 import { columnSummary } from '../output/columns.js';
 import { estimateLines } from '../output/estimate.js';
@@ -171,12 +172,12 @@ function createNew(specFile: string | undefined, opts: TuneOptions): Opened {
   // What the reader inferred is kept next to the log, for a later look at a surprising model.
   if (ds.kind === 'tabular' && ds.report)
     writeFileSync(join(dir, 'columns.json'), `${JSON.stringify(ds.report, null, 2)}\n`);
-  return {
-    spec,
-    store,
-    datasetHash: store.saveDataset(train),
-    testDatasetHash: test ? store.saveDataset(test) : undefined,
-  };
+  const datasetHash = store.saveDataset(train);
+  const testDatasetHash = test ? store.saveDataset(test) : undefined;
+  // The trainer threads use the dataset in memory now (shared, not copied); no file read back.
+  // (The test set is read from its file by the refit, the one task that needs it.)
+  shareDataset(datasetHash, train);
+  return { spec, store, datasetHash, testDatasetHash };
 }
 
 function openExisting(dir: string, opts: TuneOptions): Opened {

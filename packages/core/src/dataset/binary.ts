@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { DatasetError } from '../errors.js';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { DatasetError, HpoError } from '../errors.js';
 import type { Column, Dataset } from './types.js';
 
 /**
@@ -34,8 +35,8 @@ export function looksLikeDatasetBlob(start: Uint8Array): boolean {
   return start.length >= MAGIC.length && MAGIC.every((b, i) => start[i] === b);
 }
 
-/** Encodes a dataset to its canonical bytes. */
-export function encodeDataset(ds: Dataset): Uint8Array {
+/** The canonical form's parts in order: the head (magic, length, JSON header), then the blocks. */
+function layout(ds: Dataset): { head: Uint8Array; blocks: Uint8Array[]; total: number } {
   const blocks: Uint8Array[] = [];
   let offset = 0;
   const add = (arr: ArrayBufferView): BlockRef => {
@@ -66,13 +67,20 @@ export function encodeDataset(ds: Dataset): Uint8Array {
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
   const headPad = (8 - ((MAGIC.length + 4 + json.length) % 8)) % 8;
-  const total = MAGIC.length + 4 + json.length + headPad + offset;
+  const head = new Uint8Array(MAGIC.length + 4 + json.length + headPad);
+  head.set(MAGIC, 0);
+  new DataView(head.buffer).setUint32(MAGIC.length, json.length + headPad, true);
+  head.set(json, MAGIC.length + 4);
+  head.fill(0x20, MAGIC.length + 4 + json.length); // spaces keep JSON valid
+  return { head, blocks, total: head.length + offset };
+}
+
+/** Encodes a dataset to its canonical bytes. */
+export function encodeDataset(ds: Dataset): Uint8Array {
+  const { head, blocks, total } = layout(ds);
   const out = new Uint8Array(total);
-  out.set(MAGIC, 0);
-  new DataView(out.buffer).setUint32(MAGIC.length, json.length + headPad, true);
-  out.set(json, MAGIC.length + 4);
-  out.fill(0x20, MAGIC.length + 4 + json.length, MAGIC.length + 4 + json.length + headPad); // spaces keep JSON valid
-  let at = MAGIC.length + 4 + json.length + headPad;
+  out.set(head, 0);
+  let at = head.length;
   for (const b of blocks) {
     out.set(b, at);
     at += b.byteLength;
@@ -80,8 +88,64 @@ export function encodeDataset(ds: Dataset): Uint8Array {
   return out;
 }
 
-/** Decodes canonical bytes back to a dataset; `source` names the blob in errors. */
-export function decodeDataset(bytes: Uint8Array, source = '<dataset blob>'): Dataset {
+/**
+ * Writes a dataset's canonical bytes to `file` block by block (never all of them in memory at
+ * once) and answers their SHA-256, the dataset's content address.
+ */
+export function writeDatasetFile(ds: Dataset, file: string): string {
+  const { head, blocks } = layout(ds);
+  const hash = createHash('sha256');
+  const fd = openSync(file, 'w');
+  try {
+    for (const part of [head, ...blocks]) {
+      hash.update(part);
+      for (let at = 0; at < part.byteLength; ) at += writeSync(fd, part, at);
+    }
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * Reads a dataset file into memory that threads share (a SharedArrayBuffer: posting it to a
+ * thread does not copy it), checking its SHA-256 as it reads. `decodeDataset(bytes, name,
+ * { copy: false })` then gives typed arrays that are views of it.
+ */
+export function readSharedDatasetFile(file: string, hash: string): Uint8Array {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const bytes = new Uint8Array(new SharedArrayBuffer(size));
+    const sha = createHash('sha256');
+    for (let at = 0; at < size; ) {
+      const n = readSync(fd, bytes, at, Math.min(READ_CHUNK, size - at), at);
+      if (n === 0) throw new DatasetError(`truncated: read ${at} of ${size} bytes`, { file });
+      sha.update(bytes.subarray(at, at + n));
+      at += n;
+    }
+    const actual = sha.digest('hex');
+    if (actual !== hash)
+      throw new HpoError('data_loss', `dataset ${file} has hash ${actual}, expected ${hash}`);
+    return bytes;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const READ_CHUNK = 4 << 20;
+
+/**
+ * Decodes canonical bytes back to a dataset; `source` names the blob in errors. Each block is
+ * copied, unless `copy` is false: then the typed arrays are views of `bytes` (its blocks are
+ * 8-byte aligned), which must then never change.
+ */
+export function decodeDataset(
+  bytes: Uint8Array,
+  source = '<dataset blob>',
+  { copy = true }: { copy?: boolean } = {},
+): Dataset {
   if (bytes.length < MAGIC.length + 4 || !MAGIC.every((b, i) => bytes[i] === b)) {
     throw new DatasetError('not an hpo dataset blob (bad magic bytes)', { file: source });
   }
@@ -96,13 +160,18 @@ export function decodeDataset(bytes: Uint8Array, source = '<dataset blob>'): Dat
     throw new DatasetError('dataset blob header is not valid JSON', { file: source });
   }
   // Copy each block so typed arrays are aligned and independent of the blob.
-  const block = <T>(ref: BlockRef, ctor: { new (b: ArrayBuffer): T; BYTES_PER_ELEMENT: number }): T => {
+  const block = <T>(
+    ref: BlockRef,
+    ctor: { new (b: ArrayBufferLike, offset?: number, length?: number): T; BYTES_PER_ELEMENT: number },
+  ): T => {
     if (base + ref.offset + ref.length > bytes.length)
       throw new DatasetError('truncated dataset blob', { file: source });
+    const at = bytes.byteOffset + base + ref.offset;
+    if (!copy && at % 8 === 0) return new ctor(bytes.buffer, at, ref.length / ctor.BYTES_PER_ELEMENT);
     // Copy explicitly: Buffer#slice would return a view of Node's shared buffer pool.
-    const copy = new Uint8Array(ref.length);
-    copy.set(bytes.subarray(base + ref.offset, base + ref.offset + ref.length));
-    return new ctor(copy.buffer);
+    const own = new Uint8Array(ref.length);
+    own.set(bytes.subarray(base + ref.offset, base + ref.offset + ref.length));
+    return new ctor(own.buffer);
   };
   const labels = block(header.labels, Uint8Array);
   if (header.kind === 'images') {

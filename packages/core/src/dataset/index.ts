@@ -1,4 +1,12 @@
-export { datasetHash, decodeDataset, encodeDataset, looksLikeDatasetBlob, sha256Hex } from './binary.js';
+export {
+  datasetHash,
+  decodeDataset,
+  encodeDataset,
+  looksLikeDatasetBlob,
+  readSharedDatasetFile,
+  sha256Hex,
+  writeDatasetFile,
+} from './binary.js';
 export {
   type ColumnKind,
   type CsvOptions,

@@ -106,3 +106,29 @@ export function selectRows<D extends Dataset>(ds: D, indices: ArrayLike<number>)
   });
   return { ...ds, columns, labels } as D;
 }
+
+/** Whether a typed array lives on a SharedArrayBuffer (threads see it without a copy). */
+function isShared(a: ArrayBufferView): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
+}
+
+/** A copy of `a` on a SharedArrayBuffer, or `a` itself when it is on one already. */
+function shared<T extends Float64Array | Float32Array | Int32Array | Uint8Array>(a: T): T {
+  if (isShared(a)) return a;
+  const ctor = a.constructor as new (b: SharedArrayBuffer) => T;
+  const out = new ctor(new SharedArrayBuffer(a.byteLength));
+  out.set(a as never);
+  return out;
+}
+
+/**
+ * The dataset with every typed array on a SharedArrayBuffer: posted to a thread, it is shared,
+ * not copied. Arrays already shared are kept, so a dataset read shared costs nothing here.
+ */
+export function sharedDataset<D extends Dataset>(ds: D): D {
+  if (ds.kind === 'images') return { ...ds, pixels: shared(ds.pixels), labels: shared(ds.labels) };
+  const columns = ds.columns.map((c) =>
+    c.kind === 'numeric' ? { ...c, values: shared(c.values) } : { ...c, codes: shared(c.codes) },
+  );
+  return { ...ds, columns, labels: shared(ds.labels) } as D;
+}

@@ -6,12 +6,13 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  rmSync,
   truncateSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { type Dataset, encodeDataset, sha256Hex } from '@hpo/core';
+import { type Dataset, writeDatasetFile } from '@hpo/core';
 import type { StudyEvent } from '../events.js';
 import type { StudyStore } from '../ports.js';
 import { parseEventLines } from '../study/study-log.js';
@@ -58,13 +59,12 @@ export class FileStudyStore implements StudyStore {
 
   /** Writes a dataset's canonical bytes once (content-addressed) and returns its hash. */
   saveDataset(ds: Dataset): string {
-    const bytes = encodeDataset(ds);
-    const hash = sha256Hex(bytes);
+    // Written block by block and hashed on the way: the canonical bytes are never all in memory.
+    const tmp = join(this.dir, `dataset-${process.pid}.tmp`);
+    const hash = writeDatasetFile(ds, tmp);
     const path = this.datasetFile(hash);
-    if (!existsSync(path)) {
-      writeFileSync(`${path}.tmp`, bytes);
-      renameSync(`${path}.tmp`, path);
-    }
+    if (existsSync(path)) rmSync(tmp, { force: true });
+    else renameSync(tmp, path);
     return hash;
   }
 
