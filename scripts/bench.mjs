@@ -1,5 +1,5 @@
 // Runs every benchmark one after another (they would disturb each other's timings in
-// parallel) and prints one JSON object: { optimizer, trainer, orchestrator, distributed, serve }.
+// parallel) and prints one JSON object: { optimizer, trainer, orchestrator, distributed, serve, memory }.
 // Usage: npm run bench [-- --quick]. Each part alone: node bench/dist/<part>/run.js.
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -13,6 +13,7 @@ const parts = {
   orchestrator: ['bench/dist/orchestrator/run.js'],
   distributed: ['bench/dist/distributed/run.js'],
   serve: ['bench/dist/serve/run.js'],
+  memory: ['bench/dist/memory/run.js'],
 };
 const out = { startedAt: new Date().toISOString(), quick };
 for (const [name, [script]] of Object.entries(parts)) {

@@ -57,8 +57,8 @@ export interface PoolRunOptions {
 /**
  * Datasets in memory, shared by every thread of this process (their typed arrays are on
  * SharedArrayBuffers): one copy however many threads train on it. An entry lives while a task
- * uses it; of the idle ones, only the last used is kept (the next task of a study usually needs it
- * again).
+ * uses it; of the idle ones, the two last released are kept (the next task of a study, or of the
+ * other study a worker alternates with, usually needs it again).
  */
 const shared = new Map<string, { dataset: Dataset; users: number }>();
 
@@ -83,7 +83,6 @@ function acquire(hash: string, path: string): Dataset {
       throw new HpoError('internal', `cannot read dataset ${path}: ${(err as Error).message}`);
     }
   }
-  shared.delete(hash); // re-inserted last: the map's order is least recently used first
   shared.set(hash, entry);
   entry.users++;
   return entry.dataset;
@@ -91,15 +90,18 @@ function acquire(hash: string, path: string): Dataset {
 
 function release(hash: string | undefined): void {
   const entry = hash === undefined ? undefined : shared.get(hash);
-  if (entry) entry.users--;
+  if (entry && hash !== undefined) {
+    entry.users--;
+    // Re-inserted last: the map's order is least recently released first.
+    shared.delete(hash);
+    shared.set(hash, entry);
+  }
   const idle = [...shared].filter(([, e]) => e.users <= 0).map(([h]) => h);
-  for (const h of idle.slice(0, -1)) shared.delete(h);
+  for (const h of idle.slice(0, -KEEP_IDLE)) shared.delete(h);
 }
 
-/** Hashes of the datasets this process holds in shared memory, least recently used first. */
-export function sharedDatasets(): string[] {
-  return [...shared.keys()];
-}
+/** Idle datasets kept in memory. */
+const KEEP_IDLE = 2;
 
 async function call(pool: TaskPool, task: FoldTask | RefitTask, o: PoolRunOptions): Promise<ThreadReply> {
   const test = task.kind === 'refit' ? task.testDatasetHash : undefined;

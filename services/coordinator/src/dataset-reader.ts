@@ -5,7 +5,7 @@
  * under its own hash for the workers. Archives are unpacked with limits on entries and bytes and
  * nothing outside the unpacking folder.
  */
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,6 +17,7 @@ import {
   encodeDataset,
   fromWireError,
   HpoError,
+  readDatasetFile,
   SpecError,
   type StudySpec,
   sha256Hex,
@@ -43,7 +44,8 @@ export interface ReadLimits extends UnpackLimits {
 
 /**
  * Reads a file with core's readers in a worker thread, which writes the canonical bytes to `out`;
- * resolves once they are there. The thread's memory is gone before the bytes are read back.
+ * resolves with their hash once they are there. The thread's memory is gone before the bytes are
+ * read back.
  */
 function readInThread(
   options: StudySpec['dataset'],
@@ -51,18 +53,19 @@ function readInThread(
   name: string,
   heapMb: number,
   out: string,
-): Promise<void> {
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const thread = new Worker(new URL('./read-thread.js', import.meta.url), {
       workerData: { options, path, name, out },
       resourceLimits: { maxOldGenerationSizeMb: heapMb },
     });
-    let answered: { ok: true } | { ok: false; error: WireError } | undefined;
-    thread.once('message', (m: { ok: true } | { ok: false; error: WireError }) => {
+    let answered: { ok: true; hash: string } | { ok: false; error: WireError } | undefined;
+    let failed = false;
+    thread.once('message', (m: { ok: true; hash: string } | { ok: false; error: WireError }) => {
       answered = m;
     });
     thread.once('error', (err: Error & { code?: string }) => {
-      answered = { ok: false, error: { kind: 'internal', message: err.message } as WireError };
+      failed = true;
       reject(
         err.code === 'ERR_WORKER_OUT_OF_MEMORY'
           ? new HpoError('resource_exhausted', `${name} needs more than ${heapMb} MiB of memory to read`)
@@ -70,8 +73,9 @@ function readInThread(
       );
     });
     thread.once('exit', (code) => {
+      if (failed) return;
       if (!answered) reject(new HpoError('internal', `reading ${name} stopped (exit ${code})`));
-      else if (answered.ok) resolve();
+      else if (answered.ok) resolve(answered.hash);
       else reject(fromWireError(answered.error));
     });
   });
@@ -116,8 +120,9 @@ export class DatasetReader {
         path = await unpack(rec.format, file, root, this.limits, name);
       }
       const out = join(dir, 'canonical');
-      await readInThread(spec.dataset, path, name, this.limits.heapMb, out);
-      const bytes = readFileSync(out);
+      const hash = await readInThread(spec.dataset, path, name, this.limits.heapMb, out);
+      // Read in chunks and checked against the thread's hash (no 2 GiB limit as with readFileSync).
+      const bytes = readDatasetFile(out, hash);
       // Views of the bytes, not copies: the dataset is only looked at while the study is created.
       return {
         hash: await this.storeBytes(who, bytes),

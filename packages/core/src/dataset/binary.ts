@@ -114,10 +114,15 @@ export function writeDatasetFile(ds: Dataset, file: string): string {
  * { copy: false })` then gives typed arrays that are views of it.
  */
 export function readSharedDatasetFile(file: string, hash: string): Uint8Array {
+  return readDatasetFile(file, hash, true);
+}
+
+/** A dataset file's bytes, read in chunks and checked against `hash` (on shared memory if asked). */
+export function readDatasetFile(file: string, hash: string, shared = false): Uint8Array {
   const fd = openSync(file, 'r');
   try {
     const size = fstatSync(fd).size;
-    const bytes = new Uint8Array(new SharedArrayBuffer(size));
+    const bytes = shared ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
     const sha = createHash('sha256');
     for (let at = 0; at < size; ) {
       const n = readSync(fd, bytes, at, Math.min(READ_CHUNK, size - at), at);
@@ -159,7 +164,7 @@ export function decodeDataset(
   } catch {
     throw new DatasetError('dataset blob header is not valid JSON', { file: source });
   }
-  // Copy each block so typed arrays are aligned and independent of the blob.
+  // Each block is copied (aligned, independent of the blob), or a view when `copy` is false.
   const block = <T>(
     ref: BlockRef,
     ctor: { new (b: ArrayBufferLike, offset?: number, length?: number): T; BYTES_PER_ELEMENT: number },

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { DatasetError } from '../errors.js';
 import { datasetHash, decodeDataset, encodeDataset } from './binary.js';
 import { parseCsvDataset, parseCsvFeatures, readCsvDataset, readCsvFeatures } from './csv.js';
@@ -426,6 +426,7 @@ describe('CSV datasets', () => {
 
   describe('files larger than one read (streamed in chunks)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hpo-csv-big-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
     // About 3 MiB: several 1 MiB reads, with multi-byte characters that straddle read boundaries.
     const rows = 60_000;
     const big = (edit?: (lines: string[]) => void, delimiter = ',') => {
@@ -505,6 +506,66 @@ describe('CSV datasets', () => {
         row: 60_000,
         column: 'label',
       });
+    });
+
+    it('detects the delimiter of a file whose first read holds only a few, very wide lines', () => {
+      const file = join(dir, 'wide.csv');
+      const width = 6000; // about 24 KB a line: fewer than 50 lines in the first 1 MiB read
+      const header = [...Array.from({ length: width }, (_, j) => `p${j}`), 'y'].join(';');
+      const lines = [header];
+      for (let i = 0; i < 80; i++)
+        lines.push([...Array.from({ length: width }, (_, j) => String((i * j) % 255)), i % 2].join(';'));
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      const ds = readCsvDataset(file, { label: 'y' });
+      assert.equal(ds.report?.dialect.delimiter, ';');
+      assert.equal(ds.columns.length, width);
+      assert.equal(ds.labels.length, 80);
+    });
+
+    it('reads an empty or header-only file from disk with the same errors as text', () => {
+      const file = join(dir, 'empty.csv');
+      writeFileSync(file, '');
+      expectDatasetError(() => readCsvDataset(file, { label: 'y' }), /file is empty/);
+      writeFileSync(file, ' \n\n');
+      expectDatasetError(() => readCsvDataset(file, { label: 'y' }), /file is empty/);
+      writeFileSync(file, 'a,y\n');
+      expectDatasetError(() => readCsvDataset(file, { label: 'y' }), /has a header but no data rows/);
+    });
+
+    it('trims quoted labels, as it always did', () => {
+      const ds = parseCsvDataset('a,y\n1," yes"\n2,"no "\n3," NA "\n'.replace('," NA "', ',no'), {
+        label: 'y',
+      });
+      assert.deepEqual(ds.classes, { label: 'y', positive: 'yes', negative: 'no' });
+      assert.deepEqual([...ds.labels], [1, 0, 0]);
+      expectDatasetError(
+        () => parseCsvDataset('a,y\n1,yes\n2," NA "\n3,no\n', { label: 'y' }),
+        /label is missing/,
+        {
+          row: 3,
+        },
+      );
+    });
+
+    it('closes the file when reading stops on an error', () => {
+      const file = join(dir, 'ragged.csv');
+      writeFileSync(
+        file,
+        big((l) => {
+          l[30_000] = '1,2';
+        }),
+      );
+      const open = () => readdirSync('/proc/self/fd').length;
+      const before = open();
+      for (let i = 0; i < 5; i++) assert.throws(() => readCsvDataset(file, { label: 'label' }), DatasetError);
+      assert.throws(() => readCsvDataset(file, { label: 'nope' }), /label column 'nope' not found/);
+      assert.equal(open(), before);
+    });
+
+    it('names a character cut off at the end of a large file', () => {
+      const file = join(dir, 'cut.csv');
+      writeFileSync(file, Buffer.concat([Buffer.from(big()), Buffer.from([0xc3])]));
+      expectDatasetError(() => readCsvDataset(file, { label: 'label' }), /is not valid UTF-8 \(byte 0xC3/);
     });
 
     it('names the line of invalid UTF-8 far past the first read', () => {

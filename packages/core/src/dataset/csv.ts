@@ -94,7 +94,7 @@ function datasetOf(source: CsvSource, options: CsvOptions, file: string): Tabula
       scan = new ColumnScan(h, kinds, missing, file, dialect, 'spec');
     },
     row(record, line) {
-      const v = record[labelAt()]!;
+      const v = record[labelAt()]!.trim();
       if (missing.has(v.toLowerCase())) missingLabel ??= line;
       else labelCounts.set(v, (labelCounts.get(v) ?? 0) + 1);
       scan!.see(record, line);
@@ -112,7 +112,7 @@ function datasetOf(source: CsvSource, options: CsvOptions, file: string): Tabula
   streamCsv(source, { ...options, delimiter: first.dialect.delimiter }, file, {
     header() {},
     row(record) {
-      labels[i] = record[labelAt()] === classes.positive ? 1 : 0;
+      labels[i] = record[labelAt()]!.trim() === classes.positive ? 1 : 0;
       fill.put(record, i++);
     },
   });
@@ -221,20 +221,6 @@ export interface CsvTable {
   decimal: '.' | ',';
 }
 
-/** A CSV file's text, decoded as `decodeCsv` says; a missing or unreadable file is a DatasetError. */
-export function readCsvText(
-  file: string,
-  encoding?: CsvEncoding,
-): { text: string; encoding: CsvEncoding; bom: boolean } {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (err) {
-    return fileError(file, err);
-  }
-  return decodeCsv(bytes, file, encoding);
-}
-
 /** Where CSV text comes from: a file, streamed in chunks, or text already in memory. */
 type CsvSource = { file: string } | { text: string; decoded?: Pick<CsvDialect, 'encoding' | 'bom'> };
 
@@ -297,8 +283,10 @@ function streamCsv(source: CsvSource, options: CsvReadOptions, file: string, sin
       throw new DatasetError(`not valid CSV: ${e.message}`, e.lines ? { file, row: e.lines } : { file });
     }
   };
-  const start = (encoding: CsvEncoding, bom: boolean) => {
-    const delimiter = options.delimiter ? normalizeDelimiter(options.delimiter) : detectDelimiter(pending);
+  const start = (encoding: CsvEncoding, bom: boolean, complete: boolean) => {
+    // Detected on whole lines only: a cut-off last line would have too few delimiters.
+    const sample = complete ? pending : pending.slice(0, pending.lastIndexOf('\n') + 1);
+    const delimiter = options.delimiter ? normalizeDelimiter(options.delimiter) : detectDelimiter(sample);
     if (decimal === ',' && delimiter === ',') {
       throw new DatasetError(
         "dataset.decimal is ',' but so is the delimiter",
@@ -323,8 +311,8 @@ function streamCsv(source: CsvSource, options: CsvReadOptions, file: string, sin
     if (!content && /\S/.test(chunk)) content = true;
     if (!parser) {
       pending += chunk;
-      if (pending.length < CHUNK && lineCount(pending) < 64) return;
-      start(encoding, bom);
+      if (pending.length < SNIFF_MAX && lineCount(pending) <= SNIFF_LINES) return;
+      start(encoding, bom, false);
       chunk = pending;
       pending = '';
     }
@@ -333,7 +321,7 @@ function streamCsv(source: CsvSource, options: CsvReadOptions, file: string, sin
   const finish = (encoding: CsvEncoding, bom: boolean) => {
     if (!content) throw new DatasetError('file is empty, expected a header line and data rows', { file });
     if (!parser) {
-      start(encoding, bom);
+      start(encoding, bom, true);
       feed(Buffer.from(pending, 'utf8'), false);
       pending = '';
     }
@@ -352,12 +340,16 @@ function streamCsv(source: CsvSource, options: CsvReadOptions, file: string, sin
     finish(encoding, bom);
   } else {
     const decoder = new ChunkDecoder(source.file, options.encoding);
-    for (;;) {
-      const chunk = decoder.next();
-      if (chunk === undefined) break;
-      text(chunk, decoder.encoding, decoder.bom);
+    try {
+      for (;;) {
+        const chunk = decoder.next();
+        if (chunk === undefined) break;
+        text(chunk, decoder.encoding, decoder.bom);
+      }
+      finish(decoder.encoding, decoder.bom);
+    } finally {
+      decoder.dispose();
     }
-    finish(decoder.encoding, decoder.bom);
   }
   if (!header) throw new DatasetError('file is empty, expected a header line and data rows', { file });
   if (rows === 0) throw new DatasetError('has a header but no data rows', { file });
@@ -378,9 +370,19 @@ function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
 }
 
+/** Non-empty lines the delimiter is detected on (as `detectDelimiter` samples), plus the header. */
+const SNIFF_LINES = 51;
+/** Text held back for detection at most (a file of few, very wide lines). */
+const SNIFF_MAX = 64 * CHUNK;
+
+/** Complete non-empty lines in `text`, counted up to SNIFF_LINES + 1. */
 function lineCount(text: string): number {
   let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && n < 64; i = text.indexOf('\n', i + 1)) n++;
+  let from = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && n <= SNIFF_LINES; i = text.indexOf('\n', i + 1)) {
+    if (text.slice(from, i).trim() !== '') n++;
+    from = i + 1;
+  }
   return n;
 }
 
@@ -415,17 +417,17 @@ class ChunkDecoder {
       this.fd = openSync(this.file, 'r');
       if (fstatSync(this.fd).isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
     } catch (err) {
-      if (this.fd !== undefined) closeSync(this.fd);
-      this.fd = undefined;
+      this.dispose();
       this.done = true;
       return fileError(this.file, err);
     }
     const size = fstatSync(this.fd).size;
     const n = readSync(this.fd, this.buffer, 0, CHUNK, null);
     const head = this.buffer.subarray(0, n);
-    // Small files, and anything decodeCsv refuses up front, are decoded whole by decodeCsv.
+    // Small files are decoded whole by decodeCsv.
     if (n === size) {
-      this.close();
+      this.dispose();
+      this.done = true;
       const { text, encoding, bom } = decodeCsv(Buffer.from(head), this.file, this.declared);
       Object.assign(this, { encoding, bom });
       return text;
@@ -434,29 +436,36 @@ class ChunkDecoder {
     this.encoding = encoding;
     this.bom = bomLength > 0;
     if ((encoding === 'utf-16le' || encoding === 'utf-16be') && (size - bomLength) % 2 !== 0) {
-      this.close();
+      this.dispose();
       decodeCsv(readFileSync(this.file), this.file, this.declared);
     }
     this.decoder = new TextDecoder(this.encoding, { fatal: this.encoding === 'utf-8' });
     return this.decode(head.subarray(bomLength), true);
   }
 
-  private decode(bytes: Uint8Array, stream: boolean): string {
+  private decode(bytes: Uint8Array | undefined, stream: boolean): string {
     try {
-      return this.decoder!.decode(bytes, { stream });
+      return bytes ? this.decoder!.decode(bytes, { stream }) : this.decoder!.decode();
     } catch {
-      this.close();
+      this.dispose();
       // Whole-file decoding names the first bad line; it throws.
       decodeCsv(readFileSync(this.file), this.file, this.declared);
       throw new DatasetError('is not valid UTF-8', { file: this.file });
     }
   }
 
+  /** The end of the file: what the decoder still holds (a cut-off character is an error). */
   private close(): string | undefined {
+    this.done = true;
+    const rest = this.decoder ? this.decode(undefined, false) : '';
+    this.dispose();
+    return rest || undefined;
+  }
+
+  /** Closes the file (also when reading stops on an error). */
+  dispose(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
-    this.done = true;
-    return this.decoder ? this.decoder.decode() || undefined : undefined;
   }
 }
 

@@ -3,6 +3,7 @@ export {
   decodeDataset,
   encodeDataset,
   looksLikeDatasetBlob,
+  readDatasetFile,
   readSharedDatasetFile,
   sha256Hex,
   writeDatasetFile,
@@ -21,7 +22,6 @@ export {
   readCsvDataset,
   readCsvFeatures,
   readCsvTable,
-  readCsvText,
   tableColumns,
   tableFeatures,
 } from './csv.js';

@@ -16,19 +16,17 @@ const KNOWN_PAIRS: [string, string][] = [
 /**
  * Maps raw label values to 0/1. Exactly two distinct values must occur; the positive one is
  * `positive` when given, else inferred from a known pair (0/1, false/true, no/yes, ...).
- * `lines` gives the 1-based file line of each value, for errors.
  */
 export function resolveClasses(
   raw: (string | undefined)[],
   labelName: string,
   positive: string | undefined,
   file: string,
-  lines?: number[],
 ): { classes: ClassNames; labels: Uint8Array } {
   const counts = new Map<string, number>();
   raw.forEach((v, i) => {
     if (v === undefined) {
-      throw new DatasetError('label is missing', { file, row: lines?.[i] ?? i + 1, column: labelName });
+      throw new DatasetError('label is missing', { file, row: i + 1, column: labelName });
     }
     counts.set(v, (counts.get(v) ?? 0) + 1);
   });

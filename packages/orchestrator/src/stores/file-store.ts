@@ -61,7 +61,13 @@ export class FileStudyStore implements StudyStore {
   saveDataset(ds: Dataset): string {
     // Written block by block and hashed on the way: the canonical bytes are never all in memory.
     const tmp = join(this.dir, `dataset-${process.pid}.tmp`);
-    const hash = writeDatasetFile(ds, tmp);
+    let hash: string;
+    try {
+      hash = writeDatasetFile(ds, tmp);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
     const path = this.datasetFile(hash);
     if (existsSync(path)) rmSync(tmp, { force: true });
     else renameSync(tmp, path);

@@ -30,9 +30,14 @@ export class Service {
   /** Waits until the log contains `text` (bounded). */
   async waitFor(text: string | RegExp, timeoutMs = 90_000): Promise<void> {
     const started = Date.now();
-    while (!(typeof text === 'string' ? this.log.includes(text) : text.test(this.log))) {
-      if (this.proc.exitCode !== null)
-        throw new Error(`process exited (${this.proc.exitCode}) before '${text}':\n${this.log.slice(-3000)}`);
+    const found = () => (typeof text === 'string' ? this.log.includes(text) : text.test(this.log));
+    while (!found()) {
+      if (this.proc.exitCode !== null || this.proc.signalCode !== null) {
+        // Its last output may still be in the pipe.
+        const code = await this.exited;
+        if (found()) return;
+        throw new Error(`process exited (${code}) before '${text}':\n${this.log.slice(-3000)}`);
+      }
       if (Date.now() - started > timeoutMs)
         throw new Error(`timed out waiting for '${text}':\n${this.log.slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 25));
