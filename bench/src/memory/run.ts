@@ -7,7 +7,11 @@
  *   worker with 2 threads.
  * Each is run again on a 2,000-row table: that run's peak is the process's fixed base, and
  * `perData` = (peak − base) / float32 bytes, the figure the target (≤ 4) is about.
- * Flags: --rows=N, --cols=N, --quick (200,000 rows), --only=tune|distributed.
+ * - `viewCost`: what reading batches through a fold view (transformed from the shared table as
+ *   training asks) costs against a prebuilt fold matrix, in samples/s of `fit` on one thread:
+ *   the fast MLP step and the autodiff path (dropout), interleaved A B A B, medians of 5.
+ * Flags: --rows=N, --cols=N, --quick (200,000 rows), --only=tune|distributed|viewCost, --trace
+ * (each process's RSS every 2 s on stderr).
  */
 
 import { spawn } from 'node:child_process';
@@ -15,8 +19,20 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fitPipeline } from '@hpo/core';
 import type { StudyServiceClient } from '@hpo/protocol';
+import { syntheticTabular } from '@hpo/testing';
 import { Cluster, call, tempDir, watch } from '@hpo/testing/processes';
+import {
+  buildNetwork,
+  DEFAULT_PARAMS,
+  disposeNetwork,
+  featureMatrix,
+  fit,
+  foldView,
+  initBackend,
+} from '@hpo/trainer';
+import { median } from 'simple-statistics';
 
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = process.argv.includes('--quick');
@@ -68,13 +84,24 @@ function spec(csv: string) {
   };
 }
 
-/** Follows a process's peak RSS (VmHWM) until stopped. */
-function peakOf(pid: number): { stop(): number } {
+const trace = process.argv.includes('--trace');
+const t0 = Date.now();
+
+/** Follows a process's peak RSS (VmHWM) until stopped; --trace prints its RSS every 2 s. */
+function peakOf(pid: number, name = String(pid)): { stop(): number } {
   let peak = 0;
+  let reads = 0;
   const read = () => {
     try {
-      const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmHWM:\s+(\d+)/);
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const m = status.match(/VmHWM:\s+(\d+)/);
       if (m) peak = Math.max(peak, Number(m[1]) * 1024);
+      if (trace && reads++ % 20 === 0) {
+        const rss = Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
+        process.stderr.write(
+          `${((Date.now() - t0) / 1000).toFixed(0)}s ${name} rss ${Math.round(rss / 1024)} MiB\n`,
+        );
+      }
     } catch {
       // gone
     }
@@ -145,8 +172,8 @@ async function distributedPeaks(
     coordinatorArgs: ['--store-max-mb', String(Math.max(4096, mb * 8))],
   });
   try {
-    const coordinator = peakOf(cluster.coordinator!.proc.pid!);
-    const worker = peakOf(cluster.workers[0]!.proc.pid!);
+    const coordinator = peakOf(cluster.coordinator!.proc.pid!, 'coordinator');
+    const worker = peakOf(cluster.workers[0]!.proc.pid!, 'worker');
     const started = Date.now();
     const sha = await uploadCsv(cluster.api(), csv);
     await call(cluster.api(), 'CreateStudy', {
@@ -166,6 +193,60 @@ async function distributedPeaks(
   } finally {
     await cluster.stop();
   }
+}
+
+/** fit() samples/s through a fold view vs the same rows as a matrix, interleaved, medians. */
+async function viewCost(): Promise<Record<string, unknown>> {
+  await initBackend();
+  const ds = syntheticTabular(30_000, COLS);
+  const rows = Int32Array.from({ length: 20_000 }, (_, i) => i);
+  const pipeline = fitPipeline(ds, rows, {
+    numericImputer: DEFAULT_PARAMS.imputer,
+    knnK: DEFAULT_PARAMS.knnK,
+    categoricalImputer: DEFAULT_PARAMS.categoricalImputer,
+    scaler: DEFAULT_PARAMS.scaler,
+  });
+  const view = foldView(ds, pipeline, rows);
+  const matrix = { x: featureMatrix(ds, pipeline, rows).x, y: view.y, rows: view.rows };
+  const out: Record<string, unknown> = {};
+  for (const [name, overrides] of [
+    ['fastMlp', { dropout: 0 }],
+    ['autodiffMlp', { dropout: 0.2 }],
+  ] as const) {
+    const params = {
+      ...DEFAULT_PARAMS,
+      layers: 2,
+      units: 64,
+      batchSize: 32,
+      epochs: 1,
+      validationFraction: 0,
+      ...overrides,
+    };
+    const rate = (train: typeof matrix | typeof view) => {
+      const net = buildNetwork(params, [pipeline.featureNames.length], 1);
+      const r = fit({ net, params, train, seed: 1 }).samplesPerSecond;
+      disposeNetwork(net);
+      return r;
+    };
+    rate(matrix); // warm-up
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      a.push(rate(matrix));
+      b.push(rate(view));
+    }
+    out[name] = {
+      matrixSamplesPerSecond: Math.round(median(a)),
+      viewSamplesPerSecond: Math.round(median(b)),
+      viewOverMatrix: Math.round((median(b) / median(a)) * 1000) / 1000,
+    };
+  }
+  return out;
+}
+
+if (only === 'viewCost') {
+  console.log(JSON.stringify({ viewCost: await viewCost() }, null, 2));
+  process.exit(0);
 }
 
 const dir = tempDir('hpo-bench-memory-');
@@ -203,6 +284,7 @@ try {
       studySeconds: run.seconds,
     };
   }
+  if (!only) out.viewCost = await viewCost();
   console.log(JSON.stringify(out, null, 2));
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -37,4 +37,13 @@ export {
   type TrainParams,
 } from './params.js';
 export { type Predictions, predictColumns, predictCsv, predictPixels } from './predict.js';
-export { canTrainFast, type EpochCallback, type FitOptions, type FitReport, fit } from './train-loop.js';
+export { featureMatrix, foldView } from './prepare.js';
+export {
+  canTrainFast,
+  type EpochCallback,
+  type FitOptions,
+  type FitReport,
+  fit,
+  type RowSource,
+  type TrainingData,
+} from './train-loop.js';

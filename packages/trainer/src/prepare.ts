@@ -4,6 +4,7 @@ import {
   type FittedPipeline,
   fitPipeline,
   type LabeledMatrix,
+  rowTransformer,
   sampleWeights,
   smote,
   stratifiedTrainTestSplit,
@@ -11,7 +12,7 @@ import {
   undersample,
 } from '@hpo/core';
 import type { TrainParams } from './params.js';
-import type { TrainingData } from './train-loop.js';
+import type { RowSource, TrainingData } from './train-loop.js';
 
 /** Model-ready inputs for one training run. */
 export interface PreparedData {
@@ -58,18 +59,62 @@ export function prepareTraining(
     innerTrain = Int32Array.from(split.train, (i) => rows[i]!);
     innerValid = Int32Array.from(split.test, (i) => rows[i]!);
   }
-  let train = labeledMatrix(ds, pipeline, innerTrain);
-  if (params.resample === 'smote') train = smote(train, { k: params.smoteK, seed });
-  else if (params.resample === 'undersample') train = undersample(train, { seed });
+  // A big fold is read through views: batches are transformed from the shared table as training
+  // reads them, so the fold costs no matrix of its own (about 7% of the fast MLP step's speed,
+  // `bench/dist/memory/run.js --only=viewCost`). A small one is built once, which is faster.
+  // Resampling needs the rows' features: those are always built.
+  const features = inputShape.reduce((a, b) => a * b, 1);
+  const big = rows.length * features * 4 > VIEW_ABOVE_BYTES;
+  const part = (r: ArrayLike<number>): TrainingData =>
+    big ? foldView(ds, pipeline, r) : labeledMatrix(ds, pipeline, r);
+  let train: { x: Float32Array | RowSource; y: Uint8Array; rows: number };
+  if (params.resample === 'smote')
+    train = smote(labeledMatrix(ds, pipeline, innerTrain), { k: params.smoteK, seed });
+  else if (params.resample === 'undersample')
+    train = undersample(labeledMatrix(ds, pipeline, innerTrain), { seed });
+  else train = part(innerTrain);
   const weights =
     params.classWeight === 'balanced' ? sampleWeights(train.y, classWeights(train.y, 'balanced')) : undefined;
-  const valid = innerValid ? labeledMatrix(ds, pipeline, innerValid) : undefined;
+  const valid = innerValid ? part(innerValid) : undefined;
   return {
     pipeline,
     inputShape,
     train: { x: train.x, y: train.y, rows: train.rows, ...(weights ? { weights } : {}) },
-    valid: valid ? { x: valid.x, y: valid.y, rows: valid.rows } : undefined,
+    valid,
   };
+}
+
+/** A training fold's features above this size (float32 bytes) are read through a fold view. */
+export const VIEW_ABOVE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Dataset rows `rows` as training data whose features are read on demand: position i is row
+ * rows[i], transformed by the fitted pipeline (or copied pixels) when a batch asks for it.
+ */
+export function foldView(
+  ds: Dataset,
+  pipeline: FittedPipeline | undefined,
+  rows: ArrayLike<number>,
+): TrainingData {
+  const ids = Int32Array.from(rows);
+  const y = new Uint8Array(ids.length);
+  for (let i = 0; i < ids.length; i++) y[i] = ds.labels[ids[i]!]!;
+  let picked = new Int32Array(0);
+  if (ds.kind === 'tabular' && !pipeline) throw new Error('tabular data needs a fitted pipeline');
+  const transform = ds.kind === 'tabular' ? rowTransformer(pipeline!, ds.columns) : undefined;
+  const read = (positions: Int32Array, out: Float32Array) => {
+    if (picked.length < positions.length) picked = new Int32Array(positions.length);
+    const sel = picked.subarray(0, positions.length);
+    for (let i = 0; i < positions.length; i++) sel[i] = ids[positions[i]!]!;
+    if (ds.kind === 'tabular') {
+      transform!(sel, out);
+      return;
+    }
+    const size = ds.shape[0] * ds.shape[1] * ds.shape[2];
+    for (let i = 0; i < sel.length; i++)
+      out.set(ds.pixels.subarray(sel[i]! * size, (sel[i]! + 1) * size), i * size);
+  };
+  return { x: { read }, y, rows: ids.length };
 }
 
 /** Features and labels of dataset rows `rows`. */

@@ -13,7 +13,7 @@ before(async () => {
 });
 
 /** An imbalanced table (about 1 positive in 6) with balanced class weights, like classWeight: balanced. */
-function weightedData(rows: number, features: number, seed: number): TrainingData {
+function weightedData(rows: number, features: number, seed: number): TrainingData & { x: Float32Array } {
   let s = seed;
   const next = () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;

@@ -5,9 +5,18 @@ import { DenseNet } from './kernels/index.js';
 import { applyStateUpdates, type Network } from './network.js';
 import type { TrainParams } from './params.js';
 
+/**
+ * Rows of features read on demand (a fold view of the shared dataset): `read` writes the rows at
+ * `positions` (0 ≤ position < the data's `rows`) into `out`, `inputSize` floats each.
+ */
+export interface RowSource {
+  read(positions: Int32Array, out: Float32Array): void;
+}
+
 /** Training data already preprocessed: `rows` samples of `inputSize` floats each. */
 export interface TrainingData {
-  x: Float32Array;
+  /** Row-major features, or a view that reads them on demand (no copy of the fold). */
+  x: Float32Array | RowSource;
   y: Uint8Array;
   /** Per-sample loss weights (class weights), or undefined for all ones. */
   weights?: Float32Array;
@@ -107,9 +116,10 @@ export function fit(options: FitOptions): FitReport {
           throw new TrainingStopped();
         }
         const size = Math.min(batch, train.rows - start);
+        const picked = order.subarray(start, start + size);
+        readRows(train.x, picked, xb.subarray(0, size * inputSize), inputSize);
         for (let i = 0; i < size; i++) {
-          const r = order[start + i]!;
-          xb.set(train.x.subarray(r * inputSize, (r + 1) * inputSize), i * inputSize);
+          const r = picked[i]!;
           yb[i] = train.y[r]!;
           wb[i] = train.weights ? train.weights[r]! : 1;
         }
@@ -224,14 +234,20 @@ export function evaluateLoss(net: Network, data: TrainingData, batchSize = 1024)
   const inputSize = net.inputShape.reduce((a, b) => a * b, 1);
   let total = 0;
   let weight = 0;
+  const positions = new Int32Array(Math.min(batchSize, data.rows));
+  const xb = data.x instanceof Float32Array ? undefined : new Float32Array(positions.length * inputSize);
   for (let start = 0; start < data.rows; start += batchSize) {
     const size = Math.min(batchSize, data.rows - start);
     const w = data.weights ? data.weights.subarray(start, start + size) : new Float32Array(size).fill(1);
+    let rows: Float32Array;
+    if (data.x instanceof Float32Array) rows = data.x.subarray(start * inputSize, (start + size) * inputSize);
+    else {
+      for (let i = 0; i < size; i++) positions[i] = start + i;
+      rows = xb!.subarray(0, size * inputSize);
+      data.x.read(positions.subarray(0, size), rows);
+    }
     const s = tf.tidy(() => {
-      const x = tf.tensor(data.x.subarray(start * inputSize, (start + size) * inputSize), [
-        size,
-        ...net.inputShape,
-      ]);
+      const x = tf.tensor(rows, [size, ...net.inputShape]);
       const y = tf.tensor2d(Float32Array.from(data.y.subarray(start, start + size)), [size, 1]);
       const wt = tf.tensor2d(w, [size, 1]);
       return tf.sum(
@@ -260,11 +276,29 @@ export function canTrainFast(net: Network, params: TrainParams): boolean {
   );
 }
 
+/** Rows `positions` of features `x` into `out`, `inputSize` floats each. */
+function readRows(
+  x: Float32Array | RowSource,
+  positions: Int32Array,
+  out: Float32Array,
+  inputSize: number,
+): void {
+  if (!(x instanceof Float32Array)) {
+    x.read(positions, out);
+    return;
+  }
+  for (let i = 0; i < positions.length; i++) {
+    const r = positions[i]!;
+    out.set(x.subarray(r * inputSize, (r + 1) * inputSize), i * inputSize);
+  }
+}
+
 function head(data: TrainingData, rows: number): TrainingData {
   if (data.rows <= rows) return data;
-  const size = data.x.length / data.rows;
+  // A view's first positions are its first rows: the same view, fewer rows.
+  const x = data.x instanceof Float32Array ? data.x.subarray(0, rows * (data.x.length / data.rows)) : data.x;
   return {
-    x: data.x.subarray(0, rows * size),
+    x,
     y: data.y.subarray(0, rows),
     rows,
     ...(data.weights ? { weights: data.weights.subarray(0, rows) } : {}),

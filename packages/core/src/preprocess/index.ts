@@ -5,4 +5,10 @@ export {
   resolvePreprocessOptions,
   UNKNOWN_CATEGORY,
 } from './options.js';
-export { type FittedPipeline, fitPipeline, pipelineSchema, transformColumns } from './pipeline.js';
+export {
+  type FittedPipeline,
+  fitPipeline,
+  pipelineSchema,
+  rowTransformer,
+  transformColumns,
+} from './pipeline.js';

@@ -113,50 +113,71 @@ export function fitPipeline(
 
 /**
  * Applies a fitted pipeline to columns (matched by name; any extra columns are ignored) and
- * returns a row-major Float32Array of `rows × featureNames.length`.
+ * returns a row-major Float32Array of `rows × featureNames.length` (all rows when omitted).
  */
 export function transformColumns(
   p: FittedPipeline,
   columns: Column[],
   rows?: ArrayLike<number>,
 ): Float32Array {
+  const n = rows ? rows.length : columns[0] ? columnLength(columns[0]) : 0;
+  const out = new Float32Array(n * p.featureNames.length);
+  rowTransformer(p, columns)(rows ?? { length: n }, out, !rows);
+  return out;
+}
+
+/**
+ * The fitted pipeline bound to `columns` once (columns looked up, one-hot slots mapped): a
+ * function writing rows `rows` of the table, transformed, into `out` (rows × features, overwritten).
+ * Training batches read a fold this way, straight from the shared table.
+ */
+export function rowTransformer(
+  p: FittedPipeline,
+  columns: Column[],
+): (rows: ArrayLike<number>, out: Float32Array, identity?: boolean) => void {
   const byName = new Map(columns.map((c) => [c.name, c]));
-  const num = p.numeric.map((n) => expectColumn(byName, n.name, 'numeric'));
+  const num = p.numeric.map((n) => expectColumn(byName, n.name, 'numeric').values);
+  const center = Float64Array.from(p.numeric, (x) => x.center);
+  const scale = Float64Array.from(p.numeric, (x) => x.scale);
   const cat = p.categorical.map((c) => {
     const col = expectColumn(byName, c.name, 'categorical');
     const slot = new Map(c.categories.map((v, i) => [v, i]));
     // Map the column's own codes to the fitted one-hot slots once (-1 = unseen → all zeros).
-    const codeToSlot = col.categories.map((v) => slot.get(v) ?? -1);
+    const codeToSlot = Int32Array.from(col.categories, (v) => slot.get(v) ?? -1);
     const fillSlot = c.fill === null ? -1 : (slot.get(c.fill) ?? -1);
-    return { col, codeToSlot, fillSlot, width: c.categories.length };
+    return { codes: col.codes, codeToSlot, fillSlot, width: c.categories.length };
   });
-  const n = rows ? rows.length : columns[0] ? columnLength(columns[0]) : 0;
   const d = p.featureNames.length;
-  const out = new Float32Array(n * d);
   const fallback = p.numeric.map((x) => x.fill);
   const raw = new Array<number>(num.length);
-  for (let i = 0; i < n; i++) {
-    const r = rows ? rows[i]! : i;
-    const o = i * d;
-    let anyMissing = false;
-    for (let j = 0; j < num.length; j++) {
-      raw[j] = num[j]!.values[r]!;
-      if (Number.isNaN(raw[j])) anyMissing = true;
+  return (rows, out, identity = false) => {
+    const n = rows.length;
+    if (out.length !== n * d) throw new RangeError(`out has ${out.length} values, expected ${n * d}`);
+    // One-hot slots are only ever set to 1: the rows start from zeros.
+    if (cat.length) out.fill(0);
+    for (let i = 0; i < n; i++) {
+      const r = identity ? i : rows[i]!;
+      const o = i * d;
+      let anyMissing = false;
+      for (let j = 0; j < num.length; j++) {
+        const v = num[j]![r]!;
+        raw[j] = v;
+        if (Number.isNaN(v)) anyMissing = true;
+      }
+      if (anyMissing) {
+        if (p.knn) knnImpute(raw, p.knn, fallback);
+        else for (let j = 0; j < raw.length; j++) if (Number.isNaN(raw[j])) raw[j] = fallback[j]!;
+      }
+      for (let j = 0; j < num.length; j++) out[o + j] = (raw[j]! - center[j]!) / scale[j]!;
+      let base = o + num.length;
+      for (const c of cat) {
+        const code = c.codes[r]!;
+        const s = code < 0 ? c.fillSlot : c.codeToSlot[code]!;
+        if (s >= 0) out[base + s] = 1;
+        base += c.width;
+      }
     }
-    if (anyMissing) {
-      if (p.knn) knnImpute(raw, p.knn, fallback);
-      else for (let j = 0; j < raw.length; j++) if (Number.isNaN(raw[j])) raw[j] = fallback[j]!;
-    }
-    for (let j = 0; j < num.length; j++) out[o + j] = (raw[j]! - p.numeric[j]!.center) / p.numeric[j]!.scale;
-    let base = o + num.length;
-    for (const c of cat) {
-      const code = c.col.codes[r]!;
-      const s = code < 0 ? c.fillSlot : c.codeToSlot[code]!;
-      if (s >= 0) out[base + s] = 1;
-      base += c.width;
-    }
-  }
-  return out;
+  };
 }
 
 /** The raw column schema a fitted pipeline expects (for reading predict inputs). */
