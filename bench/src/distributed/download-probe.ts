@@ -6,9 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256Hex } from '@hpo/core';
-import { BUCKETS } from '@hpo/protocol';
+import { BUCKETS, objectStoreSource } from '@hpo/protocol';
 import { tempDir } from '@hpo/testing/processes';
-import { DatasetCache, objectStoreSource } from '@hpo/worker/dist/dataset-cache.js';
+import { DatasetCache } from '@hpo/worker/dist/dataset-cache.js';
 import { jetstream } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
 import { connect } from '@nats-io/transport-node';

@@ -45,6 +45,7 @@ export {
   WORKER_CONSUMER,
   WORKER_INBOX_PREFIX,
 } from './nats.js';
+export { type BlobSource, objectStoreSource } from './object-source.js';
 export { newSecret, resultMsgId, sameNonce, studyNonce, taskNonce } from './proofs.js';
 export {
   DEFAULT_STORE_MAX_MB,

@@ -5,11 +5,9 @@
  * under its own hash for the workers. Archives are unpacked with limits on entries and bytes and
  * nothing outside the unpacking folder.
  */
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Worker } from 'node:worker_threads';
 import {
   type Dataset,
@@ -23,6 +21,7 @@ import {
   sha256Hex,
   type WireError,
 } from '@hpo/core';
+import type { BlobSource } from '@hpo/protocol';
 import type { ObjectStore } from '@nats-io/obj';
 import { type UnpackLimits, unpack } from './archives.js';
 import { type DatasetRegistry, present, type UploadFormat } from './datasets.js';
@@ -92,6 +91,8 @@ export class DatasetReader {
     /** A local folder for temporary copies. */
     private readonly workDir: string,
     private readonly limits: ReadLimits,
+    /** The two buckets read chunk by chunk, with back-pressure (never a whole object in memory). */
+    private readonly sources: { uploads: BlobSource; datasets: BlobSource },
   ) {}
 
   /** The canonical hash and dataset of `who`'s upload `sha256`, read as `spec` describes. */
@@ -153,19 +154,34 @@ export class DatasetReader {
   }
 
   private async canonical(hash: string): Promise<Dataset> {
-    const bytes = await this.registry.datasets.getBlob(hash);
-    if (!bytes) throw new HpoError('not_found', `dataset ${hash} not found; upload it first (UploadDataset)`);
+    const info = await this.registry.datasets.info(hash);
+    if (!info || info.deleted)
+      throw new HpoError('not_found', `dataset ${hash} not found; upload it first (UploadDataset)`);
+    // Into one buffer of the object's size, chunk by chunk: no second copy while it arrives.
+    const bytes = new Uint8Array(info.size);
+    let at = 0;
+    const found = await this.sources.datasets.read(hash, async (chunk) => {
+      if (at + chunk.length > bytes.length)
+        throw new HpoError('data_loss', `stored dataset ${hash} is longer than its ${info.size} bytes`);
+      bytes.set(chunk, at);
+      at += chunk.length;
+    });
+    if (!found) throw new HpoError('not_found', `dataset ${hash} not found; upload it first (UploadDataset)`);
     if (sha256Hex(bytes) !== hash)
       throw new HpoError('data_loss', `stored dataset ${hash} does not match its hash`);
     return decodeDataset(bytes, `dataset ${hash.slice(0, 12)}…`, { copy: false });
   }
 
-  /** Streams an upload from the object store to a local file. */
+  /** Streams an upload from the object store to a local file, a chunk at a time. */
   private async download(sha256: string, file: string): Promise<void> {
-    const obj = await this.registry.uploads.get(sha256);
-    if (!obj) throw new HpoError('not_found', `upload ${sha256} is recorded but its file is missing`);
-    await pipeline(Readable.fromWeb(obj.data as WebReadableStream<Uint8Array>), createWriteStream(file));
-    if (!(await obj.error)) return;
-    throw new HpoError('data_loss', `upload ${sha256} could not be read back: ${(await obj.error)?.message}`);
+    const out = await open(file, 'w');
+    try {
+      const found = await this.sources.uploads.read(sha256, async (chunk) => {
+        await out.write(chunk);
+      });
+      if (!found) throw new HpoError('not_found', `upload ${sha256} is recorded but its file is missing`);
+    } finally {
+      await out.close();
+    }
   }
 }

@@ -10,6 +10,7 @@ import {
   kvStream,
   type LimitNote,
   loadHpoProto,
+  objectStoreSource,
   objStream,
   packageDefinition,
   STREAMS,
@@ -154,11 +155,19 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     metrics,
     kv,
     // A raw copy plus up to twice its size unpacked sit in the data dir while a file is read.
-    reader: new DatasetReader(registry, join(config.dataDir, 'uploads'), {
-      entries: 200_000,
-      bytes: 2 * config.maxUploadBytes,
-      heapMb: 768,
-    }),
+    reader: new DatasetReader(
+      registry,
+      join(config.dataDir, 'uploads'),
+      {
+        entries: 200_000,
+        bytes: 2 * config.maxUploadBytes,
+        heapMb: 768,
+      },
+      {
+        uploads: objectStoreSource(js, uploads, BUCKETS.uploads),
+        datasets: objectStoreSource(js, datasets, BUCKETS.datasets),
+      },
+    ),
     models,
     log,
     capacity: config.capacity,

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { sha256Hex } from '@hpo/core';
-import { type BlobSource, claimCacheDir, DatasetCache, DatasetUnavailableError } from './dataset-cache.js';
+import type { BlobSource } from '@hpo/protocol';
+import { claimCacheDir, DatasetCache, DatasetUnavailableError } from './dataset-cache.js';
 
 const dirs: string[] = [];
 function tempDir(): string {

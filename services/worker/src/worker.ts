@@ -23,6 +23,7 @@ import {
   HEARTBEAT_SECONDS,
   type HeartbeatMessage,
   isMissingStreamOrConsumer,
+  objectStoreSource,
   permissionViolation,
   STREAMS,
   type StartedMessage,
@@ -43,7 +44,7 @@ import type { Logger } from 'pino';
 import type { WorkerConfig } from './config.js';
 import { connectNats, consumerSettings, ensureStreams, retry, sleep } from './connection.js';
 import { ControlMemory, cancels, drops } from './control.js';
-import { claimCacheDir, DatasetCache, objectStoreSource } from './dataset-cache.js';
+import { claimCacheDir, DatasetCache } from './dataset-cache.js';
 import type { WorkerMetrics } from './metrics.js';
 import { TaskHandler } from './task-handler.js';
 import { TaskRunner } from './task-runner.js';
