@@ -8,7 +8,7 @@ import type { ObjectStore } from '@nats-io/obj';
 import { nanos } from '@nats-io/transport-node';
 import { objStream } from './retention.js';
 
-/** The one thing the cache needs from an object store (a port, so tests can swap it). */
+/** Reading an object in order, chunk by chunk (a port, so tests can swap it). */
 export interface BlobSource {
   /**
    * Hands the object's bytes to `onChunk` in order, each chunk only after the previous one's
@@ -27,6 +27,7 @@ const STALL_MS = 60_000;
  * from an ordered push consumer with flow control, whose replies go out only as chunks are
  * handled, so at most the server's flow-control window is in memory.
  */
+// Links (an object pointing at another) are not followed: hpo never creates them.
 export function objectStoreSource(js: JetStreamClient, store: ObjectStore, bucket: string): BlobSource {
   return {
     async read(name, onChunk) {

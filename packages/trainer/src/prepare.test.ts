@@ -3,9 +3,10 @@ import { before, describe, it } from 'node:test';
 import { type FittedPipeline, fitPipeline, stratifiedKFold } from '@hpo/core';
 import { syntheticImages, syntheticTabular } from '@hpo/testing';
 import { initBackend } from './backend.js';
+import { predictRows } from './fold.js';
 import { buildNetwork, disposeNetwork } from './network.js';
 import { DEFAULT_PARAMS, type TrainParams } from './params.js';
-import { featureMatrix, foldView } from './prepare.js';
+import { featureMatrix, foldView, prepareTraining } from './prepare.js';
 import { fit, predictProba, type TrainingData } from './train-loop.js';
 
 process.env.HPO_LOG = 'silent';
@@ -70,4 +71,65 @@ describe('fold views', () => {
       assert.deepEqual(fromView.p, fromMatrix.p);
     });
   }
+
+  it('prepareTraining reads a big fold through views and trains exactly as on matrices (inner split, class weights, loss report)', () => {
+    const ds = syntheticTabular(600);
+    const [fold] = stratifiedKFold(ds.labels, 3, 2);
+    const params: TrainParams = {
+      ...DEFAULT_PARAMS,
+      layers: 1,
+      units: 8,
+      epochs: 4,
+      batchSize: 16,
+      patience: 100,
+      validationFraction: 0.2,
+      classWeight: 'balanced',
+    };
+    const run = (viewAboveBytes: number) => {
+      const data = prepareTraining(ds, fold!.train, params, 3, viewAboveBytes);
+      const net = buildNetwork(params, data.inputShape, 5);
+      const trainLoss: number[] = [];
+      const report = fit({
+        net,
+        params,
+        train: data.train,
+        valid: data.valid,
+        seed: 3,
+        // A listener makes the fast step report its loss on the first rows (head of the view).
+        onEpoch: (_e, loss) => {
+          trainLoss.push(loss);
+          return true;
+        },
+      });
+      const p = predictRows(net, ds, data.pipeline, fold!.valid);
+      disposeNetwork(net);
+      return {
+        views: !(data.train.x instanceof Float32Array),
+        valLoss: report.valLoss,
+        trainLoss,
+        p,
+        w: data.train.weights,
+      };
+    };
+    const viewed = run(0);
+    const built = run(Number.POSITIVE_INFINITY);
+    assert.equal(viewed.views, true, 'a fold over the threshold is read through a view');
+    assert.equal(built.views, false);
+    assert.deepEqual(viewed.w, built.w);
+    assert.deepEqual(viewed.trainLoss, built.trainLoss);
+    assert.deepEqual(viewed.valLoss, built.valLoss);
+    assert.deepEqual(viewed.p, built.p);
+  });
+
+  it('prepareTraining builds the matrix for kNN imputation however big the fold', () => {
+    const ds = syntheticTabular(200);
+    const data = prepareTraining(
+      ds,
+      Int32Array.from({ length: 150 }, (_, i) => i),
+      { ...DEFAULT_PARAMS, imputer: 'knn' },
+      1,
+      0,
+    );
+    assert.ok(data.train.x instanceof Float32Array);
+  });
 });

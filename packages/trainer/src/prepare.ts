@@ -35,6 +35,8 @@ export function prepareTraining(
   rows: ArrayLike<number>,
   params: TrainParams,
   seed: number,
+  /** Folds whose float32 features pass this many bytes are read through views. */
+  viewAboveBytes = VIEW_ABOVE_BYTES,
 ): PreparedData {
   const pipeline =
     ds.kind === 'tabular'
@@ -62,9 +64,10 @@ export function prepareTraining(
   // A big fold is read through views: batches are transformed from the shared table as training
   // reads them, so the fold costs no matrix of its own (about 7% of the fast MLP step's speed,
   // `bench/dist/memory/run.js --only=viewCost`). A small one is built once, which is faster.
-  // Resampling needs the rows' features: those are always built.
+  // Resampling needs the rows' features, and kNN imputation is too dear to redo every epoch:
+  // those are always built.
   const features = inputShape.reduce((a, b) => a * b, 1);
-  const big = rows.length * features * 4 > VIEW_ABOVE_BYTES;
+  const big = rows.length * features * 4 > viewAboveBytes && !pipeline?.knn;
   const part = (r: ArrayLike<number>): TrainingData =>
     big ? foldView(ds, pipeline, r) : labeledMatrix(ds, pipeline, r);
   let train: { x: Float32Array | RowSource; y: Uint8Array; rows: number };

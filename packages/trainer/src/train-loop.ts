@@ -13,7 +13,7 @@ export interface RowSource {
   read(positions: Int32Array, out: Float32Array): void;
 }
 
-/** Training data already preprocessed: `rows` samples of `inputSize` floats each. */
+/** Training data: `rows` samples of `inputSize` preprocessed floats each (or a view that preprocesses on read). */
 export interface TrainingData {
   /** Row-major features, or a view that reads them on demand (no copy of the fold). */
   x: Float32Array | RowSource;
@@ -234,17 +234,18 @@ export function evaluateLoss(net: Network, data: TrainingData, batchSize = 1024)
   const inputSize = net.inputShape.reduce((a, b) => a * b, 1);
   let total = 0;
   let weight = 0;
-  const positions = new Int32Array(Math.min(batchSize, data.rows));
-  const xb = data.x instanceof Float32Array ? undefined : new Float32Array(positions.length * inputSize);
+  const view = data.x instanceof Float32Array ? undefined : data.x;
+  const positions = new Int32Array(view ? Math.min(batchSize, data.rows) : 0);
+  const xb = view ? new Float32Array(positions.length * inputSize) : undefined;
   for (let start = 0; start < data.rows; start += batchSize) {
     const size = Math.min(batchSize, data.rows - start);
     const w = data.weights ? data.weights.subarray(start, start + size) : new Float32Array(size).fill(1);
     let rows: Float32Array;
-    if (data.x instanceof Float32Array) rows = data.x.subarray(start * inputSize, (start + size) * inputSize);
+    if (!view) rows = (data.x as Float32Array).subarray(start * inputSize, (start + size) * inputSize);
     else {
       for (let i = 0; i < size; i++) positions[i] = start + i;
       rows = xb!.subarray(0, size * inputSize);
-      data.x.read(positions.subarray(0, size), rows);
+      view.read(positions.subarray(0, size), rows);
     }
     const s = tf.tidy(() => {
       const x = tf.tensor(rows, [size, ...net.inputShape]);

@@ -5,6 +5,7 @@
  * under its own hash for the workers. Archives are unpacked with limits on entries and bytes and
  * nothing outside the unpacking folder.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -172,16 +173,22 @@ export class DatasetReader {
     return decodeDataset(bytes, `dataset ${hash.slice(0, 12)}…`, { copy: false });
   }
 
-  /** Streams an upload from the object store to a local file, a chunk at a time. */
+  /** Streams an upload from the object store to a local file, a chunk at a time, checking its hash. */
   private async download(sha256: string, file: string): Promise<void> {
     const out = await open(file, 'w');
+    const hash = createHash('sha256');
+    let found: boolean;
     try {
-      const found = await this.sources.uploads.read(sha256, async (chunk) => {
-        await out.write(chunk);
+      found = await this.sources.uploads.read(sha256, async (chunk) => {
+        hash.update(chunk);
+        for (let at = 0; at < chunk.length; ) at += (await out.write(chunk, at)).bytesWritten;
       });
-      if (!found) throw new HpoError('not_found', `upload ${sha256} is recorded but its file is missing`);
     } finally {
-      await out.close();
+      await out.close().catch(() => undefined);
     }
+    if (!found) throw new HpoError('not_found', `upload ${sha256} is recorded but its file is missing`);
+    const actual = hash.digest('hex');
+    if (actual !== sha256)
+      throw new HpoError('data_loss', `upload ${sha256} reads back with SHA-256 ${actual}`);
   }
 }

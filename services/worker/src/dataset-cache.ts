@@ -1,7 +1,8 @@
 /**
- * Dataset blobs on local disk, fetched once per hash from the datasets object store (streamed,
- * `objectStoreSource`). The pool client reads a blob into memory its threads share, once per
- * process (`@hpo/trainer/pool`). The cache is bounded (`maxBytes`): past it, the least recently used blobs no task is using are deleted.
+ * Dataset blobs on local disk, fetched once per hash from the datasets object store
+ * (streamed, `objectStoreSource`). The pool client reads a blob into memory its threads
+ * share, once per process (`@hpo/trainer/pool`). The cache is bounded (`maxBytes`): past it,
+ * the least recently used blobs no task is using are deleted.
  */
 import { createHash } from 'node:crypto';
 import {
