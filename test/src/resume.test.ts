@@ -11,8 +11,11 @@ interface Event {
   state?: string;
 }
 
+/** The log's complete lines: the last one may be half written while the study runs (or was killed). */
 function events(dir: string): Event[] {
-  return readFileSync(join(dir, 'events.jsonl'), 'utf8')
+  const text = readFileSync(join(dir, 'events.jsonl'), 'utf8');
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as Event);
