@@ -11,7 +11,7 @@ import {
   fromWireError,
   HpoError,
   type RefitTask,
-  readSharedDatasetFile,
+  readDatasetFile,
   sharedDataset,
 } from '@hpo/core';
 import type { RefitOutput, ThreadMessage, ThreadReply } from './thread-message.js';
@@ -72,16 +72,30 @@ export function shareDataset(hash: string, dataset: Dataset): void {
   release(undefined);
 }
 
-function acquire(hash: string, path: string): Dataset {
+/** Reads in progress, by hash: tasks that need the same dataset at once share one read. */
+const loading = new Map<string, Promise<Dataset>>();
+
+async function acquire(hash: string, path: string): Promise<Dataset> {
   let entry = shared.get(hash);
   if (!entry) {
-    try {
-      const bytes = readSharedDatasetFile(path, hash);
-      entry = { dataset: decodeDataset(bytes, `dataset ${hash.slice(0, 12)}…`, { copy: false }), users: 0 };
-    } catch (err) {
-      if (err instanceof HpoError) throw err;
-      throw new HpoError('internal', `cannot read dataset ${path}: ${(err as Error).message}`);
+    let load = loading.get(hash);
+    if (!load) {
+      load = (async () => {
+        try {
+          const bytes = await readDatasetFile(path, hash, true);
+          return decodeDataset(bytes, `dataset ${hash.slice(0, 12)}…`, { copy: false });
+        } catch (err) {
+          if (err instanceof HpoError) throw err;
+          throw new HpoError('internal', `cannot read dataset ${path}: ${(err as Error).message}`);
+        } finally {
+          loading.delete(hash);
+        }
+      })();
+      loading.set(hash, load);
     }
+    const dataset = await load;
+    // Another task's read may have put it in meanwhile: one entry per hash.
+    entry = shared.get(hash) ?? { dataset, users: 0 };
   }
   shared.set(hash, entry);
   entry.users++;
@@ -109,11 +123,11 @@ async function call(pool: TaskPool, task: FoldTask | RefitTask, o: PoolRunOption
     throw new HpoError('internal', 'a refit with a test set needs the test set file');
   const held: string[] = [];
   try {
-    const dataset = acquire(task.datasetHash, o.datasetPath);
+    const dataset = await acquire(task.datasetHash, o.datasetPath);
     held.push(task.datasetHash);
     const message: ThreadMessage = { task, dataset, ...(o.stop ? { stop: o.stop } : {}) };
     if (test && o.testDatasetPath) {
-      message.testDataset = acquire(test, o.testDatasetPath);
+      message.testDataset = await acquire(test, o.testDatasetPath);
       held.push(test);
     }
     const reply = (await pool.run(message, o.signal ? { signal: o.signal } : {})) as ThreadReply;

@@ -124,7 +124,7 @@ export class DatasetReader {
       const out = join(dir, 'canonical');
       const hash = await readInThread(spec.dataset, path, name, this.limits.heapMb, out);
       // Read in chunks and checked against the thread's hash (no 2 GiB limit as with readFileSync).
-      const bytes = readDatasetFile(out, hash);
+      const bytes = await readDatasetFile(out, hash);
       // Views of the bytes, not copies: the dataset is only looked at while the study is created.
       return {
         hash: await this.storeBytes(who, bytes),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { DatasetError, HpoError } from '../errors.js';
 import type { Column, Dataset } from './types.js';
 
@@ -109,33 +110,29 @@ export function writeDatasetFile(ds: Dataset, file: string): string {
 }
 
 /**
- * Reads a dataset file into memory that threads share (a SharedArrayBuffer: posting it to a
- * thread does not copy it), checking its SHA-256 as it reads. `decodeDataset(bytes, name,
- * { copy: false })` then gives typed arrays that are views of it.
+ * A dataset file's bytes, read in chunks without blocking the event loop and checked against
+ * `hash` as they come. With `shared`, they are on a SharedArrayBuffer (posting it to a thread
+ * does not copy it), and `decodeDataset(bytes, name, { copy: false })` gives typed arrays that
+ * are views of it.
  */
-export function readSharedDatasetFile(file: string, hash: string): Uint8Array {
-  return readDatasetFile(file, hash, true);
-}
-
-/** A dataset file's bytes, read in chunks and checked against `hash` (on shared memory if asked). */
-export function readDatasetFile(file: string, hash: string, shared = false): Uint8Array {
-  const fd = openSync(file, 'r');
+export async function readDatasetFile(file: string, hash: string, shared = false): Promise<Uint8Array> {
+  const handle = await open(file, 'r');
   try {
-    const size = fstatSync(fd).size;
+    const size = (await handle.stat()).size;
     const bytes = shared ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
     const sha = createHash('sha256');
     for (let at = 0; at < size; ) {
-      const n = readSync(fd, bytes, at, Math.min(READ_CHUNK, size - at), at);
-      if (n === 0) throw new DatasetError(`truncated: read ${at} of ${size} bytes`, { file });
-      sha.update(bytes.subarray(at, at + n));
-      at += n;
+      const { bytesRead } = await handle.read(bytes, at, Math.min(READ_CHUNK, size - at), at);
+      if (bytesRead === 0) throw new DatasetError(`truncated: read ${at} of ${size} bytes`, { file });
+      sha.update(bytes.subarray(at, at + bytesRead));
+      at += bytesRead;
     }
     const actual = sha.digest('hex');
     if (actual !== hash)
       throw new HpoError('data_loss', `dataset ${file} has hash ${actual}, expected ${hash}`);
     return bytes;
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
 }
 

@@ -4,7 +4,6 @@ export {
   encodeDataset,
   looksLikeDatasetBlob,
   readDatasetFile,
-  readSharedDatasetFile,
   sha256Hex,
   writeDatasetFile,
 } from './binary.js';
