@@ -83,7 +83,10 @@ async function acquire(hash: string, path: string): Promise<Dataset> {
       load = (async () => {
         try {
           const bytes = await readDatasetFile(path, hash, true);
-          return decodeDataset(bytes, `dataset ${hash.slice(0, 12)}…`, { copy: false });
+          const dataset = decodeDataset(bytes, `dataset ${hash.slice(0, 12)}…`, { copy: false });
+          // In the cache before any waiting task resumes: a later acquire finds it, never reads again.
+          if (!shared.has(hash)) shared.set(hash, { dataset, users: 0 });
+          return dataset;
         } catch (err) {
           if (err instanceof HpoError) throw err;
           throw new HpoError('internal', `cannot read dataset ${path}: ${(err as Error).message}`);
@@ -94,7 +97,7 @@ async function acquire(hash: string, path: string): Promise<Dataset> {
       loading.set(hash, load);
     }
     const dataset = await load;
-    // Another task's read may have put it in meanwhile: one entry per hash.
+    // Evicted meanwhile (another study's release): back in, it is about to be used.
     entry = shared.get(hash) ?? { dataset, users: 0 };
   }
   shared.set(hash, entry);
@@ -125,10 +128,13 @@ async function call(pool: TaskPool, task: FoldTask | RefitTask, o: PoolRunOption
   try {
     const dataset = await acquire(task.datasetHash, o.datasetPath);
     held.push(task.datasetHash);
+    // A read of a big file takes a while: a task aborted meanwhile goes no further.
+    o.signal?.throwIfAborted();
     const message: ThreadMessage = { task, dataset, ...(o.stop ? { stop: o.stop } : {}) };
     if (test && o.testDatasetPath) {
       message.testDataset = await acquire(test, o.testDatasetPath);
       held.push(test);
+      o.signal?.throwIfAborted();
     }
     const reply = (await pool.run(message, o.signal ? { signal: o.signal } : {})) as ThreadReply;
     if (!reply.ok) throw fromWireError(reply.error);

@@ -132,7 +132,8 @@ export async function readDatasetFile(file: string, hash: string, shared = false
       throw new HpoError('data_loss', `dataset ${file} has hash ${actual}, expected ${hash}`);
     return bytes;
   } finally {
-    await handle.close();
+    // Read-only: a failing close must not hide the error being thrown.
+    await handle.close().catch(() => undefined);
   }
 }
 
