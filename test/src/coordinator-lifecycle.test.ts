@@ -9,12 +9,12 @@ import { BUCKETS, STREAMS, type StudyServiceClient, SUBJECTS } from '@hpo/protoc
 import {
   Cluster,
   call,
+  createStudy,
   freePort,
   healthStatus,
   scalingOf,
   smallChurnSpec,
   until,
-  uploadDataset,
   watch,
 } from '@hpo/testing/processes';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -25,17 +25,6 @@ interface TrialMsg {
   number: number;
   state: string;
   foldsDone: number;
-}
-
-async function createStudy(
-  cluster: Cluster,
-  spec: Record<string, unknown>,
-  studyId: string,
-): Promise<string> {
-  const client = cluster.api();
-  const hash = await uploadDataset(client, spec);
-  await call(client, 'CreateStudy', { spec: JSON.stringify(spec), datasetSha256: hash, studyId });
-  return hash;
 }
 
 /** Every trial complete with each of its 3 folds recorded once. */
@@ -93,12 +82,7 @@ describe('coordinator lifecycle', { concurrency: false }, () => {
           assert.match(err.details, /standby.*holds the lease/);
           return true;
         });
-        const hash = await uploadDataset(onLeader, slow('lease', 4));
-        await call(onLeader, 'CreateStudy', {
-          spec: JSON.stringify(slow('lease', 4)),
-          datasetSha256: hash,
-          studyId: 'lease',
-        });
+        await createStudy(onLeader, slow('lease', 4), 'lease');
         await until('folds running', async () => {
           const s = await call<object, { trialsRunning: number }>(onLeader, 'GetStudy', { studyId: 'lease' });
           return s.trialsRunning > 0;
@@ -125,7 +109,7 @@ describe('coordinator lifecycle', { concurrency: false }, () => {
     const cluster = await Cluster.start({ workers: 1 });
     try {
       await createStudy(
-        cluster,
+        cluster.api(),
         smallChurnSpec({ name: 'ended', budget: { trials: 2, parallelism: 2 } }),
         'ended',
       );
@@ -193,7 +177,7 @@ describe('coordinator lifecycle', { concurrency: false }, () => {
     // One task in flight at a time, so every worker gets the fold the previous one handed back.
     const cluster = await Cluster.start({ workers: 0, capacity: 1, coordinatorArgs: ['--prefetch', '1'] });
     try {
-      await createStudy(cluster, slow('drain', 1, 1, 80), 'drain');
+      await createStudy(cluster.api(), slow('drain', 1, 1, 80), 'drain');
       const handedBack: string[] = [];
       for (let i = 0; i < 3; i++) {
         const w = await cluster.startWorker({ grace: 0.1 });
@@ -246,7 +230,7 @@ describe('coordinator lifecycle', { concurrency: false }, () => {
     const nc = await connect({ servers: cluster.nats.url, ...cluster.nats.credentials('coordinator') });
     try {
       const spec = smallChurnSpec({ name: 'old', budget: { trials: 1, parallelism: 1 } });
-      const hash = await createStudy(cluster, spec, 'old');
+      const hash = await createStudy(cluster.api(), spec, 'old');
       await watch(cluster.api(), 'old');
       const jsm = await jetstreamManager(nc);
       const models = await new Objm(nc).open(BUCKETS.models);

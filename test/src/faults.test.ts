@@ -4,12 +4,12 @@ import {
   Cluster,
   call,
   collect,
+  createStudy,
   exportEvents,
   freePort,
   smallChurnSpec,
   startCli,
   until,
-  uploadDataset,
   watch,
   writeStudy,
 } from '@hpo/testing/processes';
@@ -27,12 +27,6 @@ function slowSpec(name: string, trials: number) {
     { name, budget: { trials, parallelism: 2 } },
     { epochs: 40, patience: 100, layers: 2, batchSize: 32 },
   );
-}
-
-async function createStudy(cluster: Cluster, spec: Record<string, unknown>, studyId: string): Promise<void> {
-  const client = cluster.api();
-  const hash = await uploadDataset(client, spec);
-  await call(client, 'CreateStudy', { spec: JSON.stringify(spec), datasetSha256: hash, studyId });
 }
 
 async function finalTrials(cluster: Cluster, studyId: string, trials: number): Promise<TrialMsg[]> {
@@ -62,7 +56,7 @@ describe('distributed fault injection', { concurrency: false }, () => {
   it('SIGKILL of a worker mid-fold: the fold is redelivered, no result lost or counted twice', async () => {
     const cluster = await Cluster.start({ workers: 2, ackWait: 6 });
     try {
-      await createStudy(cluster, slowSpec('kill-worker', 3), 'kill-worker');
+      await createStudy(cluster.api(), slowSpec('kill-worker', 3), 'kill-worker');
       const victim = cluster.workers[0]!;
       await victim.waitFor('task started', 60_000);
       await victim.kill('SIGKILL');
@@ -84,7 +78,7 @@ describe('distributed fault injection', { concurrency: false }, () => {
     it(`${signal} of the coordinator mid-study: restarted, it adopts the folds out on workers (none trained twice) and a resuming watcher misses no event`, async () => {
       const cluster = await Cluster.start({ workers: 2, ackWait: 6 });
       try {
-        await createStudy(cluster, slowSpec('kill-coord', 5), 'kill-coord');
+        await createStudy(cluster.api(), slowSpec('kill-coord', 5), 'kill-coord');
         // A WatchStudy client that resumes after the last position it saw, as hpo submit --wait does.
         const seen: { type: string; position: number; trial: number; fold: number }[] = [];
         let position = 0;
@@ -199,7 +193,7 @@ describe('distributed fault injection', { concurrency: false }, () => {
   it('restart of nats-server (file storage) mid-study: services reconnect and the study completes', async () => {
     const cluster = await Cluster.start({ workers: 2, ackWait: 6 });
     try {
-      await createStudy(cluster, slowSpec('nats-restart', 4), 'nats-restart');
+      await createStudy(cluster.api(), slowSpec('nats-restart', 4), 'nats-restart');
       await cluster.workers[0]!.waitFor('task finished', 60_000);
       await cluster.nats.restart();
       // Poll until finished: the watch stream may break while the coordinator reconnects.

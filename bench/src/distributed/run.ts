@@ -41,6 +41,7 @@ import {
   CHURN,
   Cluster,
   call,
+  createStudy,
   exportEvents,
   freePort,
   makeCerts,
@@ -430,12 +431,7 @@ async function boundedStart(studies: number, rounds: number) {
   const nc = await connect({ servers: cluster.nats.url });
   try {
     const spec = smallChurnSpec({ name: 'seed', budget: { trials: 3, parallelism: 1 } });
-    const hash = await uploadDataset(cluster.api(), spec);
-    await call(cluster.api(), 'CreateStudy', {
-      spec: JSON.stringify(spec),
-      datasetSha256: hash,
-      studyId: 'seed',
-    });
+    await createStudy(cluster.api(), spec, 'seed');
     await watch(cluster.api(), 'seed');
     await cluster.coordinator!.kill('SIGTERM');
     const kv = await new Kvm(nc).open(BUCKETS.studies);

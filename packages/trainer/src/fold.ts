@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend.js';
 import { buildNetwork, disposeNetwork } from './network.js';
 import { resolveParams } from './params.js';
-import { featureMatrix, prepareTraining } from './prepare.js';
+import { featureMatrix, labelsOf, prepareTraining } from './prepare.js';
 import { type EpochCallback, fit, predictProba } from './train-loop.js';
 
 /** One (trial, fold) unit of work in this thread: train on `train` rows, evaluate on `valid` rows. */
@@ -54,8 +54,7 @@ export async function trainFold(task: TrainFoldInput): Promise<FoldOutcome> {
     });
     const t2 = performance.now();
     const proba = predictRows(net, task.dataset, data.pipeline, task.valid);
-    const yTrue = new Uint8Array(task.valid.length);
-    for (let i = 0; i < yTrue.length; i++) yTrue[i] = task.dataset.labels[task.valid[i]!]!;
+    const yTrue = labelsOf(task.dataset, task.valid);
     const metrics = computeMetrics(yTrue, proba, { threshold: task.threshold ?? 0.5 });
     const t3 = performance.now();
     return {

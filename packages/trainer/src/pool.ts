@@ -69,7 +69,7 @@ const shared = new Map<string, { dataset: Dataset; users: number }>();
  */
 export function shareDataset(hash: string, dataset: Dataset): void {
   if (!shared.has(hash)) shared.set(hash, { dataset: sharedDataset(dataset), users: 0 });
-  release(undefined);
+  evictIdle();
 }
 
 /** Reads in progress, by hash: tasks that need the same dataset at once share one read. */
@@ -105,14 +105,19 @@ async function acquire(hash: string, path: string): Promise<Dataset> {
   return entry.dataset;
 }
 
-function release(hash: string | undefined): void {
-  const entry = hash === undefined ? undefined : shared.get(hash);
-  if (entry && hash !== undefined) {
+function release(hash: string): void {
+  const entry = shared.get(hash);
+  if (entry) {
     entry.users--;
     // Re-inserted last: the map's order is least recently released first.
     shared.delete(hash);
     shared.set(hash, entry);
   }
+  evictIdle();
+}
+
+/** Keeps the KEEP_IDLE most recently released datasets no task uses; drops older idle ones. */
+function evictIdle(): void {
   const idle = [...shared].filter(([, e]) => e.users <= 0).map(([h]) => h);
   for (const h of idle.slice(0, -KEEP_IDLE)) shared.delete(h);
 }

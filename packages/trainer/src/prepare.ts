@@ -50,8 +50,7 @@ export function prepareTraining(
   const inputShape = pipeline
     ? [pipeline.featureNames.length]
     : [...(ds as Extract<Dataset, { kind: 'images' }>).shape];
-  const y = new Uint8Array(rows.length);
-  for (let i = 0; i < rows.length; i++) y[i] = ds.labels[rows[i]!]!;
+  const y = labelsOf(ds, rows);
   let innerTrain: ArrayLike<number> = rows;
   let innerValid: ArrayLike<number> | undefined;
   if (params.validationFraction > 0 && canHoldOut(y)) {
@@ -100,8 +99,7 @@ export function foldView(
   rows: ArrayLike<number>,
 ): TrainingData {
   const ids = Int32Array.from(rows);
-  const y = new Uint8Array(ids.length);
-  for (let i = 0; i < ids.length; i++) y[i] = ds.labels[ids[i]!]!;
+  const y = labelsOf(ds, ids);
   let picked = new Int32Array(0);
   if (ds.kind === 'tabular' && !pipeline) throw new Error('tabular data needs a fitted pipeline');
   const transform = ds.kind === 'tabular' ? rowTransformer(pipeline!, ds.columns) : undefined;
@@ -127,9 +125,7 @@ function labeledMatrix(
   rows: ArrayLike<number>,
 ): LabeledMatrix {
   const { x, cols } = featureMatrix(ds, pipeline, rows);
-  const y = new Uint8Array(rows.length);
-  for (let i = 0; i < rows.length; i++) y[i] = ds.labels[rows[i]!]!;
-  return { x, y, rows: rows.length, cols };
+  return { x, y: labelsOf(ds, rows), rows: rows.length, cols };
 }
 
 /** Features of `rows` as a row-major matrix: the fitted pipeline's output, or raw pixels. */
@@ -156,4 +152,9 @@ function canHoldOut(y: Uint8Array): boolean {
   let pos = 0;
   for (const v of y) pos += v;
   return pos >= 2 && y.length - pos >= 2 && y.length >= 10;
+}
+
+/** The labels of dataset rows `rows`, in that order. */
+export function labelsOf(ds: Dataset, rows: ArrayLike<number>): Uint8Array {
+  return Uint8Array.from({ length: rows.length }, (_, i) => ds.labels[rows[i]!]!);
 }

@@ -18,7 +18,7 @@ import {
 } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HpoError, sha256Hex } from '@hpo/core';
+import { HpoError } from '@hpo/core';
 import { type BlobSource, BUCKETS } from '@hpo/protocol';
 
 /** A dataset blob on local disk, checked against its hash. */

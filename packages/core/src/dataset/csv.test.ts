@@ -429,7 +429,8 @@ describe('CSV datasets', () => {
     after(() => rmSync(dir, { recursive: true, force: true }));
     // About 3 MiB: several 1 MiB reads, with multi-byte characters that straddle read boundaries.
     const rows = 60_000;
-    const big = (edit?: (lines: string[]) => void, delimiter = ',') => {
+    /** The table, with the lines (0 = header) in `replace` swapped for other text. */
+    const big = (replace: Record<number, string> = {}, delimiter = ',') => {
       const lines = ['x;é-city;amount;label'.replaceAll(';', delimiter)];
       for (let i = 0; i < rows; i++)
         lines.push(
@@ -437,12 +438,12 @@ describe('CSV datasets', () => {
             delimiter,
           ),
         );
-      edit?.(lines);
+      for (const [at, line] of Object.entries(replace)) lines[Number(at)] = line;
       return `${lines.join('\n')}\n`;
     };
 
     it('reads the same dataset from a file as from its text, with the dialect detected', () => {
-      const text = big(undefined, ';');
+      const text = big({}, ';');
       const file = join(dir, 'semi.csv');
       writeFileSync(file, text);
       const fromFile = readCsvDataset(file, { label: 'label' });
@@ -476,32 +477,17 @@ describe('CSV datasets', () => {
 
     it('names the row of a problem far past the first read', () => {
       const file = join(dir, 'bad.csv');
-      writeFileSync(
-        file,
-        big((l) => {
-          l[50_001] = '1,Zürich,oops,no';
-        }),
-      );
+      writeFileSync(file, big({ 50001: '1,Zürich,oops,no' }));
       expectDatasetError(
         () => readCsvDataset(file, { label: 'label' }),
         /row 50002, column 'amount': 'oops' is not a number/,
         { row: 50_002, column: 'amount' },
       );
-      writeFileSync(
-        file,
-        big((l) => {
-          l[40_000] = '1,Zürich,2';
-        }),
-      );
+      writeFileSync(file, big({ 40000: '1,Zürich,2' }));
       expectDatasetError(() => readCsvDataset(file, { label: 'label' }), /has 3 fields, expected 4/, {
         row: 40_001,
       });
-      writeFileSync(
-        file,
-        big((l) => {
-          l[59_999] = '1,Zürich,2,';
-        }),
-      );
+      writeFileSync(file, big({ 59999: '1,Zürich,2,' }));
       expectDatasetError(() => readCsvDataset(file, { label: 'label' }), /label is missing/, {
         row: 60_000,
         column: 'label',
@@ -549,12 +535,7 @@ describe('CSV datasets', () => {
 
     it('closes the file when reading stops on an error', () => {
       const file = join(dir, 'ragged.csv');
-      writeFileSync(
-        file,
-        big((l) => {
-          l[30_000] = '1,2';
-        }),
-      );
+      writeFileSync(file, big({ 30000: '1,2' }));
       const open = () => readdirSync('/proc/self/fd').length;
       const before = open();
       for (let i = 0; i < 5; i++) assert.throws(() => readCsvDataset(file, { label: 'label' }), DatasetError);

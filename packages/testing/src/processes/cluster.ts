@@ -298,6 +298,17 @@ export async function uploadDataset(
   return sha256;
 }
 
+/** Uploads a spec's dataset and creates study `studyId` from it; answers the dataset's hash. */
+export async function createStudy(
+  client: StudyServiceClient,
+  spec: Record<string, unknown>,
+  studyId: string,
+): Promise<string> {
+  const hash = await uploadDataset(client, spec);
+  await call(client, 'CreateStudy', { spec: JSON.stringify(spec), datasetSha256: hash, studyId });
+  return hash;
+}
+
 export function uploadBytes(
   client: StudyServiceClient,
   bytes: Uint8Array,
