@@ -1,6 +1,7 @@
 import { Rng } from '@hpo/core';
 import * as tf from '@tensorflow/tfjs';
 import { TrialError } from './errors.js';
+import type { MaskSource } from './kernels/index.js';
 import { mlpWidths, type TrainParams } from './params.js';
 
 /**
@@ -21,6 +22,30 @@ export interface Network {
   forward(x: tf.Tensor, training: boolean): tf.Tensor2D;
   /** Kernels that the L2 penalty applies to. */
   penalised: tf.Variable[];
+  /** Where training forward passes draw their dropout masks (the hand-written step shares it). */
+  masks: DropoutMasks;
+}
+
+/**
+ * Seeded inverted-dropout masks: each value is 0 with probability `rate`, else 1/(1 − rate).
+ * One stream per network, drawn in forward order (layer by layer, step by step), so tfjs'
+ * autodiff and the hand-written MLP step drop the same units for the same seed.
+ */
+export class DropoutMasks implements MaskSource {
+  private draws = new Uint32Array(0);
+
+  constructor(private readonly rng: Rng) {}
+
+  next(size: number, rate: number): Float32Array {
+    if (this.draws.length < size) this.draws = new Uint32Array(size);
+    const draws = this.rng.fillUint32(this.draws.subarray(0, size));
+    const out = new Float32Array(size);
+    const keep = 1 / (1 - rate);
+    // Kept when a uniform 32-bit draw is at or above rate·2³²: P(kept) = 1 − rate.
+    const threshold = rate * 4294967296;
+    for (let i = 0; i < size; i++) if (draws[i]! >= threshold) out[i] = keep;
+    return out;
+  }
 }
 
 export interface NamedVariable {
@@ -76,10 +101,9 @@ function constructNetwork(
     movingMean: add(state, `${name}/moving_mean`, tf.zeros([width]), false),
     movingVar: add(state, `${name}/moving_variance`, tf.ones([width]), false),
   });
-  let dropoutCalls = 0;
-  // A fresh seed per dropout call: deterministic, but a new mask every step.
+  const masks = new DropoutMasks(Rng.derive(seed, 'dropout'));
   const dropout = (x: tf.Tensor, rate: number, training: boolean) =>
-    training && rate > 0 ? tf.dropout(x, rate, undefined, seed * 7919 + dropoutCalls++) : x;
+    training && rate > 0 ? tf.mul(x, tf.tensor(masks.next(x.size, rate), x.shape)) : x;
 
   type Block = (x: tf.Tensor, training: boolean) => tf.Tensor;
   const blocks: Block[] = [];
@@ -164,6 +188,7 @@ function constructNetwork(
     weights,
     state,
     penalised,
+    masks,
     forward(x, training) {
       let h = x;
       for (const block of blocks) h = block(h, training);

@@ -36,38 +36,70 @@ function weightedData(rows: number, features: number, seed: number): TrainingDat
 }
 
 describe('fit: one loss definition on every path', () => {
+  const features = 6;
+  const train = weightedData(600, features, 7);
+  const base: TrainParams = {
+    ...DEFAULT_PARAMS,
+    family: 'mlp',
+    layers: 2,
+    units: 16,
+    activation: 'relu',
+    dropout: 0,
+    l2: 1e-3,
+    optimizer: 'adam',
+    learningRate: 0.01,
+    batchSize: 32,
+    epochs: 6,
+    patience: 100,
+    validationFraction: 0,
+  };
+  const run = (params: TrainParams, autodiff: boolean) => {
+    const net = buildNetwork(params, [features], 11);
+    assert.equal(canTrainFast(net, params), true, 'these params take the hand-written step');
+    fit({ net, params, train, seed: 3, autodiff });
+    const p = predictProba(net, train.x, train.rows);
+    disposeNetwork(net);
+    return p;
+  };
+
   it('the hand-written MLP step and tfjs autodiff train the same weighted objective (Keras: Σ w·BCE / batch)', () => {
-    const features = 6;
-    const train = weightedData(600, features, 7);
-    const params: TrainParams = {
-      ...DEFAULT_PARAMS,
-      family: 'mlp',
-      layers: 2,
-      units: 16,
-      activation: 'relu',
-      dropout: 0,
-      l2: 1e-3,
-      optimizer: 'adam',
-      learningRate: 0.01,
-      batchSize: 32,
-      epochs: 6,
-      patience: 100,
-      validationFraction: 0,
-    };
-    const run = (autodiff: boolean) => {
-      const net = buildNetwork(params, [features], 11);
-      assert.equal(canTrainFast(net, params), true, 'these params take the fast path');
-      fit({ net, params, train, seed: 3, autodiff });
-      const p = predictProba(net, train.x, train.rows);
-      disposeNetwork(net);
-      return p;
-    };
-    const fast = run(false);
-    const reference = run(true);
-    const err = maxMixedError(fast, reference);
+    const err = maxMixedError(run(base, false), run(base, true));
     // Float32 sums in another order over 114 Adam steps: small. Dividing by Σw instead of the
     // batch size (the old autodiff loss) moved probabilities by up to 0.035.
     assert.ok(err < 2e-3, `probabilities differ by ${err}`);
+  });
+
+  // What sampled configurations reach: dropout is rarely exactly 0. Both paths draw the network's
+  // dropout masks in the same order, so the same seed trains the same net on either.
+  const variants: Partial<TrainParams>[] = [
+    { dropout: 0.2 },
+    { dropout: 0.35, activation: 'selu', optimizer: 'sgd', learningRate: 0.05 },
+    { dropout: 0.1, activation: 'swish', optimizer: 'rmsprop', learningRate: 0.003 },
+    { dropout: 0.5, activation: 'elu', layers: 3, shrink: 0.5 },
+    { activation: 'sigmoid', optimizer: 'sgd', learningRate: 0.1, l2: 0 },
+    { activation: 'tanh', optimizer: 'rmsprop', learningRate: 0.003, dropout: 0.25, batchSize: 50 },
+  ];
+  for (const variant of variants) {
+    it(`and agree with ${JSON.stringify(variant)}`, () => {
+      const params = { ...base, ...variant };
+      const engine = run(params, false);
+      const err = maxMixedError(engine, run(params, true));
+      assert.ok(err < 2e-3, `probabilities differ by ${err}`);
+      // The nets learned something, so agreement is not that of two untrained nets.
+      const untrained = buildNetwork(params, [features], 11);
+      const before = predictProba(untrained, train.x, train.rows);
+      disposeNetwork(untrained);
+      assert.ok(maxMixedError(engine, before) > 0.05, 'training moved the predictions');
+    });
+  }
+
+  it('different seeds draw different dropout masks', () => {
+    const params = { ...base, dropout: 0.3 };
+    const a = buildNetwork(params, [features], 1);
+    const b = buildNetwork(params, [features], 2);
+    assert.notDeepEqual(a.masks.next(64, 0.3), b.masks.next(64, 0.3));
+    disposeNetwork(a);
+    disposeNetwork(b);
   });
 
   it('maxMixedError fails on a NaN anywhere, not only in the last element', () => {

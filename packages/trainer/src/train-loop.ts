@@ -72,16 +72,19 @@ export interface FitOptions {
 export function fit(options: FitOptions): FitReport {
   const { net, params, train, valid, seed, onEpoch, shouldStop } = options;
   const vars = net.weights.map((w) => w.variable);
-  // Plain MLPs train through a hand-written backward pass (about 30 kernels a step instead of
-  // 200+); anything it cannot express goes through tfjs' autodiff.
+  // MLPs without batch norm train through a hand-written backward pass (about 30 kernels a step
+  // instead of 200+); anything it cannot express goes through tfjs' autodiff.
   const fast =
     canTrainFast(net, params) && !options.autodiff
       ? new DenseNet({
           inputSize: net.inputShape[0]!,
           hiddenUnits: [],
-          activation: params.activation as 'relu' | 'tanh',
+          activation: params.activation,
+          optimizer: params.optimizer,
           learningRate: params.learningRate,
           l2: params.l2,
+          dropout: params.dropout,
+          masks: net.masks,
           variables: {
             kernels: net.weights.filter((w) => w.name.endsWith('/kernel')).map((w) => w.variable),
             biases: net.weights.filter((w) => w.name.endsWith('/bias')).map((w) => w.variable),
@@ -265,16 +268,13 @@ export function evaluateLoss(net: Network, data: TrainingData, batchSize = 1024)
 /** Rows of the training set whose loss is reported per epoch on the fast path. */
 const TRAIN_LOSS_ROWS = 2048;
 
-/** Whether the hand-written MLP step covers these params: Adam, relu/tanh, no dropout or batch norm. */
+/**
+ * Whether the hand-written MLP step covers these params: every MLP without batch norm (each
+ * activation, optimiser, dropout rate, L2 and class weighting the schema allows). Batch norm
+ * and CNNs train through tfjs' autodiff.
+ */
 export function canTrainFast(net: Network, params: TrainParams): boolean {
-  return (
-    params.family === 'mlp' &&
-    params.optimizer === 'adam' &&
-    !params.batchNorm &&
-    params.dropout === 0 &&
-    (params.activation === 'relu' || params.activation === 'tanh') &&
-    net.state.length === 0
-  );
+  return params.family === 'mlp' && !params.batchNorm && net.state.length === 0;
 }
 
 /** Rows `positions` of features `x` into `out`, `inputSize` floats each. */

@@ -5,8 +5,16 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 export const ADAM_UPDATE = 'HpoAdamUpdate';
 
 /**
- * Adam hyperparameters; `step` is the 1-based update count used for bias correction and
- * `weightDecay` adds weightDecay·p to the gradient (an L2 penalty λ·Σp² has weightDecay = 2λ).
+ * Update rules of the fused kernel: Adam, SGD with (heavy-ball) momentum as tfjs'
+ * MomentumOptimizer, and RMSprop (not centred, no momentum) as tfjs' RMSPropOptimizer.
+ */
+export const UPDATE_RULES = { adam: 0, momentum: 1, rmsprop: 2 } as const;
+
+/**
+ * Optimiser hyperparameters; `step` is the 1-based update count used for Adam's bias correction
+ * and `weightDecay` adds weightDecay·p to the gradient (an L2 penalty λ·Σp² has weightDecay = 2λ).
+ * `rule` picks the update (default Adam); momentum uses `beta1` as its momentum and RMSprop
+ * `beta2` as its decay ρ.
  */
 export interface AdamAttrs {
   learningRate: number;
@@ -15,14 +23,18 @@ export interface AdamAttrs {
   beta2: number;
   epsilon: number;
   step: number;
+  rule?: (typeof UPDATE_RULES)[keyof typeof UPDATE_RULES];
 }
 
 /**
- * One Adam update of one parameter as a single loop: m ← β1·m + (1−β1)·g,
- * v ← β2·v + (1−β2)·g², p ← p − lr·m̂/(√v̂ + ε) with m̂, v̂ bias-corrected as tfjs's
- * AdamOptimizer does. Replaces ~15 dispatched kernels per parameter.
+ * One optimiser update of one parameter as a single loop. Replaces ~15 dispatched kernels per
+ * parameter (Adam) or 5–7 (momentum, RMSprop).
+ * - Adam: m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g², p ← p − lr·m̂/(√v̂ + ε), with m̂, v̂
+ *   bias-corrected as tfjs' AdamOptimizer does.
+ * - momentum: m ← β1·m + g, p ← p − lr·m (v unchanged).
+ * - RMSprop: v ← ρ·v + (1−ρ)·g², p ← p − lr·g/√(v + ε) (m unchanged).
  */
-function adamLoop(
+function updateLoop(
   p: Float32Array,
   g: Float32Array,
   m: Float32Array,
@@ -32,18 +44,39 @@ function adamLoop(
   outV: Float32Array,
   a: AdamAttrs,
 ): void {
-  const c1 = 1 / (1 - a.beta1 ** a.step);
-  const c2 = 1 / (1 - a.beta2 ** a.step);
   const b1 = a.beta1;
   const b2 = a.beta2;
   const decay = a.weightDecay;
+  const lr = a.learningRate;
+  if (a.rule === UPDATE_RULES.momentum) {
+    outV.set(v);
+    for (let i = 0; i < p.length; i++) {
+      const gi = (g[i] as number) + decay * (p[i] as number);
+      const mi = b1 * (m[i] as number) + gi;
+      outM[i] = mi;
+      outP[i] = (p[i] as number) - lr * mi;
+    }
+    return;
+  }
+  if (a.rule === UPDATE_RULES.rmsprop) {
+    outM.set(m);
+    for (let i = 0; i < p.length; i++) {
+      const gi = (g[i] as number) + decay * (p[i] as number);
+      const vi = b2 * (v[i] as number) + (1 - b2) * gi * gi;
+      outV[i] = vi;
+      outP[i] = (p[i] as number) - (lr * gi) / Math.sqrt(vi + a.epsilon);
+    }
+    return;
+  }
+  const c1 = 1 / (1 - b1 ** a.step);
+  const c2 = 1 / (1 - b2 ** a.step);
   for (let i = 0; i < p.length; i++) {
     const gi = (g[i] as number) + decay * (p[i] as number);
     const mi = b1 * (m[i] as number) + (1 - b1) * gi;
     const vi = b2 * (v[i] as number) + (1 - b2) * gi * gi;
     outM[i] = mi;
     outV[i] = vi;
-    outP[i] = (p[i] as number) - (a.learningRate * mi * c1) / (Math.sqrt(vi * c2) + a.epsilon);
+    outP[i] = (p[i] as number) - (lr * mi * c1) / (Math.sqrt(vi * c2) + a.epsilon);
   }
 }
 
@@ -57,7 +90,7 @@ function wasmAdam(args: { inputs: Inputs; backend: BackendWasm; attrs: AdamAttrs
   // Heap views only after every allocation (an allocation may grow and detach the heap).
   const view = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
   const [oP, oM, oV] = outs.map(view) as [Float32Array, Float32Array, Float32Array];
-  adamLoop(view(param), view(grad), view(m), view(v), oP, oM, oV, attrs);
+  updateLoop(view(param), view(grad), view(m), view(v), oP, oM, oV, attrs);
   return outs;
 }
 
@@ -73,7 +106,7 @@ function cpuAdam(args: { inputs: Inputs; backend: CpuLike; attrs: AdamAttrs }) {
   const values = (t: tf.TensorInfo) => backend.data.get(t.dataId).values;
   const n = tf.util.sizeFromShape(param.shape);
   const [oP, oM, oV] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
-  adamLoop(values(param), values(grad), values(m), values(v), oP, oM, oV, attrs);
+  updateLoop(values(param), values(grad), values(m), values(v), oP, oM, oV, attrs);
   return [oP, oM, oV].map((vals) => backend.makeTensorInfo(param.shape, 'float32', vals));
 }
 
@@ -95,7 +128,7 @@ export function registerAdamUpdateKernels(): void {
 }
 
 /**
- * Adam step for one parameter: returns [param, m, v] after the update. One kernel where
+ * Optimiser step for one parameter: returns [param, m, v] after the update. One kernel where
  * `registerAdamUpdateKernels` covers the active backend, tf ops elsewhere (e.g. tfjs-node).
  */
 export function adamUpdate(
@@ -113,6 +146,15 @@ export function adamUpdate(
   }
   return tf.tidy(() => {
     if (attrs.weightDecay !== 0) grad = tf.add(grad, tf.mul(param, attrs.weightDecay));
+    if (attrs.rule === UPDATE_RULES.momentum) {
+      const m1 = tf.add(tf.mul(m, attrs.beta1), grad);
+      return [tf.sub(param, tf.mul(m1, attrs.learningRate)), m1, tf.clone(v)];
+    }
+    if (attrs.rule === UPDATE_RULES.rmsprop) {
+      const v1 = tf.add(tf.mul(v, attrs.beta2), tf.mul(tf.square(grad), 1 - attrs.beta2));
+      const delta = tf.div(tf.mul(grad, attrs.learningRate), tf.sqrt(tf.add(v1, attrs.epsilon)));
+      return [tf.sub(param, delta), tf.clone(m), v1];
+    }
     const m1 = tf.add(tf.mul(m, attrs.beta1), tf.mul(grad, 1 - attrs.beta1));
     const v1 = tf.add(tf.mul(v, attrs.beta2), tf.mul(tf.square(grad), 1 - attrs.beta2));
     const mHat = tf.div(m1, 1 - attrs.beta1 ** attrs.step);

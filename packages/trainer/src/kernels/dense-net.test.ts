@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { before, describe, it, test } from 'node:test';
+import { Rng } from '@hpo/core';
 import { maxMixedError, seededValues } from '@hpo/testing/tf';
 import * as tf from '@tensorflow/tfjs';
-import { DenseNet, type HiddenActivation } from './dense-net.js';
+import { DropoutMasks } from '../network.js';
+import { DenseNet, type DenseOptimizer, type HiddenActivation, type MaskSource } from './dense-net.js';
 import { registerWasmTrainingKernels, useWasmBackend } from './index.js';
 
 before(async () => {
@@ -109,4 +111,228 @@ test('DenseNet training steps leak no tensors', async () => {
   assert.ok(Number.isFinite(loss.dataSync()[0]));
   tf.dispose([loss, x, y]);
   net.dispose();
+});
+
+/** A mask source that keeps what it hands out, so that a reference can replay the same masks. */
+class RecordingMasks implements MaskSource {
+  readonly given: Float32Array[] = [];
+  private readonly inner = new DropoutMasks(new Rng('dense-net-masks'));
+  next(size: number, rate: number): Float32Array {
+    const m = this.inner.next(size, rate);
+    this.given.push(m);
+    return m;
+  }
+}
+
+function activate(z: tf.Tensor, activation: HiddenActivation): tf.Tensor {
+  switch (activation) {
+    case 'relu':
+      return tf.relu(z);
+    case 'tanh':
+      return tf.tanh(z);
+    case 'elu':
+      return tf.elu(z);
+    case 'selu':
+      return tf.selu(z);
+    case 'sigmoid':
+      return tf.sigmoid(z);
+    case 'swish':
+      return tf.mul(z, tf.sigmoid(z));
+    case 'linear':
+      return z;
+  }
+}
+
+/**
+ * The same MLP as plain variables trained by tfjs autodiff and tfjs' own optimiser (adam,
+ * momentum 0.9, rmsprop), on Σ w·BCE(logits) / batch + λ·Σ kernel², with the recorded dropout
+ * masks applied in the same order.
+ */
+function autodiffSteps(
+  initial: tf.Tensor[],
+  activation: HiddenActivation,
+  optimizerName: DenseOptimizer,
+  l2: number,
+  masks: Float32Array[],
+  batches: Array<[tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]>,
+): tf.Tensor[] {
+  const vars = initial.map((t) => tf.variable(t.clone()));
+  const optimizer =
+    optimizerName === 'adam'
+      ? tf.train.adam(0.01, 0.9, 0.999, 1e-7)
+      : optimizerName === 'sgd'
+        ? tf.train.momentum(0.01, 0.9)
+        : tf.train.rmsprop(0.01);
+  let m = 0;
+  for (const [x, y, w] of batches) {
+    optimizer.minimize(() => {
+      let h: tf.Tensor = x;
+      for (let i = 0; i + 2 < vars.length; i += 2) {
+        h = activate(
+          tf.add(tf.matMul(h as tf.Tensor2D, vars[i] as tf.Variable<tf.Rank.R2>), vars[i + 1]!),
+          activation,
+        );
+        if (masks.length > 0) h = tf.mul(h, tf.tensor(masks[m++]!, h.shape));
+      }
+      const z = tf.add(
+        tf.matMul(h as tf.Tensor2D, vars[vars.length - 2] as tf.Variable<tf.Rank.R2>),
+        vars[vars.length - 1]!,
+      );
+      const perSample = tf.sub(tf.softplus(z), tf.mul(y, z));
+      const data = tf.div(tf.sum(tf.mul(perSample, w)), x.shape[0]);
+      const kernels = vars.filter((_, i) => i % 2 === 0);
+      return tf.add(data, tf.mul(l2, tf.addN(kernels.map((k) => tf.sum(tf.square(k)))))) as tf.Scalar;
+    });
+  }
+  const out = vars.map((v) => v.clone());
+  tf.dispose(vars);
+  optimizer.dispose();
+  return out;
+}
+
+/** Batches of `sizes` rows (the last ones need not match) with 0/1 labels and class-like weights. */
+function batchesOf(inputSize: number, sizes: number[]): Array<[tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]> {
+  return sizes.map((rows, i) => [
+    tf.tensor2d(seededValues(rows * inputSize, 100 + i), [rows, inputSize]),
+    tf.tensor2d(
+      Array.from(seededValues(rows, 200 + i), (v) => (v > 0.2 ? 1 : 0)),
+      [rows, 1],
+    ),
+    tf.tensor2d(
+      Array.from(seededValues(rows, 300 + i), (v) => (v > 0.2 ? 2.5 : 0.6)),
+      [rows, 1],
+    ),
+  ]);
+}
+
+function compareWithAutodiff(options: {
+  shape: [number, number[]];
+  activation: HiddenActivation;
+  optimizer: DenseOptimizer;
+  dropout: number;
+  l2: number;
+  sizes: number[];
+}): void {
+  const [inputSize, hiddenUnits] = options.shape;
+  const masks = new RecordingMasks();
+  const net = new DenseNet({
+    inputSize,
+    hiddenUnits,
+    activation: options.activation,
+    optimizer: options.optimizer,
+    learningRate: 0.01,
+    l2: options.l2,
+    dropout: options.dropout,
+    masks,
+    seed: 5,
+  });
+  const batches = batchesOf(inputSize, options.sizes);
+  const initial = net.getWeights().map((t) => t.clone());
+  for (const [x, y, w] of batches) net.trainStep(x, y, tf.div(w, x.shape[0]) as tf.Tensor2D);
+  assert.equal(masks.given.length, options.dropout > 0 ? hiddenUnits.length * batches.length : 0);
+  const expected = autodiffSteps(
+    initial,
+    options.activation,
+    options.optimizer,
+    options.l2,
+    masks.given,
+    batches,
+  );
+  const got = net.getWeights();
+  for (let i = 0; i < expected.length; i++) {
+    const err = maxMixedError(got[i]!.dataSync() as Float32Array, expected[i]!.dataSync() as Float32Array);
+    assert.ok(err < 1e-4, `weight ${i}: error ${err}`);
+  }
+  const moved = maxMixedError(got[0]!.dataSync() as Float32Array, initial[0]!.dataSync() as Float32Array);
+  assert.ok(moved > 1e-3, `weights barely moved (${moved})`);
+  tf.dispose([...expected, ...initial, ...batches.flat()]);
+  net.dispose();
+}
+
+const ACTIVATIONS: HiddenActivation[] = ['relu', 'tanh', 'elu', 'selu', 'sigmoid', 'swish', 'linear'];
+const OPTIMIZERS: DenseOptimizer[] = ['adam', 'sgd', 'rmsprop'];
+
+describe('DenseNet matches tfjs autodiff with tfjs optimisers after several steps', () => {
+  before(async () => {
+    await tf.setBackend('wasm');
+  });
+  for (const activation of ACTIVATIONS) {
+    for (const optimizer of OPTIMIZERS) {
+      it(`${activation}, ${optimizer}, dropout 0.3, L2, class weights, a short last batch`, () => {
+        compareWithAutodiff({
+          shape: [5, [8, 4]],
+          activation,
+          optimizer,
+          dropout: 0.3,
+          l2: 0.01,
+          sizes: [6, 6, 6, 4],
+        });
+      });
+    }
+  }
+  it('without dropout the step draws no masks', () => {
+    compareWithAutodiff({
+      shape: [5, [8, 4]],
+      activation: 'selu',
+      optimizer: 'rmsprop',
+      dropout: 0,
+      l2: 0,
+      sizes: [6, 6, 3],
+    });
+  });
+  it('one-unit hidden layers', () => {
+    compareWithAutodiff({
+      shape: [4, [1, 1]],
+      activation: 'elu',
+      optimizer: 'adam',
+      dropout: 0.2,
+      l2: 0,
+      sizes: [8, 8, 8, 5],
+    });
+  });
+  it('wide fan-in, one hidden layer, a batch of one', () => {
+    compareWithAutodiff({
+      shape: [300, [3]],
+      activation: 'swish',
+      optimizer: 'sgd',
+      dropout: 0.5,
+      l2: 0.001,
+      sizes: [16, 16, 1],
+    });
+  });
+  it('three hidden layers of different widths on the cpu backend', async () => {
+    await tf.setBackend('cpu');
+    try {
+      compareWithAutodiff({
+        shape: [7, [12, 6, 3]],
+        activation: 'tanh',
+        optimizer: 'rmsprop',
+        dropout: 0.1,
+        l2: 0.01,
+        sizes: [9, 9, 2],
+      });
+    } finally {
+      await tf.setBackend('wasm');
+    }
+  });
+});
+
+test('DropoutMasks keeps about 1 − rate of the units, scaled by 1/(1 − rate), and is seeded', () => {
+  const a = new DropoutMasks(new Rng(1)).next(100_000, 0.3);
+  const kept = a.filter((v) => v !== 0);
+  assert.ok(Math.abs(kept.length / a.length - 0.7) < 0.01, `kept ${kept.length / a.length}`);
+  assert.ok(kept.every((v) => Math.abs(v - 1 / 0.7) < 1e-6));
+  assert.deepEqual(new DropoutMasks(new Rng(1)).next(1000, 0.3), a.subarray(0, 1000));
+  assert.ok(
+    new DropoutMasks(new Rng(1)).next(10, 0).every((v) => v === 1),
+    'rate 0 keeps every unit',
+  );
+});
+
+test('DenseNet refuses dropout without a mask source and rates outside [0, 1)', () => {
+  assert.throws(() => new DenseNet({ inputSize: 2, hiddenUnits: [2], dropout: 0.2 }), /mask source/);
+  assert.throws(
+    () => new DenseNet({ inputSize: 2, hiddenUnits: [2], dropout: 1, masks: new RecordingMasks() }),
+    /\[0, 1\)/,
+  );
 });

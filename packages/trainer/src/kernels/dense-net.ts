@@ -1,8 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
-import { type AdamAttrs, adamUpdate, registerAdamUpdateKernels } from './adam-update.js';
+import { type AdamAttrs, adamUpdate, registerAdamUpdateKernels, UPDATE_RULES } from './adam-update.js';
 
-/** Hidden-layer activations the hand-written backward pass supports. */
-export type HiddenActivation = 'relu' | 'tanh' | 'linear';
+/** Hidden-layer activations the hand-written backward pass supports (every one the schema allows, and linear). */
+export type HiddenActivation = 'relu' | 'tanh' | 'linear' | 'elu' | 'selu' | 'sigmoid' | 'swish';
+
+/** Optimisers of the hand-written step, with tfjs' semantics (SGD is momentum 0.9, as hpo's autodiff path). */
+export type DenseOptimizer = 'adam' | 'sgd' | 'rmsprop';
+
+/**
+ * Inverted dropout masks: `next(size, rate)` returns `size` values, each 0 (dropped, with
+ * probability `rate`) or 1/(1 − rate) (kept). A DenseNet calls it once per hidden layer per
+ * training step, input side first, with size = rows × units.
+ */
+export interface MaskSource {
+  next(size: number, rate: number): Float32Array;
+}
 
 /** Shape and optimiser of a `DenseNet`; every field but the sizes has a default. */
 export interface DenseNetOptions {
@@ -12,7 +24,9 @@ export interface DenseNetOptions {
   hiddenUnits: number[];
   /** Hidden activation; default 'relu'. The output is always one sigmoid unit. */
   activation?: HiddenActivation;
-  /** Adam step size; default 0.001 (Keras and tfjs default). */
+  /** Default 'adam'. */
+  optimizer?: DenseOptimizer;
+  /** Step size; default 0.001 (Keras and tfjs default). */
   learningRate?: number;
   /** Adam β1, β2, ε; defaults 0.9, 0.999, 1e-7 (Keras defaults). */
   beta1?: number;
@@ -20,6 +34,10 @@ export interface DenseNetOptions {
   epsilon?: number;
   /** L2 penalty λ·Σw² on the kernels (not biases), as Keras' `l2(λ)`; default 0. */
   l2?: number;
+  /** Dropout rate after every hidden layer while training; default 0. Needs `masks` when > 0. */
+  dropout?: number;
+  /** Where training steps take their dropout masks from (e.g. the network's `DropoutMasks`). */
+  masks?: MaskSource;
   /** Seed of the Glorot-uniform kernel initialisation; default 0. */
   seed?: number;
   /**
@@ -29,12 +47,30 @@ export interface DenseNetOptions {
   variables?: { kernels: tf.Variable[]; biases: tf.Variable[] };
 }
 
+/** SELU's λ and λ·α, as tfjs' selu kernel. */
+const SELU_SCALE = 1.0507009873554805;
+const SELU_SCALE_ALPHA = 1.7580993408473768;
+
+/** What a training forward pass keeps for the backward pass. */
+interface Forward {
+  logits: tf.Tensor2D;
+  /** Each hidden layer's activation output, before dropout. */
+  hidden: tf.Tensor2D[];
+  /** Each hidden layer's output after dropout: the next layer's input. */
+  dropped: tf.Tensor2D[];
+  /** Each hidden layer's pre-activation (swish only: its gradient needs it). */
+  pre: tf.Tensor2D[];
+  masks: tf.Tensor2D[];
+}
+
 /**
  * A binary classifier MLP (hidden layers + one sigmoid unit) trained by a hand-written
- * forward/backward pass: fused matmul+bias+activation forward, analytic gradient of weighted
- * binary cross-entropy, and one fused Adam kernel per parameter. About 25 kernels per training
- * step instead of ~220 for `optimizer.minimize` over a layers model. Weights are in layers
- * order ([kernel, bias] per layer), so `getWeights()` fits `tf.LayersModel.setWeights`.
+ * forward/backward pass: fused matmul+bias+activation forward, inverted dropout with masks from
+ * a `MaskSource`, the analytic gradient of weighted binary cross-entropy, and one fused
+ * optimiser kernel per parameter (Adam, momentum SGD or RMSprop). About 25 kernels per training
+ * step of a two-layer relu net instead of ~220 for `optimizer.minimize` over a layers model.
+ * Weights are in layers order ([kernel, bias] per layer), so `getWeights()` fits
+ * `tf.LayersModel.setWeights`.
  */
 export class DenseNet {
   private readonly kernels: tf.Variable[] = [];
@@ -42,6 +78,8 @@ export class DenseNet {
   private readonly moments = new Map<tf.Variable, { m: tf.Tensor; v: tf.Tensor }>();
   private readonly activation: HiddenActivation;
   private readonly adam: Omit<AdamAttrs, 'step' | 'weightDecay'>;
+  private readonly dropout: number;
+  private readonly masks: MaskSource | undefined;
   private readonly weightDecay: number;
   private steps = 0;
   private readonly owned: boolean;
@@ -49,12 +87,30 @@ export class DenseNet {
   constructor(options: DenseNetOptions) {
     registerAdamUpdateKernels();
     this.activation = options.activation ?? 'relu';
-    this.adam = {
-      learningRate: options.learningRate ?? 0.001,
-      beta1: options.beta1 ?? 0.9,
-      beta2: options.beta2 ?? 0.999,
-      epsilon: options.epsilon ?? 1e-7,
-    };
+    const optimizer = options.optimizer ?? 'adam';
+    // tfjs' defaults for each optimiser: momentum 0.9 (what hpo's autodiff path uses), RMSprop
+    // decay 0.9 with the backend's ε (1e-7 in float32).
+    this.adam =
+      optimizer === 'adam'
+        ? {
+            learningRate: options.learningRate ?? 0.001,
+            beta1: options.beta1 ?? 0.9,
+            beta2: options.beta2 ?? 0.999,
+            epsilon: options.epsilon ?? 1e-7,
+          }
+        : {
+            rule: optimizer === 'sgd' ? UPDATE_RULES.momentum : UPDATE_RULES.rmsprop,
+            learningRate: options.learningRate ?? 0.001,
+            beta1: 0.9,
+            beta2: 0.9,
+            epsilon: options.epsilon ?? tf.backend().epsilon(),
+          };
+    this.dropout = options.dropout ?? 0;
+    if (!(this.dropout >= 0 && this.dropout < 1))
+      throw new RangeError(`dropout must be in [0, 1), got ${this.dropout}`);
+    this.masks = options.masks;
+    if (this.dropout > 0 && this.masks === undefined)
+      throw new Error('a DenseNet with dropout needs a mask source');
     this.weightDecay = 2 * (options.l2 ?? 0);
     const sizes = [options.inputSize, ...options.hiddenUnits, 1];
     const seed = options.seed ?? 0;
@@ -79,12 +135,12 @@ export class DenseNet {
 
   /** Logits [batch, 1] for inputs [batch, inputSize]. */
   logits(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => this.forward(x).logits);
+    return tf.tidy(() => this.forward(x, false).logits);
   }
 
   /** Probabilities of the positive class, [batch, 1]. */
   predict(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => tf.sigmoid(this.forward(x).logits));
+    return tf.tidy(() => tf.sigmoid(this.forward(x, false).logits));
   }
 
   /**
@@ -93,7 +149,7 @@ export class DenseNet {
    */
   loss(x: tf.Tensor2D, y: tf.Tensor2D, weights?: tf.Tensor2D): tf.Scalar {
     return tf.tidy(() => {
-      const z = this.forward(x).logits;
+      const z = this.forward(x, false).logits;
       const perSample = tf.sub(tf.softplus(z), tf.mul(y, z));
       const weighted = weights === undefined ? perSample : tf.mul(perSample, weights);
       return tf.mean(weighted) as tf.Scalar;
@@ -101,27 +157,31 @@ export class DenseNet {
   }
 
   /**
-   * One Adam step on a batch. `scale` [batch, 1] multiplies each sample's loss gradient; pass
-   * sampleWeight / batchSize to get Keras' weighted mean, or omit it for 1 / batchSize.
+   * One optimiser step on a batch, with dropout masks drawn from the mask source. `scale`
+   * [batch, 1] multiplies each sample's loss gradient; pass sampleWeight / batchSize to get
+   * Keras' weighted mean, or omit it for 1 / batchSize.
    */
   trainStep(x: tf.Tensor2D, y: tf.Tensor2D, scale?: tf.Tensor2D): void {
     this.steps++;
     const step = this.steps;
     tf.tidy(() => {
-      const { logits, hidden } = this.forward(x);
+      const { logits, hidden, dropped, pre, masks } = this.forward(x, true);
       // d(loss)/d(logit) of binary cross-entropy through the sigmoid: (σ(z) − y)·scale.
       const residual = tf.sub(tf.sigmoid(logits), y);
       let g: tf.Tensor2D = scale === undefined ? tf.mul(residual, 1 / x.shape[0]) : tf.mul(residual, scale);
       const updates: Array<[tf.Variable, tf.Tensor]> = [];
       for (let i = this.kernels.length - 1; i >= 0; i--) {
         const kernel = this.kernels[i] as tf.Variable;
-        const below = i === 0 ? x : (hidden[i - 1] as tf.Tensor2D);
+        const below = i === 0 ? x : (dropped[i - 1] as tf.Tensor2D);
         updates.push([kernel, tf.matMul(below, g, true, false)]);
         updates.push([this.biases[i] as tf.Variable, tf.sum(g, 0)]);
         if (i === 0) break;
-        g = this.activationGrad(tf.matMul(g, kernel as tf.Tensor2D, false, true), below);
+        let dh: tf.Tensor2D = tf.matMul(g, kernel as tf.Tensor2D, false, true);
+        const mask = masks[i - 1];
+        if (mask) dh = tf.mul(dh, mask);
+        g = this.activationGrad(dh, hidden[i - 1] as tf.Tensor2D, pre[i - 1]);
       }
-      for (const [param, grad] of updates) this.applyAdam(param, grad, step);
+      for (const [param, grad] of updates) this.applyUpdate(param, grad, step);
     });
   }
 
@@ -137,39 +197,83 @@ export class DenseNet {
     this.moments.clear();
   }
 
-  private forward(x: tf.Tensor2D): { logits: tf.Tensor2D; hidden: tf.Tensor2D[] } {
-    const hidden: tf.Tensor2D[] = [];
+  private forward(x: tf.Tensor2D, training: boolean): Forward {
+    const out: Forward = { logits: x, hidden: [], dropped: [], pre: [], masks: [] };
+    const drop = training && this.dropout > 0;
     let h = x;
     const last = this.kernels.length - 1;
     for (let i = 0; i <= last; i++) {
       const kernel = this.kernels[i] as tf.Tensor2D;
       const bias = this.biases[i] as tf.Tensor1D;
       if (i === last) {
-        return { logits: tf.fused.matMul({ a: h, b: kernel, bias }) as tf.Tensor2D, hidden };
+        out.logits = tf.fused.matMul({ a: h, b: kernel, bias }) as tf.Tensor2D;
+        return out;
       }
-      if (this.activation === 'tanh') {
-        h = tf.tanh(tf.fused.matMul({ a: h, b: kernel, bias })) as tf.Tensor2D;
-      } else {
-        h = tf.fused.matMul({ a: h, b: kernel, bias, activation: this.activation }) as tf.Tensor2D;
+      h = this.activate(h, kernel, bias, out.pre);
+      out.hidden.push(h);
+      if (drop) {
+        const [rows, units] = h.shape;
+        const mask = tf.tensor2d((this.masks as MaskSource).next(rows * units, this.dropout), [rows, units]);
+        out.masks.push(mask);
+        h = tf.mul(h, mask);
       }
-      hidden.push(h);
+      out.dropped.push(h);
     }
     throw new Error('DenseNet has no layers');
   }
 
-  /** Gradient w.r.t. a hidden layer's pre-activation from its output h and d(loss)/dh. */
-  private activationGrad(dh: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
+  /** act(x·kernel + bias), fused where tfjs fuses the activation; swish keeps its pre-activation. */
+  private activate(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, pre: tf.Tensor2D[]): tf.Tensor2D {
+    const a = this.activation;
+    if (a === 'relu' || a === 'elu' || a === 'sigmoid' || a === 'linear') {
+      return tf.fused.matMul({ a: x, b: kernel, bias, activation: a }) as tf.Tensor2D;
+    }
+    const z = tf.fused.matMul({ a: x, b: kernel, bias }) as tf.Tensor2D;
+    switch (a) {
+      case 'tanh':
+        return tf.tanh(z);
+      case 'selu':
+        return tf.selu(z);
+      case 'swish':
+        pre.push(z);
+        return tf.mul(z, tf.sigmoid(z));
+    }
+  }
+
+  /**
+   * Gradient w.r.t. a hidden layer's pre-activation z from d(loss)/dh and its output h (and z
+   * for swish). Each derivative is written in terms of h: relu 1[h>0], tanh 1−h², sigmoid
+   * h(1−h), elu 1[h>0] + (h+1)·1[h≤0] = min(h,0) + 1, selu λ·1[h>0] + (h+λα)·1[h≤0],
+   * swish σ(z) + h·(1 − σ(z)).
+   */
+  private activationGrad(dh: tf.Tensor2D, h: tf.Tensor2D, z: tf.Tensor2D | undefined): tf.Tensor2D {
     switch (this.activation) {
       case 'relu':
-        return tf.mul(dh, tf.step(h)) as tf.Tensor2D;
+        return tf.mul(dh, tf.step(h));
       case 'tanh':
-        return tf.mul(dh, tf.sub(1, tf.square(h))) as tf.Tensor2D;
+        return tf.mul(dh, tf.sub(1, tf.square(h)));
+      case 'sigmoid':
+        return tf.mul(dh, tf.mul(h, tf.sub(1, h)));
+      case 'elu':
+        return tf.mul(dh, tf.add(tf.minimum(h, 0), 1));
+      case 'selu':
+        return tf.mul(
+          dh,
+          tf.add(
+            tf.add(tf.minimum(h, 0), SELU_SCALE_ALPHA),
+            tf.mul(tf.step(h), SELU_SCALE - SELU_SCALE_ALPHA),
+          ),
+        );
+      case 'swish': {
+        const s = tf.sigmoid(z as tf.Tensor2D);
+        return tf.mul(dh, tf.add(s, tf.mul(h, tf.sub(1, s))));
+      }
       case 'linear':
         return dh;
     }
   }
 
-  private applyAdam(param: tf.Variable, grad: tf.Tensor, step: number): void {
+  private applyUpdate(param: tf.Variable, grad: tf.Tensor, step: number): void {
     const state = this.moments.get(param);
     if (state === undefined) throw new Error(`no optimiser state for ${param.name}`);
     const weightDecay = this.kernels.includes(param) ? this.weightDecay : 0;

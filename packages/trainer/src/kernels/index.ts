@@ -4,8 +4,14 @@ import { conv2DBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
 import { maxPoolGradWasmConfig } from './max-pool-grad.js';
 
-export { type AdamAttrs, adamUpdate, registerAdamUpdateKernels } from './adam-update.js';
-export { DenseNet, type DenseNetOptions, type HiddenActivation } from './dense-net.js';
+export { type AdamAttrs, adamUpdate, registerAdamUpdateKernels, UPDATE_RULES } from './adam-update.js';
+export {
+  DenseNet,
+  type DenseNetOptions,
+  type DenseOptimizer,
+  type HiddenActivation,
+  type MaskSource,
+} from './dense-net.js';
 export { useWasmBackend, wasmBinaryDir, wasmThreadCount } from './wasm-backend.js';
 
 let registered = false;
