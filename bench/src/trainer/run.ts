@@ -1,6 +1,16 @@
 // Training-throughput benchmark of the reference MLP and CNN on the wasm and cpu backends.
-// Prints one JSON object on stdout. Usage: node packages/trainer/dist/bench/run.js [--quick]
+// Prints one JSON object on stdout.
+// Usage: node bench/dist/trainer/run.js [--quick] [--only=name,name…] [--rounds=N]
+//   --only    runs only the results whose names contain one of these strings (wasm only, plus
+//             cpu when 'cpu' is one of them), e.g. --only=engineVsAutodiff
+//   --rounds  interleaved rounds of the engine-vs-autodiff and peer comparisons (default 3)
+// The peer comparison runs bench/reference/trainer-peers.py with $HPO_PEERS_PYTHON (default
+// python3) once per round, between rounds of hpo's own runs; a Python without torch or
+// tensorflow makes the script skip that library, and the report says so.
+import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { registerWasmTrainingKernels, useWasmBackend, wasmThreadCount } from '@hpo/trainer';
 import * as tf from '@tensorflow/tfjs';
 import type { StepTiming } from './measure.js';
@@ -8,8 +18,23 @@ import { timeTrainerFit } from './trainer-fit.js';
 import { type Budget, cnn, mlp, timeDenseNet, timeFit, timeMinimize } from './variants.js';
 
 const quick = process.argv.includes('--quick');
+const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const only = flag('only')?.split(',');
+const rounds = Number(flag('rounds') ?? 3);
+const want = (name: string) => !only || only.some((o) => name.includes(o));
 const scale = (b: Budget): Budget =>
   quick ? { warmup: Math.max(1, Math.ceil(b.warmup / 5)), steps: Math.max(1, Math.ceil(b.steps / 5)) } : b;
+
+/** MLP configurations that sampled trials reach (the reference MLP with these overrides). */
+const MLP_VARIANTS: Record<string, Record<string, unknown>> = {
+  mlp_hpo_trainer: {},
+  // Dropout is almost never exactly 0 in a sampled trial, and every activation and optimizer of
+  // the schema is drawn.
+  mlp_hpo_trainer_dropout: { dropout: 0.2 },
+  mlp_hpo_trainer_dropout_elu_rmsprop: { dropout: 0.3, activation: 'elu', optimizer: 'rmsprop' },
+  mlp_hpo_trainer_swish_sgd: { activation: 'swish', optimizer: 'sgd' },
+  mlp_hpo_trainer_batchnorm: { batchNorm: true },
+};
 
 async function benchBackend(backend: 'wasm' | 'cpu'): Promise<Record<string, StepTiming>> {
   if (backend === 'wasm') await useWasmBackend();
@@ -18,22 +43,141 @@ async function benchBackend(backend: 'wasm' | 'cpu'): Promise<Record<string, Ste
   const mlpBudget = scale(slow ? { warmup: 20, steps: 100 } : { warmup: 100, steps: 1000 });
   const cnnBudget = scale(slow ? { warmup: 1, steps: 2 } : { warmup: 3, steps: 30 });
   const out: Record<string, StepTiming> = {};
+  const run = async (name: string, measure: () => Promise<StepTiming>) => {
+    if (want(name)) out[name] = await measure();
+  };
   // What hpo's folds actually run: the trainer's own loop (fit in train-loop.ts).
-  out.mlp_hpo_trainer = await timeTrainerFit('mlp', quick ? 3200 : 16000, slow ? 1 : quick ? 2 : 5);
-  out.cnn_hpo_trainer = await timeTrainerFit('cnn', slow ? 32 : quick ? 128 : 640, slow ? 1 : 2);
-  out.mlp_fit_adam = await timeFit(mlp.build, mlp.shape, mlpBudget);
-  out.mlp_minimize_adam = await timeMinimize(mlp.build, mlp.shape, mlpBudget, tf.train.adam(0.001));
-  out.mlp_minimize_sgd = await timeMinimize(mlp.build, mlp.shape, mlpBudget, tf.train.sgd(0.01));
-  out.mlp_densenet_adam = await timeDenseNet(mlpBudget);
-  out.cnn_minimize_adam = await timeMinimize(cnn.build, cnn.shape, cnnBudget, tf.train.adam(0.001));
-  out.cnn_fit_adam = await timeFit(cnn.build, cnn.shape, cnnBudget);
+  const mlpRows = quick ? 3200 : 16000;
+  const mlpEpochs = slow ? 1 : quick ? 2 : 5;
+  for (const [name, overrides] of Object.entries(MLP_VARIANTS)) {
+    await run(name, () => timeTrainerFit('mlp', mlpRows, mlpEpochs, overrides));
+  }
+  await run('cnn_hpo_trainer', () => timeTrainerFit('cnn', slow ? 32 : quick ? 128 : 640, slow ? 1 : 2));
+  await run('mlp_fit_adam', () => timeFit(mlp.build, mlp.shape, mlpBudget));
+  await run('mlp_minimize_adam', () => timeMinimize(mlp.build, mlp.shape, mlpBudget, tf.train.adam(0.001)));
+  await run('mlp_minimize_sgd', () => timeMinimize(mlp.build, mlp.shape, mlpBudget, tf.train.sgd(0.01)));
+  await run('mlp_densenet_adam', () => timeDenseNet(mlpBudget));
+  await run('cnn_minimize_adam', () => timeMinimize(cnn.build, cnn.shape, cnnBudget, tf.train.adam(0.001)));
+  await run('cnn_fit_adam', () => timeFit(cnn.build, cnn.shape, cnnBudget));
   return out;
+}
+
+/**
+ * The hand-written engine against tfjs autodiff (the reference, and the path these
+ * configurations took before the engine covered them) on wasm, interleaved A B A B in this run:
+ * median samples/s of each and their ratio.
+ */
+async function engineVsAutodiff(): Promise<Record<string, unknown>> {
+  await useWasmBackend();
+  const rows = quick ? 3200 : 16000;
+  const epochs = quick ? 2 : 3;
+  const out: Record<string, unknown> = {};
+  for (const [name, overrides] of Object.entries(MLP_VARIANTS)) {
+    if (name === 'mlp_hpo_trainer_batchnorm') continue; // autodiff either way
+    const engine: number[] = [];
+    const autodiff: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      autodiff.push((await timeTrainerFit('mlp', rows, epochs, overrides, true)).samplesPerSec);
+      engine.push((await timeTrainerFit('mlp', rows, epochs, overrides)).samplesPerSec);
+    }
+    const e = median(engine);
+    const a = median(autodiff);
+    out[name] = {
+      engine: e,
+      autodiff: a,
+      ratio: Math.round((e / a) * 100) / 100,
+      engineRuns: engine,
+      autodiffRuns: autodiff,
+    };
+  }
+  return out;
+}
+
+/** hpo's result name for each net of the peers script. */
+const PEER_NETS: Record<string, string> = {
+  mlp: 'mlp_hpo_trainer',
+  mlp_dropout: 'mlp_hpo_trainer_dropout',
+  mlp_batchnorm: 'mlp_hpo_trainer_batchnorm',
+  mlp_dropout_elu_rmsprop: 'mlp_hpo_trainer_dropout_elu_rmsprop',
+  cnn28: 'cnn_hpo_trainer',
+};
+
+type PeerReport = Record<string, { skipped?: string; results?: Record<string, { samplesPerSec: number }> }>;
+
+/**
+ * hpo (wasm, one thread) against PyTorch and Keras on the same nets, measured in this run:
+ * rounds of hpo's runs alternate with rounds of the peers script, and each ratio is of medians.
+ */
+async function peers(): Promise<Record<string, unknown>> {
+  const python = process.env.HPO_PEERS_PYTHON ?? 'python3';
+  const script = fileURLToPath(new URL('../../reference/trainer-peers.py', import.meta.url));
+  const ours: Record<string, number[]> = {};
+  const theirs: Record<string, Record<string, number[]>> = { torch: {}, keras: {} };
+  const skipped: Record<string, string> = {};
+  for (let r = 0; r < rounds; r++) {
+    await useWasmBackend();
+    for (const name of Object.values(PEER_NETS)) {
+      const which = name.startsWith('cnn') ? 'cnn' : 'mlp';
+      const overrides = MLP_VARIANTS[name] ?? {};
+      const t = await timeTrainerFit(
+        which,
+        which === 'cnn' ? (quick ? 128 : 640) : quick ? 3200 : 16000,
+        quick ? 2 : which === 'cnn' ? 2 : 5,
+        overrides,
+      );
+      push(ours, name, t.samplesPerSec);
+    }
+    let report: PeerReport;
+    try {
+      const args = [script, '--rounds', '1', ...(quick ? ['--quick'] : [])];
+      const { stdout } = await promisify(execFile)(python, args, { maxBuffer: 1 << 22 });
+      report = JSON.parse(stdout) as PeerReport;
+    } catch (err) {
+      return { skipped: `${python} ${script} failed: ${(err as Error).message.split('\n')[0]}` };
+    }
+    for (const lib of ['torch', 'keras']) {
+      const part = report[lib];
+      if (part?.skipped) skipped[lib] = part.skipped;
+      for (const [net, v] of Object.entries(part?.results ?? {})) {
+        push(theirs[lib] as Record<string, number[]>, net, v.samplesPerSec);
+      }
+    }
+  }
+  const out: Record<string, unknown> = { python, skipped };
+  for (const [net, name] of Object.entries(PEER_NETS)) {
+    const hpo = median(ours[name] ?? []);
+    const row: Record<string, number | null> = { hpo };
+    for (const lib of ['torch', 'keras']) {
+      const runs = theirs[lib]?.[net];
+      const peer = runs && runs.length > 0 ? median(runs) : undefined;
+      row[lib] = peer ?? null;
+      row[`hpoOver${lib === 'torch' ? 'PyTorch' : 'Keras'}`] = peer
+        ? Math.round((hpo / peer) * 100) / 100
+        : null;
+    }
+    out[net] = row;
+  }
+  return out;
+}
+
+function push(runs: Record<string, number[]>, key: string, value: number): void {
+  const list = runs[key] ?? [];
+  list.push(value);
+  runs[key] = list;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 async function main(): Promise<void> {
   registerWasmTrainingKernels();
   const wasm = await benchBackend('wasm');
-  const cpu = await benchBackend('cpu');
+  const cpu = !only || only.includes('cpu') ? await benchBackend('cpu') : {};
+  const comparison = want('engineVsAutodiff') ? await engineVsAutodiff() : undefined;
+  const peerRatios = want('peers') ? await peers() : undefined;
   const ratio = (a: StepTiming | undefined, b: StepTiming | undefined) =>
     a && b ? Math.round((a.samplesPerSec / b.samplesPerSec) * 10) / 10 : null;
   await useWasmBackend();
@@ -50,17 +194,16 @@ async function main(): Promise<void> {
       trainingKernels: 'registerWasmTrainingKernels()',
     },
     results: { wasm, cpu },
+    engineVsAutodiff: comparison,
+    peers: peerRatios,
     speedupWasmOverCpu: {
       mlp_hpo_trainer: ratio(wasm.mlp_hpo_trainer, cpu.mlp_hpo_trainer),
+      mlp_hpo_trainer_dropout: ratio(wasm.mlp_hpo_trainer_dropout, cpu.mlp_hpo_trainer_dropout),
       cnn_hpo_trainer: ratio(wasm.cnn_hpo_trainer, cpu.cnn_hpo_trainer),
       cnn_minimize_adam: ratio(wasm.cnn_minimize_adam, cpu.cnn_minimize_adam),
       cnn_fit_adam: ratio(wasm.cnn_fit_adam, cpu.cnn_fit_adam),
       mlp_minimize_adam: ratio(wasm.mlp_minimize_adam, cpu.mlp_minimize_adam),
       mlp_densenet_adam: ratio(wasm.mlp_densenet_adam, cpu.mlp_densenet_adam),
-    },
-    targetsSamplesPerSec: {
-      mlp: { keras: 24000, pytorch: 68900, tfjsWasmShippedFit: 18700 },
-      cnn: { keras: 1560, pytorch: 1820, target: 780 },
     },
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
