@@ -73,7 +73,6 @@ async function engineVsAutodiff(): Promise<Record<string, unknown>> {
   const epochs = quick ? 2 : 3;
   const out: Record<string, unknown> = {};
   for (const [name, overrides] of Object.entries(MLP_VARIANTS)) {
-    if (name === 'mlp_hpo_trainer_batchnorm') continue; // autodiff either way
     const engine: number[] = [];
     const autodiff: number[] = [];
     for (let r = 0; r < rounds; r++) {

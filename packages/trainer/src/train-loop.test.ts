@@ -78,6 +78,8 @@ describe('fit: one loss definition on every path', () => {
     { dropout: 0.5, activation: 'elu', layers: 3, shrink: 0.5 },
     { activation: 'sigmoid', optimizer: 'sgd', learningRate: 0.1, l2: 0 },
     { activation: 'tanh', optimizer: 'rmsprop', learningRate: 0.003, dropout: 0.25, batchSize: 50 },
+    { batchNorm: true },
+    { batchNorm: true, dropout: 0.3, activation: 'swish', optimizer: 'sgd', learningRate: 0.02 },
   ];
   for (const variant of variants) {
     it(`and agree with ${JSON.stringify(variant)}`, () => {

@@ -2,7 +2,7 @@ import { Rng } from '@hpo/core';
 import * as tf from '@tensorflow/tfjs';
 import { TrainingStopped } from './errors.js';
 import { DenseNet } from './kernels/index.js';
-import { applyStateUpdates, type Network } from './network.js';
+import { applyStateUpdates, BN_EPSILON, BN_MOMENTUM, type NamedVariable, type Network } from './network.js';
 import type { TrainParams } from './params.js';
 
 /**
@@ -72,8 +72,8 @@ export interface FitOptions {
 export function fit(options: FitOptions): FitReport {
   const { net, params, train, valid, seed, onEpoch, shouldStop } = options;
   const vars = net.weights.map((w) => w.variable);
-  // MLPs without batch norm train through a hand-written backward pass (about 30 kernels a step
-  // instead of 200+); anything it cannot express goes through tfjs' autodiff.
+  // MLPs train through a hand-written backward pass (about 30 kernels a step instead of 200+);
+  // CNNs go through tfjs' autodiff.
   const fast =
     canTrainFast(net, params) && !options.autodiff
       ? new DenseNet({
@@ -85,9 +85,16 @@ export function fit(options: FitOptions): FitReport {
           l2: params.l2,
           dropout: params.dropout,
           masks: net.masks,
+          batchNorm: params.batchNorm,
+          bnMomentum: BN_MOMENTUM,
+          bnEpsilon: BN_EPSILON,
           variables: {
-            kernels: net.weights.filter((w) => w.name.endsWith('/kernel')).map((w) => w.variable),
-            biases: net.weights.filter((w) => w.name.endsWith('/bias')).map((w) => w.variable),
+            kernels: named(net.weights, '/kernel'),
+            biases: named(net.weights, '/bias'),
+            gammas: named(net.weights, '/gamma'),
+            betas: named(net.weights, '/beta'),
+            movingMeans: named(net.state, '/moving_mean'),
+            movingVars: named(net.state, '/moving_variance'),
           },
         })
       : undefined;
@@ -269,12 +276,17 @@ export function evaluateLoss(net: Network, data: TrainingData, batchSize = 1024)
 const TRAIN_LOSS_ROWS = 2048;
 
 /**
- * Whether the hand-written MLP step covers these params: every MLP without batch norm (each
- * activation, optimiser, dropout rate, L2 and class weighting the schema allows). Batch norm
- * and CNNs train through tfjs' autodiff.
+ * Whether the hand-written MLP step covers these params: every MLP (each activation, optimiser,
+ * dropout rate, batch norm, L2 and class weighting the schema allows). CNNs train through
+ * tfjs' autodiff.
  */
 export function canTrainFast(net: Network, params: TrainParams): boolean {
-  return params.family === 'mlp' && !params.batchNorm && net.state.length === 0;
+  return params.family === 'mlp' && net.inputShape.length === 1;
+}
+
+/** The variables whose names end with `suffix`, in the network's (layer) order. */
+function named(list: NamedVariable[], suffix: string): tf.Variable[] {
+  return list.filter((w) => w.name.endsWith(suffix)).map((w) => w.variable);
 }
 
 /** Rows `positions` of features `x` into `out`, `inputSize` floats each. */

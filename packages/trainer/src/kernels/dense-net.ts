@@ -38,13 +38,30 @@ export interface DenseNetOptions {
   dropout?: number;
   /** Where training steps take their dropout masks from (e.g. the network's `DropoutMasks`). */
   masks?: MaskSource;
+  /**
+   * Batch norm in every hidden layer: x·kernel (the bias is not used) → batch norm → activation
+   * → dropout, as hpo's network builds it. Training normalises with the batch's statistics and
+   * updates the moving ones; inference uses the moving ones. Default false.
+   */
+  batchNorm?: boolean;
+  /** Moving-statistics momentum and variance ε of batch norm; defaults 0.99 and 1e-3 (Keras). */
+  bnMomentum?: number;
+  bnEpsilon?: number;
   /** Seed of the Glorot-uniform kernel initialisation; default 0. */
   seed?: number;
   /**
    * Train these existing variables ([kernel, bias] per layer, input side first) instead of
    * creating new ones; the caller keeps ownership (dispose() then frees only optimiser state).
    */
-  variables?: { kernels: tf.Variable[]; biases: tf.Variable[] };
+  variables?: {
+    kernels: tf.Variable[];
+    biases: tf.Variable[];
+    /** With batchNorm: per hidden layer, scale γ, offset β, moving mean and moving variance. */
+    gammas?: tf.Variable[];
+    betas?: tf.Variable[];
+    movingMeans?: tf.Variable[];
+    movingVars?: tf.Variable[];
+  };
 }
 
 /** SELU's λ and λ·α, as tfjs' selu kernel. */
@@ -61,6 +78,16 @@ interface Forward {
   /** Each hidden layer's pre-activation (swish only: its gradient needs it). */
   pre: tf.Tensor2D[];
   masks: tf.Tensor2D[];
+  /** Batch norm in training: each hidden layer's normalised x̂, 1/√(σ²+ε), batch mean and variance. */
+  norms: Array<{ xhat: tf.Tensor2D; invStd: tf.Tensor1D; mean: tf.Tensor1D; variance: tf.Tensor1D }>;
+}
+
+/** Batch-norm parameters and moving statistics of one hidden layer. */
+interface BatchNormVars {
+  gamma: tf.Variable;
+  beta: tf.Variable;
+  movingMean: tf.Variable;
+  movingVar: tf.Variable;
 }
 
 /**
@@ -75,6 +102,10 @@ interface Forward {
 export class DenseNet {
   private readonly kernels: tf.Variable[] = [];
   private readonly biases: tf.Variable[] = [];
+  /** Per hidden layer with batch norm; empty without. */
+  private readonly norms: BatchNormVars[] = [];
+  private readonly bnMomentum: number;
+  private readonly bnEpsilon: number;
   private readonly moments = new Map<tf.Variable, { m: tf.Tensor; v: tf.Tensor }>();
   private readonly activation: HiddenActivation;
   private readonly adam: Omit<AdamAttrs, 'step' | 'weightDecay'>;
@@ -114,10 +145,39 @@ export class DenseNet {
     this.weightDecay = 2 * (options.l2 ?? 0);
     const sizes = [options.inputSize, ...options.hiddenUnits, 1];
     const seed = options.seed ?? 0;
+    this.bnMomentum = options.bnMomentum ?? 0.99;
+    this.bnEpsilon = options.bnEpsilon ?? 1e-3;
     this.owned = options.variables === undefined;
-    if (options.variables) {
-      this.kernels.push(...options.variables.kernels);
-      this.biases.push(...options.variables.biases);
+    const given = options.variables;
+    if (given) {
+      this.kernels.push(...given.kernels);
+      this.biases.push(...given.biases);
+    }
+    if (options.batchNorm) {
+      // Given variables fix the shape (their hiddenUnits may be left empty).
+      const widths = given ? given.kernels.slice(0, -1).map((k) => k.shape[1]!) : options.hiddenUnits;
+      widths.forEach((units, i) => {
+        const pick = (list: tf.Variable[] | undefined, what: string) => {
+          const v = list?.[i];
+          if (v === undefined) throw new Error(`batch norm needs the ${what} of hidden layer ${i + 1}`);
+          return v;
+        };
+        this.norms.push(
+          given
+            ? {
+                gamma: pick(given.gammas, 'gamma'),
+                beta: pick(given.betas, 'beta'),
+                movingMean: pick(given.movingMeans, 'moving mean'),
+                movingVar: pick(given.movingVars, 'moving variance'),
+              }
+            : {
+                gamma: tf.variable(tf.ones([units]), true),
+                beta: tf.variable(tf.zeros([units]), true),
+                movingMean: tf.variable(tf.zeros([units]), false),
+                movingVar: tf.variable(tf.ones([units]), false),
+              },
+        );
+      });
     }
     for (let i = 0; this.owned && i + 1 < sizes.length; i++) {
       const fanIn = sizes[i] as number;
@@ -128,7 +188,7 @@ export class DenseNet {
       this.biases.push(tf.variable(tf.zeros([fanOut]), true));
       init.dispose();
     }
-    for (const p of [...this.kernels, ...this.biases]) {
+    for (const p of this.trainable()) {
       this.moments.set(p, { m: tf.zerosLike(p), v: tf.zerosLike(p) });
     }
   }
@@ -165,7 +225,8 @@ export class DenseNet {
     this.steps++;
     const step = this.steps;
     tf.tidy(() => {
-      const { logits, hidden, dropped, pre, masks } = this.forward(x, true);
+      const { logits, hidden, dropped, pre, masks, norms } = this.forward(x, true);
+      const last = this.kernels.length - 1;
       // d(loss)/d(logit) of binary cross-entropy through the sigmoid: (σ(z) − y)·scale.
       const residual = tf.sub(tf.sigmoid(logits), y);
       let g: tf.Tensor2D = scale === undefined ? tf.mul(residual, 1 / x.shape[0]) : tf.mul(residual, scale);
@@ -174,31 +235,59 @@ export class DenseNet {
         const kernel = this.kernels[i] as tf.Variable;
         const below = i === 0 ? x : (dropped[i - 1] as tf.Tensor2D);
         updates.push([kernel, tf.matMul(below, g, true, false)]);
-        updates.push([this.biases[i] as tf.Variable, tf.sum(g, 0)]);
+        // A batch-normalised layer does not use its bias (β shifts instead).
+        if (i === last || this.norms.length === 0)
+          updates.push([this.biases[i] as tf.Variable, tf.sum(g, 0)]);
         if (i === 0) break;
         let dh: tf.Tensor2D = tf.matMul(g, kernel as tf.Tensor2D, false, true);
         const mask = masks[i - 1];
         if (mask) dh = tf.mul(dh, mask);
         g = this.activationGrad(dh, hidden[i - 1] as tf.Tensor2D, pre[i - 1]);
+        const bn = this.norms[i - 1];
+        const saved = norms[i - 1];
+        if (bn && saved) {
+          // With dy = d(loss)/d(γx̂ + β): dβ = Σdy, dγ = Σdy·x̂, and through the batch statistics
+          // d(loss)/dz = γ/√(σ²+ε) · (dy − (dβ + x̂·dγ)/N).
+          const dBeta = tf.sum(g, 0);
+          const dGamma = tf.sum(tf.mul(g, saved.xhat), 0);
+          updates.push([bn.gamma, dGamma], [bn.beta, dBeta]);
+          const centred = tf.sub(g, tf.mul(tf.add(dBeta, tf.mul(saved.xhat, dGamma)), 1 / x.shape[0]));
+          g = tf.mul(centred, tf.mul(bn.gamma, saved.invStd));
+        }
       }
       for (const [param, grad] of updates) this.applyUpdate(param, grad, step);
+      // Moving statistics from this step's batch (before the update), as Keras and hpo's network.
+      const mo = this.bnMomentum;
+      for (const [j, bn] of this.norms.entries()) {
+        const { mean, variance } = norms[j]!;
+        bn.movingMean.assign(tf.add(tf.mul(bn.movingMean, mo), tf.mul(mean, 1 - mo)));
+        bn.movingVar.assign(tf.add(tf.mul(bn.movingVar, mo), tf.mul(variance, 1 - mo)));
+      }
     });
   }
 
   /** [kernel, bias] per layer, input side first (the order of `LayersModel.getWeights`). */
   getWeights(): tf.Tensor[] {
-    return this.kernels.flatMap((k, i) => [k, this.biases[i] as tf.Variable]);
+    return this.kernels.flatMap((k, i) => {
+      const bn = this.norms[i];
+      return bn ? [k, this.biases[i] as tf.Variable, bn.gamma, bn.beta] : [k, this.biases[i] as tf.Variable];
+    });
+  }
+
+  /** Batch norm's moving mean and variance per hidden layer (empty without batch norm). */
+  getState(): tf.Tensor[] {
+    return this.norms.flatMap((bn) => [bn.movingMean, bn.movingVar]);
   }
 
   /** Frees the parameters and optimiser state. */
   dispose(): void {
     for (const { m, v } of this.moments.values()) tf.dispose([m, v]);
-    if (this.owned) tf.dispose([...this.kernels, ...this.biases]);
+    if (this.owned) tf.dispose([...this.trainable(), ...this.getState()]);
     this.moments.clear();
   }
 
   private forward(x: tf.Tensor2D, training: boolean): Forward {
-    const out: Forward = { logits: x, hidden: [], dropped: [], pre: [], masks: [] };
+    const out: Forward = { logits: x, hidden: [], dropped: [], pre: [], masks: [], norms: [] };
     const drop = training && this.dropout > 0;
     let h = x;
     const last = this.kernels.length - 1;
@@ -209,7 +298,23 @@ export class DenseNet {
         out.logits = tf.fused.matMul({ a: h, b: kernel, bias }) as tf.Tensor2D;
         return out;
       }
-      h = this.activate(h, kernel, bias, out.pre);
+      const bn = this.norms[i];
+      if (bn) {
+        const z = tf.matMul(h, kernel);
+        let y: tf.Tensor2D;
+        if (training) {
+          const { mean, variance } = tf.moments(z, 0) as { mean: tf.Tensor1D; variance: tf.Tensor1D };
+          const invStd = tf.rsqrt(tf.add(variance, this.bnEpsilon)) as tf.Tensor1D;
+          const xhat = tf.mul(tf.sub(z, mean), invStd) as tf.Tensor2D;
+          out.norms.push({ xhat, invStd, mean, variance });
+          y = tf.add(tf.mul(xhat, bn.gamma), bn.beta) as tf.Tensor2D;
+        } else {
+          y = tf.batchNorm(z, bn.movingMean, bn.movingVar, bn.beta, bn.gamma, this.bnEpsilon) as tf.Tensor2D;
+        }
+        h = this.applyActivation(y, out.pre);
+      } else {
+        h = this.activate(h, kernel, bias, out.pre);
+      }
       out.hidden.push(h);
       if (drop) {
         const [rows, units] = h.shape;
@@ -228,8 +333,20 @@ export class DenseNet {
     if (a === 'relu' || a === 'elu' || a === 'sigmoid' || a === 'linear') {
       return tf.fused.matMul({ a: x, b: kernel, bias, activation: a }) as tf.Tensor2D;
     }
-    const z = tf.fused.matMul({ a: x, b: kernel, bias }) as tf.Tensor2D;
-    switch (a) {
+    return this.applyActivation(tf.fused.matMul({ a: x, b: kernel, bias }) as tf.Tensor2D, pre);
+  }
+
+  /** act(z) as its own kernel(s); swish keeps z for its gradient. */
+  private applyActivation(z: tf.Tensor2D, pre: tf.Tensor2D[]): tf.Tensor2D {
+    switch (this.activation) {
+      case 'relu':
+        return tf.relu(z);
+      case 'elu':
+        return tf.elu(z);
+      case 'sigmoid':
+        return tf.sigmoid(z);
+      case 'linear':
+        return z;
       case 'tanh':
         return tf.tanh(z);
       case 'selu':
@@ -238,6 +355,11 @@ export class DenseNet {
         pre.push(z);
         return tf.mul(z, tf.sigmoid(z));
     }
+  }
+
+  /** Every parameter the optimiser updates: kernels, biases, and batch norm's γ and β. */
+  private trainable(): tf.Variable[] {
+    return [...this.kernels, ...this.biases, ...this.norms.flatMap((bn) => [bn.gamma, bn.beta])];
   }
 
   /**
