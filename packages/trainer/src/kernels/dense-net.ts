@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { type AdamAttrs, adamUpdate, registerAdamUpdateKernels, UPDATE_RULES } from './adam-update.js';
+import { ACTIVATION_CODES, registerDenseOps, runFused } from './dense-ops.js';
 
 /** Hidden-layer activations the hand-written backward pass supports (every one the schema allows, and linear). */
 export type HiddenActivation = 'relu' | 'tanh' | 'linear' | 'elu' | 'selu' | 'sigmoid' | 'swish';
@@ -64,10 +65,6 @@ export interface DenseNetOptions {
   };
 }
 
-/** SELU's λ and λ·α, as tfjs' selu kernel. */
-const SELU_SCALE = 1.0507009873554805;
-const SELU_SCALE_ALPHA = 1.7580993408473768;
-
 /** What a training forward pass keeps for the backward pass. */
 interface Forward {
   logits: tf.Tensor2D;
@@ -117,6 +114,7 @@ export class DenseNet {
 
   constructor(options: DenseNetOptions) {
     registerAdamUpdateKernels();
+    registerDenseOps();
     this.activation = options.activation ?? 'relu';
     const optimizer = options.optimizer ?? 'adam';
     // tfjs' defaults for each optimiser: momentum 0.9 (what hpo's autodiff path uses), RMSprop
@@ -228,8 +226,11 @@ export class DenseNet {
       const { logits, hidden, dropped, pre, masks, norms } = this.forward(x, true);
       const last = this.kernels.length - 1;
       // d(loss)/d(logit) of binary cross-entropy through the sigmoid: (σ(z) − y)·scale.
-      const residual = tf.sub(tf.sigmoid(logits), y);
-      let g: tf.Tensor2D = scale === undefined ? tf.mul(residual, 1 / x.shape[0]) : tf.mul(residual, scale);
+      let g = runFused('HpoBceGrad', {
+        z: logits,
+        y,
+        scale: scale ?? tf.fill([x.shape[0], 1], 1 / x.shape[0]),
+      })[0] as tf.Tensor2D;
       const updates: Array<[tf.Variable, tf.Tensor]> = [];
       for (let i = this.kernels.length - 1; i >= 0; i--) {
         const kernel = this.kernels[i] as tf.Variable;
@@ -239,29 +240,37 @@ export class DenseNet {
         if (i === last || this.norms.length === 0)
           updates.push([this.biases[i] as tf.Variable, tf.sum(g, 0)]);
         if (i === 0) break;
-        let dh: tf.Tensor2D = tf.matMul(g, kernel as tf.Tensor2D, false, true);
-        const mask = masks[i - 1];
-        if (mask) dh = tf.mul(dh, mask);
-        g = this.activationGrad(dh, hidden[i - 1] as tf.Tensor2D, pre[i - 1]);
+        const dh: tf.Tensor2D = tf.matMul(g, kernel as tf.Tensor2D, false, true);
+        // dh ⊙ dropout mask ⊙ act′ in one kernel.
+        g = runFused(
+          'HpoActivationGrad',
+          { dh, h: hidden[i - 1], mask: masks[i - 1], z: pre[i - 1] },
+          { activation: ACTIVATION_CODES[this.activation] },
+        )[0] as tf.Tensor2D;
         const bn = this.norms[i - 1];
         const saved = norms[i - 1];
         if (bn && saved) {
-          // With dy = d(loss)/d(γx̂ + β): dβ = Σdy, dγ = Σdy·x̂, and through the batch statistics
-          // d(loss)/dz = γ/√(σ²+ε) · (dy − (dβ + x̂·dγ)/N).
-          const dBeta = tf.sum(g, 0);
-          const dGamma = tf.sum(tf.mul(g, saved.xhat), 0);
+          const [dz, dGamma, dBeta] = runFused('HpoBatchNormGrad', {
+            dy: g,
+            xhat: saved.xhat,
+            gamma: bn.gamma,
+            invStd: saved.invStd,
+          }) as [tf.Tensor2D, tf.Tensor, tf.Tensor];
           updates.push([bn.gamma, dGamma], [bn.beta, dBeta]);
-          const centred = tf.sub(g, tf.mul(tf.add(dBeta, tf.mul(saved.xhat, dGamma)), 1 / x.shape[0]));
-          g = tf.mul(centred, tf.mul(bn.gamma, saved.invStd));
+          g = dz;
         }
       }
       for (const [param, grad] of updates) this.applyUpdate(param, grad, step);
       // Moving statistics from this step's batch (before the update), as Keras and hpo's network.
-      const mo = this.bnMomentum;
       for (const [j, bn] of this.norms.entries()) {
         const { mean, variance } = norms[j]!;
-        bn.movingMean.assign(tf.add(tf.mul(bn.movingMean, mo), tf.mul(mean, 1 - mo)));
-        bn.movingVar.assign(tf.add(tf.mul(bn.movingVar, mo), tf.mul(variance, 1 - mo)));
+        const [m, v] = runFused(
+          'HpoMovingStats',
+          { movingMean: bn.movingMean, movingVar: bn.movingVar, mean, variance },
+          { momentum: this.bnMomentum },
+        ) as [tf.Tensor, tf.Tensor];
+        bn.movingMean.assign(m);
+        bn.movingVar.assign(v);
       }
     });
   }
@@ -303,11 +312,13 @@ export class DenseNet {
         const z = tf.matMul(h, kernel);
         let y: tf.Tensor2D;
         if (training) {
-          const { mean, variance } = tf.moments(z, 0) as { mean: tf.Tensor1D; variance: tf.Tensor1D };
-          const invStd = tf.rsqrt(tf.add(variance, this.bnEpsilon)) as tf.Tensor1D;
-          const xhat = tf.mul(tf.sub(z, mean), invStd) as tf.Tensor2D;
+          const [yt, xhat, invStd, mean, variance] = runFused(
+            'HpoBatchNormTrain',
+            { z, gamma: bn.gamma, beta: bn.beta },
+            { epsilon: this.bnEpsilon },
+          ) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
           out.norms.push({ xhat, invStd, mean, variance });
-          y = tf.add(tf.mul(xhat, bn.gamma), bn.beta) as tf.Tensor2D;
+          y = yt;
         } else {
           y = tf.batchNorm(z, bn.movingMean, bn.movingVar, bn.beta, bn.gamma, this.bnEpsilon) as tf.Tensor2D;
         }
@@ -360,39 +371,6 @@ export class DenseNet {
   /** Every parameter the optimiser updates: kernels, biases, and batch norm's γ and β. */
   private trainable(): tf.Variable[] {
     return [...this.kernels, ...this.biases, ...this.norms.flatMap((bn) => [bn.gamma, bn.beta])];
-  }
-
-  /**
-   * Gradient w.r.t. a hidden layer's pre-activation z from d(loss)/dh and its output h (and z
-   * for swish). Each derivative is written in terms of h: relu 1[h>0], tanh 1−h², sigmoid
-   * h(1−h), elu 1[h>0] + (h+1)·1[h≤0] = min(h,0) + 1, selu λ·1[h>0] + (h+λα)·1[h≤0],
-   * swish σ(z) + h·(1 − σ(z)).
-   */
-  private activationGrad(dh: tf.Tensor2D, h: tf.Tensor2D, z: tf.Tensor2D | undefined): tf.Tensor2D {
-    switch (this.activation) {
-      case 'relu':
-        return tf.mul(dh, tf.step(h));
-      case 'tanh':
-        return tf.mul(dh, tf.sub(1, tf.square(h)));
-      case 'sigmoid':
-        return tf.mul(dh, tf.mul(h, tf.sub(1, h)));
-      case 'elu':
-        return tf.mul(dh, tf.add(tf.minimum(h, 0), 1));
-      case 'selu':
-        return tf.mul(
-          dh,
-          tf.add(
-            tf.add(tf.minimum(h, 0), SELU_SCALE_ALPHA),
-            tf.mul(tf.step(h), SELU_SCALE - SELU_SCALE_ALPHA),
-          ),
-        );
-      case 'swish': {
-        const s = tf.sigmoid(z as tf.Tensor2D);
-        return tf.mul(dh, tf.add(s, tf.mul(h, tf.sub(1, s))));
-      }
-      case 'linear':
-        return dh;
-    }
   }
 
   private applyUpdate(param: tf.Variable, grad: tf.Tensor, step: number): void {
