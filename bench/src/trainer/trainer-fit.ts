@@ -1,5 +1,6 @@
 import { Rng } from '@hpo/core';
 import { buildNetwork, canTrainFast, disposeNetwork, fit, resolveParams } from '@hpo/trainer';
+import * as tf from '@tensorflow/tfjs';
 import type { StepTiming } from './measure.js';
 
 /** The reference nets as hpo training parameters. */
@@ -18,6 +19,21 @@ const REFERENCE = {
       batchSize: 32,
     },
   },
+  // The size of the shapes example and of small-image studies (8×8 digits).
+  cnn8: {
+    inputShape: [8, 8, 1],
+    params: {
+      family: 'cnn',
+      convBlocks: 2,
+      filters: 8,
+      kernelSize: 3,
+      pool: 'max',
+      padding: 'same',
+      denseUnits: 32,
+      convDropout: 0.1,
+      batchSize: 32,
+    },
+  },
 } as const;
 
 /**
@@ -30,7 +46,7 @@ const REFERENCE = {
  * reference (28×28 → 26×26 → pool 13 → 11×11 → pool 5).
  */
 export async function timeTrainerFit(
-  which: 'mlp' | 'cnn',
+  which: keyof typeof REFERENCE,
   rows: number,
   epochs: number,
   overrides: Record<string, unknown> = {},
@@ -50,11 +66,22 @@ export async function timeTrainerFit(
     const report = fit({ net, params: timedParams, train: { x, y, rows }, seed: 2, autodiff });
     const ms = performance.now() - start;
     const steps = report.epochs * Math.ceil(rows / params.batchSize);
+    // Kernels one training step dispatches: a two-batch epoch minus a one-batch epoch, profiled
+    // (the difference leaves out what a fit sets up once, such as optimiser state).
+    const kernels = async (batches: number) => {
+      const n = batches * params.batchSize;
+      const part = { x: x.subarray(0, n * size), y: y.subarray(0, n), rows: n };
+      const profile = await tf.profile(() => {
+        fit({ net, params, train: part, seed: 3, autodiff });
+      });
+      return profile.kernels.filter((k) => !k.name.endsWith('__op')).length;
+    };
+    const kernelsPerStep = (await kernels(2)) - (await kernels(1));
     return {
       samplesPerSec: Math.round((report.epochs * rows * 1000) / ms),
       msPerStep: Math.round((ms / steps) * 1000) / 1000,
       steps,
-      kernelsPerStep: null,
+      kernelsPerStep,
       tensorDelta: 0,
       fastPath: canTrainFast(net, params) && !autodiff,
     };

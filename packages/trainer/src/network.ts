@@ -24,6 +24,23 @@ export interface Network {
   penalised: tf.Variable[];
   /** Where training forward passes draw their dropout masks (the hand-written step shares it). */
   masks: DropoutMasks;
+  /** A CNN's conv blocks, input side first, and the width of their flattened output. */
+  cnn?: { blocks: ConvBlockLayout[]; flat: number };
+}
+
+/** One conv block as built: conv (3×3…, stride 1) → [batch norm] → activation → pool → dropout. */
+export interface ConvBlockLayout {
+  filter: tf.Variable;
+  /** Unused when the block has batch norm (β shifts instead), as for dense layers. */
+  bias: tf.Variable;
+  bn?: { gamma: tf.Variable; beta: tf.Variable; movingMean: tf.Variable; movingVar: tf.Variable };
+  pad: 'same' | 'valid';
+  /** 2×2 pooling with stride 2 ('none' also where the input is under 2×2). */
+  pool: 'max' | 'avg' | 'none';
+  /** The conv dropout rate. */
+  dropout: number;
+  /** The block's input [height, width, channels]. */
+  inputShape: [number, number, number];
 }
 
 /**
@@ -106,6 +123,7 @@ function constructNetwork(
     training && rate > 0 ? tf.mul(x, tf.tensor(masks.next(x.size, rate), x.shape)) : x;
 
   type Block = (x: tf.Tensor, training: boolean) => tf.Tensor;
+  let cnn: Network['cnn'];
   const blocks: Block[] = [];
   let width: number;
   if (params.family === 'mlp') {
@@ -116,7 +134,9 @@ function constructNetwork(
     if (inputShape.length !== 3)
       throw new Error(`a CNN needs [height, width, channels] inputs, got [${inputShape}]`);
     let [h, w, c] = inputShape as [number, number, number];
+    const layouts: ConvBlockLayout[] = [];
     for (let b = 0; b < params.convBlocks; b++) {
+      const blockInput: [number, number, number] = [h, w, c];
       const filters = params.filters * 2 ** b;
       const k = params.kernelSize;
       const fanIn = k * k * c;
@@ -140,6 +160,15 @@ function constructNetwork(
         w = w - k + 1;
       }
       const pool = params.pool !== 'none' && h >= 2 && w >= 2 ? params.pool : 'none';
+      layouts.push({
+        filter,
+        bias,
+        ...(bn ? { bn } : {}),
+        pad,
+        pool,
+        dropout: params.convDropout,
+        inputShape: blockInput,
+      });
       blocks.push((x, training) => {
         let y = bn
           ? tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, 1, pad)
@@ -157,6 +186,7 @@ function constructNetwork(
     }
     const flat = h * w * c;
     width = flat;
+    cnn = { blocks: layouts, flat };
     blocks.push((x) => tf.reshape(x, [-1, flat]));
     if (params.denseUnits > 0) appendDense('head', width, params.denseUnits, params.dropout);
   }
@@ -189,6 +219,7 @@ function constructNetwork(
     state,
     penalised,
     masks,
+    ...(cnn ? { cnn } : {}),
     forward(x, training) {
       let h = x;
       for (const block of blocks) h = block(h, training);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { syntheticImages } from '@hpo/testing';
 import { maxMixedError } from '@hpo/testing/tf';
 import { initBackend } from './backend.js';
 import { buildNetwork, disposeNetwork } from './network.js';
@@ -102,6 +103,116 @@ describe('fit: one loss definition on every path', () => {
     assert.notDeepEqual(a.masks.next(64, 0.3), b.masks.next(64, 0.3));
     disposeNetwork(a);
     disposeNetwork(b);
+  });
+
+  describe('CNNs: the engine and tfjs autodiff train the same net', () => {
+    const images = syntheticImages(120, 8, 5);
+    const positives = images.labels.reduce((a, b) => a + b, 0);
+    const data: TrainingData & { x: Float32Array } = {
+      x: images.pixels,
+      y: images.labels,
+      rows: images.labels.length,
+      weights: Float32Array.from(images.labels, (v) =>
+        v ? 120 / (2 * positives) : 120 / (2 * (120 - positives)),
+      ),
+    };
+    const cnnBase: TrainParams = {
+      ...DEFAULT_PARAMS,
+      family: 'cnn',
+      convBlocks: 2,
+      filters: 4,
+      kernelSize: 3,
+      denseUnits: 8,
+      learningRate: 0.01,
+      batchSize: 16,
+      epochs: 4,
+      patience: 100,
+      validationFraction: 0,
+      l2: 1e-3,
+    };
+    const cnnVariants: Partial<TrainParams>[] = [
+      { pool: 'max', padding: 'same', convDropout: 0.2, dropout: 0.3 },
+      {
+        pool: 'avg',
+        padding: 'valid',
+        activation: 'swish',
+        optimizer: 'sgd',
+        batchNorm: true,
+        denseUnits: 0,
+      },
+      {
+        pool: 'none',
+        convBlocks: 1,
+        activation: 'tanh',
+        optimizer: 'rmsprop',
+        learningRate: 0.003,
+        batchNorm: true,
+        convDropout: 0.1,
+      },
+      // 8 → 6 → pool 3 → 1: the second block is too small to pool.
+      { pool: 'max', padding: 'valid', activation: 'elu', kernelSize: 3, batchSize: 50 },
+      { pool: 'max', padding: 'same', activation: 'selu', convBlocks: 1, kernelSize: 5, dropout: 0.2 },
+      { pool: 'avg', padding: 'same', activation: 'sigmoid', learningRate: 0.03 },
+    ];
+    for (const variant of cnnVariants) {
+      it(`with ${JSON.stringify(variant)}`, () => {
+        const params = { ...cnnBase, ...variant };
+        const train = (autodiff: boolean, epochs: number) => {
+          const net = buildNetwork(params, [8, 8, 1], 11);
+          assert.equal(canTrainFast(net, params), true);
+          fit({ net, params: { ...params, epochs }, train: data, seed: 3, autodiff });
+          const p = predictProba(net, data.x, data.rows);
+          const weights = [...net.weights, ...net.state].map((w) => w.variable.dataSync() as Float32Array);
+          disposeNetwork(net);
+          return { p, weights };
+        };
+        // Every weight and moving statistic after one epoch (a few steps)…
+        const [a, b] = [train(false, 1), train(true, 1)];
+        a.weights.forEach((w, i) => {
+          const err = maxMixedError(w, b.weights[i]!);
+          assert.ok(err < 1e-4, `variable ${i} differs by ${err}`);
+        });
+        // …and the predictions after several.
+        const engine = train(false, params.epochs).p;
+        const err = maxMixedError(engine, train(true, params.epochs).p);
+        assert.ok(err < 2e-3, `probabilities differ by ${err}`);
+        const untrained = buildNetwork(params, [8, 8, 1], 11);
+        const before = predictProba(untrained, data.x, data.rows);
+        disposeNetwork(untrained);
+        assert.ok(maxMixedError(engine, before) > 0.02, 'training moved the predictions');
+      });
+    }
+  });
+
+  it('the engine leaks no tensors on a CNN with batch norm and dropout, nor on an MLP', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const images = syntheticImages(40, 8, 2);
+    const cases: Array<[TrainParams, number[], TrainingData]> = [
+      [
+        {
+          ...base,
+          family: 'cnn',
+          convBlocks: 2,
+          filters: 4,
+          denseUnits: 8,
+          batchNorm: true,
+          convDropout: 0.2,
+          dropout: 0.2,
+          activation: 'swish',
+          pool: 'avg',
+        },
+        [8, 8, 1],
+        { x: images.pixels, y: images.labels, rows: 40 },
+      ],
+      [{ ...base, batchNorm: true, dropout: 0.2 }, [features], train],
+    ];
+    for (const [params, shape, data] of cases) {
+      const net = buildNetwork(params, shape, 1);
+      const before = tf.memory().numTensors;
+      fit({ net, params, train: data, seed: 1 });
+      assert.equal(tf.memory().numTensors, before, `${params.family}: tensors left after fit`);
+      disposeNetwork(net);
+    }
   });
 
   it('maxMixedError fails on a NaN anywhere, not only in the last element', () => {

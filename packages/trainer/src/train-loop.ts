@@ -1,6 +1,7 @@
 import { Rng } from '@hpo/core';
 import * as tf from '@tensorflow/tfjs';
 import { TrainingStopped } from './errors.js';
+import { ConvNet } from './kernels/conv-net.js';
 import { DenseNet } from './kernels/index.js';
 import { applyStateUpdates, BN_EPSILON, BN_MOMENTUM, type NamedVariable, type Network } from './network.js';
 import type { TrainParams } from './params.js';
@@ -72,32 +73,9 @@ export interface FitOptions {
 export function fit(options: FitOptions): FitReport {
   const { net, params, train, valid, seed, onEpoch, shouldStop } = options;
   const vars = net.weights.map((w) => w.variable);
-  // MLPs train through a hand-written backward pass (about 30 kernels a step instead of 200+);
-  // CNNs go through tfjs' autodiff.
-  const fast =
-    canTrainFast(net, params) && !options.autodiff
-      ? new DenseNet({
-          inputSize: net.inputShape[0]!,
-          hiddenUnits: [],
-          activation: params.activation,
-          optimizer: params.optimizer,
-          learningRate: params.learningRate,
-          l2: params.l2,
-          dropout: params.dropout,
-          masks: net.masks,
-          batchNorm: params.batchNorm,
-          bnMomentum: BN_MOMENTUM,
-          bnEpsilon: BN_EPSILON,
-          variables: {
-            kernels: named(net.weights, '/kernel'),
-            biases: named(net.weights, '/bias'),
-            gammas: named(net.weights, '/gamma'),
-            betas: named(net.weights, '/beta'),
-            movingMeans: named(net.state, '/moving_mean'),
-            movingVars: named(net.state, '/moving_variance'),
-          },
-        })
-      : undefined;
+  // Every network the schema builds trains through a hand-written forward and backward pass
+  // (about 30 kernels a step for an MLP instead of 200+); tfjs' autodiff is the reference in tests.
+  const fast = options.autodiff ? undefined : engineFor(net, params);
   const optimizer = fast ? undefined : makeOptimizer(params);
   const inputSize = net.inputShape.reduce((a, b) => a * b, 1);
   const rng = Rng.derive(seed, 'shuffle');
@@ -137,7 +115,10 @@ export function fit(options: FitOptions): FitReport {
           // scale = w / batch: Keras' weighted mean of the per-sample loss.
           for (let i = 0; i < size; i++) wb[i] = wb[i]! / size;
           tf.tidy(() => {
-            const x = tf.tensor2d(size === batch ? xb : xb.subarray(0, size * inputSize), [size, inputSize]);
+            const x = tf.tensor(size === batch ? xb : xb.subarray(0, size * inputSize), [
+              size,
+              ...net.inputShape,
+            ]);
             const y = tf.tensor2d(size === batch ? yb : yb.subarray(0, size), [size, 1]);
             const w = tf.tensor2d(size === batch ? wb : wb.subarray(0, size), [size, 1]);
             fast.trainStep(x, y, w);
@@ -276,12 +257,64 @@ export function evaluateLoss(net: Network, data: TrainingData, batchSize = 1024)
 const TRAIN_LOSS_ROWS = 2048;
 
 /**
- * Whether the hand-written MLP step covers these params: every MLP (each activation, optimiser,
- * dropout rate, batch norm, L2 and class weighting the schema allows). CNNs train through
- * tfjs' autodiff.
+ * Whether the hand-written engine covers this network: every MLP and CNN the schema can
+ * produce (each activation, optimiser, dropout rate, batch norm, pooling, padding, L2 and class
+ * weighting), so that tfjs' autodiff runs only as the reference in tests.
  */
 export function canTrainFast(net: Network, params: TrainParams): boolean {
-  return params.family === 'mlp' && net.inputShape.length === 1;
+  return params.family === 'mlp' ? net.inputShape.length === 1 : net.cnn !== undefined;
+}
+
+/** A hand-written training step: `DenseNet` for MLPs, `ConvNet` for CNNs. */
+interface Engine {
+  trainStep(x: tf.Tensor, y: tf.Tensor2D, scale: tf.Tensor2D): void;
+  dispose(): void;
+}
+
+function engineFor(net: Network, params: TrainParams): Engine | undefined {
+  if (!canTrainFast(net, params)) return undefined;
+  const shared = {
+    activation: params.activation,
+    optimizer: params.optimizer,
+    learningRate: params.learningRate,
+    l2: params.l2,
+    dropout: params.dropout,
+    masks: net.masks,
+    batchNorm: params.batchNorm,
+    bnMomentum: BN_MOMENTUM,
+    bnEpsilon: BN_EPSILON,
+  };
+  if (net.cnn) {
+    // The head's variables only (conv blocks have their own kernels and batch norms).
+    const head = (list: NamedVariable[]) =>
+      list.filter((w) => w.name.startsWith('head/') || w.name.startsWith('output/'));
+    const conv = new ConvNet({
+      ...shared,
+      blocks: net.cnn.blocks,
+      flat: net.cnn.flat,
+      head: denseVariables(head(net.weights), head(net.state)),
+    });
+    return { trainStep: (x, y, w) => conv.trainStep(x as tf.Tensor4D, y, w), dispose: () => conv.dispose() };
+  }
+  const dense = new DenseNet({
+    ...shared,
+    inputSize: net.inputShape[0]!,
+    hiddenUnits: [],
+    variables: denseVariables(net.weights, net.state),
+  });
+  return { trainStep: (x, y, w) => dense.trainStep(x as tf.Tensor2D, y, w), dispose: () => dense.dispose() };
+}
+
+/** A DenseNet's variables from the network's, by name, in layer order. */
+function denseVariables(weights: NamedVariable[], state: NamedVariable[]) {
+  return {
+    kernels: named(weights, '/kernel'),
+    biases: named(weights, '/bias'),
+    gammas: named(weights, '/gamma'),
+    betas: named(weights, '/beta'),
+    movingMeans: named(state, '/moving_mean'),
+    movingVars: named(state, '/moving_variance'),
+  };
 }
 
 /** The variables whose names end with `suffix`, in the network's (layer) order. */

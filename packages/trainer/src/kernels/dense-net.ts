@@ -220,59 +220,85 @@ export class DenseNet {
    * Keras' weighted mean, or omit it for 1 / batchSize.
    */
   trainStep(x: tf.Tensor2D, y: tf.Tensor2D, scale?: tf.Tensor2D): void {
-    this.steps++;
-    const step = this.steps;
     tf.tidy(() => {
-      const { logits, hidden, dropped, pre, masks, norms } = this.forward(x, true);
-      const last = this.kernels.length - 1;
-      // d(loss)/d(logit) of binary cross-entropy through the sigmoid: (σ(z) − y)·scale.
-      let g = runFused('HpoBceGrad', {
-        z: logits,
-        y,
-        scale: scale ?? tf.fill([x.shape[0], 1], 1 / x.shape[0]),
-      })[0] as tf.Tensor2D;
-      const updates: Array<[tf.Variable, tf.Tensor]> = [];
-      for (let i = this.kernels.length - 1; i >= 0; i--) {
-        const kernel = this.kernels[i] as tf.Variable;
-        const below = i === 0 ? x : (dropped[i - 1] as tf.Tensor2D);
-        updates.push([kernel, tf.matMul(below, g, true, false)]);
-        // A batch-normalised layer does not use its bias (β shifts instead).
-        if (i === last || this.norms.length === 0)
-          updates.push([this.biases[i] as tf.Variable, tf.sum(g, 0)]);
-        if (i === 0) break;
-        const dh: tf.Tensor2D = tf.matMul(g, kernel as tf.Tensor2D, false, true);
-        // dh ⊙ dropout mask ⊙ act′ in one kernel.
-        g = runFused(
-          'HpoActivationGrad',
-          { dh, h: hidden[i - 1], mask: masks[i - 1], z: pre[i - 1] },
-          { activation: ACTIVATION_CODES[this.activation] },
-        )[0] as tf.Tensor2D;
-        const bn = this.norms[i - 1];
-        const saved = norms[i - 1];
-        if (bn && saved) {
-          const [dz, dGamma, dBeta] = runFused('HpoBatchNormGrad', {
-            dy: g,
-            xhat: saved.xhat,
-            gamma: bn.gamma,
-            invStd: saved.invStd,
-          }) as [tf.Tensor2D, tf.Tensor, tf.Tensor];
-          updates.push([bn.gamma, dGamma], [bn.beta, dBeta]);
-          g = dz;
-        }
-      }
-      for (const [param, grad] of updates) this.applyUpdate(param, grad, step);
-      // Moving statistics from this step's batch (before the update), as Keras and hpo's network.
-      for (const [j, bn] of this.norms.entries()) {
-        const { mean, variance } = norms[j]!;
-        const [m, v] = runFused(
-          'HpoMovingStats',
-          { movingMean: bn.movingMean, movingVar: bn.movingVar, mean, variance },
-          { momentum: this.bnMomentum },
-        ) as [tf.Tensor, tf.Tensor];
-        bn.movingMean.assign(m);
-        bn.movingVar.assign(v);
-      }
+      const { updates } = this.gradients(x, y, scale, false);
+      this.applyUpdates(updates);
     });
+  }
+
+  /**
+   * The training forward and backward pass of a batch, inside the caller's tidy: every
+   * parameter's gradient and, when `inputGradient`, d(loss)/dx (for a network in front of this
+   * one, such as a CNN's conv blocks). Batch norm's moving statistics are updated here.
+   */
+  gradients(
+    x: tf.Tensor2D,
+    y: tf.Tensor2D,
+    scale: tf.Tensor2D | undefined,
+    inputGradient: boolean,
+  ): { updates: Array<[tf.Variable, tf.Tensor]>; dx?: tf.Tensor2D } {
+    const { logits, hidden, dropped, pre, masks, norms } = this.forward(x, true);
+    const last = this.kernels.length - 1;
+    // d(loss)/d(logit) of binary cross-entropy through the sigmoid: (σ(z) − y)·scale.
+    let g = runFused('HpoBceGrad', {
+      z: logits,
+      y,
+      scale: scale ?? tf.fill([x.shape[0], 1], 1 / x.shape[0]),
+    })[0] as tf.Tensor2D;
+    const updates: Array<[tf.Variable, tf.Tensor]> = [];
+    let dx: tf.Tensor2D | undefined;
+    for (let i = this.kernels.length - 1; i >= 0; i--) {
+      const kernel = this.kernels[i] as tf.Variable;
+      const below = i === 0 ? x : (dropped[i - 1] as tf.Tensor2D);
+      updates.push([kernel, tf.matMul(below, g, true, false)]);
+      // A batch-normalised layer does not use its bias (β shifts instead).
+      if (i === last || this.norms.length === 0) updates.push([this.biases[i] as tf.Variable, tf.sum(g, 0)]);
+      if (i === 0) {
+        if (inputGradient) dx = tf.matMul(g, kernel as tf.Tensor2D, false, true) as tf.Tensor2D;
+        break;
+      }
+      const dh: tf.Tensor2D = tf.matMul(g, kernel as tf.Tensor2D, false, true);
+      // dh ⊙ dropout mask ⊙ act′ in one kernel.
+      g = runFused(
+        'HpoActivationGrad',
+        { dh, h: hidden[i - 1], mask: masks[i - 1], z: pre[i - 1] },
+        { activation: ACTIVATION_CODES[this.activation] },
+      )[0] as tf.Tensor2D;
+      const bn = this.norms[i - 1];
+      const saved = norms[i - 1];
+      if (bn && saved) {
+        const [dz, dGamma, dBeta] = runFused('HpoBatchNormGrad', {
+          dy: g,
+          xhat: saved.xhat,
+          gamma: bn.gamma,
+          invStd: saved.invStd,
+        }) as [tf.Tensor2D, tf.Tensor, tf.Tensor];
+        updates.push([bn.gamma, dGamma], [bn.beta, dBeta]);
+        g = dz;
+      }
+    }
+    // Moving statistics from this step's batch (before the update), as Keras and hpo's network.
+    for (const [j, bn] of this.norms.entries()) {
+      const { mean, variance } = norms[j]!;
+      const [m, v] = runFused(
+        'HpoMovingStats',
+        { movingMean: bn.movingMean, movingVar: bn.movingVar, mean, variance },
+        { momentum: this.bnMomentum },
+      ) as [tf.Tensor, tf.Tensor];
+      bn.movingMean.assign(m);
+      bn.movingVar.assign(v);
+    }
+    return dx ? { updates, dx } : { updates };
+  }
+
+  /**
+   * One optimiser step over these gradients (inside the caller's tidy). Parameters outside this
+   * net (a CNN's filters) get optimiser state on first use; `decayed` lists the extra ones the
+   * L2 penalty applies to.
+   */
+  applyUpdates(updates: Array<[tf.Variable, tf.Tensor]>, decayed: tf.Variable[] = []): void {
+    this.steps++;
+    for (const [param, grad] of updates) this.applyUpdate(param, grad, this.steps, decayed);
   }
 
   /** [kernel, bias] per layer, input side first (the order of `LayersModel.getWeights`). */
@@ -373,10 +399,13 @@ export class DenseNet {
     return [...this.kernels, ...this.biases, ...this.norms.flatMap((bn) => [bn.gamma, bn.beta])];
   }
 
-  private applyUpdate(param: tf.Variable, grad: tf.Tensor, step: number): void {
-    const state = this.moments.get(param);
-    if (state === undefined) throw new Error(`no optimiser state for ${param.name}`);
-    const weightDecay = this.kernels.includes(param) ? this.weightDecay : 0;
+  private applyUpdate(param: tf.Variable, grad: tf.Tensor, step: number, decayed: tf.Variable[]): void {
+    let state = this.moments.get(param);
+    if (state === undefined) {
+      state = { m: tf.keep(tf.zerosLike(param)), v: tf.keep(tf.zerosLike(param)) };
+      this.moments.set(param, state);
+    }
+    const weightDecay = this.kernels.includes(param) || decayed.includes(param) ? this.weightDecay : 0;
     const [p, m, v] = adamUpdate(param, grad, state.m, state.v, {
       ...this.adam,
       weightDecay,
