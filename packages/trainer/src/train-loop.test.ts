@@ -1,13 +1,19 @@
 import assert from 'node:assert/strict';
+import { dirname, join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { readCsvDataset, rocAuc, stratifiedKFold } from '@hpo/core';
 import { syntheticImages } from '@hpo/testing';
 import { maxMixedError } from '@hpo/testing/tf';
 import { initBackend } from './backend.js';
 import { buildNetwork, disposeNetwork } from './network.js';
 import { DEFAULT_PARAMS, type TrainParams } from './params.js';
+import { featureMatrix, labelsOf, prepareTraining } from './prepare.js';
 import { canTrainFast, fit, predictProba, type TrainingData } from './train-loop.js';
 
 process.env.HPO_LOG = 'silent';
+
+const CHURN = join(dirname(fileURLToPath(import.meta.url)), '../../../examples/churn/churn.csv');
 
 before(async () => {
   await initBackend();
@@ -213,6 +219,39 @@ describe('fit: one loss definition on every path', () => {
       assert.equal(tf.memory().numTensors, before, `${params.family}: tensors left after fit`);
       disposeNetwork(net);
     }
+  });
+
+  it('same seed, same validation AUC (within 1e-3) on the engine and autodiff, on the bundled churn table', () => {
+    const ds = readCsvDataset(CHURN, { label: 'churn', positive: 'yes', columns: { customer_id: 'ignore' } });
+    const [fold] = stratifiedKFold(ds.labels, 5, 42);
+    // What the quickstart samples: dropout, class weights, early stopping on an inner split.
+    const params: TrainParams = {
+      ...DEFAULT_PARAMS,
+      family: 'mlp',
+      layers: 2,
+      units: 32,
+      dropout: 0.25,
+      classWeight: 'balanced',
+      learningRate: 0.003,
+      batchSize: 64,
+      epochs: 12,
+      patience: 3,
+      validationFraction: 0.2,
+    };
+    const auc = (autodiff: boolean) => {
+      const prepared = prepareTraining(ds, fold!.train, params, 7);
+      const net = buildNetwork(params, prepared.inputShape, 7);
+      assert.equal(canTrainFast(net, params), true);
+      fit({ net, params, train: prepared.train, valid: prepared.valid, seed: 7, autodiff });
+      const { x } = featureMatrix(ds, prepared.pipeline, fold!.valid);
+      const p = predictProba(net, x, fold!.valid.length);
+      disposeNetwork(net);
+      return rocAuc(labelsOf(ds, fold!.valid), p);
+    };
+    const engine = auc(false);
+    const reference = auc(true);
+    assert.ok(engine > 0.75, `validation AUC ${engine}`);
+    assert.ok(Math.abs(engine - reference) < 1e-3, `AUC ${engine} (engine) vs ${reference} (autodiff)`);
   });
 
   it('maxMixedError fails on a NaN anywhere, not only in the last element', () => {
