@@ -122,4 +122,46 @@ describe('NatsExecutor drops the folds of a pruned trial', () => {
     assert.equal(announced.length, 3, 'no drop announced for a cancelled study');
     sub.unsubscribe();
   });
+
+  it('retries a task publish that fails in transit (a restarting nats-server), and sends it once', async () => {
+    await jsm.streams.purge(STREAMS.tasks); // the cancelled study's task above stays queued
+    const js = jetstream(nc);
+    let failures = 2;
+    // The first two publishes time out as they do while nats-server restarts.
+    const flaky = new Proxy(js, {
+      get(target, key, receiver) {
+        if (key === 'publish') {
+          return (...args: Parameters<typeof js.publish>) => {
+            if (failures-- > 0) return Promise.reject(new Error('TimeoutError: timeout'));
+            return target.publish(...args);
+          };
+        }
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const warnings: string[] = [];
+    const executor = new NatsExecutor(
+      'retrying',
+      {
+        nc,
+        js: flaky,
+        jsm,
+        router,
+        slots: new FairSlots(1),
+        metrics: new Metrics(),
+        proofs,
+        foldTimeoutSeconds: 60,
+        log: { warn: (_fields, msg) => warnings.push(msg) },
+      },
+      1,
+    );
+    const stop = new AbortController();
+    const run = executor.runFold(fold(0, 0), { signal: stop.signal });
+    run.catch(() => undefined);
+    await until('the task queued after two failed publishes', async () => (await queued(jsm)) === 1);
+    assert.deepEqual(warnings, ['task publish failed; retrying', 'task publish failed; retrying']);
+    stop.abort();
+    await assert.rejects(run, stopped);
+    await jsm.streams.purge(STREAMS.tasks);
+  });
 });

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import {
+  errorText,
   type FoldResult,
   type FoldTask,
   foldIndex,
@@ -23,7 +24,7 @@ import {
   SUBJECTS,
   type TaskEnvelope,
 } from '@hpo/protocol';
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { JetStreamApiError, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FairSlots } from './fair-slots.js';
 import type { Metrics } from './metrics.js';
@@ -42,7 +43,12 @@ export interface NatsExecutorDeps {
   proofs: TaskProofs;
   /** Seconds to wait for a task's result before failing it. */
   foldTimeoutSeconds: number;
+  log?: { warn(fields: object, msg: string): void };
 }
+
+/** How long a task publish that fails in transit (no answer, connection lost) is retried. */
+const PUBLISH_RETRY_FOR_MS = 60_000;
+const PUBLISH_RETRY_PAUSE_MS = 500;
 
 /**
  * Runs one study's fold tasks on remote workers: publishes each task to the work-queue stream
@@ -186,6 +192,7 @@ export class NatsExecutor implements Executor {
   private async send(
     envelope: TaskEnvelope,
     held: boolean,
+    signal?: AbortSignal,
   ): Promise<{ seq: number; epoch: string } | undefined> {
     const adopted = this.adoptable.get(envelope.id);
     this.adoptable.delete(envelope.id);
@@ -210,15 +217,26 @@ export class NatsExecutor implements Executor {
     // The message id dedupes republishing within one coordinator process; a restarted
     // coordinator uses a new epoch, so a task it must run again (it ran out of deliveries while
     // nobody listened, or was deleted) is not dropped as a duplicate.
-    const ack = await this.deps.js
-      .publish(SUBJECTS.task(this.study), encodeJson(envelope), {
-        msgID: `${envelope.id}@${envelope.epoch}`,
-      })
-      .catch((err: unknown) => {
-        this.deps.router.forget(envelope.id); // nobody waits for a task that was never sent
-        throw err;
-      });
-    return { seq: ack.seq, epoch: envelope.epoch };
+    // A publish that times out or loses its connection (nats-server restarting) is tried again
+    // for a while: the message id makes a retry of a publish that did land a duplicate, acked
+    // with the first copy's sequence. What the server refuses is not retried.
+    const data = encodeJson(envelope);
+    const giveUpAt = Date.now() + PUBLISH_RETRY_FOR_MS;
+    for (;;) {
+      try {
+        const ack = await this.deps.js.publish(SUBJECTS.task(this.study), data, {
+          msgID: `${envelope.id}@${envelope.epoch}`,
+        });
+        return { seq: ack.seq, epoch: envelope.epoch };
+      } catch (err) {
+        if (err instanceof JetStreamApiError || Date.now() >= giveUpAt || signal?.aborted) {
+          this.deps.router.forget(envelope.id); // nobody waits for a task that was never sent
+          throw err;
+        }
+        this.deps.log?.warn({ task: envelope.id, err: errorText(err) }, 'task publish failed; retrying');
+        await new Promise((r) => setTimeout(r, PUBLISH_RETRY_PAUSE_MS));
+      }
+    }
   }
 
   /** Deletes a queued copy of a task (best effort: gone already when a worker acked it). */
@@ -253,7 +271,7 @@ export class NatsExecutor implements Executor {
         since: new Date().toISOString(),
       });
       this.onChange();
-      const sent = await this.send(envelope, held);
+      const sent = await this.send(envelope, held, either);
       if (sent) this.copies.set(envelope.id, sent);
       const settled = await abortable(
         withTimeout(result, this.deps.foldTimeoutSeconds, () => this.deps.router.forget(envelope.id)),
