@@ -42,7 +42,10 @@ export function buildProgram(): Command {
     .description(
       'run a whole study on this machine (no servers): cross-validated trials, leaderboard, best model',
     )
-    .argument('[study]', 'study spec file (YAML or JSON)')
+    .argument(
+      '[study]',
+      'study spec file (YAML or JSON), or data without a spec: a CSV, or a folder of images',
+    )
     .option('--resume <dir>', 'continue a stopped or killed study from its directory')
     .option('--out <dir>', "study directory (default: the spec's output, or runs/<name>)")
     .option('--threads <n>', 'training threads (default: one per core)', positiveInt('--threads'))
@@ -50,11 +53,25 @@ export function buildProgram(): Command {
     .option('--top <n>', 'leaderboard rows to print', positiveInt('--top'))
     .option('--json', 'print a machine-readable summary on stdout instead of the table')
     .option('-q, --quiet', 'no progress output')
+    .option('--label <column>', 'zero-config: the column to predict (CSV)')
+    .option(
+      '--positive <value>',
+      'zero-config: the positive class (default: inferred for yes/no, 1/0, true/false)',
+    )
+    .option('--metric <name>', 'zero-config: rocAuc, prAuc, f1, logLoss, precision or recall')
+    .option(
+      '--time <duration>',
+      'zero-config: wall-clock budget, e.g. 90s, 10m, 1h30m (instead of a trial count)',
+    )
+    .option('--print-spec', 'zero-config: print the generated spec and exit')
     .addHelpText(
       'after',
       `
 Examples:
   hpo tune examples/quickstart/study.yaml
+  hpo tune examples/churn/churn.csv --label churn --time 5m   # no spec: one is built from the data
+  hpo tune examples/shapes/images --print-spec                # show the spec it would use
+  hpo tune runs/churn/spec.yaml --out runs/churn-2             # rerun an edited generated spec
   hpo tune study.yaml --threads 2 --trials 40 --out runs/try2
   hpo tune --resume runs/churn-quickstart        # after Ctrl-C or a crash
   hpo tune study.yaml --json > summary.json
@@ -63,7 +80,12 @@ Examples:
 (cross-validated; threshold metrics at metricsThreshold), metricsThreshold, foldBestF1Threshold (the
 folds' own best-F1 thresholds averaged: a diagnostic), decision (the model's threshold, chosen out of
 fold by the spec's decision rule), outOfFold (calibration before/after), test (the refit model on
-held-out rows, with cv.holdout or dataset.test) }, trials: [...], modelDir }.`,
+held-out rows, with cv.holdout or dataset.test) }, trials: [...], modelDir }.
+
+Without a spec, hpo tune reads the data and writes a spec sized to it into the study directory
+(spec.yaml, with the reason for each choice): MLP for tables, CNN for image folders; class weights
+and SMOTE searched when the classes are imbalanced, imputers when values are missing; k, the
+held-out share and the sampler from the rows and the budget.`,
     )
     .action(command(async () => (await import('./commands/tune.js')).tuneCommand));
 

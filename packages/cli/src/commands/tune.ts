@@ -1,12 +1,26 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { basename, join, relative, resolve } from 'node:path';
 import {
   decodeDataset,
+  inferredSpecYaml,
+  inferStudySpec,
   loadDataset,
   loadStudySpec,
+  parseDuration,
   readTestDataset,
   rowCount,
   type StudySpec,
+  type StudySpecInput,
   studyDatasets,
   validateStudySpec,
 } from '@hpo/core';
@@ -34,6 +48,12 @@ import { StudyProgress } from '../output/progress.js';
 
 export interface TuneOptions {
   resume?: string;
+  /** Zero-config (`hpo tune data.csv`): the label column, positive class, metric, time budget. */
+  label?: string;
+  positive?: string;
+  metric?: string;
+  time?: string;
+  printSpec?: boolean;
   out?: string;
   threads?: number;
   trials?: number;
@@ -52,6 +72,23 @@ export async function tuneCommand(specFile: string | undefined, opts: TuneOption
       '--resume continues the study in its own directory: give no spec file and no --out',
       'hpo tune --resume DIR',
     );
+  }
+  const dataArg = specFile !== undefined && !opts.resume && isDataPath(specFile) ? specFile : undefined;
+  if (dataArg === undefined) refuseDataOptions(opts);
+  else {
+    const generated = generateSpec(dataArg, opts);
+    if (opts.printSpec) {
+      process.stdout.write(generated.yaml);
+      return 0;
+    }
+    mkdirSync(generated.dir, { recursive: true });
+    writeFileSync(generated.file, generated.yaml);
+    if (!opts.quiet)
+      process.stderr.write(
+        `generated a study spec from the data: ${generated.file} (edit it and rerun with hpo tune)\n`,
+      );
+    specFile = generated.file;
+    opts = { ...opts, out: generated.dir };
   }
   const { spec, store, datasetHash, testDatasetHash } = opts.resume
     ? openExisting(opts.resume, opts)
@@ -224,4 +261,135 @@ function openExisting(dir: string, opts: TuneOptions): Opened {
 /** --trials N: the budget with N trials, and no more trials in parallel than N. */
 function withTrials(budget: StudySpec['budget'], trials: number): StudySpec['budget'] {
   return { ...budget, trials, parallelism: Math.min(budget.parallelism, trials) };
+}
+
+/** Extensions of data files `hpo tune` reads without a spec (a folder is an image folder). */
+const DATA_FILE = /\.(csv|tsv|txt)$/i;
+
+/** Whether `hpo tune ARG` names data (zero-config) rather than a spec file. */
+function isDataPath(arg: string): boolean {
+  if (DATA_FILE.test(arg)) return true;
+  return existsSync(arg) && statSync(arg).isDirectory();
+}
+
+function refuseDataOptions(opts: TuneOptions): void {
+  const given = (
+    [
+      ['--label', opts.label],
+      ['--positive', opts.positive],
+      ['--metric', opts.metric],
+      ['--time', opts.time],
+      ['--print-spec', opts.printSpec],
+    ] as const
+  ).filter(([, v]) => v !== undefined && v !== false);
+  if (given.length > 0)
+    throw new UsageError(
+      `${given.map(([f]) => f).join(', ')} go with a data file or image folder (hpo tune data.csv --label COLUMN), not with a spec or --resume`,
+      'hpo tune data.csv --label churn --time 10m',
+    );
+}
+
+const METRICS = ['rocAuc', 'prAuc', 'f1', 'logLoss', 'precision', 'recall'] as const;
+
+/**
+ * Zero-config: reads the data, builds a spec from it (`inferStudySpec`) and returns it as YAML
+ * with the reasons for its choices, to be written into the study directory.
+ */
+function generateSpec(dataArg: string, opts: TuneOptions): { yaml: string; dir: string; file: string } {
+  const dataPath = resolve(dataArg);
+  if (!existsSync(dataPath))
+    throw new CliError(
+      `${dataArg}: no such file or folder`,
+      'hpo tune data.csv --label COLUMN, or hpo tune images/',
+      'not_found',
+    );
+  const images = statSync(dataPath).isDirectory();
+  if (!images && !opts.label)
+    throw new UsageError(
+      `hpo tune ${dataArg} needs --label, the column to predict${headerHint(dataPath)}`,
+      `hpo tune ${dataArg} --label COLUMN`,
+    );
+  if (images && opts.label)
+    throw new UsageError(
+      `--label is for tables; the classes of ${dataArg} are its subfolders`,
+      `hpo tune ${dataArg}`,
+    );
+  if (opts.metric !== undefined && !(METRICS as readonly string[]).includes(opts.metric))
+    throw new UsageError(`--metric must be one of ${METRICS.join(', ')}, got '${opts.metric}'`);
+  const timeSeconds = opts.time === undefined ? undefined : parseDuration(opts.time);
+  if (opts.time !== undefined && timeSeconds === undefined)
+    throw new UsageError(`--time must be a duration such as 90s, 10m or 1h30m, got '${opts.time}'`);
+  const name =
+    basename(dataPath)
+      .replace(DATA_FILE, '')
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .replace(/^[^A-Za-z0-9]+/, '')
+      .slice(0, 64) || 'study';
+  const dir = opts.out ? resolve(opts.out) : resolve('runs', name);
+  if (isStudyDir(dir))
+    throw new CliError(
+      `${dir} already holds a study`,
+      `continue it with \`hpo tune --resume ${dir}\`, or pass --out DIR`,
+      'already_exists',
+    );
+  const file = join(dir, 'spec.yaml');
+  const dataset: StudySpecInput['dataset'] = {
+    path: relative(dir, dataPath) || '.',
+    kind: images ? 'images' : 'tabular',
+    ...(opts.label ? { label: opts.label } : {}),
+    ...(opts.positive !== undefined ? { positive: opts.positive } : {}),
+  };
+  const ds = loadDataset(
+    {
+      kind: dataset.kind,
+      path: dataPath,
+      ...(opts.label ? { label: opts.label } : {}),
+      ...(opts.positive !== undefined ? { positive: opts.positive } : {}),
+    } as Parameters<typeof loadDataset>[0],
+    dataPath,
+  );
+  const inferred = inferStudySpec(ds, {
+    name,
+    dataset,
+    metric: opts.metric as (typeof METRICS)[number] | undefined,
+    timeSeconds,
+    cores: availableParallelism(),
+  });
+  inferred.spec.output = '.';
+  const command = [
+    'hpo tune',
+    dataArg,
+    ...(opts.label ? ['--label', opts.label] : []),
+    ...(opts.time ? ['--time', opts.time] : []),
+  ];
+  const yaml = inferredSpecYaml(inferred, [
+    `Generated by \`${command.join(' ')}\` from the data alone.`,
+    `Edit it and run it again: hpo tune ${relative(process.cwd(), file) || file} --out runs/${name}-2`,
+  ]);
+  return { yaml, dir, file };
+}
+
+/** "; its columns are: a, b, c" from a CSV's first line, when it can be read. */
+function headerHint(file: string): string {
+  try {
+    const fd = openSync(file, 'r');
+    const head = Buffer.alloc(4096);
+    const n = readSync(fd, head, 0, head.length, 0);
+    closeSync(fd);
+    const first =
+      head
+        .subarray(0, n)
+        .toString('utf8')
+        .replace(/^\uFEFF/, '')
+        .split(/\r?\n/, 1)[0] ?? '';
+    const delimiter = [',', ';', '\t', '|'].reduce((a, b) =>
+      first.split(b).length > first.split(a).length ? b : a,
+    );
+    const cols = first.split(delimiter).map((c) => c.trim().replace(/^"|"$/g, ''));
+    return cols.length > 1
+      ? `; its columns are: ${cols.slice(0, 20).join(', ')}${cols.length > 20 ? ', …' : ''}`
+      : '';
+  } catch {
+    return '';
+  }
 }

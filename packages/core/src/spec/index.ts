@@ -1,3 +1,11 @@
+export {
+  duration,
+  type InferOptions,
+  type InferredSpec,
+  inferredSpecYaml,
+  inferStudySpec,
+  parseDuration,
+} from './infer.js';
 export { loadStudySpec, parseYamlText, studySpecJsonSchema, validateStudySpec } from './load.js';
 export {
   METRIC_NAMES,
