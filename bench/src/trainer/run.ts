@@ -8,7 +8,9 @@
 // python3) once per round, between rounds of hpo's own runs; a Python without torch or
 // tensorflow makes the script skip that library, and the report says so.
 import { execFile } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { registerWasmTrainingKernels, useWasmBackend, wasmThreadCount } from '@hpo/trainer';
@@ -168,6 +170,86 @@ async function peers(): Promise<Record<string, unknown>> {
   return out;
 }
 
+/**
+ * A whole CNN study against scikit-learn's RandomizedSearchCV over an MLPClassifier, the same
+ * size (30 trials x 5 folds) on the same data: the 8x8 digits, "is it an 8?" (written by
+ * bench/reference/cnn-study-peer.py, which also times the peer on one core). hpo runs
+ * `hpo tune` with 2 threads. One round each, hpo first.
+ */
+async function cnnStudy(): Promise<Record<string, unknown>> {
+  const python = process.env.HPO_PEERS_PYTHON ?? 'python3';
+  const script = fileURLToPath(new URL('../../reference/cnn-study-peer.py', import.meta.url));
+  const cli = fileURLToPath(new URL('../../../packages/cli/dist/main.js', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'hpo-cnn-study-'));
+  const run = promisify(execFile);
+  try {
+    const csv = join(dir, 'digits.csv');
+    const wrote = JSON.parse((await run(python, [script, '--write-csv', csv])).stdout) as {
+      skipped?: string;
+    };
+    if (wrote.skipped) return { skipped: `${python}: ${wrote.skipped}` };
+    const trials = quick ? 6 : 30;
+    const spec = {
+      name: 'digits-cnn',
+      dataset: { path: csv, kind: 'pixels', label: 'label', positive: 'yes', shape: [8, 8, 1] },
+      model: 'cnn',
+      objective: { metric: 'rocAuc' },
+      cv: { k: 5, seed: 1 },
+      search: {
+        space: {
+          filters: { type: 'categorical', choices: [8, 16, 32] },
+          denseUnits: { type: 'categorical', choices: [32, 64, 128] },
+          learningRate: { type: 'float', low: 3e-4, high: 3e-2, log: true },
+          convDropout: { type: 'float', low: 0, high: 0.3 },
+        },
+        fixed: { convBlocks: 1, padding: 'same', epochs: 30, patience: 4, batchSize: 32 },
+      },
+      sampler: { type: 'tpe' },
+      budget: { trials, parallelism: 2 },
+      seed: 1,
+    };
+    const specFile = join(dir, 'spec.json');
+    writeFileSync(specFile, JSON.stringify(spec));
+    const started = performance.now();
+    const { stdout } = await run(
+      process.execPath,
+      [cli, 'tune', specFile, '--json', '--threads', '2', '--out', join(dir, 'out')],
+      {
+        maxBuffer: 1 << 24,
+        env: { ...process.env, HPO_LOG: 'silent' },
+      },
+    );
+    const hpoSeconds = (performance.now() - started) / 1000;
+    const summary = JSON.parse(stdout) as { best: { metrics: { rocAuc: { mean: number } } } };
+    const peer = JSON.parse(
+      (await run(python, [script, '--trials', String(trials)], { maxBuffer: 1 << 22 })).stdout,
+    ) as {
+      skipped?: string;
+      wallSeconds?: number;
+      bestRocAuc?: number;
+      library?: string;
+    };
+    const hpo = {
+      wallSeconds: Math.round(hpoSeconds * 10) / 10,
+      bestRocAuc: Math.round(summary.best.metrics.rocAuc.mean * 10000) / 10000,
+      threads: 2,
+    };
+    if (peer.skipped || peer.wallSeconds === undefined)
+      return { hpo, sklearn: { skipped: peer.skipped ?? 'no figure' } };
+    return {
+      trials,
+      folds: 5,
+      hpo,
+      sklearn: peer,
+      hpoWallOverSklearn: Math.round((hpoSeconds / peer.wallSeconds) * 100) / 100,
+    };
+  } catch (err) {
+    return { skipped: (err as Error).message.split('\n')[0] };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function push(runs: Record<string, number[]>, key: string, value: number): void {
   const list = runs[key] ?? [];
   list.push(value);
@@ -189,6 +271,7 @@ async function main(): Promise<void> {
   const cpu = !only || only.includes('cpu') ? await benchBackend('cpu') : {};
   const comparison = want('engineVsAutodiff') ? await engineVsAutodiff() : undefined;
   const peerRatios = want('peers') ? await peers() : undefined;
+  const study = want('cnnStudy') ? await cnnStudy() : undefined;
   const ratio = (a: StepTiming | undefined, b: StepTiming | undefined) =>
     a && b ? Math.round((a.samplesPerSec / b.samplesPerSec) * 10) / 10 : null;
   await useWasmBackend();
@@ -207,6 +290,7 @@ async function main(): Promise<void> {
     results: { wasm, cpu },
     engineVsAutodiff: comparison,
     peers: peerRatios,
+    cnnStudy: study,
     speedupWasmOverCpu: {
       mlp_hpo_trainer: ratio(wasm.mlp_hpo_trainer, cpu.mlp_hpo_trainer),
       mlp_hpo_trainer_dropout: ratio(wasm.mlp_hpo_trainer_dropout, cpu.mlp_hpo_trainer_dropout),
