@@ -61,8 +61,8 @@ import { median, quantile } from 'simple-statistics';
 const quick = process.argv.includes('--quick');
 
 /** One cluster of the dispatch benchmark: NATS open, or with deploy/nats/auth.conf's users. */
-async function dispatchRig(secure: boolean) {
-  const cluster = await Cluster.start({ workers: 1, ackWait: 30, permissions: secure });
+async function dispatchRig(secure: boolean, workers = 1) {
+  const cluster = await Cluster.start({ workers, threads: 1, ackWait: 30, permissions: secure });
   const creds = cluster.nats.credentials('coordinator');
   const nc = await connect({
     servers: cluster.nats.url,
@@ -86,20 +86,42 @@ async function dispatchRig(secure: boolean) {
     }
   })();
   let i = 0;
+  const tinyTask = (): FoldTask => {
+    const task: FoldTask = {
+      kind: 'fold',
+      trial: i,
+      datasetHash: hash,
+      cv: { k: 5, seed: 1, repeat: 0, fold: i % 5 },
+      params: { epochs: 1, layers: 1, units: 4, batchSize: 512, validationFraction: 0 },
+      seed: i,
+      threshold: 0.5,
+    };
+    i++;
+    return task;
+  };
   return {
     cluster,
+    /** `n` tiny fold tasks published at once: folds per second from the first publish to the last result. */
+    async burst(n: number): Promise<{ foldsPerSecond: number; seconds: number }> {
+      const envelopes = Array.from({ length: n }, () => proofs.envelope('bench', tinyTask()));
+      const results = envelopes.map(
+        (e) => new Promise<ResultEnvelope>((resolve) => waiting.set(e.id, resolve)),
+      );
+      const started = performance.now();
+      await Promise.all(
+        envelopes.map((e) => js.publish(SUBJECTS.task('bench'), encodeJson(e), { msgID: e.id })),
+      );
+      await Promise.all(results);
+      const seconds = (performance.now() - started) / 1000;
+      for (const e of envelopes) waiting.delete(e.id);
+      return {
+        foldsPerSecond: Math.round((n / seconds) * 10) / 10,
+        seconds: Math.round(seconds * 100) / 100,
+      };
+    },
     /** One fold task's round trip (ms) and the worker's own time for it (ms). */
     async roundTrip(): Promise<{ rt: number; overhead: number; append: number }> {
-      const task: FoldTask = {
-        kind: 'fold',
-        trial: i,
-        datasetHash: hash,
-        cv: { k: 5, seed: 1, repeat: 0, fold: i % 5 },
-        params: { epochs: 1, layers: 1, units: 4, batchSize: 512, validationFraction: 0 },
-        seed: i,
-        threshold: 0.5,
-      };
-      i++;
+      const task = tinyTask();
       const started = performance.now();
       const envelope: TaskEnvelope = proofs.envelope('bench', task);
       const result = new Promise<ResultEnvelope>((resolve) => waiting.set(envelope.id, resolve));
@@ -120,6 +142,30 @@ async function dispatchRig(secure: boolean) {
 }
 
 const q = (xs: number[], p: number) => Math.round(quantile(xs, p) * 100) / 100;
+
+/**
+ * Tiny folds (1 epoch, 4 units) on 2 workers x 1 thread, `n` published at once: folds per second
+ * (issue 15's throughput target: >= 300). Three bursts after a warm-up one; the median.
+ */
+async function tinyFoldThroughput(n: number) {
+  const rig = await dispatchRig(false, 2);
+  try {
+    await rig.burst(20); // warm-up: backends, JIT, the dataset cache of both workers
+    const runs = [];
+    for (let r = 0; r < 3; r++) runs.push(await rig.burst(n));
+    const rates = runs.map((x) => x.foldsPerSecond);
+    return {
+      folds: n,
+      workers: 2,
+      threadsPerWorker: 1,
+      foldsPerSecond: q(rates, 0.5),
+      runs,
+      target: '>= 300 folds/s',
+    };
+  } finally {
+    await rig.stop();
+  }
+}
 
 /**
  * Dispatch overhead per fold (publish → result received, minus the worker's training time),
@@ -593,9 +639,10 @@ const soakReport = soaked && {
   },
 };
 const overhead = want('dispatch') ? await dispatchOverhead(quick ? 30 : 200) : undefined;
+const throughput = want('throughput') ? await tinyFoldThroughput(quick ? 100 : 600) : undefined;
 const rpc = want('rpc') ? await rpcLatency(quick ? 100 : 400) : undefined;
 const one = want('studyWallTime') ? await studyWallTime(1) : undefined;
 const two = want('studyWallTime') ? await studyWallTime(2) : undefined;
 process.stdout.write(
-  `${JSON.stringify({ boundedStart: started, leaseTakeover: takeover, cacheDownload: download, fairDispatch: fair, soak: soakReport, dispatch: overhead, rpc, studyWallTime: one && two ? { one, two, speedup: Math.round((one.seconds / two.seconds) * 100) / 100 } : undefined }, null, 2)}\n`,
+  `${JSON.stringify({ boundedStart: started, leaseTakeover: takeover, cacheDownload: download, fairDispatch: fair, soak: soakReport, dispatch: overhead, throughput, rpc, studyWallTime: one && two ? { one, two, speedup: Math.round((one.seconds / two.seconds) * 100) / 100 } : undefined }, null, 2)}\n`,
 );

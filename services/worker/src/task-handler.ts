@@ -40,6 +40,11 @@ export interface HandlerDeps {
    * fresh copy; see Worker.handBack); false when that failed, and the task is nak'ed instead.
    */
   handBack: (envelope: TaskEnvelope, msg: JsMsg) => Promise<boolean>;
+  /**
+   * Called once the task no longer needs its thread (trained, failed or stopped), before its
+   * result is published: the worker can pull the next task while this one reports.
+   */
+  onTrained?: () => void;
 }
 
 /** One task being handled: `training` until its verdict, then `reporting`, then `done`. */
@@ -68,7 +73,11 @@ export class TaskHandler {
     let verdict: Verdict;
     let outcome: TaskOutcome;
     try {
-      verdict = await this.train(deliveries >= deps.maxDeliver());
+      try {
+        verdict = await this.train(deliveries >= deps.maxDeliver());
+      } finally {
+        deps.onTrained?.();
+      }
       this.state = 'reporting';
       // Still beating while the result is published: a slow publish must not cause a redelivery.
       outcome = await this.report(verdict, deliveries);

@@ -110,6 +110,8 @@ export class Worker {
   private nc: NatsConnection | undefined;
   private js: JetStreamClient | undefined;
   private readonly running = new Map<TaskHandler, Promise<void>>();
+  /** Handlers still training (holding a thread); `running` also counts those reporting. */
+  private readonly training = new Set<TaskHandler>();
   /** Hand-backs of tasks fetched after the stop, awaited before the connection drains. */
   private readonly returning = new Set<Promise<void>>();
   private readonly control = new ControlMemory();
@@ -292,7 +294,7 @@ export class Worker {
 
   /** Announces this worker's slots and how many are busy (the coordinator sizes its queue by them). */
   private heartbeat(slots = this.config.threads): void {
-    const beat: HeartbeatMessage = { worker: this.config.name, slots, busy: this.running.size };
+    const beat: HeartbeatMessage = { worker: this.config.name, slots, busy: this.training.size };
     try {
       this.nc?.publish(SUBJECTS.heartbeat(this.config.name), encodeJson(beat));
     } catch (err) {
@@ -318,7 +320,7 @@ export class Worker {
   /** The pull loop: one fetch at a time, sized to the free threads. */
   private async consume(consumer: Consumer): Promise<void> {
     while (!this.stopping) {
-      const free = this.config.threads - this.running.size;
+      const free = this.config.threads - this.training.size;
       if (free <= 0) {
         this.transition('threads_full');
         await new Promise<void>((r) => {
@@ -385,7 +387,12 @@ export class Worker {
       ackWaitMs: () => this.ackWaitMs,
       maxDeliver: () => this.maxDeliver,
       handBack: (e, m) => this.handBack(e, m),
+      // Its thread is free once it has trained: the next task is pulled while it reports.
+      onTrained: () => {
+        if (this.training.delete(handler)) this.wake?.();
+      },
     });
+    this.training.add(handler);
     this.announce(envelope);
     const done = handler
       .run()
@@ -393,6 +400,7 @@ export class Worker {
         this.log.error({ task: envelope.id, err: errorText(err) }, 'task handling failed'),
       )
       .finally(() => {
+        this.training.delete(handler);
         this.running.delete(handler);
         this.metrics.inFlight.set(this.running.size);
         this.wake?.();
