@@ -110,21 +110,94 @@ function cpuAdam(args: { inputs: Inputs; backend: CpuLike; attrs: AdamAttrs }) {
   return [oP, oM, oV].map((vals) => backend.makeTensorInfo(param.shape, 'float32', vals));
 }
 
-/** Registers the fused Adam kernel for the wasm and cpu backends (idempotent). */
+/** Name of the kernel that updates several parameters in one call (`updateAll`). */
+export const UPDATE_ALL = 'HpoOptimizerUpdateAll';
+
+/** Attributes of `UPDATE_ALL`: one optimiser, and each parameter's weight decay. */
+interface UpdateAllAttrs extends Omit<AdamAttrs, 'weightDecay'> {
+  weightDecays: number[];
+}
+
+/** Inputs p0, g0, m0, v0, p1, … ; outputs [p0, m0, v0, p1, m1, v1, …]. */
+function wasmUpdateAll(args: { inputs: Inputs; backend: BackendWasm; attrs: UpdateAllAttrs }) {
+  const { inputs, backend, attrs } = args;
+  const n = attrs.weightDecays.length;
+  const outs: tf.TensorInfo[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = inputs[`p${i}`] as tf.TensorInfo;
+    outs.push(...[0, 1, 2].map(() => backend.makeOutput(p.shape, 'float32')));
+  }
+  // Heap views only after every allocation (an allocation may grow and detach the heap).
+  const view = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+  for (let i = 0; i < n; i++) {
+    const at = (k: string) => view(inputs[`${k}${i}`] as tf.TensorInfo);
+    const [oP, oM, oV] = outs.slice(3 * i, 3 * i + 3).map(view) as [Float32Array, Float32Array, Float32Array];
+    updateLoop(at('p'), at('g'), at('m'), at('v'), oP, oM, oV, {
+      ...attrs,
+      weightDecay: attrs.weightDecays[i]!,
+    });
+  }
+  return outs;
+}
+
+function cpuUpdateAll(args: { inputs: Inputs; backend: CpuLike; attrs: UpdateAllAttrs }) {
+  const { inputs, backend, attrs } = args;
+  const outs: tf.TensorInfo[] = [];
+  attrs.weightDecays.forEach((weightDecay, i) => {
+    const at = (k: string) => backend.data.get((inputs[`${k}${i}`] as tf.TensorInfo).dataId).values;
+    const shape = (inputs[`p${i}`] as tf.TensorInfo).shape;
+    const size = tf.util.sizeFromShape(shape);
+    const [oP, oM, oV] = [new Float32Array(size), new Float32Array(size), new Float32Array(size)];
+    updateLoop(at('p'), at('g'), at('m'), at('v'), oP, oM, oV, { ...attrs, weightDecay });
+    outs.push(...[oP, oM, oV].map((vals) => backend.makeTensorInfo(shape, 'float32', vals)));
+  });
+  return outs;
+}
+
+/** Registers the fused optimiser kernels for the wasm and cpu backends (idempotent). */
 export function registerAdamUpdateKernels(): void {
-  const configs: Array<[string, unknown]> = [
-    ['wasm', wasmAdam],
-    ['cpu', cpuAdam],
+  const configs: Array<[string, string, unknown]> = [
+    [ADAM_UPDATE, 'wasm', wasmAdam],
+    [ADAM_UPDATE, 'cpu', cpuAdam],
+    [UPDATE_ALL, 'wasm', wasmUpdateAll],
+    [UPDATE_ALL, 'cpu', cpuUpdateAll],
   ];
-  for (const [backendName, kernelFunc] of configs) {
-    if (tf.getKernel(ADAM_UPDATE, backendName) === undefined) {
-      tf.registerKernel({
-        kernelName: ADAM_UPDATE,
-        backendName,
-        kernelFunc: kernelFunc as tf.KernelFunc,
-      });
+  for (const [kernelName, backendName, kernelFunc] of configs) {
+    if (tf.getKernel(kernelName, backendName) === undefined) {
+      tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as tf.KernelFunc });
     }
   }
+}
+
+/**
+ * One optimiser step for several parameters in one kernel call (what a training step does):
+ * returns [param, m, v] per parameter. Elsewhere than wasm and cpu, one `adamUpdate` each.
+ */
+export function updateAll(
+  items: Array<{ param: tf.Tensor; grad: tf.Tensor; m: tf.Tensor; v: tf.Tensor; weightDecay: number }>,
+  attrs: Omit<AdamAttrs, 'weightDecay'>,
+): Array<[tf.Tensor, tf.Tensor, tf.Tensor]> {
+  if (tf.getKernel(UPDATE_ALL, tf.getBackend()) === undefined) {
+    return items.map(({ param, grad, m, v, weightDecay }) =>
+      adamUpdate(param, grad, m, v, { ...attrs, weightDecay }),
+    );
+  }
+  const inputs: Record<string, tf.Tensor> = {};
+  items.forEach((item, i) => {
+    inputs[`p${i}`] = item.param;
+    inputs[`g${i}`] = item.grad;
+    inputs[`m${i}`] = item.m;
+    inputs[`v${i}`] = item.v;
+  });
+  const out = tf.engine().runKernel(
+    UPDATE_ALL,
+    inputs as tf.NamedTensorMap,
+    {
+      ...attrs,
+      weightDecays: items.map((item) => item.weightDecay),
+    } as unknown as tf.NamedAttrMap,
+  ) as unknown as tf.Tensor[];
+  return items.map((_, i) => [out[3 * i]!, out[3 * i + 1]!, out[3 * i + 2]!]);
 }
 
 /**

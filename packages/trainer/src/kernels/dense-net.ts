@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type AdamAttrs, adamUpdate, registerAdamUpdateKernels, UPDATE_RULES } from './adam-update.js';
+import { type AdamAttrs, registerAdamUpdateKernels, UPDATE_RULES, updateAll } from './adam-update.js';
 import { ACTIVATION_CODES, registerDenseOps, runFused } from './dense-ops.js';
 
 /** Hidden-layer activations the hand-written backward pass supports (every one the schema allows, and linear). */
@@ -298,7 +298,23 @@ export class DenseNet {
    */
   applyUpdates(updates: Array<[tf.Variable, tf.Tensor]>, decayed: tf.Variable[] = []): void {
     this.steps++;
-    for (const [param, grad] of updates) this.applyUpdate(param, grad, this.steps, decayed);
+    const items = updates.map(([param, grad]) => {
+      let state = this.moments.get(param);
+      if (state === undefined) {
+        state = { m: tf.keep(tf.zerosLike(param)), v: tf.keep(tf.zerosLike(param)) };
+        this.moments.set(param, state);
+      }
+      const weightDecay = this.kernels.includes(param) || decayed.includes(param) ? this.weightDecay : 0;
+      return { param, grad, m: state.m, v: state.v, weightDecay };
+    });
+    // Every parameter in one kernel call.
+    const results = updateAll(items, { ...this.adam, step: this.steps });
+    items.forEach(({ param, m, v }, k) => {
+      const [p1, m1, v1] = results[k]!;
+      param.assign(p1);
+      tf.dispose([m, v]);
+      this.moments.set(param as tf.Variable, { m: tf.keep(m1), v: tf.keep(v1) });
+    });
   }
 
   /** [kernel, bias] per layer, input side first (the order of `LayersModel.getWeights`). */
@@ -397,22 +413,5 @@ export class DenseNet {
   /** Every parameter the optimiser updates: kernels, biases, and batch norm's γ and β. */
   private trainable(): tf.Variable[] {
     return [...this.kernels, ...this.biases, ...this.norms.flatMap((bn) => [bn.gamma, bn.beta])];
-  }
-
-  private applyUpdate(param: tf.Variable, grad: tf.Tensor, step: number, decayed: tf.Variable[]): void {
-    let state = this.moments.get(param);
-    if (state === undefined) {
-      state = { m: tf.keep(tf.zerosLike(param)), v: tf.keep(tf.zerosLike(param)) };
-      this.moments.set(param, state);
-    }
-    const weightDecay = this.kernels.includes(param) || decayed.includes(param) ? this.weightDecay : 0;
-    const [p, m, v] = adamUpdate(param, grad, state.m, state.v, {
-      ...this.adam,
-      weightDecay,
-      step,
-    });
-    param.assign(p);
-    tf.dispose([state.m, state.v]);
-    this.moments.set(param, { m: tf.keep(m), v: tf.keep(v) });
   }
 }
