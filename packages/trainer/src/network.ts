@@ -39,8 +39,6 @@ export interface ConvBlockLayout {
   pool: 'max' | 'avg' | 'none';
   /** The conv dropout rate. */
   dropout: number;
-  /** The block's input [height, width, channels]. */
-  inputShape: [number, number, number];
 }
 
 /**
@@ -136,7 +134,6 @@ function constructNetwork(
     let [h, w, c] = inputShape as [number, number, number];
     const layouts: ConvBlockLayout[] = [];
     for (let b = 0; b < params.convBlocks; b++) {
-      const blockInput: [number, number, number] = [h, w, c];
       const filters = params.filters * 2 ** b;
       const k = params.kernelSize;
       const fanIn = k * k * c;
@@ -167,7 +164,6 @@ function constructNetwork(
         pad,
         pool,
         dropout: params.convDropout,
-        inputShape: blockInput,
       });
       blocks.push((x, training) => {
         let y = bn

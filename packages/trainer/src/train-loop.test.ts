@@ -9,7 +9,7 @@ import { initBackend } from './backend.js';
 import { buildNetwork, disposeNetwork } from './network.js';
 import { DEFAULT_PARAMS, type TrainParams } from './params.js';
 import { featureMatrix, labelsOf, prepareTraining } from './prepare.js';
-import { canTrainFast, fit, predictProba, type TrainingData } from './train-loop.js';
+import { fit, predictProba, type TrainingData } from './train-loop.js';
 
 process.env.HPO_LOG = 'silent';
 
@@ -62,7 +62,6 @@ describe('fit: one loss definition on every path', () => {
   };
   const run = (params: TrainParams, autodiff: boolean) => {
     const net = buildNetwork(params, [features], 11);
-    assert.equal(canTrainFast(net, params), true, 'these params take the hand-written step');
     fit({ net, params, train, seed: 3, autodiff });
     const p = predictProba(net, train.x, train.rows);
     disposeNetwork(net);
@@ -159,13 +158,14 @@ describe('fit: one loss definition on every path', () => {
       { pool: 'max', padding: 'valid', activation: 'elu', kernelSize: 3, batchSize: 50 },
       { pool: 'max', padding: 'same', activation: 'selu', convBlocks: 1, kernelSize: 5, dropout: 0.2 },
       { pool: 'avg', padding: 'same', activation: 'sigmoid', learningRate: 0.03 },
+      // 8 → 7 → pool 3 (an odd size) → 2 → pool 1; batch norm in the blocks and the head, head dropout.
+      { pool: 'max', padding: 'valid', kernelSize: 2, batchNorm: true, dropout: 0.3, convDropout: 0.1 },
     ];
     for (const variant of cnnVariants) {
       it(`with ${JSON.stringify(variant)}`, () => {
         const params = { ...cnnBase, ...variant };
         const train = (autodiff: boolean, epochs: number) => {
           const net = buildNetwork(params, [8, 8, 1], 11);
-          assert.equal(canTrainFast(net, params), true);
           fit({ net, params: { ...params, epochs }, train: data, seed: 3, autodiff });
           const p = predictProba(net, data.x, data.rows);
           const weights = [...net.weights, ...net.state].map((w) => w.variable.dataSync() as Float32Array);
@@ -241,7 +241,6 @@ describe('fit: one loss definition on every path', () => {
     const auc = (autodiff: boolean) => {
       const prepared = prepareTraining(ds, fold!.train, params, 7);
       const net = buildNetwork(params, prepared.inputShape, 7);
-      assert.equal(canTrainFast(net, params), true);
       fit({ net, params, train: prepared.train, valid: prepared.valid, seed: 7, autodiff });
       const { x } = featureMatrix(ds, prepared.pipeline, fold!.valid);
       const p = predictProba(net, x, fold!.valid.length);
@@ -252,6 +251,63 @@ describe('fit: one loss definition on every path', () => {
     const reference = auc(true);
     assert.ok(engine > 0.75, `validation AUC ${engine}`);
     assert.ok(Math.abs(engine - reference) < 1e-3, `AUC ${engine} (engine) vs ${reference} (autodiff)`);
+  });
+
+  it('trains every MLP and CNN through the engine, and through autodiff only when asked', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const images = syntheticImages(32, 8, 3);
+    const cases: Array<[TrainParams, number[], TrainingData]> = [
+      [{ ...base, batchNorm: true, dropout: 0.2, batchSize: 16 }, [features], { ...train, rows: 16 }],
+      [
+        { ...base, family: 'cnn', convBlocks: 1, filters: 2, denseUnits: 4, batchSize: 16 },
+        [8, 8, 1],
+        { x: images.pixels, y: images.labels, rows: 16 },
+      ],
+    ];
+    for (const [params, shape, data] of cases) {
+      const kernelsOf = async (autodiff: boolean) => {
+        const net = buildNetwork(params, shape, 1);
+        const profile = await tf.profile(() => {
+          fit({ net, params: { ...params, epochs: 1 }, train: data, seed: 1, autodiff });
+        });
+        disposeNetwork(net);
+        return new Set(profile.kernels.map((k) => k.name));
+      };
+      assert.ok(
+        (await kernelsOf(false)).has('HpoOptimizerUpdateAll'),
+        `${params.family}: the engine's step ran`,
+      );
+      assert.ok(
+        !(await kernelsOf(true)).has('HpoOptimizerUpdateAll'),
+        `${params.family}: autodiff when asked`,
+      );
+    }
+  });
+
+  it("early stopping restores the kept epoch's batch-norm statistics along with its weights", () => {
+    const params: TrainParams = { ...base, batchNorm: true, epochs: 12, patience: 2, learningRate: 0.05 };
+    const net = buildNetwork(params, [features], 5);
+    const states: Float32Array[][] = [];
+    const valid = weightedData(200, features, 9);
+    const report = fit({
+      net,
+      params,
+      train,
+      valid,
+      seed: 2,
+      onEpoch: () => {
+        states.push(net.state.map((s) => s.variable.dataSync().slice() as Float32Array));
+        return true;
+      },
+    });
+    assert.ok(
+      report.bestEpoch < report.epochs,
+      `early stopping kept an earlier epoch (${report.bestEpoch} of ${report.epochs})`,
+    );
+    const kept = states[report.bestEpoch - 1]!;
+    net.state.forEach((s, i) => assert.deepEqual(s.variable.dataSync(), kept[i], s.name));
+    assert.notDeepEqual(states[report.epochs - 1], kept, 'the last epoch had other statistics');
+    disposeNetwork(net);
   });
 
   it('maxMixedError fails on a NaN anywhere, not only in the last element', () => {

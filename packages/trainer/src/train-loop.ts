@@ -1,8 +1,7 @@
 import { Rng } from '@hpo/core';
 import * as tf from '@tensorflow/tfjs';
 import { TrainingStopped } from './errors.js';
-import { ConvNet } from './kernels/conv-net.js';
-import { DenseNet } from './kernels/index.js';
+import { ConvNet, DenseNet, registerAdamUpdateKernels, registerDenseOps } from './kernels/index.js';
 import { applyStateUpdates, BN_EPSILON, BN_MOMENTUM, type NamedVariable, type Network } from './network.js';
 import type { TrainParams } from './params.js';
 
@@ -73,6 +72,7 @@ export interface FitOptions {
 export function fit(options: FitOptions): FitReport {
   const { net, params, train, valid, seed, onEpoch, shouldStop } = options;
   const vars = net.weights.map((w) => w.variable);
+  const kept = [...vars, ...net.state.map((s) => s.variable)];
   // Every network the schema builds trains through a hand-written forward and backward pass
   // (about 30 kernels a step for an MLP instead of 200+); tfjs' autodiff is the reference in tests.
   const fast = options.autodiff ? undefined : engineFor(net, params);
@@ -157,7 +157,8 @@ export function fit(options: FitOptions): FitReport {
           bestEpoch = epoch;
           waited = 0;
           for (const t of snapshot ?? []) t.dispose();
-          snapshot = vars.map((w) => tf.clone(w));
+          // Batch norm's moving statistics too: the kept epoch's weights go with its statistics.
+          snapshot = kept.map((w) => tf.clone(w));
         } else if (++waited >= params.patience) {
           stoppedEarly = true;
         }
@@ -166,7 +167,7 @@ export function fit(options: FitOptions): FitReport {
       }
       if (onEpoch?.(epoch, trainLoss[trainLoss.length - 1]!, v) === false || stoppedEarly) break;
     }
-    if (snapshot) for (const [i, w] of vars.entries()) w.assign(snapshot[i]!);
+    if (snapshot) for (const [i, w] of kept.entries()) w.assign(snapshot[i]!);
   } finally {
     for (const t of snapshot ?? []) t.dispose();
     fast?.dispose();
@@ -273,6 +274,11 @@ interface Engine {
 
 function engineFor(net: Network, params: TrainParams): Engine | undefined {
   if (!canTrainFast(net, params)) return undefined;
+  // The engine's fused kernels exist for wasm and cpu; elsewhere (tfjs-node) each would download
+  // its inputs, so those backends train through tfjs autodiff, which runs natively there.
+  registerDenseOps();
+  registerAdamUpdateKernels();
+  if (tf.getKernel('HpoBceGrad', tf.getBackend()) === undefined) return undefined;
   const shared = {
     activation: params.activation,
     optimizer: params.optimizer,

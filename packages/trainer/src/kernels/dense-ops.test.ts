@@ -2,6 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { seededValues } from '@hpo/testing/tf';
 import * as tf from '@tensorflow/tfjs';
+import {
+  ADAM_UPDATE,
+  adamUpdate,
+  registerAdamUpdateKernels,
+  UPDATE_ALL,
+  UPDATE_RULES,
+  updateAll,
+} from './adam-update.js';
 import { ACTIVATION_CODES, type FusedKernelName, registerDenseOps, runFused } from './dense-ops.js';
 import { useWasmBackend } from './index.js';
 
@@ -107,5 +115,73 @@ describe('fused dense kernels', () => {
       assert.ok(close(mean!, m.mean) < 1e-6);
       assert.ok(close(variance!, m.variance) < 1e-6);
     });
+  });
+});
+
+describe('optimiser updates', () => {
+  const RULES = [
+    ['adam', undefined],
+    ['momentum', UPDATE_RULES.momentum],
+    ['rmsprop', UPDATE_RULES.rmsprop],
+  ] as const;
+
+  it('give the same values in one call for several parameters, one kernel per parameter, and tf ops (the fallback)', async () => {
+    await tf.setBackend('cpu');
+    registerAdamUpdateKernels();
+    try {
+      for (const [name, rule] of RULES) {
+        const attrs = {
+          learningRate: 0.01,
+          beta1: 0.9,
+          beta2: name === 'adam' ? 0.999 : 0.9,
+          epsilon: 1e-7,
+          step: 3,
+          ...(rule !== undefined ? { rule } : {}),
+        };
+        const items = [0, 1].map((i) => ({
+          param: t2(4, 3, 40 + i),
+          grad: t2(4, 3, 50 + i),
+          m: t2(4, 3, 60 + i),
+          v: tf.abs(t2(4, 3, 70 + i)),
+          weightDecay: i === 0 ? 0.02 : 0,
+        }));
+        const values = (list: Array<[tf.Tensor, tf.Tensor, tf.Tensor]>) =>
+          list.flatMap((triple) => triple.map((t) => Array.from(t.dataSync())));
+        const together = values(updateAll(items, attrs));
+        const single = values(
+          items.map((it) =>
+            adamUpdate(it.param, it.grad, it.m, it.v, { ...attrs, weightDecay: it.weightDecay }),
+          ),
+        );
+        tf.unregisterKernel(ADAM_UPDATE, 'cpu');
+        tf.unregisterKernel(UPDATE_ALL, 'cpu');
+        let fallback: number[][];
+        try {
+          fallback = values(updateAll(items, attrs)); // no kernel: tf ops, parameter by parameter
+        } finally {
+          registerAdamUpdateKernels();
+        }
+        for (const [other, label] of [
+          [single, 'one kernel per parameter'],
+          [fallback, 'tf ops'],
+        ] as const) {
+          together.forEach((row, r) =>
+            row.forEach((v, k) =>
+              assert.ok(
+                Math.abs(v - other[r]![k]!) < 1e-6,
+                `${name}, ${label}: output ${r}[${k}] ${v} vs ${other[r]![k]}`,
+              ),
+            ),
+          );
+        }
+        assert.notDeepEqual(
+          together[0],
+          Array.from(items[0]!.param.dataSync()),
+          `${name} moved the parameter`,
+        );
+      }
+    } finally {
+      await useWasmBackend();
+    }
   });
 });

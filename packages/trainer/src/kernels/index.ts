@@ -5,6 +5,7 @@ import { conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
 import { maxPoolGradWasmConfig } from './max-pool-grad.js';
 
 export { type AdamAttrs, adamUpdate, registerAdamUpdateKernels, UPDATE_RULES } from './adam-update.js';
+export { ConvNet, type ConvNetOptions } from './conv-net.js';
 export {
   DenseNet,
   type DenseNetOptions,
@@ -12,6 +13,7 @@ export {
   type HiddenActivation,
   type MaskSource,
 } from './dense-net.js';
+export { registerDenseOps } from './dense-ops.js';
 export { useWasmBackend, wasmBinaryDir, wasmThreadCount } from './wasm-backend.js';
 
 let registered = false;
