@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseYamlText, validateStudySpec } from '@hpo/core';
@@ -332,6 +332,9 @@ describe('hpo tune without a spec (zero-config)', () => {
     assert.equal(spec.cv.holdout, 0.2);
     assert.equal(spec.calibration, 'platt');
     assert.equal(spec.sampler.type, 'gp');
+    // Saved in the current folder, the printed spec finds the data from there.
+    assert.equal(spec.dataset.path, 'examples/churn/churn.csv');
+    assert.equal(spec.output, undefined);
     assert.ok(!existsSync(out), '--print-spec writes nothing');
   });
 
@@ -368,7 +371,7 @@ describe('hpo tune without a spec (zero-config)', () => {
       '--label',
       'churn',
       '--time',
-      '12s',
+      '25s',
       '--json',
       '--threads',
       '2',
@@ -383,7 +386,7 @@ describe('hpo tune without a spec (zero-config)', () => {
       parseYamlText(readFileSync(join(out, 'spec.yaml'), 'utf8'), 'spec.yaml'),
       'spec.yaml',
     );
-    assert.equal(spec.budget.timeLimitSeconds, 12);
+    assert.equal(spec.budget.timeLimitSeconds, 25);
     assert.match(r.stderr, /generated a study spec from the data/);
   });
 
@@ -409,7 +412,25 @@ describe('hpo tune without a spec (zero-config)', () => {
     const { file } = writeStudy(smallChurnSpec());
     const withSpec = await runCli(['tune', file, '--label', 'churn']);
     assert.equal(withSpec.code, 2);
-    assert.match(withSpec.stderr, /--label go with a data file or image folder/);
+    assert.match(withSpec.stderr, /--label: for a data file or image folder without a spec/);
+    // A spec already in the study directory is never overwritten.
+    const taken = join(dir, 'taken');
+    mkdirSync(taken);
+    writeFileSync(join(taken, 'spec.yaml'), '# mine\n');
+    const kept = await runCli(['tune', CHURN, '--label', 'churn', '--out', taken]);
+    assert.equal(kept.code, 1);
+    assert.match(kept.stderr, /spec\.yaml exists already; hpo tune does not overwrite a spec/);
+    assert.equal(readFileSync(join(taken, 'spec.yaml'), 'utf8'), '# mine\n');
+    // A generated spec the study cannot run (one positive row: no two folds with one each) is
+    // not left behind.
+    const tiny = join(dir, 'tiny.csv');
+    writeFileSync(
+      tiny,
+      `x,y\n${Array.from({ length: 30 }, (_, i) => `${i},${i === 0 ? 'yes' : 'no'}`).join('\n')}\n`,
+    );
+    const refused = await runCli(['tune', tiny, '--label', 'y', '--out', join(dir, 'tiny-run')]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.ok(!existsSync(join(dir, 'tiny-run')), 'nothing written for a spec that cannot run');
     const missing = await runCli(['tune', join(dir, 'nope.csv'), '--label', 'y']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /nope\.csv: no such file or folder/);

@@ -70,7 +70,7 @@ export function buildProgram(): Command {
 Examples:
   hpo tune examples/quickstart/study.yaml
   hpo tune examples/churn/churn.csv --label churn --time 5m   # no spec: one is built from the data
-  hpo tune examples/shapes/images --print-spec                # show the spec it would use
+  hpo tune examples/shapes/images --positive cross --print-spec   # show the spec it would use
   hpo tune runs/churn/spec.yaml --out runs/churn-2             # rerun an edited generated spec
   hpo tune study.yaml --threads 2 --trials 40 --out runs/try2
   hpo tune --resume runs/churn-quickstart        # after Ctrl-C or a crash

@@ -56,9 +56,13 @@ export function inferStudySpec(ds: Dataset, options: InferOptions): InferredSpec
   let k = 5;
   if (rows > 100_000) k = 3;
   if (minority < 50) k = Math.max(2, Math.min(k, Math.floor(minority / 5)));
-  notes.push(
-    `cv.k ${k}${k < 5 ? (rows > 100_000 ? ' (a large table: each trial trains k models)' : ` (only ${minority} rows in the smaller class)`) : ''}`,
-  );
+  const kWhy =
+    k === 5
+      ? ''
+      : minority < 25
+        ? ` (only ${minority} rows in the smaller class)`
+        : ' (a large table: each trial trains k models)';
+  notes.push(`cv.k ${k}${kWhy}`);
   // A held-out test share for an honest final estimate, when the smaller class can spare it.
   const holdout = rows >= 1000 && minority >= 100 ? 0.2 : undefined;
   notes.push(
@@ -154,7 +158,8 @@ export function inferStudySpec(ds: Dataset, options: InferOptions): InferredSpec
 
   // Trials: a budget that fits the data, or as many as the time allows.
   const trials = options.timeSeconds !== undefined ? 10_000 : rows <= 5000 ? 40 : 25;
-  const gp = options.timeSeconds === undefined ? trials <= 50 : options.timeSeconds <= 15 * 60;
+  // A GP's cost per ask grows with the observations: only for short time budgets.
+  const gp = options.timeSeconds === undefined ? trials <= 50 : options.timeSeconds <= 5 * 60;
   notes.push(
     gp
       ? 'sampler gp: a Gaussian process makes the most of a small budget'
