@@ -338,16 +338,17 @@ describe('worker processes on a real nats-server', () => {
       [...workers.entries()].map(([name, w]) => w.waitForLog(started(t.id)).then(() => name)),
     );
     const killed = workers.get(holder)!;
-    await killed.kill();
     const [otherName, other] = [...workers.entries()].find(([name]) => name !== holder)!;
+    // Only the holder has the task (the other worker gets it after the ack wait, 10 s).
+    assert.ok(!other.lines.some(started(t.id)), 'the other worker has not started the fold before the kill');
+    await killed.kill();
     await results.until((all) => all.some((r) => r.id === t.id), TRAINING_WAIT_MS, 'the redelivered fold');
     const r = results.of(study)[0] as ResultEnvelope;
     assert.ok(r.ok, JSON.stringify(r));
     assert.equal(r.worker, otherName);
-    // The other worker started the fold after the kill: a redelivery, not a second copy. (Its
-    // delivery count is the server's, which a CI run saw nats-server 2.9.10 report as 1 on a
-    // pull redelivery, so the test does not rely on it.)
-    assert.ok(other.lines.some(started(t.id)));
+    // So the other worker started the fold after the kill: a redelivery. (Its delivery count is
+    // the server's, which a CI run saw nats-server 2.9.10 report as 1 on a pull redelivery, so
+    // the test does not rely on it.)
     assert.ok(!killed.lines.some((l) => l.msg === 'task finished' && l.task === t.id));
     assert.equal(results.of(study).length, 1);
     workers.delete(holder);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import {
   errorText,
@@ -218,23 +219,33 @@ export class NatsExecutor implements Executor {
     // coordinator uses a new epoch, so a task it must run again (it ran out of deliveries while
     // nobody listened, or was deleted) is not dropped as a duplicate.
     // A publish that times out or loses its connection (nats-server restarting) is tried again
-    // for a while: the message id makes a retry of a publish that did land a duplicate, acked
-    // with the first copy's sequence. What the server refuses is not retried.
+    // for a while: the message id makes a retry of a publish that did land a duplicate (within
+    // the tasks stream's duplicate window; past it, a second copy only costs work, as results
+    // are deduplicated). What the server refuses, a closed connection or a stop is not retried.
     const data = encodeJson(envelope);
     const giveUpAt = Date.now() + PUBLISH_RETRY_FOR_MS;
+    let warned = false;
     for (;;) {
+      if (signal?.aborted) {
+        this.deps.router.forget(envelope.id);
+        throw new HpoError('stopped', `task ${envelope.id} not sent: stopped`);
+      }
       try {
         const ack = await this.deps.js.publish(SUBJECTS.task(this.study), data, {
           msgID: `${envelope.id}@${envelope.epoch}`,
         });
         return { seq: ack.seq, epoch: envelope.epoch };
       } catch (err) {
-        if (err instanceof JetStreamApiError || Date.now() >= giveUpAt || signal?.aborted) {
+        if (err instanceof JetStreamApiError || Date.now() >= giveUpAt || this.deps.nc.isClosed()) {
           this.deps.router.forget(envelope.id); // nobody waits for a task that was never sent
           throw err;
         }
-        this.deps.log?.warn({ task: envelope.id, err: errorText(err) }, 'task publish failed; retrying');
-        await new Promise((r) => setTimeout(r, PUBLISH_RETRY_PAUSE_MS));
+        if (!warned)
+          this.deps.log?.warn({ task: envelope.id, err: errorText(err) }, 'task publish failed; retrying');
+        warned = true;
+        await sleep(PUBLISH_RETRY_PAUSE_MS, undefined, signal ? { signal } : undefined).catch(
+          () => undefined,
+        );
       }
     }
   }

@@ -320,7 +320,12 @@ export class Worker {
   /** The pull loop: one fetch at a time, sized to the free threads. */
   private async consume(consumer: Consumer): Promise<void> {
     while (!this.stopping) {
-      const free = this.config.threads - this.training.size;
+      // Threads not training, but at most as many tasks again reporting: a results stream that
+      // stalls must not let unacknowledged tasks pile up.
+      const free = Math.min(
+        this.config.threads - this.training.size,
+        2 * this.config.threads - this.running.size,
+      );
       if (free <= 0) {
         this.transition('threads_full');
         await new Promise<void>((r) => {
