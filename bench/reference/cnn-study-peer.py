@@ -16,7 +16,7 @@ import os
 import sys
 import time
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core, as the figure it is compared with
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core, as issue 12's target states it (hpo: 2 threads)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
