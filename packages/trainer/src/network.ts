@@ -71,6 +71,7 @@ export interface NamedVariable {
 /** Variables created so far in this thread (names only). */
 let variableCount = 0;
 
+/** Batch norm's moving-statistics momentum and variance ε (Keras' defaults), for every path. */
 export const BN_MOMENTUM = 0.99;
 export const BN_EPSILON = 1e-3;
 const FUSABLE = new Set(['relu', 'elu', 'sigmoid']);

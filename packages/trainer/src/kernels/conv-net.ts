@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ConvBlockLayout } from '../network.js';
+import { BN_EPSILON, BN_MOMENTUM, type ConvBlockLayout } from '../network.js';
 import { DenseNet, type DenseNetOptions, type HiddenActivation, type MaskSource } from './dense-net.js';
 import { ACTIVATION_CODES, runFused } from './dense-ops.js';
 
@@ -58,8 +58,8 @@ export class ConvNet {
     this.flat = options.flat;
     this.activation = options.activation;
     this.masks = options.masks;
-    this.bnEpsilon = options.bnEpsilon ?? 1e-3;
-    this.bnMomentum = options.bnMomentum ?? 0.99;
+    this.bnEpsilon = options.bnEpsilon ?? BN_EPSILON;
+    this.bnMomentum = options.bnMomentum ?? BN_MOMENTUM;
     this.dense = new DenseNet({
       inputSize: options.flat,
       hiddenUnits: [],

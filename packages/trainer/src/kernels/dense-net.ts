@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { BN_EPSILON, BN_MOMENTUM } from '../network.js';
 import { type AdamAttrs, registerAdamUpdateKernels, UPDATE_RULES, updateAll } from './adam-update.js';
 import { ACTIVATION_CODES, registerDenseOps, runFused } from './dense-ops.js';
 
@@ -143,8 +144,8 @@ export class DenseNet {
     this.weightDecay = 2 * (options.l2 ?? 0);
     const sizes = [options.inputSize, ...options.hiddenUnits, 1];
     const seed = options.seed ?? 0;
-    this.bnMomentum = options.bnMomentum ?? 0.99;
-    this.bnEpsilon = options.bnEpsilon ?? 1e-3;
+    this.bnMomentum = options.bnMomentum ?? BN_MOMENTUM;
+    this.bnEpsilon = options.bnEpsilon ?? BN_EPSILON;
     this.owned = options.variables === undefined;
     const given = options.variables;
     if (given) {
