@@ -12,6 +12,7 @@ import {
 import { availableParallelism } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import {
+  type Dataset,
   decodeDataset,
   inferredSpecYaml,
   inferStudySpec,
@@ -103,7 +104,7 @@ export async function tuneCommand(specFile: string | undefined, opts: TuneOption
     specFile = generated.file;
     opts = { ...opts, out: generated.dir };
     try {
-      opened = createNew(specFile, opts);
+      opened = createNew(specFile, opts, generated.dataset);
     } catch (err) {
       // A spec the study cannot run (say, too few rows of a class for its folds) is not left behind.
       rmSync(generated.file, { force: true });
@@ -198,7 +199,7 @@ interface Opened {
   testDatasetHash?: string | undefined;
 }
 
-function createNew(specFile: string | undefined, opts: TuneOptions): Opened {
+function createNew(specFile: string | undefined, opts: TuneOptions, preloaded?: Dataset): Opened {
   if (!specFile)
     throw new UsageError('missing the study spec file', 'hpo tune study.yaml, or hpo tune --resume DIR');
   const loaded = loadStudySpec(specFile);
@@ -215,7 +216,7 @@ function createNew(specFile: string | undefined, opts: TuneOptions): Opened {
       'already_exists',
     );
   }
-  const ds = loadDataset(spec.dataset, loaded.datasetPath);
+  const ds = preloaded ?? loadDataset(spec.dataset, loaded.datasetPath);
   if (ds.kind === 'tabular' && ds.report && !opts.quiet && !opts.json)
     process.stderr.write(`${columnSummary(ds.report)}\n`);
   const testFile = loaded.testPath ? readTestDataset(spec, loaded.testPath, ds) : undefined;
@@ -315,7 +316,10 @@ const METRICS = ['rocAuc', 'prAuc', 'f1', 'logLoss', 'precision', 'recall'] as c
  * Zero-config: reads the data, builds a spec from it (`inferStudySpec`) and returns it as YAML
  * with the reasons for its choices, to be written into the study directory.
  */
-function generateSpec(dataArg: string, opts: TuneOptions): { yaml: string; dir: string; file: string } {
+function generateSpec(
+  dataArg: string,
+  opts: TuneOptions,
+): { yaml: string; dir: string; file: string; dataset?: Dataset } {
   const dataPath = resolve(dataArg);
   if (!existsSync(dataPath))
     throw new CliError(
@@ -393,7 +397,9 @@ function generateSpec(dataArg: string, opts: TuneOptions): { yaml: string; dir: 
       ? 'Save it (… --print-spec > spec.yaml), edit it, and run it: hpo tune spec.yaml'
       : `Edit it and run it again: hpo tune ${relative(process.cwd(), file) || file} --out runs/${name}-2`,
   ]);
-  return { yaml, dir, file };
+  // The table read for the inference is the study's own unless the spec ignores columns in it
+  // (identifiers): then the study reads it again with its spec, else it is not read twice.
+  return inferred.spec.dataset.columns ? { yaml, dir, file } : { yaml, dir, file, dataset: ds };
 }
 
 /** "; its columns are: a, b, c" from a CSV's first line, when it can be read. */
