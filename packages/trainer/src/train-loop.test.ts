@@ -305,7 +305,7 @@ describe('fit: one loss definition on every path', () => {
       `early stopping kept an earlier epoch (${report.bestEpoch} of ${report.epochs})`,
     );
     const kept = states[report.bestEpoch - 1]!;
-    net.state.forEach((s, i) => assert.deepEqual(s.variable.dataSync(), kept[i], s.name));
+    for (const [i, s] of net.state.entries()) assert.deepEqual(s.variable.dataSync(), kept[i], s.name);
     assert.notDeepEqual(states[report.epochs - 1], kept, 'the last epoch had other statistics');
     disposeNetwork(net);
   });

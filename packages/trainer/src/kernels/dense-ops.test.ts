@@ -165,14 +165,14 @@ describe('optimiser updates', () => {
           [single, 'one kernel per parameter'],
           [fallback, 'tf ops'],
         ] as const) {
-          together.forEach((row, r) =>
-            row.forEach((v, k) =>
+          for (const [r, row] of together.entries()) {
+            for (const [k, v] of row.entries()) {
               assert.ok(
                 Math.abs(v - other[r]![k]!) < 1e-6,
                 `${name}, ${label}: output ${r}[${k}] ${v} vs ${other[r]![k]}`,
-              ),
-            ),
-          );
+              );
+            }
+          }
         }
         assert.notDeepEqual(
           together[0],
