@@ -1,5 +1,5 @@
 import { Rng } from '@hpo/core';
-import { buildNetwork, canTrainFast, disposeNetwork, fit, resolveParams } from '@hpo/trainer';
+import { buildNetwork, disposeNetwork, fit, resolveParams, trainsOnEngine } from '@hpo/trainer';
 import * as tf from '@tensorflow/tfjs';
 import type { StepTiming } from './measure.js';
 
@@ -51,7 +51,7 @@ export async function timeTrainerFit(
   epochs: number,
   overrides: Record<string, unknown> = {},
   autodiff = false,
-): Promise<StepTiming & { fastPath: boolean }> {
+): Promise<StepTiming & { engine: boolean }> {
   const ref = REFERENCE[which];
   const params = resolveParams({ ...ref.params, ...overrides, epochs: 1, validationFraction: 0 });
   const size = (ref.inputShape as readonly number[]).reduce((a, b) => a * b, 1);
@@ -83,7 +83,7 @@ export async function timeTrainerFit(
       steps,
       kernelsPerStep,
       tensorDelta: 0,
-      fastPath: canTrainFast(net, params) && !autodiff,
+      engine: trainsOnEngine() && !autodiff,
     };
   } finally {
     disposeNetwork(net);

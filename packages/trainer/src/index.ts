@@ -39,11 +39,11 @@ export {
 export { type Predictions, predictColumns, predictCsv, predictPixels } from './predict.js';
 export { featureMatrix, foldView } from './prepare.js';
 export {
-  canTrainFast,
   type EpochCallback,
   type FitOptions,
   type FitReport,
   fit,
   type RowSource,
   type TrainingData,
+  trainsOnEngine,
 } from './train-loop.js';

@@ -1,7 +1,7 @@
 import { Rng } from '@hpo/core';
 import * as tf from '@tensorflow/tfjs';
 import { TrialError } from './errors.js';
-import type { MaskSource } from './kernels/index.js';
+import type { HiddenActivation, MaskSource } from './kernels/index.js';
 import { mlpWidths, type TrainParams } from './params.js';
 
 /**
@@ -74,7 +74,8 @@ let variableCount = 0;
 /** Batch norm's moving-statistics momentum and variance ε (Keras' defaults), for every path. */
 export const BN_MOMENTUM = 0.99;
 export const BN_EPSILON = 1e-3;
-const FUSABLE = new Set(['relu', 'elu', 'sigmoid']);
+/** Activations tfjs fuses into matMul and conv2d (the engine fuses the same). */
+export const FUSED_ACTIVATIONS: ReadonlySet<HiddenActivation> = new Set(['relu', 'elu', 'sigmoid', 'linear']);
 
 /** Builds the MLP or CNN that `params` describe, with seeded initial weights. */
 export function buildNetwork(params: TrainParams, inputShape: number[], seed: number): Network {
@@ -270,7 +271,7 @@ function denseAct(
   bias: tf.Tensor1D,
   activation: TrainParams['activation'],
 ): tf.Tensor {
-  if (FUSABLE.has(activation)) {
+  if (FUSED_ACTIVATIONS.has(activation)) {
     return tf.fused.matMul({ a: x, b: kernel, bias, activation: activation as tf.fused.Activation });
   }
   return activate(tf.fused.matMul({ a: x, b: kernel, bias }), activation);
@@ -283,7 +284,7 @@ function convAct(
   activation: TrainParams['activation'],
   pad: 'same' | 'valid',
 ): tf.Tensor {
-  if (FUSABLE.has(activation)) {
+  if (FUSED_ACTIVATIONS.has(activation)) {
     return tf.fused.conv2d({
       x,
       filter,
@@ -296,8 +297,11 @@ function convAct(
   return activate(tf.fused.conv2d({ x, filter, bias, strides: 1, pad }), activation);
 }
 
-function activate(x: tf.Tensor, activation: TrainParams['activation']): tf.Tensor {
+/** act(x) for every activation a network can have (the hand-written engine uses it too). */
+export function activate<T extends tf.Tensor>(x: T, activation: HiddenActivation): T {
   switch (activation) {
+    case 'linear':
+      return x;
     case 'relu':
       return tf.relu(x);
     case 'elu':

@@ -258,12 +258,15 @@ export function evaluateLoss(net: Network, data: TrainingData, batchSize = 1024)
 const TRAIN_LOSS_ROWS = 2048;
 
 /**
- * Whether the hand-written engine covers this network: every MLP and CNN the schema can
- * produce (each activation, optimiser, dropout rate, batch norm, pooling, padding, L2 and class
- * weighting), so that tfjs' autodiff runs only as the reference in tests.
+ * Whether `fit` trains on the hand-written engine on the active backend: every MLP and CNN the
+ * schema can produce does where its fused kernels exist (wasm, cpu). Elsewhere (tfjs-node) each
+ * fused op would download its inputs, so those backends train through tfjs autodiff, which runs
+ * natively there.
  */
-export function canTrainFast(net: Network, params: TrainParams): boolean {
-  return params.family === 'mlp' ? net.inputShape.length === 1 : net.cnn !== undefined;
+export function trainsOnEngine(): boolean {
+  registerDenseOps();
+  registerAdamUpdateKernels();
+  return tf.getKernel('HpoBceGrad', tf.getBackend()) !== undefined;
 }
 
 /** A hand-written training step: `DenseNet` for MLPs, `ConvNet` for CNNs. */
@@ -273,12 +276,7 @@ interface Engine {
 }
 
 function engineFor(net: Network, params: TrainParams): Engine | undefined {
-  if (!canTrainFast(net, params)) return undefined;
-  // The engine's fused kernels exist for wasm and cpu; elsewhere (tfjs-node) each would download
-  // its inputs, so those backends train through tfjs autodiff, which runs natively there.
-  registerDenseOps();
-  registerAdamUpdateKernels();
-  if (tf.getKernel('HpoBceGrad', tf.getBackend()) === undefined) return undefined;
+  if (!trainsOnEngine()) return undefined;
   const shared = {
     activation: params.activation,
     optimizer: params.optimizer,

@@ -76,9 +76,9 @@ export class TaskHandler {
       try {
         verdict = await this.train(deliveries >= deps.maxDeliver());
       } finally {
+        this.state = 'reporting';
         deps.onTrained?.();
       }
-      this.state = 'reporting';
       // Still beating while the result is published: a slow publish must not cause a redelivery.
       outcome = await this.report(verdict, deliveries);
     } finally {

@@ -110,8 +110,6 @@ export class Worker {
   private nc: NatsConnection | undefined;
   private js: JetStreamClient | undefined;
   private readonly running = new Map<TaskHandler, Promise<void>>();
-  /** Handlers still training (holding a thread); `running` also counts those reporting. */
-  private readonly training = new Set<TaskHandler>();
   /** Hand-backs of tasks fetched after the stop, awaited before the connection drains. */
   private readonly returning = new Set<Promise<void>>();
   private readonly control = new ControlMemory();
@@ -294,7 +292,7 @@ export class Worker {
 
   /** Announces this worker's slots and how many are busy (the coordinator sizes its queue by them). */
   private heartbeat(slots = this.config.threads): void {
-    const beat: HeartbeatMessage = { worker: this.config.name, slots, busy: this.training.size };
+    const beat: HeartbeatMessage = { worker: this.config.name, slots, busy: this.training() };
     try {
       this.nc?.publish(SUBJECTS.heartbeat(this.config.name), encodeJson(beat));
     } catch (err) {
@@ -313,6 +311,13 @@ export class Worker {
     this.state = next;
   }
 
+  /** Tasks holding a thread: running ones that have not finished training (the rest report). */
+  private training(): number {
+    let n = 0;
+    for (const h of this.running.keys()) if (h.state === 'training') n++;
+    return n;
+  }
+
   private settled(): Promise<unknown> {
     return Promise.allSettled([...this.running.values()]);
   }
@@ -323,7 +328,7 @@ export class Worker {
       // Threads not training, but at most as many tasks again reporting: a results stream that
       // stalls must not let unacknowledged tasks pile up.
       const free = Math.min(
-        this.config.threads - this.training.size,
+        this.config.threads - this.training(),
         2 * this.config.threads - this.running.size,
       );
       if (free <= 0) {
@@ -393,11 +398,8 @@ export class Worker {
       maxDeliver: () => this.maxDeliver,
       handBack: (e, m) => this.handBack(e, m),
       // Its thread is free once it has trained: the next task is pulled while it reports.
-      onTrained: () => {
-        if (this.training.delete(handler)) this.wake?.();
-      },
+      onTrained: () => this.wake?.(),
     });
-    this.training.add(handler);
     this.announce(envelope);
     const done = handler
       .run()
@@ -405,7 +407,6 @@ export class Worker {
         this.log.error({ task: envelope.id, err: errorText(err) }, 'task handling failed'),
       )
       .finally(() => {
-        this.training.delete(handler);
         this.running.delete(handler);
         this.metrics.inFlight.set(this.running.size);
         this.wake?.();

@@ -14,6 +14,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import {
   type Dataset,
   decodeDataset,
+  detectDelimiter,
   inferredSpecYaml,
   inferStudySpec,
   loadDataset,
@@ -409,15 +410,12 @@ function headerHint(file: string): string {
     const head = Buffer.alloc(4096);
     const n = readSync(fd, head, 0, head.length, 0);
     closeSync(fd);
-    const first =
-      head
-        .subarray(0, n)
-        .toString('utf8')
-        .replace(/^\uFEFF/, '')
-        .split(/\r?\n/, 1)[0] ?? '';
-    const delimiter = [',', ';', '\t', '|'].reduce((a, b) =>
-      first.split(b).length > first.split(a).length ? b : a,
-    );
+    const text = head
+      .subarray(0, n)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
+    const first = text.split(/\r?\n/, 1)[0] ?? '';
+    const delimiter = detectDelimiter(text);
     const cols = first.split(delimiter).map((c) => c.trim().replace(/^"|"$/g, ''));
     return cols.length > 1
       ? `; its columns are: ${cols.slice(0, 20).join(', ')}${cols.length > 20 ? ', …' : ''}`

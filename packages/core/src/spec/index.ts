@@ -1,5 +1,4 @@
 export {
-  duration,
   type InferOptions,
   type InferredSpec,
   inferredSpecYaml,

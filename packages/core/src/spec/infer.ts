@@ -167,7 +167,7 @@ export function inferStudySpec(ds: Dataset, options: InferOptions): InferredSpec
   );
   notes.push('pruner median: a trial whose first folds fall below the median of earlier trials stops early');
   if (options.timeSeconds !== undefined)
-    notes.push(`budget: as many trials as fit in ${duration(options.timeSeconds)}`);
+    notes.push(`budget: as many trials as fit in ${options.timeSeconds} s`);
   else notes.push(`budget: ${trials} trials (pass --time to give a wall-clock budget instead)`);
   const parallelism = Math.max(1, Math.min(4, options.cores));
 
@@ -195,14 +195,6 @@ export function inferStudySpec(ds: Dataset, options: InferOptions): InferredSpec
 
 function pct(x: number): string {
   return `${Math.round(x * 1000) / 10}%`;
-}
-
-/** 90 → "1m 30s", 3600 → "1h". */
-export function duration(seconds: number): string {
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = Math.round(seconds % 60);
-  return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].filter(Boolean).join(' ');
 }
 
 /** Parses a duration: a number of seconds, or e.g. 90s, 10m, 1h, 1h30m. Undefined when invalid. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { BN_EPSILON, BN_MOMENTUM, type ConvBlockLayout } from '../network.js';
+import { activate, BN_EPSILON, BN_MOMENTUM, type ConvBlockLayout, FUSED_ACTIVATIONS } from '../network.js';
 import { DenseNet, type DenseNetOptions, type HiddenActivation, type MaskSource } from './dense-net.js';
 import { ACTIVATION_CODES, runFused } from './dense-ops.js';
 
@@ -30,9 +30,6 @@ interface BlockPass {
   norm: { xhat: tf.Tensor; invStd: tf.Tensor } | undefined;
   out: tf.Tensor4D;
 }
-
-/** Activations that tfjs fuses into conv2d (what the network's forward pass fuses too). */
-const FUSED = new Set<HiddenActivation>(['relu', 'elu', 'sigmoid', 'linear']);
 
 /**
  * A CNN trained by a hand-written forward and backward pass: per conv block a fused conv + bias +
@@ -128,7 +125,7 @@ export class ConvNet {
       block.bn.movingMean.assign(m);
       block.bn.movingVar.assign(v);
       [h, pre] = this.activate(tf.reshape(y, z.shape) as tf.Tensor4D);
-    } else if (FUSED.has(this.activation)) {
+    } else if (FUSED_ACTIVATIONS.has(this.activation)) {
       h = tf.fused.conv2d({
         x,
         filter,
@@ -155,22 +152,7 @@ export class ConvNet {
 
   /** act(z) as its own kernel(s); also returns z where the gradient needs it (swish). */
   private activate(z: tf.Tensor4D): [tf.Tensor4D, tf.Tensor4D | undefined] {
-    switch (this.activation) {
-      case 'relu':
-        return [tf.relu(z), undefined];
-      case 'elu':
-        return [tf.elu(z), undefined];
-      case 'sigmoid':
-        return [tf.sigmoid(z), undefined];
-      case 'tanh':
-        return [tf.tanh(z), undefined];
-      case 'selu':
-        return [tf.selu(z), undefined];
-      case 'swish':
-        return [tf.mul(z, tf.sigmoid(z)), z];
-      case 'linear':
-        return [z, undefined];
-    }
+    return [activate(z, this.activation), this.activation === 'swish' ? z : undefined];
   }
 
   /**

@@ -3,7 +3,7 @@ import { before, describe, it, test } from 'node:test';
 import { Rng } from '@hpo/core';
 import { maxMixedError, seededValues } from '@hpo/testing/tf';
 import * as tf from '@tensorflow/tfjs';
-import { DropoutMasks } from '../network.js';
+import { activate, DropoutMasks } from '../network.js';
 import { DenseNet, type DenseOptimizer, type HiddenActivation, type MaskSource } from './dense-net.js';
 import { registerWasmTrainingKernels, useWasmBackend } from './index.js';
 
@@ -104,25 +104,6 @@ class RecordingMasks implements MaskSource {
     const m = this.inner.next(size, rate);
     this.given.push(m);
     return m;
-  }
-}
-
-function activate(z: tf.Tensor, activation: HiddenActivation): tf.Tensor {
-  switch (activation) {
-    case 'relu':
-      return tf.relu(z);
-    case 'tanh':
-      return tf.tanh(z);
-    case 'elu':
-      return tf.elu(z);
-    case 'selu':
-      return tf.selu(z);
-    case 'sigmoid':
-      return tf.sigmoid(z);
-    case 'swish':
-      return tf.mul(z, tf.sigmoid(z));
-    case 'linear':
-      return z;
   }
 }
 

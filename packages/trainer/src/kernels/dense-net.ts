@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { BN_EPSILON, BN_MOMENTUM } from '../network.js';
+import { activate, BN_EPSILON, BN_MOMENTUM, FUSED_ACTIVATIONS } from '../network.js';
 import { type AdamAttrs, registerAdamUpdateKernels, UPDATE_RULES, updateAll } from './adam-update.js';
 import { ACTIVATION_CODES, registerDenseOps, runFused } from './dense-ops.js';
 
@@ -384,31 +384,16 @@ export class DenseNet {
   /** act(x·kernel + bias), fused where tfjs fuses the activation; swish keeps its pre-activation. */
   private activate(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, pre: tf.Tensor2D[]): tf.Tensor2D {
     const a = this.activation;
-    if (a === 'relu' || a === 'elu' || a === 'sigmoid' || a === 'linear') {
-      return tf.fused.matMul({ a: x, b: kernel, bias, activation: a }) as tf.Tensor2D;
+    if (FUSED_ACTIVATIONS.has(a)) {
+      return tf.fused.matMul({ a: x, b: kernel, bias, activation: a as tf.fused.Activation }) as tf.Tensor2D;
     }
     return this.applyActivation(tf.fused.matMul({ a: x, b: kernel, bias }) as tf.Tensor2D, pre);
   }
 
   /** act(z) as its own kernel(s); swish keeps z for its gradient. */
   private applyActivation(z: tf.Tensor2D, pre: tf.Tensor2D[]): tf.Tensor2D {
-    switch (this.activation) {
-      case 'relu':
-        return tf.relu(z);
-      case 'elu':
-        return tf.elu(z);
-      case 'sigmoid':
-        return tf.sigmoid(z);
-      case 'linear':
-        return z;
-      case 'tanh':
-        return tf.tanh(z);
-      case 'selu':
-        return tf.selu(z);
-      case 'swish':
-        pre.push(z);
-        return tf.mul(z, tf.sigmoid(z));
-    }
+    if (this.activation === 'swish') pre.push(z);
+    return activate(z, this.activation);
   }
 
   /** Every parameter the optimiser updates: kernels, biases, and batch norm's γ and β. */
