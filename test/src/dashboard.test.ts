@@ -240,7 +240,7 @@ describe('live dashboard of the coordinator (HTTPS, tokens, tenants)', () => {
     assert.equal((await https(ca, port, '/api/studies', { headers: a })).status, 401);
   });
 
-  it('drops started notices that do not answer a task the coordinator issued', async () => {
+  it('drops started notices and fold reports that do not answer a task the coordinator issued', async () => {
     const nc = await connect({
       servers: cluster.nats.url,
       user: PERMISSION_USERS.worker.user,
@@ -253,6 +253,18 @@ describe('live dashboard of the coordinator (HTTPS, tokens, tenants)', () => {
       encodeJson({ id: `${study}.t0.f0`, study, epoch: 'abc', nonce: 'A'.repeat(22), worker: 'mallory' }),
     );
     nc.publish(SUBJECTS.progress(study), encodeJson({ id: 'x' }));
+    // A forged report at an ASHA rung is refused the same way.
+    nc.publish(
+      SUBJECTS.progress(study),
+      encodeJson({
+        id: `${study}.t0.f0`,
+        study,
+        epoch: 'abc',
+        nonce: 'B'.repeat(22),
+        worker: 'mallory',
+        report: { epoch: 3, value: 0.99 },
+      }),
+    );
     await nc.flush();
     await nc.close();
     const metrics = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -261,7 +273,7 @@ describe('live dashboard of the coordinator (HTTPS, tokens, tenants)', () => {
       async () => {
         const text = await metrics();
         return (
-          /hpo_started_notices_rejected_total\{reason="bad_nonce"\} 1/.test(text) &&
+          /hpo_started_notices_rejected_total\{reason="bad_nonce"\} 2/.test(text) &&
           /hpo_started_notices_rejected_total\{reason="malformed"\} 1/.test(text)
         );
       },

@@ -123,6 +123,45 @@ describe('distributed: coordinator + 2 workers over NATS JetStream', () => {
     }
   });
 
+  it('with ASHA, stops the same trials at the same rungs as the embedded runner, from reports the workers send while training', async () => {
+    const spec = smallChurnSpec(
+      {
+        name: 'dist-asha',
+        budget: { trials: 9, parallelism: 2 },
+        pruner: { type: 'asha', reductionFactor: 3, minEpochs: 1 },
+      },
+      { epochs: 9, layers: 1, batchSize: 128 },
+    );
+    const client = cluster.api();
+    const hash = await uploadDataset(client, spec);
+    const study = await call<object, { studyId: string }>(client, 'CreateStudy', {
+      spec: JSON.stringify(spec),
+      datasetSha256: hash,
+      studyId: 'dist-asha',
+    });
+    const events = await watch(client, study.studyId);
+    assert.equal(events[events.length - 1]!.type, 'study_ended');
+    // The rungs' values reached the coordinator while folds trained, and were logged.
+    assert.ok(events.filter((e) => e.type === 'fold_report').length >= 9 * 2);
+    const board = await call<object, { trials: TrialMsg[] }>(client, 'GetLeaderboard', {
+      studyId: study.studyId,
+    });
+    const { dir, file } = writeStudy(spec);
+    const r = await runCli(['tune', file, '--json', '--threads', '2', '--out', join(dir, 'embedded')]);
+    assert.equal(r.code, 0, r.stderr);
+    const embedded = JSON.parse(r.stdout) as { trials: { trial: number; state: string; value: number }[] };
+    assert.equal(board.trials.length, 9);
+    assert.ok(
+      embedded.trials.some((t) => t.state === 'pruned'),
+      'ASHA stops some of the 9 trials',
+    );
+    for (const t of embedded.trials) {
+      const d = board.trials.find((x) => x.number === t.trial)!;
+      assert.equal(d.state, t.state, `trial ${t.trial} state`);
+      assert.ok(Math.abs(d.value! - t.value) < 1e-9, `trial ${t.trial} value ${d.value} vs ${t.value}`);
+    }
+  });
+
   it('runs two studies at once, sharing the workers between them', async () => {
     const client = cluster.api();
     const specA = smallChurnSpec({ name: 'share-a', budget: { trials: 4, parallelism: 2 } });

@@ -1,5 +1,6 @@
 // The public API of @hpo/optimizer. Other packages import only from here.
 export { SamplerExhaustedError, SamplerStateError, SearchSpaceError } from './errors.js';
+export { AshaPruner, type AshaPrunerOptions, ashaRungs } from './pruners/asha.js';
 export { MedianPruner, type MedianPrunerOptions } from './pruners/median.js';
 export { PairedPruner, type PairedPrunerOptions } from './pruners/paired.js';
 export type { Pruner, PrunerOptions } from './pruners/pruner.js';

@@ -32,13 +32,20 @@ export type StudyEvent =
   | { type: 'trial_started'; at: string; trial: number; params: TrialParams }
   | { type: 'fold_done'; at: string; trial: number; fold: number; result: FoldResult }
   | { type: 'fold_failed'; at: string; trial: number; fold: number; error: string }
+  /** A fold's validation objective after `epoch` epochs (an ASHA rung), while it trained. */
+  | { type: 'fold_report'; at: string; trial: number; fold: number; epoch: number; value: number }
   | {
       type: 'trial_finished';
       at: string;
       trial: number;
       state: Exclude<TrialState, 'running'>;
-      /** Objective mean over the folds seen (complete and pruned trials). */
+      /**
+       * Objective mean over the folds seen (complete and pruned trials); for a trial ASHA stopped,
+       * the mean at that rung over the folds that reached it.
+       */
       value?: number;
+      /** The rung (epochs) at which ASHA stopped the trial. */
+      epoch?: number;
       metrics?: Record<string, MetricSummary>;
       error?: string;
     }

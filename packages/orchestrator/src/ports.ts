@@ -1,4 +1,4 @@
-import type { FoldResult, FoldTask, RefitResult, RefitTask } from '@hpo/core';
+import type { FoldReport, FoldResult, FoldTask, RefitResult, RefitTask } from '@hpo/core';
 import type { StudyEvent } from './events.js';
 
 /** How the runner steers one task it handed to an executor. */
@@ -11,6 +11,11 @@ export interface TaskControl {
    * (LocalExecutor between two batches, NatsExecutor on its worker) or finishes and is ignored.
    */
   drop?: AbortSignal | undefined;
+  /**
+   * Gets a fold's reports while it trains (a task with `report`: ASHA's rungs). Executors deliver
+   * them as they come; one may be lost (the runner then just does not judge that rung).
+   */
+  onReport?: ((report: FoldReport) => void) | undefined;
 }
 
 /**

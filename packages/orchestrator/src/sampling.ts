@@ -1,5 +1,6 @@
 import { objectiveDirection, type StudySpec } from '@hpo/core';
 import {
+  AshaPruner,
   GpSampler,
   GridSampler,
   MedianPruner,
@@ -36,10 +37,14 @@ export function makeSampler(spec: StudySpec): Sampler | undefined {
   }
 }
 
-/** The study's fold pruner, or undefined for `none`. */
+/**
+ * The study's fold pruner (judged after whole folds), or undefined for none: `pruner.type`, or
+ * with ASHA `pruner.folds`.
+ */
 export function makePruner(spec: StudySpec): Pruner | undefined {
   const direction = objectiveDirection(spec);
-  switch (spec.pruner.type) {
+  const type = spec.pruner.type === 'asha' ? (spec.pruner.folds ?? 'none') : spec.pruner.type;
+  switch (type) {
     case 'none':
       return undefined;
     case 'median':
@@ -55,4 +60,14 @@ export function makePruner(spec: StudySpec): Pruner | undefined {
         minFolds: Math.max(2, spec.pruner.minFolds),
       });
   }
+}
+
+/** The study's ASHA pruner over epochs (`pruner.type: asha`), else undefined. */
+export function makeAsha(spec: StudySpec): AshaPruner | undefined {
+  if (spec.pruner.type !== 'asha') return undefined;
+  return new AshaPruner({
+    direction: objectiveDirection(spec),
+    reductionFactor: spec.pruner.reductionFactor ?? 3,
+    minEpochs: spec.pruner.minEpochs ?? 1,
+  });
 }

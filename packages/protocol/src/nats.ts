@@ -44,7 +44,8 @@ export const SUBJECTS = {
   dropAll: 'hpo.control.drop.*',
   /**
    * Core NATS, a `StartedMessage`: a worker began training a task (for the dashboard's running
-   * tasks). It carries the task's nonce, so only an answer to a task the coordinator issued counts.
+   * tasks); or a `ReportMessage`: a fold's validation objective at an ASHA rung while it trains.
+   * Both carry the task's nonce, so only an answer to a task the coordinator issued counts.
    */
   progress: (study: string) => `hpo.progress.${study}`,
   progressAll: 'hpo.progress.*',
@@ -250,6 +251,24 @@ export type StartedMessage = z.infer<typeof startedSchema>;
 /** Decodes and checks a started message. */
 export function decodeStarted(bytes: Uint8Array): StartedMessage {
   return decode(startedSchema, bytes, 'started');
+}
+
+const reportSchema = startedSchema
+  .extend({
+    /** The fold's validation objective after `epoch` training epochs (an ASHA rung). */
+    report: z.object({ epoch: z.number().int().min(1).max(1_000_000), value: z.number() }).strict(),
+  })
+  .strict();
+
+/**
+ * A fold's report while it trains (ASHA's rungs), with its task's id, study, epoch and nonce, so
+ * only an answer to a task the coordinator issued counts, like a result.
+ */
+export type ReportMessage = z.infer<typeof reportSchema>;
+
+/** Decodes and checks a message of the progress subject: a started notice or a fold's report. */
+export function decodeProgress(bytes: Uint8Array): StartedMessage | ReportMessage {
+  return decode(z.union([reportSchema, startedSchema]), bytes, 'progress');
 }
 
 const handbackSchema = z

@@ -1,8 +1,10 @@
 import {
   type FoldMetrics,
+  type FoldReport,
   type FoldResult,
   type FoldTask,
   HpoError,
+  isReportEpoch,
   type RefitResult,
   type RefitTask,
   type StudySpec,
@@ -14,12 +16,15 @@ import {
 export interface FakeTaskControl {
   signal?: AbortSignal | undefined;
   drop?: AbortSignal | undefined;
+  onReport?: ((report: FoldReport) => void) | undefined;
 }
 
 /**
  * An Executor that trains nothing: each fold's ROC AUC is a smooth function of the learning
  * rate plus a per-fold offset, so runner logic (ordering, pruning, failures, resume) can be
- * tested in milliseconds. `fail` makes chosen tasks throw.
+ * tested in milliseconds. `fail` makes chosen tasks throw. A task with `report` (ASHA) reports
+ * `auc − 0.3/epoch` at each rung below `params.epochs` (default 27), one event-loop turn apart,
+ * and stops there if it is dropped meanwhile.
  */
 export class FakeExecutor {
   readonly calls: FoldTask[] = [];
@@ -59,6 +64,18 @@ export class FakeExecutor {
     if (this.fail(task)) throw new Error(`boom in fold ${task.cv.fold}`);
     const lr = Number(task.params.learningRate ?? 0.01);
     const auc = 0.9 - 0.05 * Math.abs(Math.log10(lr) + 2) + 0.01 * task.cv.fold;
+    if (task.report && control.onReport) {
+      const epochs = Number(task.params.epochs ?? 27);
+      for (let epoch = 1; epoch < epochs; epoch++) {
+        if (!isReportEpoch(epoch, task.report)) continue;
+        await new Promise((resolve) => setImmediate(resolve));
+        if (drop?.aborted || signal?.aborted) {
+          this.dropped.push(task);
+          throw new HpoError('stopped', 'dropped');
+        }
+        control.onReport({ epoch, value: auc - 0.3 / epoch });
+      }
+    }
     return fakeResult(auc);
   }
 

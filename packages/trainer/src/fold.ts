@@ -2,7 +2,10 @@ import {
   computeMetrics,
   type Dataset,
   type FittedPipeline,
+  type FoldReport,
   type FoldResult,
+  type FoldTask,
+  isReportEpoch,
   type ParamValue,
 } from '@hpo/core';
 import * as tf from '@tensorflow/tfjs';
@@ -24,6 +27,12 @@ export interface TrainFoldInput {
   /** Decision threshold for the threshold metrics (probability); default 0.5. */
   threshold?: number;
   onEpoch?: EpochCallback;
+  /**
+   * Reports the validation fold's `metric` after the epochs minEpochs·factor^i below
+   * `params.epochs` (ASHA's rungs) through `onReport`, with the network as it stands then.
+   */
+  report?: FoldTask['report'];
+  onReport?: (report: FoldReport) => void;
   /** Asked before every batch; true stops the fold with `TrainingStopped` (result unwanted). */
   shouldStop?: () => boolean;
 }
@@ -42,6 +51,9 @@ export async function trainFold(task: TrainFoldInput): Promise<FoldOutcome> {
   const data = prepareTraining(task.dataset, task.train, params, task.seed);
   const t1 = performance.now();
   const net = buildNetwork(params, data.inputShape, task.seed);
+  const yTrue = labelsOf(task.dataset, task.valid);
+  const threshold = task.threshold ?? 0.5;
+  const rungs = task.report && task.onReport ? task.report : undefined;
   try {
     const report = fit({
       net,
@@ -51,11 +63,19 @@ export async function trainFold(task: TrainFoldInput): Promise<FoldOutcome> {
       seed: task.seed,
       onEpoch: task.onEpoch,
       shouldStop: task.shouldStop,
+      afterEpoch: rungs
+        ? (epoch) => {
+            // The last epoch is not a rung: the fold's result follows at once.
+            if (epoch >= params.epochs || !isReportEpoch(epoch, rungs)) return;
+            const proba = predictRows(net, task.dataset, data.pipeline, task.valid);
+            const value = computeMetrics(yTrue, proba, { threshold })[rungs.metric];
+            task.onReport!({ epoch, value });
+          }
+        : undefined,
     });
     const t2 = performance.now();
     const proba = predictRows(net, task.dataset, data.pipeline, task.valid);
-    const yTrue = labelsOf(task.dataset, task.valid);
-    const metrics = computeMetrics(yTrue, proba, { threshold: task.threshold ?? 0.5 });
+    const metrics = computeMetrics(yTrue, proba, { threshold });
     const t3 = performance.now();
     return {
       metrics,

@@ -3,9 +3,12 @@
  * service alike: pool options, and typed calls that rebuild a thread's error on this side.
  * Loads no TensorFlow.js (the threads do), so the process that owns the pool stays light.
  */
+
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import {
   type Dataset,
   decodeDataset,
+  type FoldReport,
   type FoldResult,
   type FoldTask,
   fromWireError,
@@ -39,7 +42,10 @@ export function trainerPoolOptions(threads: number) {
 
 /** The one method of a piscina pool these calls need. */
 export interface TaskPool {
-  run(message: ThreadMessage, options?: { signal?: AbortSignal }): Promise<unknown>;
+  run(
+    message: ThreadMessage,
+    options?: { signal?: AbortSignal; transferList?: MessagePort[] },
+  ): Promise<unknown>;
 }
 
 /** Where the task runs, and how it is stopped: what an executor adds beside a task. */
@@ -52,6 +58,8 @@ export interface PoolRunOptions {
   signal?: AbortSignal | undefined;
   /** Stops a fold between two batches when element 0 is set to 1 (the thread is kept). */
   stop?: Int32Array | undefined;
+  /** Gets a fold's reports while it trains (folds whose task asks for them: `task.report`). */
+  onReport?: ((report: FoldReport) => void) | undefined;
 }
 
 /**
@@ -141,7 +149,26 @@ async function call(pool: TaskPool, task: FoldTask | RefitTask, o: PoolRunOption
       held.push(test);
       o.signal?.throwIfAborted();
     }
-    const reply = (await pool.run(message, o.signal ? { signal: o.signal } : {})) as ThreadReply;
+    let channel: MessageChannel | undefined;
+    if (task.kind === 'fold' && task.report && o.onReport) {
+      channel = new MessageChannel();
+      const onReport = o.onReport;
+      channel.port1.on('message', (r: FoldReport) => onReport(r));
+      message.progress = channel.port2;
+    }
+    let reply: ThreadReply;
+    try {
+      reply = (await pool.run(message, {
+        ...(o.signal ? { signal: o.signal } : {}),
+        ...(channel ? { transferList: [channel.port2] } : {}),
+      })) as ThreadReply;
+    } finally {
+      if (channel) {
+        // A report posted just before the thread answered may still be on its way.
+        await new Promise((resolve) => setImmediate(resolve));
+        channel.port1.close();
+      }
+    }
     if (!reply.ok) throw fromWireError(reply.error);
     if (reply.kind !== task.kind)
       throw new HpoError('internal', `a ${task.kind} task got a ${reply.kind} reply`);

@@ -10,6 +10,7 @@ import {
   computeMetrics,
   type Dataset,
   encodeOof,
+  type FoldReport,
   type FoldResult,
   HpoError,
   type RefitTask,
@@ -34,7 +35,7 @@ export default async function runThreadTask(message: ThreadMessage): Promise<Thr
     if (task.kind === 'fold') {
       const { k, seed, repeat, fold } = task.cv;
       const split = stratifiedFold(ds.labels, k, seed, repeat, fold);
-      const stop = message.stop;
+      const { stop, progress } = message;
       const { validProba, ...result } = await trainFold({
         dataset: ds,
         train: split.train,
@@ -43,6 +44,9 @@ export default async function runThreadTask(message: ThreadMessage): Promise<Thr
         seed: task.seed,
         threshold: task.threshold,
         ...(stop ? { shouldStop: () => Atomics.load(stop, 0) !== 0 } : {}),
+        ...(task.report && progress
+          ? { report: task.report, onReport: (r: FoldReport) => progress.postMessage(r) }
+          : {}),
       });
       const yValid = Uint8Array.from(split.valid, (i) => ds.labels[i]!);
       const oof = encodeOof(yValid, validProba, task.seed);

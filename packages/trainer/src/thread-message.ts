@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { BackendInfo, Dataset, FoldResult, Task, TestReport, WireError } from '@hpo/core';
 import type { ModelFile } from './model-files.js';
 
@@ -17,6 +18,8 @@ export interface ThreadMessage {
    * batches, cheaper than terminating the thread; the fold then fails with kind `stopped`.
    */
   stop?: Int32Array;
+  /** Where a fold with `task.report` posts its `FoldReport`s while it trains (transferred). */
+  progress?: MessagePort;
 }
 
 /** A refit's model, still in memory: the executor decides where its files go. */

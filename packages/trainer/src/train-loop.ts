@@ -59,6 +59,11 @@ export interface FitOptions {
   onEpoch?: EpochCallback | undefined;
   /** Asked before every batch; true stops training with `TrainingStopped`. */
   shouldStop?: (() => boolean) | undefined;
+  /**
+   * Called after each epoch with the network as it stands (before any early-stopping restore);
+   * unlike `onEpoch` it costs no loss evaluation.
+   */
+  afterEpoch?: ((epoch: number) => void) | undefined;
   /** Train with tfjs autodiff even where the hand-written step applies (the reference in tests). */
   autodiff?: boolean | undefined;
 }
@@ -165,6 +170,7 @@ export function fit(options: FitOptions): FitReport {
       } else {
         bestEpoch = epoch;
       }
+      options.afterEpoch?.(epoch);
       if (onEpoch?.(epoch, trainLoss[trainLoss.length - 1]!, v) === false || stoppedEarly) break;
     }
     if (snapshot) for (const [i, w] of kept.entries()) w.assign(snapshot[i]!);

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { errorText } from '@hpo/core';
 import { type Dashboard, type DashboardSource, startDashboard, studyListing } from '@hpo/orchestrator/report';
-import { CodecError, decodeStarted, SUBJECTS } from '@hpo/protocol';
+import { CodecError, decodeProgress, SUBJECTS } from '@hpo/protocol';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { CoordinatorConfig } from './config.js';
@@ -46,7 +46,11 @@ export function coordinatorSource(manager: StudyManager, auth: Authenticator): D
   };
 }
 
-/** Records workers' started notices whose nonce answers a task this coordinator issued. */
+/**
+ * Follows the progress subject: workers' started notices (for the dashboard) and folds' reports at
+ * ASHA rungs (for their study's runner), each only when its nonce answers a task this coordinator
+ * issued; anything else is dropped, logged and counted.
+ */
 export function followStarted(
   nc: NatsConnection,
   manager: StudyManager,
@@ -58,22 +62,24 @@ export function followStarted(
   void (async () => {
     for await (const m of sub) {
       try {
-        const started = decodeStarted(m.data);
-        const rejection = proofs.check(started, m.subject.slice(SUBJECTS.progress('').length));
+        const message = decodeProgress(m.data);
+        const rejection = proofs.check(message, m.subject.slice(SUBJECTS.progress('').length));
+        const what = 'report' in message ? 'report' : 'started notice';
         if (rejection) {
           metrics.startedRejected.inc({ reason: rejection });
           log.warn(
-            { task: started.id, worker: started.worker, reason: rejection },
-            'dropping a forged started notice',
+            { task: message.id, worker: message.worker, reason: rejection },
+            `dropping a forged ${what}`,
           );
           continue;
         }
-        manager.started(started.study, started.id, started.worker);
+        if ('report' in message) manager.reported(message.study, message.id, message.report);
+        else manager.started(message.study, message.id, message.worker);
       } catch (err) {
         metrics.startedRejected.inc({ reason: 'malformed' });
         log.warn(
           { subject: m.subject, err: err instanceof CodecError ? err.message : errorText(err) },
-          'dropping a malformed started notice',
+          'dropping a malformed progress message',
         );
       }
     }

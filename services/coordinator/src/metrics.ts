@@ -71,7 +71,7 @@ export class Metrics {
   });
   readonly startedRejected = new Counter({
     name: 'hpo_started_notices_rejected_total',
-    help: "Workers' started-task notices refused (reason: bad_nonce, wrong_study, malformed)",
+    help: "Workers' started-task notices and fold reports refused (reason: bad_nonce, wrong_study, malformed)",
     labelNames: ['reason'],
     registers: [this.registry],
   });

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import {
   errorText,
+  type FoldReport,
   type FoldResult,
   type FoldTask,
   foldIndex,
@@ -121,6 +122,16 @@ export class NatsExecutor implements Executor {
     if (!copy || copy.seq !== oldSeq) return false;
     copy.seq = seq;
     return true;
+  }
+
+  /** Where the reports of each fold in flight that asked for them go (ASHA), by task id. */
+  private readonly reporters = new Map<string, (report: FoldReport) => void>();
+
+  /** A worker sent a report of fold `id` (its proof was checked); false for a task not waited for here. */
+  reported(id: string, report: FoldReport): boolean {
+    const to = this.reporters.get(id);
+    to?.(report);
+    return to !== undefined;
   }
 
   /** A worker said it started task `id` (its proof was checked); false for a task not in flight here. */
@@ -258,7 +269,7 @@ export class NatsExecutor implements Executor {
   /** Publishes a task and waits for its result; a failure comes back as the worker's HpoError. */
   private async roundTrip(
     envelope: TaskEnvelope,
-    { signal, drop }: TaskControl,
+    { signal, drop, onReport }: TaskControl,
   ): Promise<Extract<ResultEnvelope, { ok: true }>> {
     const either = drop ? (signal ? AbortSignal.any([signal, drop]) : drop) : signal;
     const release = await this.deps.slots.acquire(this.study, either);
@@ -282,6 +293,7 @@ export class NatsExecutor implements Executor {
         since: new Date().toISOString(),
       });
       this.onChange();
+      if (onReport) this.reporters.set(envelope.id, onReport);
       const sent = await this.send(envelope, held, either);
       if (sent) this.copies.set(envelope.id, sent);
       const settled = await abortable(
@@ -298,6 +310,7 @@ export class NatsExecutor implements Executor {
       return settled;
     } finally {
       this.copies.delete(envelope.id);
+      this.reporters.delete(envelope.id);
       if (this.inFlight.delete(envelope.id)) this.onChange();
       this.deps.metrics.tasksInFlight.dec();
       release();

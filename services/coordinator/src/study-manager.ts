@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   type Dataset,
+  type FoldReport,
   HpoError,
   parseYamlText,
   SHA256_HEX,
@@ -420,6 +421,11 @@ export class StudyManager {
   /** A worker started task `id` of `study` (its proof was checked); false when no study here sent it. */
   started(study: string, id: string, worker: string): boolean {
     return this.studies.get(study)?.executor.started(id, worker) ?? false;
+  }
+
+  /** A worker reported fold `id` of `study` at an ASHA rung (its proof was checked). */
+  reported(study: string, id: string, report: FoldReport): boolean {
+    return this.studies.get(study)?.executor.reported(id, report) ?? false;
   }
 
   private changed(study: string): void {

@@ -4,7 +4,7 @@
  * retry, or hand one back when the worker stops). A crash before the ack leaves the task to be redelivered; results are idempotent by
  * task id (the result's msgID), so a redelivered task is harmless.
  */
-import { errorText, HpoError, toWireError, type WireError } from '@hpo/core';
+import { errorText, type FoldReport, HpoError, toWireError, type WireError } from '@hpo/core';
 import { encodeJson, type ResultEnvelope, resultMsgId, SUBJECTS, type TaskEnvelope } from '@hpo/protocol';
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
@@ -40,6 +40,8 @@ export interface HandlerDeps {
    * fresh copy; see Worker.handBack); false when that failed, and the task is nak'ed instead.
    */
   handBack: (envelope: TaskEnvelope, msg: JsMsg) => Promise<boolean>;
+  /** Sends a fold's report at an ASHA rung (only tasks whose `report` asks for them make any). */
+  report?: (envelope: TaskEnvelope, report: FoldReport) => void;
   /**
    * Called once the task no longer needs its thread (trained, failed or stopped), before its
    * result is published: the worker can pull the next task while this one reports.
@@ -154,6 +156,7 @@ export class TaskHandler {
         this.controller.signal,
         this.stop,
         testDatasetPath,
+        deps.report ? (r) => deps.report!(envelope, r) : undefined,
       );
       return { kind: 'result', result };
     } catch (err) {

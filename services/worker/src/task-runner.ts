@@ -3,7 +3,7 @@
  * result a worker publishes. Refit models come back from the thread in memory and are uploaded
  * to the models bucket here, so the pool never sees NATS.
  */
-import type { FoldResult, RefitResult, Task } from '@hpo/core';
+import type { FoldReport, FoldResult, RefitResult, Task } from '@hpo/core';
 import { BUCKETS } from '@hpo/protocol';
 import { digestOf, inWriteOrder, runFoldOnPool, runRefitOnPool, trainerPoolOptions } from '@hpo/trainer/pool';
 import { Piscina } from 'piscina';
@@ -40,8 +40,10 @@ export class TaskRunner {
     stop?: Int32Array,
     /** A refit's held-out test set, when it has one. */
     testDatasetPath?: string,
+    /** Gets a fold's reports at its rungs while it trains (tasks with `report`). */
+    onReport?: (report: FoldReport) => void,
   ): Promise<TaskResult> {
-    if (task.kind === 'fold') return runFoldOnPool(this.pool, task, { datasetPath, signal, stop });
+    if (task.kind === 'fold') return runFoldOnPool(this.pool, task, { datasetPath, signal, stop, onReport });
     const out = await runRefitOnPool(this.pool, task, { datasetPath, testDatasetPath, signal });
     const store = await this.models();
     // The models bucket names a study's files `<study>/<file>`; model.json last, as on disk.

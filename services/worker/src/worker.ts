@@ -12,7 +12,7 @@
  *                                           closing ◀─────────────────┘ ─closed─▶ stopped
  */
 
-import { errorText } from '@hpo/core';
+import { errorText, type FoldReport } from '@hpo/core';
 import {
   BUCKETS,
   CodecError,
@@ -25,6 +25,7 @@ import {
   isMissingStreamOrConsumer,
   objectStoreSource,
   permissionViolation,
+  type ReportMessage,
   STREAMS,
   type StartedMessage,
   SUBJECTS,
@@ -397,6 +398,7 @@ export class Worker {
       ackWaitMs: () => this.ackWaitMs,
       maxDeliver: () => this.maxDeliver,
       handBack: (e, m) => this.handBack(e, m),
+      report: (e, r) => this.report(e, r),
       // Its thread is free once it has trained: the next task is pulled while it reports.
       onTrained: () => this.wake?.(),
     });
@@ -420,6 +422,26 @@ export class Worker {
    * message names the task's nonce, so the coordinator counts only tasks it issued; losing it
    * costs nothing but the dashboard showing the task as queued.
    */
+  /**
+   * Sends a fold's report at an ASHA rung to the coordinator, with the task's nonce like a result.
+   * Core NATS, at most once: a lost report only means that rung is not judged for the fold's trial.
+   */
+  private report(envelope: TaskEnvelope, report: FoldReport): void {
+    const message: ReportMessage = {
+      id: envelope.id,
+      study: envelope.study,
+      epoch: envelope.epoch,
+      nonce: envelope.nonce,
+      worker: this.config.name,
+      report,
+    };
+    try {
+      this.nc?.publish(SUBJECTS.progress(envelope.study), encodeJson(message));
+    } catch (err) {
+      this.log.debug({ task: envelope.id, err: errorText(err) }, 'cannot send a fold report');
+    }
+  }
+
   private announce(envelope: TaskEnvelope): void {
     const started: StartedMessage = {
       id: envelope.id,

@@ -36,10 +36,34 @@ export const foldTaskSchema = z
     seed: int,
     /** Decision threshold (probability) of the threshold metrics. */
     threshold: probability,
+    /**
+     * Report the validation fold's `metric` after the epochs minEpochs·factor^i (ASHA's rungs), so
+     * the study can stop the fold there. Absent: nothing is reported during training.
+     */
+    report: z
+      .object({
+        metric: z.enum(METRIC_NAMES),
+        minEpochs: z.number().int().min(1),
+        factor: z.number().int().min(2),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((t) => t.cv.fold < t.cv.k, { message: 'cv.fold must be below cv.k', path: ['cv', 'fold'] });
 export type FoldTask = z.infer<typeof foldTaskSchema>;
+
+/** Whether a fold with `report` reports after `epoch` epochs: epoch is minEpochs·factor^i, i ≥ 0. */
+export function isReportEpoch(epoch: number, report: { minEpochs: number; factor: number }): boolean {
+  for (let r = report.minEpochs; r <= epoch; r *= report.factor) if (r === epoch) return true;
+  return false;
+}
+
+/** A fold's validation objective after `epoch` epochs (an ASHA rung), sent while it trains. */
+export interface FoldReport {
+  epoch: number;
+  value: number;
+}
 
 /** Position of a fold among a trial's folds (repeat · k + fold). */
 export function foldIndex(task: Pick<FoldTask, 'cv'>): number {

@@ -71,6 +71,10 @@ describe('inferStudySpec', () => {
     assert.equal(valid.sampler.type, 'gp');
     assert.equal(valid.budget.parallelism, 2);
     assert.ok(notes.some((n) => n.includes('balanced enough')));
+    // Successive halving over epochs, and the median pruner after whole folds.
+    assert.equal(valid.pruner.type, 'asha');
+    assert.equal(valid.pruner.folds, 'median');
+    assert.ok(notes.some((n) => n.startsWith('pruner asha')));
   });
 
   it('searches class weights and SMOTE on an imbalanced table, imputers when values are missing, and ignores identifiers', () => {

@@ -165,7 +165,9 @@ export function inferStudySpec(ds: Dataset, options: InferOptions): InferredSpec
       ? 'sampler gp: a Gaussian process makes the most of a small budget'
       : 'sampler tpe: cheaper per trial than a GP over a long budget',
   );
-  notes.push('pruner median: a trial whose first folds fall below the median of earlier trials stops early');
+  notes.push(
+    'pruner asha: a trial stops at 1, 3, 9 or 27 epochs unless its first two folds are in the top third of the trials seen there; the median pruner also stops one whose whole folds fall below the median of earlier trials',
+  );
   if (options.timeSeconds !== undefined)
     notes.push(`budget: as many trials as fit in ${options.timeSeconds} s`);
   else notes.push(`budget: ${trials} trials (pass --time to give a wall-clock budget instead)`);
@@ -179,7 +181,7 @@ export function inferStudySpec(ds: Dataset, options: InferOptions): InferredSpec
     cv: { k, seed: 42, ...(holdout ? { holdout } : {}) },
     search: { space, fixed },
     sampler: { type: gp ? 'gp' : 'tpe' },
-    pruner: { type: 'median', warmupTrials: 5 },
+    pruner: { type: 'asha', reductionFactor: 3, minEpochs: 1, folds: 'median', warmupTrials: 5 },
     budget: {
       trials,
       parallelism,

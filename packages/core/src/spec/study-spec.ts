@@ -158,13 +158,54 @@ export const studySpecSchema = z
       .default({ type: 'tpe' }),
     pruner: z
       .object({
-        type: z.enum(['none', 'median', 'paired']).default('none'),
+        type: z
+          .enum(['none', 'median', 'paired', 'asha'])
+          .default('none')
+          .describe(
+            'median / paired: stop a trial after whole folds that fall behind earlier trials. asha: successive halving over epochs; the leading rungFolds folds report their validation objective at epochs minEpochs·η^i, and a trial stops at a rung unless it is in the top 1/η of the trials seen there (compared on the same folds).',
+          ),
         warmupTrials: z.number().int().min(0).default(3),
         minFolds: z.number().int().min(1).default(1),
         alpha: z.number().gt(0).lt(0.5).default(0.05),
+        reductionFactor: z
+          .number()
+          .int()
+          .min(2)
+          .max(10)
+          .default(3)
+          .describe('asha: η, the share 1/η of the trials at a rung that train on to the next one.'),
+        minEpochs: z
+          .number()
+          .int()
+          .min(1)
+          .default(1)
+          .describe('asha: the first rung, in epochs; later rungs are minEpochs·η, minEpochs·η², …'),
+        rungFolds: z
+          .number()
+          .int()
+          .min(1)
+          .default(2)
+          .describe(
+            "asha: the leading folds that report at the rungs (at most cv.k · cv.repeats). A trial's value at a rung is their mean, judged once all of them reached it, against other trials' on the same folds; fewer decide sooner, more on less noise.",
+          ),
+        folds: z
+          .enum(['none', 'median', 'paired'])
+          .default('none')
+          .describe(
+            'asha: a fold pruner applied too, after each whole fold (with warmupTrials, minFolds, alpha). ASHA judges during training, the fold pruner after each fold; whichever stops the trial first does.',
+          ),
       })
       .strict()
-      .default({ type: 'none', warmupTrials: 3, minFolds: 1, alpha: 0.05 }),
+      .default({
+        type: 'none',
+        warmupTrials: 3,
+        minFolds: 1,
+        alpha: 0.05,
+        reductionFactor: 3,
+        minEpochs: 1,
+        rungFolds: 2,
+        folds: 'none',
+      }),
     budget: z
       .object({
         trials: z.number().int().min(1).max(100000),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { studentTCdf } from '../stats/student-t.js';
+import { AshaPruner, ashaRungs } from './asha.js';
 import { MedianPruner } from './median.js';
 import { PairedPruner } from './paired.js';
 
@@ -66,5 +67,46 @@ describe('paired pruner', () => {
     const p = new PairedPruner({ direction: 'minimize' });
     const base = [1, 1, 1, 1, 1];
     close(p.pValue([1.1, 1.2, 1.15, 1.05, 1.1], [base]), 0.00463, 1e-4);
+  });
+});
+
+describe('ASHA pruner', () => {
+  it('places rungs at minEpochs·η^i below the epoch budget', () => {
+    assert.deepEqual(ashaRungs(1, 3, 100), [1, 3, 9, 27, 81]);
+    assert.deepEqual(ashaRungs(2, 2, 16), [2, 4, 8]);
+    assert.deepEqual(ashaRungs(5, 3, 5), []);
+    const p = new AshaPruner({ minEpochs: 2, reductionFactor: 3 });
+    assert.deepEqual(
+      [1, 2, 3, 6, 12, 18, 54].map((e) => p.isRung(e)),
+      [false, true, false, true, false, true, true],
+    );
+  });
+
+  it('keeps the top 1/η of the trials at a rung once η have been seen', () => {
+    const p = new AshaPruner({ reductionFactor: 3, direction: 'maximize' });
+    // Fewer than η trials at the rung (itself included): nothing is pruned, however bad.
+    assert.equal(p.shouldPrune(0.1, [0.9]), false);
+    // 3 trials: only the best goes on.
+    assert.equal(p.shouldPrune(0.95, [0.9, 0.8]), false);
+    assert.equal(p.shouldPrune(0.85, [0.9, 0.8]), true);
+    // 6 trials: the best two go on.
+    const five = [0.9, 0.8, 0.7, 0.6, 0.5];
+    assert.equal(p.shouldPrune(0.85, five), false);
+    assert.equal(p.shouldPrune(0.75, five), true);
+    // A tie with the best is not strictly worse.
+    assert.equal(p.shouldPrune(0.9, [0.9, 0.8]), false);
+    // A non-finite value (a diverged fold) stops once the rung is full enough.
+    assert.equal(p.shouldPrune(Number.NaN, [0.9, 0.8]), true);
+  });
+
+  it('follows the direction: lower is better when minimising', () => {
+    const p = new AshaPruner({ reductionFactor: 2 });
+    assert.equal(p.shouldPrune(0.2, [0.3]), false);
+    assert.equal(p.shouldPrune(0.4, [0.3]), true);
+  });
+
+  it('rejects a bad reduction factor or first rung', () => {
+    assert.throws(() => new AshaPruner({ reductionFactor: 1 }), /reductionFactor/);
+    assert.throws(() => new AshaPruner({ minEpochs: 0 }), /minEpochs/);
   });
 });

@@ -52,6 +52,31 @@ describe('LocalExecutor', () => {
     assert.equal(next.epochs, 2);
   });
 
+  it('passes on the reports a fold sends at its rungs while it trains, then its result', async () => {
+    const reports: { epoch: number; value: number }[] = [];
+    const withReport: FoldTask = {
+      ...task(8),
+      report: { metric: 'rocAuc', minEpochs: 1, factor: 2 },
+    };
+    const result = await executor.runFold(withReport, { onReport: (r) => reports.push(r) });
+    // Rungs 1, 2 and 4; the last epoch is none (the result follows).
+    assert.deepEqual(
+      reports.map((r) => r.epoch),
+      [1, 2, 4],
+    );
+    for (const r of reports) assert.ok(r.value > 0 && r.value <= 1, `ROC AUC ${r.value}`);
+    // The value at rung 4 is the validation ROC AUC after 4 epochs: what a 4-epoch fold of the
+    // same seed reports as its result (no inner validation here, so its last weights are kept).
+    const four = await executor.runFold(task(4));
+    assert.ok(
+      Math.abs(reports[2]!.value - four.metrics.rocAuc) < 1e-9,
+      `${reports[2]!.value} vs ${four.metrics.rocAuc}`,
+    );
+    // Without a listener nothing is sent, and the fold trains the same.
+    const plain = await executor.runFold(withReport);
+    assert.equal(plain.metrics.rocAuc, result.metrics.rocAuc);
+  });
+
   it("rebuilds a thread's error with its kind and message", async () => {
     await assert.rejects(
       executor.runFold(task(2, { units: 0 })),

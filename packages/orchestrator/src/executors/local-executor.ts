@@ -36,14 +36,14 @@ export class LocalExecutor implements Executor {
    */
   async runFold(task: FoldTask, control: TaskControl = {}): Promise<FoldResult> {
     const datasetPath = this.options.datasetFile(task.datasetHash);
-    const { signal, drop } = control;
-    if (!drop) return runFoldOnPool(this.pool, task, { datasetPath, signal });
+    const { signal, drop, onReport } = control;
+    if (!drop) return runFoldOnPool(this.pool, task, { datasetPath, signal, onReport });
     const stop = new Int32Array(new SharedArrayBuffer(4));
     const onDrop = () => Atomics.store(stop, 0, 1);
     if (drop.aborted) onDrop();
     else drop.addEventListener('abort', onDrop, { once: true });
     try {
-      return await runFoldOnPool(this.pool, task, { datasetPath, signal, stop });
+      return await runFoldOnPool(this.pool, task, { datasetPath, signal, stop, onReport });
     } finally {
       drop.removeEventListener('abort', onDrop);
     }

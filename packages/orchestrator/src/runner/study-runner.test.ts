@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { FoldTask } from '@hpo/core';
+import { AshaPruner, MedianPruner } from '@hpo/optimizer';
 import { FakeExecutor, testSpec } from '@hpo/testing';
+import type { StudyEvent } from '../events.js';
+import { makeAsha, makePruner } from '../sampling.js';
 import { FileStudyStore } from '../stores/file-store.js';
 import { MemoryStudyStore } from '../stores/memory-store.js';
 import { summarizeStudy } from '../study/summary.js';
@@ -253,6 +256,132 @@ describe('StudyRunner', () => {
       'the study prunes something',
     );
     assert.deepEqual(reversed, sequential);
+  });
+
+  describe('ASHA over epochs', () => {
+    const ashaSpec = (over: Parameters<typeof testSpec>[0] = {}) =>
+      testSpec({
+        cv: { k: 3, seed: 1 },
+        search: {
+          space: { learningRate: { type: 'float', low: 1e-4, high: 1, log: true } },
+          fixed: { epochs: 27 },
+        },
+        sampler: { type: 'random', seed: 4 },
+        budget: { trials: 24, parallelism: 1 },
+        pruner: { type: 'asha', reductionFactor: 3, minEpochs: 1 },
+        ...over,
+      });
+
+    it('stops trials at rungs, keeps the best one, and records each report and the rung it stopped at', async () => {
+      const executor = new FakeExecutor(3);
+      const events: StudyEvent[] = [];
+      const runner = await StudyRunner.open({
+        spec: ashaSpec(),
+        datasetHash,
+        executor,
+        store: new MemoryStudyStore(),
+        onEvent: (e) => events.push(e),
+      });
+      assert.equal(await runner.run(), 'budget');
+      const trials = runner.allTrials();
+      const pruned = trials.filter((t) => t.state === 'pruned');
+      assert.ok(pruned.length >= 8, `${pruned.length} of 24 trials stopped at a rung`);
+      // Fewer than η trials at a rung: the first two always go on.
+      assert.equal(trials[0]!.state, 'complete');
+      assert.equal(trials[1]!.state, 'complete');
+      for (const t of pruned) {
+        assert.ok([1, 3, 9].includes(t.prunedAtEpoch!), `stopped at epoch ${t.prunedAtEpoch}`);
+        // Its value is the mean at that rung over its two leading folds (rungFolds' default).
+        const at = t.reports!.get(t.prunedAtEpoch!)!;
+        assert.ok(Math.abs((at[0]! + at[1]!) / 2 - t.value!) < 1e-12, `value ${t.value} from ${at}`);
+        assert.ok(t.folds.filter(Boolean).length < 3, 'a stopped trial did not finish every fold');
+      }
+      assert.ok(executor.dropped.length > 0, 'folds of stopped trials were stopped while training');
+      // Learning curves here keep their order across epochs, so the best trial is never stopped:
+      // the best complete trial is the sampled learning rate closest to 0.01.
+      const distance = (t: (typeof trials)[number]) =>
+        Math.abs(Math.log10(Number(t.params.learningRate)) + 2);
+      const closest = [...trials].sort((a, b) => distance(a) - distance(b))[0]!;
+      assert.equal(runner.best()!.number, closest.number);
+      // Every report is in the log once, with the trial, fold, epoch and value.
+      const reports = events.filter((e) => e.type === 'fold_report');
+      assert.ok(reports.length > 24);
+      const keys = reports.map((e) => `${e.trial}/${e.fold}/${e.epoch}`);
+      assert.equal(new Set(keys).size, keys.length);
+      // Only the leading two folds report (the third trains without the validation passes).
+      assert.ok(reports.every((e) => e.type === 'fold_report' && e.fold < 2));
+      assert.ok(executor.calls.every((c) => c.cv.fold < 2 === (c.report !== undefined)));
+      const stopped = events.filter((e) => e.type === 'trial_finished' && e.state === 'pruned');
+      assert.ok(stopped.every((e) => e.type === 'trial_finished' && e.epoch !== undefined));
+    });
+
+    it('stops the same trials at the same rungs however folds are scheduled (reproducible mode)', async () => {
+      const run = async (capacity: number, delay: (t: FoldTask) => number) => {
+        const runner = await StudyRunner.open({
+          spec: ashaSpec({
+            budget: { trials: 16, parallelism: 3, reproducible: true },
+            sampler: { type: 'tpe', seed: 7, startupTrials: 4 },
+          }),
+          datasetHash,
+          executor: new FakeExecutor(capacity, () => false, delay),
+          store: new MemoryStudyStore(),
+        });
+        await runner.run();
+        return runner
+          .allTrials()
+          .map((t) => [t.number, t.params.learningRate, t.state, t.value, t.prunedAtEpoch]);
+      };
+      const inOrder = await run(1, () => 0);
+      const laterFirst = await run(9, (t) => 1 + 2 * (16 - t.trial) + 3 * (2 - t.cv.fold));
+      const mixed = await run(4, (t) => 1 + ((t.trial * 7 + t.cv.fold * 13) % 9));
+      assert.ok(
+        inOrder.some(([, , state]) => state === 'pruned'),
+        'the study stops something',
+      );
+      assert.deepEqual(laterFirst, inOrder);
+      assert.deepEqual(mixed, inOrder);
+    });
+
+    it('applies a fold pruner too when pruner.folds names one', async () => {
+      const spec = ashaSpec({
+        pruner: { type: 'asha', reductionFactor: 3, minEpochs: 1, folds: 'median', warmupTrials: 3 },
+      });
+      assert.ok(makePruner(spec) instanceof MedianPruner);
+      assert.ok(makeAsha(spec) instanceof AshaPruner);
+      assert.equal(makePruner(ashaSpec()), undefined);
+      assert.equal(makeAsha(testSpec()), undefined);
+    });
+
+    it('resumes with the reports of the log: a report is never recorded twice', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'hpo-asha-'));
+      const spec = ashaSpec({ budget: { trials: 12, parallelism: 2 } });
+      const stop = new AbortController();
+      let reports = 0;
+      const first = await StudyRunner.open({
+        spec,
+        datasetHash,
+        executor: new FakeExecutor(3),
+        store: new FileStudyStore(dir),
+        onEvent: (e) => {
+          if (e.type === 'fold_report' && ++reports === 20) stop.abort();
+        },
+      });
+      await first.run(stop.signal);
+      const second = await StudyRunner.open({
+        spec,
+        datasetHash,
+        executor: new FakeExecutor(3),
+        store: new FileStudyStore(dir),
+      });
+      assert.equal(await second.run(), 'budget');
+      const events = await new FileStudyStore(dir).load();
+      const keys = events
+        .filter((e) => e.type === 'fold_report')
+        .map((e) => (e.type === 'fold_report' ? `${e.trial}/${e.fold}/${e.epoch}` : ''));
+      assert.equal(new Set(keys).size, keys.length, 'no report twice');
+      assert.equal(second.allTrials().length, 12);
+      assert.ok(second.allTrials().every((t) => t.state === 'complete' || t.state === 'pruned'));
+    });
   });
 
   it('resumes from the event log without losing or repeating finished trials', async () => {

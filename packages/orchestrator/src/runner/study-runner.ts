@@ -1,5 +1,6 @@
 import {
   errorText,
+  type FoldReport,
   type FoldResult,
   type FoldTask,
   HpoError,
@@ -7,11 +8,17 @@ import {
   type RefitTask,
   type StudySpec,
 } from '@hpo/core';
-import { type Outcome, type Pruner, type Sampler, SamplerExhaustedError } from '@hpo/optimizer';
+import {
+  type AshaPruner,
+  type Outcome,
+  type Pruner,
+  type Sampler,
+  SamplerExhaustedError,
+} from '@hpo/optimizer';
 import { aggregateFolds } from '../aggregate.js';
 import type { NewEvent, StudyEndReason, StudyEvent, TrialParams } from '../events.js';
 import type { Executor, StudyStore } from '../ports.js';
-import { makePruner, makeSampler } from '../sampling.js';
+import { makeAsha, makePruner, makeSampler } from '../sampling.js';
 import { outOfFoldChoices } from '../study/out-of-fold.js';
 import {
   outcomeOf,
@@ -49,6 +56,16 @@ export class StudyRunner {
   private readonly opts: StudyRunnerOptions;
   private readonly sampler: Sampler | undefined;
   private readonly pruner: Pruner | undefined;
+  /** Successive halving over epochs (`pruner.type: asha`): folds report at its rungs. */
+  private readonly asha: AshaPruner | undefined;
+  /** ASHA: reports received and not yet recorded (the run loop records them, one at a time). */
+  private readonly reports: { trial: number; fold: number; report: FoldReport }[] = [];
+  /** ASHA: wakes the run loop when a report arrives while it waits. */
+  private wakeForReports: (() => void) | undefined;
+  /** ASHA: the `trial/epoch` rungs judged already (each once). */
+  private readonly rungJudged = new Set<string>();
+  /** ASHA: the leading folds that report at the rungs (`pruner.rungFolds`, at most every fold). */
+  private readonly rungFolds: number;
   private readonly state: StudyLog;
   private readonly submitted = new Set<string>();
   /** Per running trial: aborted when the trial ends, so its not-yet-started folds are dropped. */
@@ -73,9 +90,11 @@ export class StudyRunner {
     this.spec = opts.spec;
     this.sampler = makeSampler(opts.spec);
     this.pruner = makePruner(opts.spec);
+    this.asha = makeAsha(opts.spec);
     this.direction = objectiveDirection(opts.spec);
     this.totalFolds = opts.spec.cv.k * opts.spec.cv.repeats;
     this.state = new StudyLog(this.direction);
+    this.rungFolds = Math.min(this.totalFolds, opts.spec.pruner.rungFolds ?? 2);
   }
 
   /** Opens a study: replays its stored events if there are any, else records its creation. */
@@ -136,14 +155,17 @@ export class StudyRunner {
         if (phase.name === 'ended') break;
         // Also wake at the deadline, so a limit is kept while long folds are out. A fresh timer
         // each wait (capped: setTimeout fires at once past 2³¹ − 1 ms).
-        const waits: Promise<Settled | undefined>[] = [...inflight.values()];
+        const waits: Promise<Settled | 'report' | undefined>[] = [...inflight.values()];
+        if (this.asha) waits.push(new Promise((resolve) => (this.wakeForReports = () => resolve('report'))));
         if (submitsFolds(phase) && Number.isFinite(deadline)) {
           const ms = Math.min(Math.max(0, deadline - Date.now()), 2 ** 31 - 1);
           waits.push(new Promise((resolve) => (wake = setTimeout(resolve, ms, undefined))));
         }
         const settled = await Promise.race(waits);
         clearTimeout(wake);
-        if (!settled) continue;
+        this.wakeForReports = undefined;
+        await this.recordReports();
+        if (!settled || settled === 'report') continue;
         inflight.delete(settled.key);
         await this.settle(settled, phase.name === 'giving_up');
       }
@@ -323,10 +345,26 @@ export class StudyRunner {
           params: this.trainParams(t.params),
           seed: foldSeed(this.spec.seed, t.number, fold),
           threshold: this.spec.threshold,
+          ...(this.asha && fold < this.rungFolds
+            ? {
+                report: {
+                  metric: this.spec.objective.metric,
+                  minEpochs: this.asha.minEpochs,
+                  factor: this.asha.reductionFactor,
+                },
+              }
+            : {}),
         };
+        const trial = t.number;
+        const onReport = task.report
+          ? (report: FoldReport) => {
+              this.reports.push({ trial, fold, report });
+              this.wakeForReports?.();
+            }
+          : undefined;
         inflight.set(
           key,
-          this.opts.executor.runFold(task, { signal, drop: this.dropSignal(t.number) }).then(
+          this.opts.executor.runFold(task, { signal, drop: this.dropSignal(t.number), onReport }).then(
             (result): Settled => ({ key, trial: t.number, fold, result }),
             (err: unknown): Settled => ({
               key,
@@ -405,6 +443,61 @@ export class StudyRunner {
   }
 
   /**
+   * ASHA: records the reports that came in (in arrival order) and judges each one's rung. A report
+   * of a trial that has ended, of a fold already reported at that epoch, or not at a rung is
+   * dropped.
+   */
+  private async recordReports(): Promise<void> {
+    while (this.reports.length > 0) {
+      const { trial, fold, report } = this.reports.shift()!;
+      const t = this.state.get(trial);
+      if (t?.state !== 'running' || !this.asha?.isRung(report.epoch)) continue;
+      if (t.reports?.get(report.epoch)?.[fold] !== undefined) continue;
+      await this.record({ type: 'fold_report', trial, fold, epoch: report.epoch, value: report.value });
+      await this.judgeRung(t, report.epoch);
+    }
+  }
+
+  /**
+   * ASHA at one rung, once the trial's leading `rungFolds` folds have all reached it: its value
+   * there is their mean, against the other trials' means at that rung over the same folds (those
+   * that had all of them reach it). In reproducible mode only trials finished before this one was
+   * asked (below number − parallelism) count. A pruned trial's leading folds reached every rung up
+   * to the one it stopped at and no later one, so what a finished trial offers is the same however
+   * its folds were scheduled, and the same spec and seed stop the same trials at the same rungs.
+   * A trial outside the top 1/η is pruned with its rung value, and its folds are dropped (stopped
+   * between two batches where they train).
+   */
+  private async judgeRung(t: TrialView, epoch: number): Promise<void> {
+    const key = `${t.number}/${epoch}`;
+    const own = this.rungValue(t, epoch);
+    if (own === undefined || this.rungJudged.has(key)) return;
+    this.rungJudged.add(key);
+    const before = this.reproducible ? t.number - this.spec.budget.parallelism : Number.POSITIVE_INFINITY;
+    const others: number[] = [];
+    for (const o of this.allTrials()) {
+      if (o.number === t.number || o.number >= before) continue;
+      const value = this.rungValue(o, epoch);
+      if (value !== undefined) others.push(value);
+    }
+    if (!this.asha!.shouldPrune(own, others)) return;
+    await this.record({ type: 'trial_finished', trial: t.number, state: 'pruned', value: own, epoch });
+  }
+
+  /** ASHA: a trial's mean at a rung over its leading `rungFolds` folds, if they all reached it. */
+  private rungValue(t: TrialView, epoch: number): number | undefined {
+    const values = t.reports?.get(epoch);
+    if (!values) return undefined;
+    let sum = 0;
+    for (let f = 0; f < this.rungFolds; f++) {
+      const v = values[f];
+      if (v === undefined) return undefined;
+      sum += v;
+    }
+    return sum / this.rungFolds;
+  }
+
+  /**
    * A time limit or too many failures: folds not started yet are dropped and the executors stop
    * the ones training (threads between two batches, workers over NATS); folds that still finish
    * are kept. The trials stay open in the log ('unfinished'), so a resume continues them.
@@ -477,6 +570,7 @@ export class StudyRunner {
     this.drops.get(finished.number)?.abort();
     this.drops.delete(finished.number);
     this.pruneChecked.delete(finished.number);
+    for (const epoch of finished.reports?.keys() ?? []) this.rungJudged.delete(`${finished.number}/${epoch}`);
     const outcome = outcomeOf(finished).outcome;
     if (outcome && this.sampler) {
       if (this.reproducible) this.untold.set(finished.number, outcome);

@@ -29,6 +29,10 @@ export interface TrialView {
   folds: (FoldResult | undefined)[];
   /** Objective mean over the folds seen, once the trial is finished (complete or pruned). */
   value?: number;
+  /** The rung (epochs) at which ASHA stopped the trial. */
+  prunedAtEpoch?: number;
+  /** ASHA's reports: per rung (epochs), the validation objective of each fold that reached it. */
+  reports?: Map<number, (number | undefined)[]>;
   metrics?: Record<string, MetricSummary>;
   error?: string;
   startedAt: string;
@@ -67,6 +71,7 @@ const TRIAL_WORK = new Set<StudyEvent['type']>([
   'trial_started',
   'fold_done',
   'fold_failed',
+  'fold_report',
   'trial_finished',
 ]);
 
@@ -137,12 +142,23 @@ export class StudyLog {
         if (t && !t.folds[e.fold]) t.folds[e.fold] = e.result;
         return undefined;
       }
+      case 'fold_report': {
+        const t = this.trials.get(e.trial);
+        if (!t) return undefined;
+        t.reports ??= new Map();
+        const values = t.reports.get(e.epoch) ?? [];
+        t.reports.set(e.epoch, values);
+        // A fold trained again after a restart reports again: the first value stays.
+        values[e.fold] ??= e.value;
+        return undefined;
+      }
       case 'trial_finished': {
         const t = this.trials.get(e.trial);
         if (t?.state !== 'running') return undefined;
         t.state = e.state;
         t.finishedAt = e.at;
         if (e.value !== undefined) t.value = e.value;
+        if (e.epoch !== undefined) t.prunedAtEpoch = e.epoch;
         if (e.metrics) t.metrics = e.metrics;
         if (e.error) t.error = e.error;
         if (e.state === 'failed') this.failedCount++;
