@@ -1,17 +1,27 @@
 /**
  * Pruning benchmark (JSON on stdout; not a test): ASHA over epochs against no pruning and the
  * median fold pruner, on the bundled studies users start from (the quickstart's churn MLP study
- * and the shapes CNN study) with a larger epoch budget. Each variant runs the same spec, seed and
- * trial count through `hpo tune` (2 threads), interleaved (none, median, asha, none, …); the
- * timeline comes from the study's own event log.
+ * and the shapes CNN study) with a larger epoch budget (100), through `hpo tune` on 2 threads,
+ * per study seed (the sampled trials differ by seed, so one seed's best is luck), variants
+ * interleaved (none, median, asha, none, …). Timelines come from each study's event log.
  *
- * Per study and variant (medians over rounds): wall time of the trials (study_created to
- * study_finished, the refit left out), the best CV objective, the seconds until the best so far
- * reached the no-pruning run's best of the same round (within 0.002), and the epochs trained.
- * The issue's target: ASHA takes ≤ 1/2 the wall of `none` and of `median` for ≤ 0.002 loss.
+ * - `none` and `median` run the spec's trial count N. ASHA runs `--asha-trials`·N trials (default
+ *   3): its first N trials are exactly an N-trial ASHA study (same sampler, same decisions), and
+ *   the rest show what ASHA does with the time it saves.
+ * - sameTrials: ASHA's first N trials against the baseline: the wall until they finished and
+ *   their best CV objective.
+ * - toBaselineBest: the seconds until ASHA's best so far came within 0.002 of the baseline's final
+ *   best, and the baseline's wall over that: the issue's "wall time to reach the best CV AUC of a
+ *   no-pruning run" (target ≥ 2×, for ≤ 0.002 loss). Null when ASHA never got there.
+ * - Two modes: `spec` keeps the spec's early stopping (patience 4 or 5, so most folds stop long
+ *   before 100 epochs); `fixedEpochs` turns it off (patience = epochs), the setting successive
+ *   halving is usually measured in.
+ * Walls run from study_created to study_finished (the refit left out) and include the threads'
+ * start (about 1.5 s). Ratios are medians over seeds of the per-seed ratios.
  *
- * Usage: node bench/dist/pruning/run.js [--quick] [--rounds=2] [--epochs=100]
- *   [--studies=quickstart,shapes] [--variants=none,median,asha] [--asha='{"minEpochs":1}']
+ * Usage: node bench/dist/pruning/run.js [--quick] [--seeds=3] [--epochs=100]
+ *   [--studies=quickstart,shapes] [--modes=spec,fixedEpochs] [--asha-trials=3]
+ *   [--asha='{"minEpochs":1}']
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,12 +37,14 @@ const args = new Map(
   }),
 );
 const quick = args.has('quick');
-const rounds = Number(args.get('rounds') ?? (quick ? 1 : 2));
+const seeds = Number(args.get('seeds') ?? (quick ? 1 : 3));
 const epochs = Number(args.get('epochs') ?? (quick ? 30 : 100));
 const studies = (args.get('studies') ?? 'quickstart,shapes').split(',');
-const variants = (args.get('variants') ?? 'none,median,asha').split(',');
+const modes = (args.get('modes') ?? (quick ? 'spec' : 'spec,fixedEpochs')).split(',');
+const ashaTrials = Number(args.get('asha-trials') ?? 3);
 const ashaOptions = JSON.parse(args.get('asha') ?? '{}') as Record<string, unknown>;
 const TOLERANCE = 0.002;
+const VARIANTS = ['none', 'median', 'asha'];
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = join(root, 'packages/cli/dist/main.js');
@@ -41,15 +53,19 @@ const SPECS: Record<string, string> = {
   shapes: join(root, 'examples/shapes/study.yaml'),
 };
 
+/** A finished trial: its number, state, objective and when it finished (s from the start). */
+interface Finished {
+  trial: number;
+  state: string;
+  value: number | undefined;
+  seconds: number;
+}
+
 interface Run {
   wallSeconds: number;
-  best: number;
-  /** Seconds from the study's start to each new best complete trial: [seconds, value]. */
-  bests: [number, number][];
-  trials: number;
-  pruned: number;
-  epochsTrained: number;
-  foldsTrained: number;
+  finished: Finished[];
+  epochsInCompleteFolds: number;
+  foldsCompleted: number;
 }
 
 function pruner(variant: string, original: Record<string, unknown>): Record<string, unknown> {
@@ -60,7 +76,7 @@ function pruner(variant: string, original: Record<string, unknown>): Record<stri
   throw new Error(`unknown variant ${variant}; one of none, median, asha`);
 }
 
-function runOnce(study: string, variant: string): Run {
+function runOnce(study: string, mode: string, variant: string, seed: number): Run {
   const file = SPECS[study];
   if (!file) throw new Error(`unknown study ${study}; one of ${Object.keys(SPECS).join(', ')}`);
   const { spec, datasetPath } = loadStudySpec(file);
@@ -70,8 +86,13 @@ function runOnce(study: string, variant: string): Run {
     const edited = {
       ...spec,
       dataset: { ...spec.dataset, path: datasetPath },
-      search: { ...spec.search, fixed: { ...spec.search.fixed, epochs } },
+      search: {
+        ...spec.search,
+        fixed: { ...spec.search.fixed, epochs, ...(mode === 'fixedEpochs' ? { patience: epochs } : {}) },
+      },
       pruner: pruner(variant, spec.pruner as unknown as Record<string, unknown>),
+      budget: { ...spec.budget, trials: spec.budget.trials * (variant === 'asha' ? ashaTrials : 1) },
+      seed,
       output: out,
     };
     const specFile = join(dir, 'study.json');
@@ -86,37 +107,23 @@ function runOnce(study: string, variant: string): Run {
       .map((l) => JSON.parse(l) as Record<string, unknown> & { type: string; at: string });
     const t0 = Date.parse(events[0]!.at);
     const end = events.find((e) => e.type === 'study_finished')!;
-    const sign = objectiveDirection(spec) === 'maximize' ? 1 : -1;
-    const bests: [number, number][] = [];
-    let best = Number.NEGATIVE_INFINITY;
-    let trials = 0;
-    let pruned = 0;
-    let epochsTrained = 0;
-    let foldsTrained = 0;
+    const finished: Finished[] = [];
+    let epochsInCompleteFolds = 0;
+    let foldsCompleted = 0;
     for (const e of events) {
       if (e.type === 'fold_done') {
-        epochsTrained += (e.result as { epochs: number }).epochs;
-        foldsTrained++;
+        epochsInCompleteFolds += (e.result as { epochs: number }).epochs;
+        foldsCompleted++;
       }
-      if (e.type !== 'trial_finished') continue;
-      trials++;
-      if (e.state === 'pruned') pruned++;
-      if (e.state !== 'complete') continue;
-      const v = sign * (e.value as number);
-      if (v > best) {
-        best = v;
-        bests.push([(Date.parse(e.at) - t0) / 1000, e.value as number]);
-      }
+      if (e.type === 'trial_finished')
+        finished.push({
+          trial: e.trial as number,
+          state: e.state as string,
+          value: e.value as number | undefined,
+          seconds: (Date.parse(e.at) - t0) / 1000,
+        });
     }
-    return {
-      wallSeconds: (Date.parse(end.at) - t0) / 1000,
-      best: sign * best,
-      bests,
-      trials,
-      pruned,
-      epochsTrained,
-      foldsTrained,
-    };
+    return { wallSeconds: (Date.parse(end.at) - t0) / 1000, finished, epochsInCompleteFolds, foldsCompleted };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -132,66 +139,102 @@ const r4 = (v: number) => Number(v.toFixed(4));
 
 const out: Record<string, unknown> = {
   epochs,
-  rounds,
+  seeds,
   threads: 2,
   tolerance: TOLERANCE,
+  ashaTrialFactor: ashaTrials,
   asha: pruner('asha', {}),
 };
 for (const study of studies) {
-  const maximize = objectiveDirection(loadStudySpec(SPECS[study]!).spec) === 'maximize';
-  const runs: Record<string, Run[]> = Object.fromEntries(variants.map((v) => [v, []]));
-  const toTarget: Record<string, (number | null)[]> = Object.fromEntries(variants.map((v) => [v, []]));
-  for (let round = 0; round < rounds; round++) {
-    const these: Record<string, Run> = {};
-    for (const variant of variants) {
-      process.stderr.write(`pruning: ${study} ${variant} round ${round + 1}/${rounds}… `);
-      const run = runOnce(study, variant);
-      these[variant] = run;
-      runs[variant]!.push(run);
-      process.stderr.write(
-        `${run.wallSeconds.toFixed(1)} s, best ${run.best.toFixed(4)}, ${run.pruned}/${run.trials} pruned, ${run.epochsTrained} epochs\n`,
-      );
-    }
-    // The no-pruning run's best of this round is the mark every variant is timed to.
-    const mark = these.none?.best;
-    for (const variant of variants) {
-      if (mark === undefined) continue;
-      const reached = these[variant]!.bests.find(([, v]) =>
-        maximize ? v >= mark - TOLERANCE : v <= mark + TOLERANCE,
-      );
-      toTarget[variant]!.push(reached ? reached[0] : null);
-    }
-  }
-  const summary: Record<string, unknown> = {};
-  for (const variant of variants) {
-    const rs = runs[variant]!;
-    const reached = toTarget[variant]!.filter((s): s is number => s !== null);
-    summary[variant] = {
-      wallSeconds: r3(median(rs.map((r) => r.wallSeconds))),
-      bestObjective: r4(median(rs.map((r) => r.best))),
-      secondsToNoneBest: reached.length === rs.length && reached.length > 0 ? r3(median(reached)) : null,
-      reachedNoneBest: `${reached.length}/${toTarget[variant]!.length}`,
-      pruned: median(rs.map((r) => r.pruned)),
-      trials: median(rs.map((r) => r.trials)),
-      epochsTrained: median(rs.map((r) => r.epochsTrained)),
-      foldsCompleted: median(rs.map((r) => r.foldsTrained)),
-      runs: rs.map((r) => ({ wallSeconds: r3(r.wallSeconds), best: r4(r.best), pruned: r.pruned })),
+  const { spec } = loadStudySpec(SPECS[study]!);
+  const sign = objectiveDirection(spec) === 'maximize' ? 1 : -1;
+  const n = spec.budget.trials;
+  /** The first `n` trials of a run: when they had all finished, their best, how many were pruned. */
+  const firstTrials = (run: Run) => {
+    const these = run.finished.filter((f) => f.trial < n);
+    const complete = these.filter((f) => f.state === 'complete').map((f) => sign * f.value!);
+    return {
+      wallSeconds: n === run.finished.length ? run.wallSeconds : Math.max(...these.map((f) => f.seconds)),
+      best: sign * Math.max(...complete),
+      pruned: these.filter((f) => f.state === 'pruned').length,
     };
-  }
-  const s = summary as Record<string, { wallSeconds: number; bestObjective: number }>;
-  const versus: Record<string, unknown> = {};
-  if (s.asha)
-    for (const base of ['none', 'median'].filter((v) => s[v])) {
-      const speedup = s[base]!.wallSeconds / s.asha.wallSeconds;
-      const loss = maximize
-        ? s[base]!.bestObjective - s.asha.bestObjective
-        : s.asha.bestObjective - s[base]!.bestObjective;
-      versus[`ashaVs${base[0]!.toUpperCase()}${base.slice(1)}`] = {
-        wallSpeedup: Number(speedup.toFixed(2)),
-        objectiveLoss: r4(loss),
-        targetMet: speedup >= 2 && loss <= TOLERANCE,
+  };
+  /** Seconds until a complete trial came within the tolerance of `mark`; null if none did. */
+  const secondsTo = (run: Run, mark: number) =>
+    run.finished.find((f) => f.state === 'complete' && sign * f.value! >= sign * mark - TOLERANCE)?.seconds ??
+    null;
+  const perMode: Record<string, unknown> = { metric: spec.objective.metric, trials: n };
+  for (const mode of modes) {
+    if (mode !== 'spec' && mode !== 'fixedEpochs')
+      throw new Error(`unknown mode ${mode}; spec or fixedEpochs`);
+    const runs: Record<string, Run[]> = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+    for (let seed = 0; seed < seeds; seed++) {
+      for (const variant of VARIANTS) {
+        process.stderr.write(`pruning: ${study} ${mode} ${variant} seed ${seed}… `);
+        const run = runOnce(study, mode, variant, seed);
+        runs[variant]!.push(run);
+        const first = firstTrials(run);
+        process.stderr.write(
+          `${run.wallSeconds.toFixed(1)} s; first ${n} trials: ${first.wallSeconds.toFixed(1)} s, best ${first.best.toFixed(4)}, ${first.pruned} pruned\n`,
+        );
+      }
+    }
+    const result: Record<string, unknown> = {};
+    for (const variant of VARIANTS) {
+      const rs = runs[variant]!;
+      const firsts = rs.map(firstTrials);
+      result[variant] = {
+        trials: rs[0]!.finished.length,
+        wallSeconds: r3(median(rs.map((r) => r.wallSeconds))),
+        [`first${n}`]: {
+          wallSeconds: r3(median(firsts.map((f) => f.wallSeconds))),
+          bestObjective: r4(median(firsts.map((f) => f.best))),
+          pruned: median(firsts.map((f) => f.pruned)),
+        },
+        bestObjective: r4(
+          median(
+            rs.map(
+              (r) =>
+                sign *
+                Math.max(...r.finished.filter((f) => f.state === 'complete').map((f) => sign * f.value!)),
+            ),
+          ),
+        ),
+        epochsInCompleteFolds: median(rs.map((r) => r.epochsInCompleteFolds)),
+        foldsCompleted: median(rs.map((r) => r.foldsCompleted)),
       };
     }
-  out[study] = { metric: loadStudySpec(SPECS[study]!).spec.objective.metric, ...summary, ...versus };
+    for (const base of ['none', 'median']) {
+      const perSeed = runs[base]!.map((b, i) => {
+        const asha = runs.asha![i]!;
+        const baseline = firstTrials(b);
+        const same = firstTrials(asha);
+        const reach = secondsTo(asha, baseline.best);
+        return {
+          sameTrialsWallSpeedup: r3(baseline.wallSeconds / same.wallSeconds),
+          sameTrialsObjectiveLoss: r4(sign * (baseline.best - same.best)),
+          secondsToBaselineBest: reach === null ? null : r3(reach),
+          toBaselineBestSpeedup: reach === null ? null : r3(baseline.wallSeconds / reach),
+        };
+      });
+      const reached = perSeed.filter((p) => p.toBaselineBestSpeedup !== null);
+      const speedup =
+        reached.length === perSeed.length ? median(reached.map((p) => p.toBaselineBestSpeedup!)) : null;
+      result[`ashaVs${base[0]!.toUpperCase()}${base.slice(1)}`] = {
+        sameTrials: {
+          wallSpeedup: r3(median(perSeed.map((p) => p.sameTrialsWallSpeedup))),
+          objectiveLoss: r4(median(perSeed.map((p) => p.sameTrialsObjectiveLoss))),
+        },
+        toBaselineBest: {
+          reached: `${reached.length}/${perSeed.length}`,
+          wallSpeedup: speedup === null ? null : r3(speedup),
+        },
+        perSeed,
+        targetMet: speedup !== null && speedup >= 2,
+      };
+    }
+    perMode[mode] = result;
+  }
+  out[study] = perMode;
 }
 process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
