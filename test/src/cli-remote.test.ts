@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Cluster, collect, runCli, smallChurnSpec, startCli, writeStudy } from '@hpo/testing/processes';
+import {
+  Cluster,
+  collect,
+  runCli,
+  smallChurnSpec,
+  startCli,
+  until,
+  writeStudy,
+} from '@hpo/testing/processes';
 import { inspectReport } from './browser.js';
 
 describe('hpo CLI against a running coordinator', () => {
@@ -47,11 +55,43 @@ describe('hpo CLI against a running coordinator', () => {
     // The same id with another spec is an error naming the field.
     const other = writeStudy(smallChurnSpec({ name: 'cli-remote', budget: { trials: 5, parallelism: 2 } }));
     const clash = await cli(['submit', other.file, '--wait', '--id', 'cli-remote']);
-    assert.equal(clash.code, 1);
+    // Exit 2, like a bad spec: the study Job fails at once instead of retrying it.
+    assert.equal(clash.code, 2);
     assert.match(
       clash.stderr,
       /study 'cli-remote' already exists with another spec \(budget\.trials differs\)/,
     );
+  });
+
+  it('a retried submission (the study Job after a restart) follows the study while it still runs', async () => {
+    // Thousands of epochs without early stopping: the study still runs whatever the machine's speed; it is
+    // cancelled once the retry follows it.
+    const spec = smallChurnSpec({ name: 'cli-follow', budget: { trials: 2, parallelism: 2 } });
+    (spec.search as { fixed: Record<string, unknown> }).fixed = {
+      epochs: 5000,
+      patience: 5000,
+      layers: 1,
+      batchSize: 32,
+    };
+    const study = writeStudy(spec);
+    const first = await cli(['submit', study.file, '--id', 'cli-follow']);
+    assert.equal(first.code, 0, first.stderr);
+    const child = startCli(['submit', study.file, '--wait', '--id', 'cli-follow', '--server', server]);
+    let stderr = '';
+    child.stderr?.on('data', (d) => {
+      stderr += d;
+    });
+    const retry = collect(child, 120_000);
+    await until('the retry follows the study', () => stderr.includes('following it'), 60_000);
+    assert.match(
+      stderr,
+      /study cli-follow already exists with this spec and dataset \(running\); following it/,
+    );
+    assert.equal((await cli(['cancel', 'cli-follow'])).code, 0);
+    // It followed the study to its end: the cancel it saw is its outcome (exit 1).
+    const r = await retry;
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /study cli-follow: cancelled/);
   });
 
   it('a study cancelled mid-trial shows those trials as unfinished, not running', async () => {

@@ -198,4 +198,23 @@ describe('distributed: coordinator + 2 workers over NATS JetStream', () => {
       assert.equal(s.state, 'finished', id);
     }
   });
+
+  it('both services log one JSON format: level as a word, ISO time, service and name fields', () => {
+    const services = [
+      ['hpo-coordinator', cluster.coordinator!.log],
+      ...cluster.workers.map((w) => ['hpo-worker', w.log] as const),
+    ] as const;
+    for (const [service, log] of services) {
+      const lines = log.split('\n').filter((l) => l.startsWith('{'));
+      assert.ok(lines.length >= 3, `${service} logged JSON lines`);
+      for (const line of lines) {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        assert.equal(entry.service, service, line);
+        assert.match(String(entry.level), /^(trace|debug|info|warn|error|fatal)$/, line);
+        assert.match(String(entry.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, line);
+        assert.equal(typeof entry.name, 'string', line);
+        assert.equal(typeof entry.msg, 'string', line);
+      }
+    }
+  });
 });

@@ -98,6 +98,13 @@ export const SETTINGS = {
     help: 'largest dataset upload accepted (MiB)',
     parse: integer(1, 65_536),
   },
+  'read-heap-mb': {
+    env: 'HPO_READ_HEAP_MB',
+    default: '768',
+    arg: '<n>',
+    help: "heap cap (MiB) of the thread that reads an upload at CreateStudy (its typed columns live outside it); with the main heap cap (NODE_OPTIONS) and one upload's columns, below the container's memory limit",
+    parse: integer(64, 65_536),
+  },
   capacity: {
     env: 'HPO_CAPACITY',
     default: '64',
@@ -165,6 +172,8 @@ export interface CoordinatorConfig {
   metricsPort: number;
   /** Largest dataset upload accepted, bytes. */
   maxUploadBytes: number;
+  /** Heap cap of the upload-reading thread, MiB. */
+  readHeapMb: number;
   /** Most fold tasks in flight across all studies; shared fairly. */
   capacity: number;
   /** Tasks queued beyond the workers' slots. */
@@ -261,6 +270,7 @@ export function loadConfig(
     grpcAddress: v.grpc,
     metricsPort: v['metrics-port'],
     maxUploadBytes: v['max-upload-mb'] * 1024 * 1024,
+    readHeapMb: v['read-heap-mb'],
     capacity: v.capacity,
     prefetch: v.prefetch,
     ackWaitSeconds: v['ack-wait'],

@@ -161,7 +161,7 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
       {
         entries: 200_000,
         bytes: 2 * config.maxUploadBytes,
-        heapMb: 768,
+        heapMb: config.readHeapMb,
       },
       {
         uploads: objectStoreSource(js, uploads, BUCKETS.uploads),

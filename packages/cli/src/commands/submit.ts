@@ -9,7 +9,7 @@ import {
 } from '@hpo/core';
 import { admitSpec, validateStudy } from '@hpo/orchestrator';
 import type { Study__Output } from '@hpo/protocol';
-import { CliError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
 import { columnSummary } from '../output/columns.js';
 import { connectRemote, fromGrpc, type Remote, type ServerOptions, unary } from '../remote/client.js';
 import { followStudy, reconnectSeconds } from './watch.js';
@@ -105,11 +105,11 @@ async function existingSameStudy(
   request: { spec: string; datasetSha256: string; testDatasetSha256: string },
 ): Promise<Study__Output> {
   const study = await unary<Study__Output>(remote, 'GetStudy', { studyId: id });
+  // Exit 2 like a bad spec: retrying (a Job's backoff) cannot make it the same study.
   const differs = (what: string) =>
-    new CliError(
+    new UsageError(
       `study '${id}' already exists with ${what} than this submission`,
       'pick another --id, or submit the same spec and dataset to follow the existing study',
-      'already_exists',
     );
   const mine = JSON.parse(request.spec) as { cv?: { holdout?: number } } & Record<string, unknown>;
   // With cv.holdout the coordinator splits the upload and records the two parts' hashes, not the
