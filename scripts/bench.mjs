@@ -1,5 +1,5 @@
 // Runs every benchmark one after another (they would disturb each other's timings in
-// parallel) and prints one JSON object: { optimizer, trainer, orchestrator, pruning, distributed, serve, memory }.
+// parallel) and prints one JSON object: { optimizer, trainer, orchestrator, pruning, zeroconfig, distributed, serve, memory }.
 // Usage: npm run bench [-- --quick]. Each part alone: node bench/dist/<part>/run.js.
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -12,6 +12,7 @@ const parts = {
   trainer: ['bench/dist/trainer/run.js'],
   orchestrator: ['bench/dist/orchestrator/run.js'],
   pruning: ['bench/dist/pruning/run.js'],
+  zeroconfig: ['bench/dist/zeroconfig/run.js'],
   distributed: ['bench/dist/distributed/run.js'],
   serve: ['bench/dist/serve/run.js'],
   memory: ['bench/dist/memory/run.js'],

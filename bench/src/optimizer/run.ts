@@ -4,7 +4,9 @@
  * Usage: node dist/bench/run.js [--samplers=gp,tpe,random] [--functions=branin,hartmann6]
  *   [--seeds=10 | --seeds=10-19] [--modes=sequential,pending4] [--budget=50] [--latency=50,200,1000]
  *   [--gp=JSON of GpSamplerOptions] [--noise=SD]
- * More functions: styblinski4, levy4, ackley5, corner-sphere6. `--noise` adds Gaussian noise of
+ * More functions: styblinski4, levy4, ackley5, corner-sphere6, levy6, rosenbrock4 (TPE_TUNING_FUNCTIONS)
+ * and the held-out set (HELD_OUT_FUNCTIONS in @hpo/testing); bench/reference/optimizer/optuna-tpe.py
+ * runs Optuna 5's TPE on the same functions. `--noise` adds Gaussian noise of
  * that standard deviation to what the sampler is told; regret is then the true value of the
  * best-looking trial, as a user would pick it.
  * Prints one JSON object on stdout.
@@ -28,11 +30,12 @@ const args = new Map(
 );
 /** `--gp='{"pending":"kriging-believer"}'` overrides GP options, to compare variants. */
 const gpOptions = JSON.parse(args.get('gp') ?? '{}') as GpSamplerOptions;
+const tpeOptions = JSON.parse(args.get('tpe') ?? '{}') as Record<string, unknown>;
 
 type Make = (space: SpaceSpec, seed: number) => Sampler;
 const SAMPLERS: Record<string, Make> = {
   random: (space, seed) => new RandomSampler(space, { seed }),
-  tpe: (space, seed) => new TpeSampler(space, { seed }),
+  tpe: (space, seed) => new TpeSampler(space, { ...tpeOptions, seed }),
   gp: (space, seed) => new GpSampler(space, { ...gpOptions, seed }),
 };
 

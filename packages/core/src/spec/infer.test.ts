@@ -71,9 +71,9 @@ describe('inferStudySpec', () => {
     assert.equal(valid.sampler.type, 'gp');
     assert.equal(valid.budget.parallelism, 2);
     assert.ok(notes.some((n) => n.includes('balanced enough')));
-    // Successive halving over epochs, and the median pruner after whole folds.
+    // Successive halving over epochs, with no fold pruner beside it.
     assert.equal(valid.pruner.type, 'asha');
-    assert.equal(valid.pruner.folds, 'median');
+    assert.equal(valid.pruner.folds, 'none');
     assert.ok(notes.some((n) => n.startsWith('pruner asha')));
   });
 
@@ -105,11 +105,28 @@ describe('inferStudySpec', () => {
   it('builds a CNN spec for images, with conv blocks that fit the image size', () => {
     const small = validateStudySpec(infer(images(300, 8)).spec, 'generated');
     assert.equal(small.model, 'cnn');
-    assert.deepEqual(small.search.space.convBlocks, { type: 'int', low: 1, high: 1 });
+    // One block fits 8×8 images: fixed, since a range of one value is no search space (the
+    // optimizer refuses low = high, which made `hpo tune` fail on the 8×8 digits).
+    assert.equal(small.search.space.convBlocks, undefined);
+    assert.equal(small.search.fixed.convBlocks, 1);
     assert.equal(small.search.fixed.padding, 'same');
     assert.equal(small.search.space.resample, undefined, 'no SMOTE on images');
     const big = validateStudySpec(infer(images(300, 32)).spec, 'generated');
     assert.deepEqual(big.search.space.convBlocks, { type: 'int', low: 1, high: 3 });
+  });
+
+  it('searches only ranges of more than one value, for tables and images of any size', () => {
+    const specs = [
+      infer(table(3000, 1400)),
+      infer(table(400, 20)),
+      infer(table(2000, 200, { missing: true, id: true })),
+      ...[4, 8, 11, 12, 31, 32, 64].map((side) => infer(images(300, side))),
+    ].map((r) => validateStudySpec(r.spec, 'generated'));
+    for (const spec of specs)
+      for (const [name, p] of Object.entries(spec.search.space)) {
+        if (p.type === 'categorical') assert.ok(p.choices.length >= 2, `${name}: ${p.choices}`);
+        else assert.ok(p.low < p.high, `${name}: ${p.low}..${p.high}`);
+      }
   });
 
   it('turns a time budget into a time limit, with GP for short budgets and TPE for long ones', () => {

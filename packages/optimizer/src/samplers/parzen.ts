@@ -20,10 +20,15 @@ export interface ParzenDim {
 export interface ParzenOptions {
   priorWeight: number;
   /**
-   * Smallest bandwidth in unit coordinates is `minBandwidth / min(100, n + 2)` for n
-   * observations; Optuna's "magic clip" is minBandwidth = 1.
+   * Smallest bandwidth in unit coordinates is `minBandwidth / min(100, n + 2) ** floorExponent`
+   * for n observations; Optuna's "magic clip" is minBandwidth = 1, floorExponent = 1.
    */
   minBandwidth: number;
+  /**
+   * Exponent of the kernel count in the bandwidth floor (default 1, Optuna's). 1/d makes the
+   * floor follow the spacing of n points in d dimensions, n^(−1/d), instead of on a line.
+   */
+  floorExponent?: number;
 }
 
 export class ParzenEstimator {
@@ -51,7 +56,7 @@ export class ParzenEstimator {
     for (let i = 0; i < k; i++) w[i]! /= s;
     this.w = w;
     this.logW = w.map(Math.log);
-    const minSigma = opts.minBandwidth / Math.min(100, 1 + k);
+    const minSigma = opts.minBandwidth / Math.min(100, 1 + k) ** (opts.floorExponent ?? 1);
     this.mus = [];
     this.sigmas = [];
     this.logNorm = [];

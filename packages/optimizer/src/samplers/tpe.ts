@@ -1,9 +1,10 @@
 /**
  * Tree-structured Parzen estimator, multivariate: each group of parameters that share an
  * activation condition is sampled jointly from l(x)/g(x), where l models the best `gamma(n)`
- * trials and g the rest. Pending trials join the bad group (constant liar), which pushes
- * parallel asks apart. Defaults follow Optuna 5's TPESampler except for a lower bandwidth floor
- * (`minBandwidth`), which refines good regions faster.
+ * trials and g the rest. Pending trials join the bad group at half weight (constant liar), which
+ * pushes parallel asks apart without driving them out of the good region. Defaults follow Optuna
+ * 5's TPESampler except for the bandwidth floor, which follows the spacing of the observations in
+ * the group's d dimensions, minBandwidth · (n + 2)^(−1/d), where Optuna clips at 1/(n + 2).
  */
 import { Rng } from '@hpo/core';
 import type { Params, SearchSpace, SpaceSpec } from '../space/search-space.js';
@@ -20,11 +21,22 @@ export interface TpeSamplerOptions extends SamplerOptions {
   /** Weight of the prior kernel (default 1). */
   priorWeight?: number;
   /**
-   * Floor of kernel bandwidths as a fraction of Optuna's "magic clip" 1/min(100, n + 2) in unit
-   * coordinates (default 0.5; Optuna uses 1). Lower refines the best region faster; on our
-   * Branin/Hartmann6 benchmark 0.5 roughly quarters TPE's regret on Branin and trims it on Hartmann6.
+   * Bandwidth floor in unit coordinates, for an estimator of n observations over d numeric
+   * dimensions: `minBandwidth · min(100, n + 2)^(−1/d)` with `bandwidthFloor: 'spacing'` (default;
+   * minBandwidth default 0.1), `minBandwidth / min(100, n + 2)` with 'optuna' (Optuna's "magic
+   * clip"; minBandwidth default 1, as in Optuna). The neighbour-gap bandwidths and Optuna's clip
+   * are one-dimensional rules: n points leave gaps of about 1/n along each axis, while in d
+   * dimensions they lie about n^(−1/d) apart, so the 1/n clip is too narrow in 5–6 dimensions
+   * (Levy-6, a corner optimum) and too wide in 2 (Branin) for a given budget.
    */
   minBandwidth?: number;
+  bandwidthFloor?: 'spacing' | 'optuna';
+  /**
+   * Weight of a pending trial's kernel in g under the constant liar, relative to a completed
+   * trial's (default 0.5; Optuna: 1). A pending trial was drawn from l, so it is not yet known to
+   * be bad; half weight still keeps parallel asks apart.
+   */
+  pendingWeight?: number;
   /** Count pending trials as bad observations (default true). */
   constantLiar?: boolean;
   /**
@@ -51,7 +63,9 @@ export class TpeSampler extends BaseSampler {
       nEiCandidates: options.nEiCandidates ?? 24,
       gamma: options.gamma ?? ((n) => Math.min(Math.ceil(0.1 * n), 25)),
       priorWeight: options.priorWeight ?? 1,
-      minBandwidth: options.minBandwidth ?? 0.5,
+      minBandwidth: options.minBandwidth ?? (options.bandwidthFloor === 'optuna' ? 1 : 0.1),
+      bandwidthFloor: options.bandwidthFloor ?? 'spacing',
+      pendingWeight: options.pendingWeight ?? 0.5,
       constantLiar: options.constantLiar ?? true,
       multivariate: options.multivariate ?? true,
     };
@@ -75,17 +89,23 @@ export class TpeSampler extends BaseSampler {
     const nBelow = Math.max(1, Math.min(sorted.length, this.opts.gamma(sorted.length)));
     const below: Member[] = sorted.slice(0, nBelow);
     const above: Member[] = sorted.slice(nBelow);
-    if (this.opts.constantLiar) above.push(...this.pending());
+    const pending: Member[] = this.opts.constantLiar ? this.pending() : [];
     const params: Params = {};
     for (const group of this.groups) {
       const first = this.space.params[group[0]!]!;
       if (!this.space.isActive(first.name, params)) continue;
-      Object.assign(params, this.sampleGroup(group, below, above, rng));
+      Object.assign(params, this.sampleGroup(group, below, above, pending, rng));
     }
     return params;
   }
 
-  private sampleGroup(group: number[], below: Member[], above: Member[], rng: Rng): Params {
+  private sampleGroup(
+    group: number[],
+    below: Member[],
+    above: Member[],
+    pending: Member[],
+    rng: Rng,
+  ): Params {
     const defs = group.map((i) => this.space.params[i]!);
     const dims: ParzenDim[] = defs.map((d) => ({
       choices: d.dist.kind === 'categorical' ? d.dist.choices.length : 0,
@@ -95,19 +115,29 @@ export class TpeSampler extends BaseSampler {
         const v = p[d.name]!;
         return d.dist.kind === 'categorical' ? d.dist.indexOf(v) : d.dist.toUnit(v as number);
       });
-    const fit = (members: Member[]): ParzenEstimator => {
-      const having = members.filter((m) => defs.every((d) => m.params[d.name] !== undefined));
-      having.sort((a, b) => a.number - b.number);
-      const opts = { priorWeight: this.opts.priorWeight, minBandwidth: this.opts.minBandwidth };
+    const numeric = dims.filter((d) => d.choices === 0).length;
+    const opts = {
+      priorWeight: this.opts.priorWeight,
+      minBandwidth: this.opts.minBandwidth,
+      floorExponent: this.opts.bandwidthFloor === 'spacing' ? 1 / Math.max(1, numeric) : 1,
+    };
+    const has = (m: Member): boolean => defs.every((d) => m.params[d.name] !== undefined);
+    /** Members by number with Optuna's recency weights; pending ones' scaled by `pendingWeight`. */
+    const fit = (members: Member[], pendingMembers: Member[] = []): ParzenEstimator => {
+      const isPending = new Set(pendingMembers.map((m) => m.number));
+      const having = [...members, ...pendingMembers].filter(has).sort((a, b) => a.number - b.number);
+      const weights = defaultWeights(having.length).map((w, i) =>
+        isPending.has(having[i]!.number) ? w * this.opts.pendingWeight : w,
+      );
       return new ParzenEstimator(
         dims,
         having.map((m) => toPoint(m.params)),
-        defaultWeights(having.length),
+        weights,
         opts,
       );
     };
     const l = fit(below);
-    const g = fit(above);
+    const g = fit(above, pending);
     let best: ParzenPoint | undefined;
     let bestScore = Number.NEGATIVE_INFINITY;
     for (let c = 0; c < this.opts.nEiCandidates; c++) {
