@@ -55,3 +55,45 @@ describe('TPE quality (50 evaluations, median of 5 seeds)', () => {
     });
   }
 });
+
+describe('TPE bandwidth floor and pending weight', () => {
+  const pts = [0.5, 0.5, 0.5, 0.5].map((v) => Float64Array.of(v, v, v));
+  /** Density at the centre of four identical points: the narrower the floor, the higher. */
+  const peak = (floorExponent: number, minBandwidth: number) =>
+    new ParzenEstimator([{ choices: 0 }, { choices: 0 }, { choices: 0 }], pts, [1, 1, 1, 1], {
+      priorWeight: 1,
+      minBandwidth,
+      floorExponent,
+    }).logPdf(Float64Array.of(0.5, 0.5, 0.5));
+  it("follows the points' spacing in d dimensions: (n + 2)^(-1/d), wider than Optuna's 1/(n + 2)", () => {
+    // Identical points have zero gaps, so the floor is each kernel's bandwidth: 0.1·6^(−1/3) ≈ 0.055
+    // against Optuna's 1/6 ≈ 0.167, per dimension. A narrower kernel has the higher peak.
+    const spacing = peak(1 / 3, 0.1);
+    const optuna = peak(1, 1);
+    const expected = (sigma: number) => 3 * Math.log(1 / (sigma * Math.sqrt(2 * Math.PI)));
+    assert.ok(spacing > optuna);
+    // Four of five mixture weights sit on the point (the fifth is the prior): close to their peak.
+    assert.ok(Math.abs(spacing - (expected(0.1 * 6 ** (-1 / 3)) + Math.log(4 / 5))) < 0.05, `${spacing}`);
+    assert.ok(Math.abs(optuna - (expected(1 / 6) + Math.log(4 / 5))) < 0.2, `${optuna}`);
+  });
+
+  it('counts pending trials at half weight; Optuna settings give the old sampler', () => {
+    const ask = (options: ConstructorParameters<typeof TpeSampler>[1]) => {
+      const s = new TpeSampler(branin.space, { seed: 3, nStartupTrials: 4, ...options });
+      for (let i = 0; i < 12; i++) {
+        const t = s.ask();
+        if (i < 10) s.tell(t.number, { state: 'complete', value: branin.evaluate(t.params) });
+      }
+      // Two trials pending: the next ask sees them in g.
+      return s.ask().params;
+    };
+    // The pending weight changes what a sampler with pending trials asks …
+    assert.notDeepEqual(ask({ pendingWeight: 0.5 }), ask({ pendingWeight: 1 }));
+    // … and neither it nor the floor rule changes anything without them being used.
+    assert.deepEqual(
+      ask({ constantLiar: false, pendingWeight: 0.5 }),
+      ask({ constantLiar: false, pendingWeight: 1 }),
+    );
+    assert.notDeepEqual(ask({ bandwidthFloor: 'optuna' }), ask({ bandwidthFloor: 'spacing' }));
+  });
+});
