@@ -92,12 +92,13 @@ describe('coordinator lifecycle', { concurrency: false }, () => {
 
         const killed = Date.now();
         await leader.kill('SIGKILL');
-        await standby.waitFor('coordinator ready', 60_000);
+        await standby.waitFor('holding the coordinator lease', 60_000);
         // The lease was renewed at most 10 s before the kill and the standby asks every 2 s, so it
         // takes over within 12 s (5 s of slack for a loaded machine). A lease that outlived its
         // time, like the old one whose dedupe window kept it for twice as long, fails this.
         const takeover = (Date.now() - killed) / 1000;
         assert.ok(takeover <= 10 + 2 + 5, `took over ${takeover.toFixed(1)} s after the kill (lease 10 s)`);
+        await standby.waitFor('coordinator ready', 60_000);
         await standby.waitFor('resumed study');
         // gRPC served (health SERVING, 'coordinator ready') before the running study was resumed:
         // the resume runs in the background, it does not hold up the start.

@@ -101,7 +101,17 @@ async function snapshot(
     );
     const answer = JSON.parse(new TextDecoder().decode(reply.data));
     if (answer.error) throw new Error(`snapshot of ${stream}: ${JSON.stringify(answer.error)}`);
-    await ended;
+    // Bounded: a refused acknowledgement would stall the snapshot, not end it.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      ended,
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`snapshot of ${stream} stalled after ${chunks.length} chunks`)),
+          60_000,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
     return { config: answer.config, state: answer.state, chunks };
   } finally {
     sub.unsubscribe();

@@ -67,9 +67,16 @@ export async function trainFold(task: TrainFoldInput): Promise<FoldOutcome> {
         ? (epoch) => {
             // The last epoch is not a rung: the fold's result follows at once.
             if (epoch >= params.epochs || !isReportEpoch(epoch, rungs)) return;
-            const proba = predictRows(net, task.dataset, data.pipeline, task.valid);
-            const value = computeMetrics(yTrue, proba, { threshold })[rungs.metric];
-            task.onReport!({ epoch, value });
+            // A network that diverged (non-finite probabilities) reports nothing at this rung:
+            // its trial is not judged there, and early stopping may still restore good weights.
+            let value: number;
+            try {
+              const proba = predictRows(net, task.dataset, data.pipeline, task.valid);
+              value = computeMetrics(yTrue, proba, { threshold })[rungs.metric];
+            } catch {
+              return;
+            }
+            if (Number.isFinite(value)) task.onReport!({ epoch, value });
           }
         : undefined,
     });

@@ -267,10 +267,6 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     if (stopping.signal.aborted) return false;
     phase = 'serving';
     setHealth();
-    // Running studies resume in the background (calls on one wait for it); ended ones load on demand.
-    resuming = manager.resumeRunning(stopping.signal).catch((err) => {
-      log.error({ err: String(err) }, 'resuming studies failed');
-    });
     const sweep = () => {
       if (stopping.signal.aborted) return;
       sweeping = sweeping.then(() =>
@@ -281,7 +277,6 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
       );
     };
     if (config.retainDays > 0) {
-      void resuming.then(sweep);
       // Often enough that nothing outlives its retention by more than a tenth of it (at most an hour).
       sweeper = setInterval(sweep, Math.min(3600_000, Math.max(10_000, config.retainDays * 8640_000)));
       sweeper.unref();
@@ -300,6 +295,12 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
       },
       'coordinator ready',
     );
+    // Running studies resume in the background (calls on one wait for it); ended ones load on
+    // demand. Started once gRPC serves and the ready line is out, so no resume holds up the start.
+    resuming = manager.resumeRunning(stopping.signal).catch((err) => {
+      log.error({ err: String(err) }, 'resuming studies failed');
+    });
+    if (config.retainDays > 0) void resuming.then(sweep);
     return true;
   };
   const leading = lead();

@@ -418,11 +418,6 @@ export class Worker {
   }
 
   /**
-   * Tells the coordinator this worker started a task (its dashboard shows who trains what). The
-   * message names the task's nonce, so the coordinator counts only tasks it issued; losing it
-   * costs nothing but the dashboard showing the task as queued.
-   */
-  /**
    * Sends a fold's report at an ASHA rung to the coordinator, with the task's nonce like a result.
    * Core NATS, at most once: a lost report only means that rung is not judged for the fold's trial.
    */
@@ -442,6 +437,11 @@ export class Worker {
     }
   }
 
+  /**
+   * Tells the coordinator this worker started a task (its dashboard shows who trains what). The
+   * message names the task's nonce, so the coordinator counts only tasks it issued; losing it
+   * costs nothing but the dashboard showing the task as queued.
+   */
   private announce(envelope: TaskEnvelope): void {
     const started: StartedMessage = {
       id: envelope.id,

@@ -155,6 +155,11 @@ export class StudyRunner {
         if (phase.name === 'ended') break;
         // Also wake at the deadline, so a limit is kept while long folds are out. A fresh timer
         // each wait (capped: setTimeout fires at once past 2³¹ − 1 ms).
+        // Reports that came in while the loop was busy are recorded (and judged) first.
+        if (this.reports.length > 0) {
+          await this.recordReports();
+          continue;
+        }
         const waits: Promise<Settled | 'report' | undefined>[] = [...inflight.values()];
         if (this.asha) waits.push(new Promise((resolve) => (this.wakeForReports = () => resolve('report'))));
         if (submitsFolds(phase) && Number.isFinite(deadline)) {
@@ -452,8 +457,11 @@ export class StudyRunner {
       const { trial, fold, report } = this.reports.shift()!;
       const t = this.state.get(trial);
       if (t?.state !== 'running' || !this.asha?.isRung(report.epoch)) continue;
-      if (t.reports?.get(report.epoch)?.[fold] !== undefined) continue;
-      await this.record({ type: 'fold_report', trial, fold, epoch: report.epoch, value: report.value });
+      if (!this.plausible(report.value)) continue;
+      // A report already in the log (a fold trained again after a restart) is not recorded
+      // twice, but its rung is judged: a crash may have come between the report and the judgement.
+      if (t.reports?.get(report.epoch)?.[fold] === undefined)
+        await this.record({ type: 'fold_report', trial, fold, epoch: report.epoch, value: report.value });
       await this.judgeRung(t, report.epoch);
     }
   }
@@ -477,11 +485,26 @@ export class StudyRunner {
     const others: number[] = [];
     for (const o of this.allTrials()) {
       if (o.number === t.number || o.number >= before) continue;
+      // A finished trial counts only if it went past this rung on its own or stopped at it by
+      // ASHA: one that failed, or that the fold pruner stopped, holds rung values that depend on
+      // how far its folds got before they were stopped.
+      if (o.state === 'failed') continue;
+      if (o.state === 'pruned' && !(o.prunedAtEpoch !== undefined && o.prunedAtEpoch >= epoch)) continue;
       const value = this.rungValue(o, epoch);
       if (value !== undefined) others.push(value);
     }
     if (!this.asha!.shouldPrune(own, others)) return;
     await this.record({ type: 'trial_finished', trial: t.number, state: 'pruned', value: own, epoch });
+  }
+
+  /**
+   * ASHA: whether a reported value can be the objective at all (finite; a probability-based
+   * metric in [0, 1], log loss ≥ 0). A report outside that is dropped: it would rank its trial
+   * above every other at the rung and stop them.
+   */
+  private plausible(value: number): boolean {
+    if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+    return this.spec.objective.metric === 'logLoss' ? value >= 0 : value >= 0 && value <= 1;
   }
 
   /** ASHA: a trial's mean at a rung over its leading `rungFolds` folds, if they all reached it. */
@@ -491,7 +514,7 @@ export class StudyRunner {
     let sum = 0;
     for (let f = 0; f < this.rungFolds; f++) {
       const v = values[f];
-      if (v === undefined) return undefined;
+      if (v === undefined || v === null || !Number.isFinite(v)) return undefined;
       sum += v;
     }
     return sum / this.rungFolds;
