@@ -66,13 +66,10 @@ describe('hpo CLI against a running coordinator', () => {
   it('a retried submission (the study Job after a restart) follows the study while it still runs', async () => {
     // Thousands of epochs without early stopping: the study still runs whatever the machine's speed; it is
     // cancelled once the retry follows it.
-    const spec = smallChurnSpec({ name: 'cli-follow', budget: { trials: 2, parallelism: 2 } });
-    (spec.search as { fixed: Record<string, unknown> }).fixed = {
-      epochs: 5000,
-      patience: 5000,
-      layers: 1,
-      batchSize: 32,
-    };
+    const spec = smallChurnSpec(
+      { name: 'cli-follow', budget: { trials: 2, parallelism: 2 } },
+      { epochs: 5000, patience: 5000, layers: 1, batchSize: 32 },
+    );
     const study = writeStudy(spec);
     const first = await cli(['submit', study.file, '--id', 'cli-follow']);
     assert.equal(first.code, 0, first.stderr);
@@ -95,13 +92,10 @@ describe('hpo CLI against a running coordinator', () => {
   });
 
   it('a study cancelled mid-trial shows those trials as unfinished, not running', async () => {
-    const spec = smallChurnSpec({ name: 'cli-slow', budget: { trials: 4, parallelism: 2 } });
-    (spec.search as { fixed: Record<string, unknown> }).fixed = {
-      epochs: 300,
-      patience: 1000,
-      layers: 1,
-      batchSize: 8,
-    };
+    const spec = smallChurnSpec(
+      { name: 'cli-slow', budget: { trials: 4, parallelism: 2 } },
+      { epochs: 300, patience: 1000, layers: 1, batchSize: 8 },
+    );
     const study = writeStudy(spec);
     const r = await cli(['submit', study.file, '--json', '--id', 'cli-slow']);
     assert.equal(r.code, 0, r.stderr);

@@ -11,6 +11,8 @@
  * best-looking trial, as a user would pick it.
  * Prints one JSON object on stdout.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Rng } from '@hpo/core';
 import {
   GpSampler,
@@ -140,6 +142,44 @@ for (const name of samplerNames) {
   regret[name] = perFn;
 }
 
+/**
+ * Optuna 5's TPE on the same functions, seeds, modes and budget, measured now by the committed
+ * script (bench/reference/optimizer/optuna-tpe.py) with $HPO_PEERS_PYTHON; skipped, with the
+ * reason, when it is unset or optuna cannot be imported. Also the cells where hpo's TPE is lower.
+ */
+function optunaTpe(): Record<string, unknown> {
+  const python = process.env.HPO_PEERS_PYTHON;
+  if (!samplerNames.includes('tpe')) return { skipped: 'tpe not among --samplers' };
+  if (!python) return { skipped: '$HPO_PEERS_PYTHON is not set' };
+  const script = fileURLToPath(new URL('../../reference/optimizer/optuna-tpe.py', import.meta.url));
+  const r = spawnSync(
+    python,
+    [
+      script,
+      `--functions=${functions.map((f) => f.name).join(',')}`,
+      `--seeds=${seeds[0]}-${seeds.at(-1)}`,
+      `--modes=${modeNames.join(',')}`,
+      `--budget=${budget}`,
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 },
+  );
+  if (r.status !== 0) return { skipped: `optuna-tpe.py exited ${r.status ?? r.signal} (see stderr)` };
+  const optuna = JSON.parse(r.stdout) as Record<string, Record<string, { medianRegret: number }>>;
+  const ours = regret.tpe as Record<string, Record<string, { medianRegret: number }>>;
+  const cells = Object.entries(optuna).flatMap(([fn, modes]) =>
+    Object.entries(modes).map(([mode, o]) => ({
+      fn,
+      mode,
+      hpo: ours[fn]?.[mode]?.medianRegret,
+      optuna: o.medianRegret,
+    })),
+  );
+  const won = cells.filter((c) => c.hpo !== undefined && c.hpo < c.optuna);
+  return { regret: optuna, hpoLower: `${won.length}/${cells.length}`, cells };
+}
+const optuna = optunaTpe();
+process.stderr.write(`optuna tpe: ${JSON.stringify(optuna).slice(0, 200)}\n`);
+
 const latency: Record<string, Record<string, number>> = {};
 for (const name of samplerNames.filter((n) => n !== 'random')) {
   latency[name] = {};
@@ -150,5 +190,5 @@ for (const name of samplerNames.filter((n) => n !== 'random')) {
 }
 
 process.stdout.write(
-  `${JSON.stringify({ budget, seeds: `${seeds[0]}-${seeds.at(-1)}`, ...(noise > 0 ? { noise } : {}), dimensionsForLatency: 6, regret, askLatencyMs: latency }, null, 2)}\n`,
+  `${JSON.stringify({ budget, seeds: `${seeds[0]}-${seeds.at(-1)}`, ...(noise > 0 ? { noise } : {}), dimensionsForLatency: 6, regret, optunaTpe: optuna, askLatencyMs: latency }, null, 2)}\n`,
 );

@@ -299,13 +299,11 @@ async function hpoStudy(
   out: string,
   test: { input: string; labels: number[] },
   specFile = join(out, 'spec.yaml'),
-  cwd?: string,
 ) {
   const { stdout, seconds } = await run(
     process.execPath,
     [cli, 'tune', ...args, '--threads', '1', '--json', '--out', out],
     budget * 4 + 600,
-    cwd,
   );
   const summary = JSON.parse(stdout) as Summary;
   if (!summary.best || !summary.modelDir) throw new Error(`${out}: no best trial or no model`);
@@ -336,43 +334,6 @@ async function hpoStudy(
       : null,
     best: summary.best.params,
   };
-}
-
-/**
- * A generated spec that does not validate because inference gave an int parameter a range of one
- * value (`low: N, high: N`, e.g. convBlocks on images under 12 pixels): that spec, printed with
- * --print-spec, with the parameter moved to `fixed` at N, and nothing else changed. Undefined
- * for any other failure. The benchmark reports such a run as `repaired`, with the original error.
- */
-async function repairedZeroConfig(
-  args: string[],
-  error: string,
-  dir: string,
-): Promise<{ file: string; why: string } | undefined> {
-  const bad = /search\.space\.(\w+)\.low: low \((\d+)\) must be < high \(\2\)/.exec(error);
-  if (!bad) return undefined;
-  const [, name, value] = bad;
-  const { stdout } = await run(
-    process.execPath,
-    [cli, 'tune', ...args, '--threads', '1', '--print-spec'],
-    120,
-    dir,
-  );
-  const range = new RegExp(
-    `^( +)${name}:\\n\\1  type: int\\n\\1  low: ${value}\\n\\1  high: ${value}\\n`,
-    'm',
-  );
-  const fixed = /^( +)fixed:\n/m;
-  if (!range.test(stdout) || !fixed.test(stdout)) return undefined;
-  const text = stdout
-    .replace(range, '')
-    .replace(fixed, (line, indent: string) => `${line}${indent}  ${name}: ${value}\n`);
-  const file = join(dir, 'zero-config-repaired.yaml');
-  writeFileSync(
-    file,
-    `# zero-config spec (--print-spec) with ${name} moved from a one-value range to fixed\n${text}`,
-  );
-  return { file, why: `search.space.${name} has low = high = ${value}; moved to search.fixed` };
 }
 
 async function benchDataset(d: Dataset, root: string): Promise<Record<string, unknown>> {
@@ -406,18 +367,10 @@ async function benchDataset(d: Dataset, root: string): Promise<Record<string, un
     }
   };
   const zeroConfigArgs = [...p.zeroConfigArgs, '--time', `${budget}s`];
-  const zeroConfig = await attempt('zero-config', async () => {
-    try {
-      return await hpoStudy(zeroConfigArgs, join(dir, 'zero-config'), test);
-    } catch (err) {
-      const error = (err as Error).message;
-      const repaired = await repairedZeroConfig(zeroConfigArgs, error, dir);
-      if (!repaired) throw err;
-      log(`${d.name}: zero-config failed (${repaired.why}); running its generated spec with that one repair`);
-      const r = await hpoStudy([repaired.file], join(dir, 'zero-config-repaired'), test, repaired.file, dir);
-      return { ...r, failedAsIs: error.split(' — ').slice(-1)[0], repaired: repaired.why };
-    }
-  });
+  // A failure of zero-config is its result: reported as an error, never patched over.
+  const zeroConfig = await attempt('zero-config', () =>
+    hpoStudy(zeroConfigArgs, join(dir, 'zero-config'), test),
+  );
   const handSpec = await attempt('hand-written spec', () => {
     const text = readFileSync(join(specDir, p.spec), 'utf8');
     const adjusted = text.replace(/^(\s+timeLimitSeconds:\s*)\d+/m, `$1${budget}`);
@@ -463,7 +416,7 @@ async function benchDataset(d: Dataset, root: string): Promise<Record<string, un
   const sk = auc(sklearn);
   const deltaVsHand = zc !== undefined && hand !== undefined ? r4(zc - hand) : null;
   const deltaVsSklearn = zc !== undefined && sk !== undefined ? r4(zc - sk) : null;
-  const zcProbs = testProbs.get(join(dir, 'zero-config')) ?? testProbs.get(join(dir, 'zero-config-repaired'));
+  const zcProbs = testProbs.get(join(dir, 'zero-config'));
   const interval = (other: string) => {
     const o = testProbs.get(join(dir, other));
     return zcProbs && o ? pairedInterval(zcProbs, o, test.labels) : null;

@@ -43,7 +43,7 @@ export function makeSampler(spec: StudySpec): Sampler | undefined {
  */
 export function makePruner(spec: StudySpec): Pruner | undefined {
   const direction = objectiveDirection(spec);
-  const type = spec.pruner.type === 'asha' ? (spec.pruner.folds ?? 'none') : spec.pruner.type;
+  const type = spec.pruner.type === 'asha' ? spec.pruner.folds : spec.pruner.type;
   switch (type) {
     case 'none':
       return undefined;
@@ -67,7 +67,7 @@ export function makeAsha(spec: StudySpec): AshaPruner | undefined {
   if (spec.pruner.type !== 'asha') return undefined;
   return new AshaPruner({
     direction: objectiveDirection(spec),
-    reductionFactor: spec.pruner.reductionFactor ?? 3,
-    minEpochs: spec.pruner.minEpochs ?? 1,
+    reductionFactor: spec.pruner.reductionFactor,
+    minEpochs: spec.pruner.minEpochs,
   });
 }

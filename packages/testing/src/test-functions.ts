@@ -78,19 +78,19 @@ export const styblinskiTang4: TestFunction = {
   name: 'styblinski4',
   space: unitSpace(4, -5, 5),
   optimum: -39.16617 * 4,
-  evaluate: (p) => coords(p, 4).reduce((s, x) => s + (x ** 4 - 16 * x ** 2 + 5 * x) / 2, 0),
+  evaluate: (p) => styblinskiTang(coords(p, 4)),
 };
+
+/** Styblinski-Tang in any dimension: Σ (x⁴ − 16x² + 5x) / 2. */
+function styblinskiTang(x: number[]): number {
+  return x.reduce((s, v) => s + (v ** 4 - 16 * v ** 2 + 5 * v) / 2, 0);
+}
 
 export const levy4: TestFunction = {
   name: 'levy4',
   space: unitSpace(4, -10, 10),
   optimum: 0,
-  evaluate(p) {
-    const w = coords(p, 4).map((x) => 1 + (x - 1) / 4);
-    let s = Math.sin(Math.PI * w[0]!) ** 2;
-    for (let i = 0; i < 3; i++) s += (w[i]! - 1) ** 2 * (1 + 10 * Math.sin(Math.PI * w[i]! + 1) ** 2);
-    return s + (w[3]! - 1) ** 2 * (1 + Math.sin(2 * Math.PI * w[3]!) ** 2);
-  },
+  evaluate: (p) => levy(coords(p, 4)),
 };
 
 export const ackley5: TestFunction = {
@@ -304,7 +304,7 @@ export const styblinskiTang8: TestFunction = {
   name: 'styblinski8',
   space: unitSpace(8, -5, 5),
   optimum: -39.16616570377142 * 8,
-  evaluate: (p) => coords(p, 8).reduce((s, x) => s + (x ** 4 - 16 * x ** 2 + 5 * x) / 2, 0),
+  evaluate: (p) => styblinskiTang(coords(p, 8)),
 };
 
 /** Sum of squares (axis-weighted sphere), 10-D on [-10, 10]^10: Σ i·xi²; 0 at the origin. */

@@ -94,7 +94,7 @@ export class StudyRunner {
     this.direction = objectiveDirection(opts.spec);
     this.totalFolds = opts.spec.cv.k * opts.spec.cv.repeats;
     this.state = new StudyLog(this.direction);
-    this.rungFolds = Math.min(this.totalFolds, opts.spec.pruner.rungFolds ?? 2);
+    this.rungFolds = Math.min(this.totalFolds, opts.spec.pruner.rungFolds);
   }
 
   /** Opens a study: replays its stored events if there are any, else records its creation. */
@@ -414,9 +414,7 @@ export class StudyRunner {
       const from = (this.pruneChecked.get(t.number) ?? 0) + 1;
       const upTo = Math.min(values.length, this.totalFolds - 1);
       if (upTo >= from) {
-        // Reproducible mode: only the trials finished before this one was asked (below
-        // number − parallelism), so the decision does not depend on which finished first.
-        const before = this.reproducible ? t.number - this.spec.budget.parallelism : Number.POSITIVE_INFINITY;
+        const before = this.decidedBelow(t);
         const completed = this.allTrials()
           .filter((o) => o.state === 'complete' && o.number < before)
           .map((o) => o.folds.map((f) => this.objectiveOf(f!)));
@@ -481,7 +479,7 @@ export class StudyRunner {
     const own = this.rungValue(t, epoch);
     if (own === undefined || this.rungJudged.has(key)) return;
     this.rungJudged.add(key);
-    const before = this.reproducible ? t.number - this.spec.budget.parallelism : Number.POSITIVE_INFINITY;
+    const before = this.decidedBelow(t);
     const others: number[] = [];
     for (const o of this.allTrials()) {
       if (o.number === t.number || o.number >= before) continue;
@@ -505,6 +503,15 @@ export class StudyRunner {
   private plausible(value: number): boolean {
     if (typeof value !== 'number' || !Number.isFinite(value)) return false;
     return this.spec.objective.metric === 'logLoss' ? value >= 0 : value >= 0 && value <= 1;
+  }
+
+  /**
+   * The trials a pruning decision about `t` may look at are those numbered below this: in
+   * reproducible mode the ones finished before `t` was asked (below number − parallelism), so the
+   * decision does not depend on which finished first; otherwise every trial.
+   */
+  private decidedBelow(t: TrialView): number {
+    return this.reproducible ? t.number - this.spec.budget.parallelism : Number.POSITIVE_INFINITY;
   }
 
   /** ASHA: a trial's mean at a rung over its leading `rungFolds` folds, if they all reached it. */

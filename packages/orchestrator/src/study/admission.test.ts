@@ -61,6 +61,20 @@ describe('admission', () => {
     assert.equal(issues.length, 5);
   });
 
+  it('refuses ASHA whose first rung is not below the epochs a trial trains', () => {
+    const asha = (fixed: StudySpecInput['search']['fixed'], minEpochs: number) =>
+      testSpec({
+        search: { space: { learningRate: { type: 'float', low: 1e-4, high: 1e-1 } }, fixed },
+        pruner: { type: 'asha', minEpochs },
+      });
+    const issues = issuesOf(() => admitSpec(asha({ epochs: 5 }, 5)));
+    assert.equal(issues[0]!.path, 'pruner.minEpochs');
+    assert.match(issues[0]!.message, /5 is not below the most epochs a trial trains \(5\)/);
+    // The trainer's default epochs (50) when none is given.
+    assert.match(issuesOf(() => admitSpec(asha({}, 60)))[0]!.message, /\(50\)/);
+    admitSpec(asha({ epochs: 9 }, 3));
+  });
+
   it('reports a search space the sampler cannot use, with its spec path', () => {
     const issues = issuesOf(() =>
       admitSpec(withSearch({ space: { learningRate: { type: 'float', low: 0.1, high: 0.01 } }, fixed: {} })),

@@ -12,7 +12,7 @@ import {
   stratifiedFold,
 } from '@hpo/core';
 import { SearchSpaceError } from '@hpo/optimizer';
-import { checkParam, isTrainParam, unknownParam } from '@hpo/trainer/params';
+import { checkParam, DEFAULT_PARAMS, isTrainParam, unknownParam } from '@hpo/trainer/params';
 import { makeSampler } from '../sampling.js';
 
 /**
@@ -48,6 +48,24 @@ export function admitSpec(spec: StudySpec, source?: string): void {
     } else if (check(`${path}.low`, name, p.low)) check(`${path}.high`, name, p.high);
   }
   if (spec.model) check('model', 'family', spec.model);
+  // ASHA needs a rung below the most epochs a trial can train, or it never stops anything.
+  if (spec.pruner.type === 'asha') {
+    const searched = spec.search.space.epochs;
+    const fixed = spec.search.fixed.epochs;
+    const most =
+      searched && searched.type !== 'categorical'
+        ? searched.high
+        : typeof fixed === 'number'
+          ? fixed
+          : searched?.type === 'categorical'
+            ? Math.max(...searched.choices.map(Number))
+            : DEFAULT_PARAMS.epochs;
+    if (spec.pruner.minEpochs >= most)
+      issues.push({
+        path: 'pruner.minEpochs',
+        message: `${spec.pruner.minEpochs} is not below the most epochs a trial trains (${most}): ASHA would have no rung and stop nothing; lower it or raise epochs`,
+      });
+  }
   if (issues.length === 0) {
     try {
       makeSampler(spec);
