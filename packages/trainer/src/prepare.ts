@@ -156,5 +156,8 @@ function canHoldOut(y: Uint8Array): boolean {
 
 /** The labels of dataset rows `rows`, in that order. */
 export function labelsOf(ds: Dataset, rows: ArrayLike<number>): Uint8Array {
-  return Uint8Array.from({ length: rows.length }, (_, i) => ds.labels[rows[i]!]!);
+  const labels = ds.labels;
+  const out = new Uint8Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = labels[rows[i]!]!;
+  return out;
 }

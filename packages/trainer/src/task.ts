@@ -34,7 +34,8 @@ export default async function runThreadTask(message: ThreadMessage): Promise<Thr
     const ds = message.dataset;
     if (task.kind === 'fold') {
       const { k, seed, repeat, fold } = task.cv;
-      const split = stratifiedFold(ds.labels, k, seed, repeat, fold);
+      // The dataset's hash names its labels (checked when its file was read): the deal is kept.
+      const split = stratifiedFold(ds.labels, k, seed, repeat, fold, task.datasetHash);
       const { stop, progress } = message;
       const { validProba, ...result } = await trainFold({
         dataset: ds,
@@ -48,7 +49,8 @@ export default async function runThreadTask(message: ThreadMessage): Promise<Thr
           ? { report: task.report, onReport: (r: FoldReport) => progress.postMessage(r) }
           : {}),
       });
-      const yValid = Uint8Array.from(split.valid, (i) => ds.labels[i]!);
+      const yValid = new Uint8Array(split.valid.length);
+      for (let i = 0; i < yValid.length; i++) yValid[i] = ds.labels[split.valid[i]!]!;
       const oof = encodeOof(yValid, validProba, task.seed);
       return { ok: true, kind: 'fold', result: { ...result, oof } satisfies FoldResult };
     }

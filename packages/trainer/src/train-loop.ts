@@ -84,7 +84,8 @@ export function fit(options: FitOptions): FitReport {
   const optimizer = fast ? undefined : makeOptimizer(params);
   const inputSize = net.inputShape.reduce((a, b) => a * b, 1);
   const rng = Rng.derive(seed, 'shuffle');
-  const order = Int32Array.from({ length: train.rows }, (_, i) => i);
+  const order = new Int32Array(train.rows);
+  for (let i = 0; i < order.length; i++) order[i] = i;
   const batch = Math.min(params.batchSize, train.rows);
   const xb = new Float32Array(batch * inputSize);
   const yb = new Float32Array(batch);
@@ -343,9 +344,17 @@ function readRows(
     x.read(positions, out);
     return;
   }
-  for (let i = 0; i < positions.length; i++) {
-    const r = positions[i]!;
-    out.set(x.subarray(r * inputSize, (r + 1) * inputSize), i * inputSize);
+  if (inputSize >= 64) {
+    for (let i = 0; i < positions.length; i++) {
+      const r = positions[i]!;
+      out.set(x.subarray(r * inputSize, (r + 1) * inputSize), i * inputSize);
+    }
+    return;
+  }
+  // Narrow rows: a plain copy beats a subarray (an allocation) per row.
+  for (let i = 0, o = 0; i < positions.length; i++) {
+    const from = positions[i]! * inputSize;
+    for (let j = 0; j < inputSize; j++) out[o++] = x[from + j]!;
   }
 }
 

@@ -29,8 +29,9 @@ export function fitKnn(rows: number[][], mean: number[], std: number[], k: numbe
  * standardised features so one large-scale column does not decide the neighbours alone.
  * Columns with no donor keep `fallback`.
  */
-export function knnImpute(row: number[], knn: FittedKnn, fallback: number[]): void {
-  const missing = row.map((v, j) => (Number.isNaN(v) ? j : -1)).filter((j) => j >= 0);
+export function knnImpute(row: number[] | Float64Array, knn: FittedKnn, fallback: number[]): void {
+  const missing: number[] = [];
+  for (let j = 0; j < row.length; j++) if (Number.isNaN(row[j])) missing.push(j);
   if (missing.length === 0) return;
   const d = row.length;
   const dists = knn.reference.map((ref) => {

@@ -50,6 +50,16 @@ describe('preprocessing pipeline', () => {
     assert.equal(fitPipeline(ds, [0, 2, 4], { numericImputer: 'most_frequent' }).numeric[0]!.fill, 1);
   });
 
+  it('most frequent category: a tie goes to the category first seen in the file; unseen ones are dropped', () => {
+    // blue and red both twice in rows 1..5 (red first in the file), green absent from them.
+    const d = parseCsvDataset('c,y\ngreen,0\nred,1\nblue,0\nblue,1\nred,0\n,1\n', { label: 'y' });
+    const p = fitPipeline(d, [1, 2, 3, 4, 5], { categoricalImputer: 'most_frequent' });
+    assert.equal(p.categorical[0]!.fill, 'red');
+    assert.deepEqual(p.categorical[0]!.categories, ['red', 'blue']);
+    const q = fitPipeline(d, [1, 2, 3, 5], { categoricalImputer: 'most_frequent' });
+    assert.equal(q.categorical[0]!.fill, 'blue', 'blue twice, red once');
+  });
+
   it('with the kNN imputer, scalers are fitted on the kNN-imputed training values', () => {
     const csv = `a,b,y\n1,1,0\n1.1,1.2,1\n10,20,0\n10.2,19,1\n1.05,,0\n`;
     const d = parseCsvDataset(csv, { label: 'y' });

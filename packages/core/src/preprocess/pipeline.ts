@@ -27,14 +27,17 @@ export function fitPipeline(
   const numeric: FittedPipeline['numeric'] = [];
   const categorical: FittedPipeline['categorical'] = [];
   const numericCols = ds.columns.filter((c) => c.kind === 'numeric');
+  // One buffer for every column's values (typed: a fold's column is read once, with no pushes).
+  const buffer = new Float64Array(rows.length);
   for (const col of numericCols) {
-    const present: number[] = [];
+    const values = col.values;
+    let m = 0;
     for (let i = 0; i < rows.length; i++) {
-      const v = col.values[rows[i]!]!;
-      if (!Number.isNaN(v)) present.push(v);
+      const v = values[rows[i]!]!;
+      if (!Number.isNaN(v)) buffer[m++] = v;
     }
     // An all-missing column in this fold imputes to 0 and passes through unscaled.
-    const fill = present.length === 0 ? 0 : imputeValue(present, options.numericImputer);
+    const fill = m === 0 ? 0 : imputeValue(buffer.subarray(0, m), options.numericImputer);
     numeric.push({ name: col.name, fill, center: 0, scale: 1 });
   }
   let knn: FittedKnn | undefined;
@@ -60,15 +63,16 @@ export function fitPipeline(
       )
     : undefined;
   numeric.forEach((n, j) => {
-    const col = numericCols[j]!;
-    const filled: number[] = [];
+    const values = numericCols[j]!.values;
+    const filled = buffer;
     for (let i = 0; i < rows.length; i++) {
-      const v = col.values[rows[i]!]!;
-      filled.push(Number.isNaN(v) ? (knnFilled ? knnFilled[i]![j]! : n.fill) : v);
+      const v = values[rows[i]!]!;
+      filled[i] = !Number.isNaN(v) ? v : knnFilled ? knnFilled[i]![j]! : n.fill;
     }
     if (options.scaler === 'standard') {
-      n.center = mean(filled);
-      const sd = standardDeviation(filled);
+      // simple-statistics reads any array-like (typed arrays included).
+      n.center = mean(filled as unknown as number[]);
+      const sd = standardDeviation(filled as unknown as number[]);
       n.scale = sd > 0 ? sd : 1;
     } else if (options.scaler === 'minmax') {
       let lo = Number.POSITIVE_INFINITY;
@@ -83,17 +87,25 @@ export function fitPipeline(
   });
   for (const col of ds.columns) {
     if (col.kind !== 'categorical') continue;
-    const counts = new Map<string, number>();
+    // Counted by code (a column's categories are distinct, in order of first appearance).
+    const counts = new Int32Array(col.categories.length);
+    const codes = col.codes;
     let missing = 0;
     for (let i = 0; i < rows.length; i++) {
-      const code = col.codes[rows[i]!]!;
+      const code = codes[rows[i]!]!;
       if (code < 0) missing++;
-      else counts.set(col.categories[code]!, (counts.get(col.categories[code]!) ?? 0) + 1);
+      else counts[code]!++;
     }
     // Most frequent, ties broken by first appearance in the file (deterministic).
-    const ordered = col.categories.filter((c) => counts.has(c));
+    const ordered = col.categories.filter((_, code) => counts[code]! > 0);
     let mostFrequent = ordered[0] ?? UNKNOWN_CATEGORY;
-    for (const c of ordered) if (counts.get(c)! > (counts.get(mostFrequent) ?? 0)) mostFrequent = c;
+    let most = 0;
+    for (let code = 0; code < counts.length; code++) {
+      if (counts[code]! > most) {
+        most = counts[code]!;
+        mostFrequent = col.categories[code]!;
+      }
+    }
     const categories = [...ordered];
     let fill: string | null = mostFrequent;
     if (options.categoricalImputer === 'constant') {
@@ -149,7 +161,7 @@ export function rowTransformer(
   });
   const d = p.featureNames.length;
   const fallback = p.numeric.map((x) => x.fill);
-  const raw = new Array<number>(num.length);
+  const raw = new Float64Array(num.length);
   return (rows, out, identity = false) => {
     const n = rows.length;
     if (out.length !== n * d) throw new RangeError(`out has ${out.length} values, expected ${n * d}`);
@@ -204,21 +216,23 @@ function knnImputeRows(
   return out;
 }
 
-function imputeValue(present: number[], how: PreprocessOptions['numericImputer']): number {
+function imputeValue(present: Float64Array, how: PreprocessOptions['numericImputer']): number {
+  // simple-statistics reads any array-like (median copies before it selects).
+  const values = present as unknown as number[];
   switch (how) {
     case 'mean':
     case 'knn': // fallback when no neighbour has the value
-      return mean(present);
+      return mean(values);
     case 'median':
-      return median(present);
+      return median(values);
     case 'most_frequent':
       return mostFrequentNumber(present);
   }
 }
 
 /** Most frequent value; ties go to the smallest, as in scikit-learn's SimpleImputer. */
-function mostFrequentNumber(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
+function mostFrequentNumber(values: Float64Array): number {
+  const sorted = Array.from(values).sort((a, b) => a - b);
   return modeFast(sorted);
 }
 

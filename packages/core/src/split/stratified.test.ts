@@ -30,6 +30,30 @@ describe('stratified K-fold', () => {
     assert.deepEqual(stratifiedFold(labels, 5, 42, 1, 3), stratifiedKFold(labels, 5, 42, 2)[5 + 3]);
   });
 
+  it('gives the same folds from a kept deal as without one, and keeps deals apart by key and settings', () => {
+    const key = 'labels-a';
+    for (let round = 0; round < 2; round++) {
+      for (const [k, seed, repeat] of [
+        [5, 42, 0],
+        [5, 42, 1],
+        [3, 42, 0],
+        [5, 7, 0],
+      ] as const) {
+        for (let fold = 0; fold < k; fold++)
+          assert.deepEqual(
+            stratifiedFold(labels, k, seed, repeat, fold, key),
+            stratifiedFold(labels, k, seed, repeat, fold),
+          );
+      }
+    }
+    // Other labels under another key are dealt afresh, not served another key's deal.
+    const other = Uint8Array.from({ length: 103 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    assert.deepEqual(stratifiedFold(other, 5, 42, 0, 2, 'labels-b'), stratifiedFold(other, 5, 42, 0, 2));
+    // A returned fold is a copy: changing it does not change the kept deal.
+    stratifiedFold(labels, 5, 42, 0, 0, key).valid.fill(0);
+    assert.deepEqual(stratifiedFold(labels, 5, 42, 0, 0, key), stratifiedFold(labels, 5, 42, 0, 0));
+  });
+
   it('repeats reshuffle', () => {
     const folds = stratifiedKFold(labels, 3, 7, 2);
     assert.equal(folds.length, 6);

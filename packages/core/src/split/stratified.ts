@@ -35,22 +35,60 @@ export function stratifiedKFold(labels: ArrayLike<number>, k: number, seed: numb
   return folds;
 }
 
-/** One fold of stratifiedKFold without building the others (what a worker needs). */
+/**
+ * One fold of stratifiedKFold without building the others (what a worker needs). With
+ * `labelsKey` (a name for these exact labels, e.g. the dataset's content hash) the folds' deal is
+ * kept for the next call: a worker trains every fold of many trials on the same labels.
+ */
 export function stratifiedFold(
   labels: ArrayLike<number>,
   k: number,
   seed: number,
   repeat: number,
   fold: number,
+  labelsKey?: string,
 ): Fold {
   if (fold < 0 || fold >= k) throw new RangeError(`fold ${fold} is outside 0..${k - 1}`);
+  const assignment = foldAssignment(labels, k, seed, repeat, labelsKey);
+  let nValid = 0;
+  for (let i = 0; i < assignment.length; i++) if (assignment[i] === fold) nValid++;
+  const train = new Int32Array(assignment.length - nValid);
+  const valid = new Int32Array(nValid);
+  for (let i = 0, t = 0, v = 0; i < assignment.length; i++) {
+    if (assignment[i] === fold) valid[v++] = i;
+    else train[t++] = i;
+  }
+  return { repeat, fold, train, valid };
+}
+
+/** The fold of every row for (labels, k, seed, repeat); the last few deals are kept by key. */
+function foldAssignment(
+  labels: ArrayLike<number>,
+  k: number,
+  seed: number,
+  repeat: number,
+  labelsKey: string | undefined,
+): Int32Array {
+  const key = labelsKey === undefined ? undefined : `${labelsKey}/${labels.length}/${k}/${seed}/${repeat}`;
+  const hit = key === undefined ? undefined : assignments.get(key);
+  if (hit) {
+    // Most recently used last.
+    assignments.delete(key!);
+    assignments.set(key!, hit);
+    return hit;
+  }
   checkClassSizes(labels, k, `${k} folds`);
   const assignment = dealFolds(labels, k, Rng.derive(seed, 'kfold', repeat));
-  const train: number[] = [];
-  const valid: number[] = [];
-  for (let i = 0; i < labels.length; i++) (assignment[i] === fold ? valid : train).push(i);
-  return { repeat, fold, train: Int32Array.from(train), valid: Int32Array.from(valid) };
+  if (key !== undefined) {
+    assignments.set(key, assignment);
+    if (assignments.size > ASSIGNMENTS_KEPT) assignments.delete(assignments.keys().next().value!);
+  }
+  return assignment;
 }
+
+/** Deals kept, least recently used first: 4 bytes a row each, a few of them. */
+const assignments = new Map<string, Int32Array>();
+const ASSIGNMENTS_KEPT = 4;
 
 /**
  * Stratified train/test split: `testFraction` of each class (rounded, at least one row) goes to
