@@ -395,3 +395,93 @@ describe('worker processes on a real nats-server', () => {
     assert.equal(requeued?.outcome, 'requeued');
   });
 });
+
+describe('a worker with --prefetch 1 on a real nats-server', () => {
+  let server: NatsServer;
+  let nc: NatsConnection;
+  let js: JetStreamClient;
+  let jsm: JetStreamManager;
+  let hash: string;
+  let results: ResultReader;
+  const spawned: WorkerProcess[] = [];
+
+  const startWorker = async (name: string, extra: string[] = []) => {
+    const w = WorkerProcess.start([
+      '--nats',
+      server.url,
+      '--threads',
+      '1',
+      '--metrics-port',
+      '0',
+      '--name',
+      name,
+      ...extra,
+    ]);
+    spawned.push(w);
+    await w.waitForLog((l) => l.msg === 'worker ready');
+    return w;
+  };
+
+  before(async () => {
+    server = await NatsServer.start();
+    nc = await connect({ servers: server.url });
+    jsm = await jetstreamManager(nc);
+    js = jetstream(nc);
+    await ensureInfrastructure(nc, jsm, { ackWaitSeconds: 10, maxDeliver: 3, duplicateWindowSeconds: 600 });
+    hash = await uploadChurn(nc);
+    results = await ResultReader.open(js);
+  });
+
+  after(async () => {
+    results?.close();
+    await Promise.all(spawned.map((w) => w.kill()));
+    await nc?.close();
+    await server?.dispose();
+  });
+
+  it('takes one task beyond its thread, which waits untrained and goes back at once on SIGTERM', async () => {
+    const study = 'prefetch';
+    const solo = await startWorker('solo', ['--prefetch', '1', '--grace', '0.5']);
+    const [a, b, c] = [
+      foldTask(study, 0, 0, hash, LONG),
+      foldTask(study, 1, 0, hash, QUICK),
+      foldTask(study, 2, 0, hash, QUICK),
+    ];
+    await publishTask(js, study, a);
+    await solo.waitForLog(started(a.id));
+    await publishTask(js, study, b);
+    // b is delivered to the worker (two unacked) while a trains...
+    for (let info = await jsm.consumers.info(STREAMS.tasks, WORKER_CONSUMER); info.num_ack_pending < 2; ) {
+      await new Promise((r) => setTimeout(r, 20));
+      info = await jsm.consumers.info(STREAMS.tasks, WORKER_CONSUMER);
+    }
+    // ...and with a and b held (one thread + one prefetched) no third task is pulled.
+    await publishTask(js, study, c);
+    solo.child.kill('SIGTERM');
+    const { code } = await solo.exited;
+    assert.equal(code, 0, solo.dump());
+    const about = (id: string) => solo.lines.filter((l) => l.task === id);
+    assert.ok(
+      !about(b.id).some((l) => l.msg === 'task started'),
+      'the prefetched task never started training',
+    );
+    const bFinished = about(b.id).find((l) => l.msg === 'task finished');
+    assert.ok(bFinished, solo.dump());
+    // No coordinator answers a hand-back here, so it is nak'ed: back in the queue at once.
+    assert.equal(bFinished.outcome, 'requeued');
+    assert.deepEqual(about(c.id), [], 'a third task was never pulled');
+    const next = await startWorker('next');
+    await results.until(
+      (all) => [a, b, c].every((t) => all.some((r) => r.id === t.id)),
+      TRAINING_WAIT_MS,
+      'every task trained by the next worker',
+    );
+    for (const t of [b, c]) {
+      const r = results.of(study).find((x) => x.id === t.id)!;
+      assert.ok(r.ok, JSON.stringify(r));
+      assert.equal(r.worker, 'next');
+    }
+    assert.ok(next.lines.some(started(c.id)));
+    await queueSettles(jsm);
+  });
+});

@@ -34,6 +34,13 @@ export const SETTINGS = {
     help: 'training threads, i.e. tasks trained at once',
     parse: integer(1, 1024),
   },
+  prefetch: {
+    env: 'HPO_WORKER_PREFETCH',
+    default: '1',
+    arg: '<n>',
+    help: 'tasks taken beyond the threads, each waiting for the next free thread: hides the fetch round trip between short tasks (0: take a task only when a thread is free)',
+    parse: integer(0, 64),
+  },
   grace: {
     env: 'HPO_SHUTDOWN_GRACE_SECONDS',
     default: '600',
@@ -66,6 +73,8 @@ export interface WorkerConfig {
   natsUrl: string[];
   /** Piscina threads, i.e. tasks trained at once. */
   threads: number;
+  /** Tasks held beyond the threads, queued for the next free one. */
+  prefetch: number;
   /** Seconds a task may go without `working()` or ack before redelivery (consumer setting). */
   ackWaitSeconds: number;
   /** Deliveries of one task before it is given up (consumer setting). */
@@ -108,6 +117,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): WorkerConfig
   return {
     natsUrl: v.nats,
     threads: v.threads,
+    prefetch: v.prefetch,
     ackWaitSeconds: v['ack-wait'],
     maxDeliver: v['max-deliver'],
     graceSeconds: v.grace,

@@ -43,19 +43,32 @@ export interface HandlerDeps {
   /** Sends a fold's report at an ASHA rung (only tasks whose `report` asks for them make any). */
   report?: (envelope: TaskEnvelope, report: FoldReport) => void;
   /**
+   * Waits for a free training thread (a prefetched task waits here, its dataset already
+   * fetched) and returns its release; rejects when `signal` aborts first.
+   */
+  thread: (signal: AbortSignal) => Promise<() => void>;
+  /** Called when the task gets its thread and starts training. */
+  onStarted?: () => void;
+  /**
    * Called once the task no longer needs its thread (trained, failed or stopped), before its
    * result is published: the worker can pull the next task while this one reports.
    */
   onTrained?: () => void;
 }
 
-/** One task being handled: `training` until its verdict, then `reporting`, then `done`. */
+/**
+ * One task being handled: `waiting` for a thread (fetching its dataset meanwhile), `training`
+ * until its verdict, then `reporting`, then `done`.
+ */
 export class TaskHandler {
-  state: 'training' | 'reporting' | 'done' = 'training';
+  state: 'waiting' | 'training' | 'reporting' | 'done' = 'waiting';
   private readonly controller = new AbortController();
   /** Shared flag a fold's training loop reads before every batch: set, it stops cooperatively. */
   private readonly stop = new Int32Array(new SharedArrayBuffer(4));
   private abortReason: AbortReason | undefined;
+  private readonly fetchedAt = performance.now();
+  /** When it got a thread. */
+  private startedAt: number | undefined;
 
   constructor(
     readonly envelope: TaskEnvelope,
@@ -66,10 +79,8 @@ export class TaskHandler {
   /** Trains the task with `working()` heartbeats, then reports it. Never throws. */
   async run(): Promise<void> {
     const { envelope, msg, deps } = this;
-    const started = performance.now();
     const deliveries = msg.info.deliveryCount;
     const fields = { task: envelope.id, study: envelope.study, kind: envelope.task.kind, deliveries };
-    deps.log.info(fields, 'task started');
     // A third of ack-wait leaves two more chances if one heartbeat is late or lost.
     const heartbeat = setInterval(() => msg.working(), Math.max(100, deps.ackWaitMs() / 3));
     let verdict: Verdict;
@@ -87,7 +98,8 @@ export class TaskHandler {
       clearInterval(heartbeat);
       this.state = 'done';
     }
-    const seconds = (performance.now() - started) / 1000;
+    // From the start of training (or from the fetch, for a task stopped before it got a thread).
+    const seconds = (performance.now() - (this.startedAt ?? this.fetchedAt)) / 1000;
     deps.metrics.tasks.inc({ outcome });
     deps.metrics.foldDuration.observe({ kind: envelope.task.kind, outcome }, seconds);
     const backend = verdict.kind === 'result' ? verdict.result.backend.name : undefined;
@@ -109,7 +121,9 @@ export class TaskHandler {
    */
   abort(reason: AbortReason): void {
     this.abortReason ??= reason;
-    if (reason !== 'shutdown' && this.envelope.task.kind === 'fold') Atomics.store(this.stop, 0, 1);
+    // A task still waiting for a thread has nothing to keep: it is stopped before it starts.
+    if (reason !== 'shutdown' && this.envelope.task.kind === 'fold' && this.state !== 'waiting')
+      Atomics.store(this.stop, 0, 1);
     else
       this.controller.abort(
         new HpoError('stopped', reason === 'shutdown' ? 'worker shutting down' : `task ${reason}`),
@@ -134,11 +148,36 @@ export class TaskHandler {
     }
     const datasetPath = held[0]!.path;
     const testDatasetPath = held[1]?.path;
+    let releaseThread: () => void;
+    try {
+      releaseThread = await deps.thread(this.controller.signal);
+    } catch {
+      for (const h of held) h.release();
+      return this.abortedVerdict() ?? { kind: 'requeue', reason: 'worker shutting down', delayMs: 0 };
+    }
+    this.state = 'training';
+    this.startedAt = performance.now();
+    const { envelope: e, msg } = this;
+    deps.log.info(
+      { task: e.id, study: e.study, kind: e.task.kind, deliveries: msg.info.deliveryCount },
+      'task started',
+    );
+    deps.onStarted?.();
     try {
       return await this.runHeld(datasetPath, testDatasetPath, lastDelivery);
     } finally {
+      releaseThread();
       for (const h of held) h.release();
     }
+  }
+
+  /** What an aborted task comes to: stopped (cancel, drop) or requeued (the worker stops). */
+  private abortedVerdict(): Verdict | undefined {
+    if (this.abortReason === 'cancel' || this.abortReason === 'drop')
+      return { kind: 'stopped', reason: this.abortReason };
+    if (this.abortReason === 'shutdown')
+      return { kind: 'requeue', reason: 'worker shutting down', delayMs: 0 };
+    return undefined;
   }
 
   /** Trains on the held dataset files; every error becomes a verdict. */
@@ -160,10 +199,8 @@ export class TaskHandler {
       );
       return { kind: 'result', result };
     } catch (err) {
-      if (this.abortReason === 'cancel' || this.abortReason === 'drop')
-        return { kind: 'stopped', reason: this.abortReason };
-      if (this.abortReason === 'shutdown')
-        return { kind: 'requeue', reason: 'worker shutting down', delayMs: 0 };
+      const aborted = this.abortedVerdict();
+      if (aborted) return aborted;
       // Training errors (bad params, ...) are deterministic: retrying elsewhere would fail alike.
       if (err instanceof HpoError && err.retryable && !lastDelivery)
         return { kind: 'requeue', reason: errorText(err), delayMs: 1000 };

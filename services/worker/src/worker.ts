@@ -49,6 +49,7 @@ import { claimCacheDir, DatasetCache } from './dataset-cache.js';
 import type { WorkerMetrics } from './metrics.js';
 import { TaskHandler } from './task-handler.js';
 import { TaskRunner } from './task-runner.js';
+import { ThreadSlots } from './thread-slots.js';
 
 export type WorkerState =
   | 'created'
@@ -115,6 +116,8 @@ export class Worker {
   private readonly returning = new Set<Promise<void>>();
   private readonly control = new ControlMemory();
   private readonly runner: TaskRunner;
+  /** The training threads, handed to tasks in fetch order. */
+  private readonly threads: ThreadSlots;
   private readonly datasets: DatasetCache;
   private fetching: ConsumerMessages | undefined;
   private wake: (() => void) | undefined;
@@ -133,6 +136,7 @@ export class Worker {
     this.ackWaitMs = config.ackWaitSeconds * 1000;
     this.maxDeliver = config.maxDeliver;
     this.runner = new TaskRunner(config.threads, () => this.bucket(BUCKETS.models));
+    this.threads = new ThreadSlots(config.threads);
     this.datasets = new DatasetCache(
       claimCacheDir(config.cacheDir, config.name),
       async () => objectStoreSource(this.js!, await this.bucket(BUCKETS.datasets), BUCKETS.datasets),
@@ -218,6 +222,8 @@ export class Worker {
     // Bound the wait all the same, in case the pull never ends (connection lost meanwhile).
     const fetchTimer = setTimeout(() => this.fetching?.stop(), FETCH_EXPIRES_MS + 1000);
     this.log.info({ inFlight: this.running.size, graceSeconds }, 'stopping: no new tasks');
+    // Tasks that have no thread yet are not started: they go back at once.
+    for (const h of this.running.keys()) if (h.state === 'waiting') h.abort('shutdown');
     let timer: NodeJS.Timeout | undefined;
     const expired = await Promise.race([
       this.settled().then(() => false),
@@ -250,6 +256,9 @@ export class Worker {
    * coordinator did not confirm (unreachable, or the task is gone): the caller naks instead.
    */
   async handBack(envelope: TaskEnvelope, msg: JsMsg): Promise<boolean> {
+    // A pull of this worker still open (they end within FETCH_EXPIRES_MS of the stop) would take
+    // the fresh copy and hand it back once more: the copy is asked for once the pulls are over.
+    if (this.stopping) await this.loop?.catch(() => {});
     const request: HandbackMessage = {
       id: envelope.id,
       seq: msg.seq,
@@ -293,6 +302,7 @@ export class Worker {
 
   /** Announces this worker's slots and how many are busy (the coordinator sizes its queue by them). */
   private heartbeat(slots = this.config.threads): void {
+    // Tasks waiting for a thread (the prefetch) are not busy slots.
     const beat: HeartbeatMessage = { worker: this.config.name, slots, busy: this.training() };
     try {
       this.nc?.publish(SUBJECTS.heartbeat(this.config.name), encodeJson(beat));
@@ -319,6 +329,13 @@ export class Worker {
     return n;
   }
 
+  /** Tasks training or waiting for a thread (prefetched). */
+  private holding(): number {
+    let n = 0;
+    for (const h of this.running.keys()) if (h.state === 'training' || h.state === 'waiting') n++;
+    return n;
+  }
+
   private settled(): Promise<unknown> {
     return Promise.allSettled([...this.running.values()]);
   }
@@ -326,12 +343,11 @@ export class Worker {
   /** The pull loop: one fetch at a time, sized to the free threads. */
   private async consume(consumer: Consumer): Promise<void> {
     while (!this.stopping) {
-      // Threads not training, but at most as many tasks again reporting: a results stream that
-      // stalls must not let unacknowledged tasks pile up.
-      const free = Math.min(
-        this.config.threads - this.training(),
-        2 * this.config.threads - this.running.size,
-      );
+      // Threads not training (plus the prefetch: tasks that wait for the next free thread, so
+      // none waits for a fetch), but at most as many tasks again reporting: a results stream
+      // that stalls must not let unacknowledged tasks pile up.
+      const { threads, prefetch } = this.config;
+      const free = Math.min(threads + prefetch - this.holding(), 2 * threads + prefetch - this.running.size);
       if (free <= 0) {
         this.transition('threads_full');
         await new Promise<void>((r) => {
@@ -399,10 +415,11 @@ export class Worker {
       maxDeliver: () => this.maxDeliver,
       handBack: (e, m) => this.handBack(e, m),
       report: (e, r) => this.report(e, r),
+      thread: (signal) => this.threads.take(signal),
+      onStarted: () => this.announce(envelope),
       // Its thread is free once it has trained: the next task is pulled while it reports.
       onTrained: () => this.wake?.(),
     });
-    this.announce(envelope);
     const done = handler
       .run()
       .catch((err: unknown) =>
