@@ -35,6 +35,11 @@ export interface TrainFoldInput {
   onReport?: (report: FoldReport) => void;
   /** Asked before every batch; true stops the fold with `TrainingStopped` (result unwanted). */
   shouldStop?: () => boolean;
+  /**
+   * Names the `train` rows of `dataset` for good (its hash and the fold's cv settings): the
+   * preprocessing fitted on them is kept for the next fold task on the same rows.
+   */
+  rowsKey?: string;
 }
 
 /** Everything a fold reports back (core's FoldResult), plus the per-row predictions. */
@@ -48,7 +53,7 @@ export async function trainFold(task: TrainFoldInput): Promise<FoldOutcome> {
   const backend = await initBackend();
   const params = resolveParams(task.params);
   const t0 = performance.now();
-  const data = prepareTraining(task.dataset, task.train, params, task.seed);
+  const data = prepareTraining(task.dataset, task.train, params, task.seed, undefined, task.rowsKey);
   const t1 = performance.now();
   const net = buildNetwork(params, data.inputShape, task.seed);
   const yTrue = labelsOf(task.dataset, task.valid);

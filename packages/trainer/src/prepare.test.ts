@@ -121,6 +121,44 @@ describe('fold views', () => {
     assert.deepEqual(viewed.p, built.p);
   });
 
+  it('a kept fitted fold gives what fitting afresh gives, per preprocessing choice and rows', () => {
+    const ds = syntheticTabular(300);
+    const [fold, other] = stratifiedKFold(ds.labels, 3, 11);
+    const strip = (d: ReturnType<typeof prepareTraining>) => ({
+      pipeline: d.pipeline,
+      x: d.train.x,
+      y: d.train.y,
+      w: d.train.weights,
+      valid: d.valid && { x: d.valid.x, y: d.valid.y },
+    });
+    const variants: Partial<TrainParams>[] = [
+      {},
+      { scaler: 'minmax' },
+      { imputer: 'mean', categoricalImputer: 'constant' },
+      { validationFraction: 0.2, classWeight: 'balanced' },
+      { resample: 'undersample' },
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const v of variants) {
+        const params = { ...DEFAULT_PARAMS, validationFraction: 0, ...v };
+        for (const f of [fold!, other!]) {
+          const key = `synthetic/${f.fold}`;
+          const kept = prepareTraining(ds, f.train, params, 5, undefined, key);
+          assert.deepEqual(strip(kept), strip(prepareTraining(ds, f.train, params, 5)), JSON.stringify(v));
+        }
+      }
+    }
+    // The second round reused the kept matrix (same object), and a kept one is never handed to
+    // a different choice of preprocessing.
+    const params = { ...DEFAULT_PARAMS, validationFraction: 0 };
+    const a = prepareTraining(ds, fold!.train, params, 5, undefined, 'synthetic/x');
+    assert.equal(prepareTraining(ds, fold!.train, params, 9, undefined, 'synthetic/x').train.x, a.train.x);
+    assert.notEqual(
+      prepareTraining(ds, fold!.train, { ...params, scaler: 'minmax' }, 5, undefined, 'synthetic/x').train.x,
+      a.train.x,
+    );
+  });
+
   it('prepareTraining builds the matrix for kNN imputation however big the fold', () => {
     const ds = syntheticTabular(200);
     const data = prepareTraining(

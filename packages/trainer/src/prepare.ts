@@ -37,15 +37,28 @@ export function prepareTraining(
   seed: number,
   /** Folds whose float32 features pass this many bytes are read through views. */
   viewAboveBytes = VIEW_ABOVE_BYTES,
+  /**
+   * Names `rows` of `ds` for good (e.g. the dataset's hash and the fold's cv settings): the
+   * preprocessing fitted on them, and the matrix built from it, are kept for the next task on
+   * the same fold, which gets the same ones (every trial of a study trains on the same folds).
+   */
+  rowsKey?: string,
 ): PreparedData {
+  // kNN imputation keeps the training rows themselves: not kept (that would hold a fold's copy).
+  const key =
+    rowsKey !== undefined && ds.kind === 'tabular' && params.imputer !== 'knn'
+      ? `${rowsKey}/${rows.length}/${params.imputer}/${params.categoricalImputer}/${params.scaler}`
+      : undefined;
+  const kept = key === undefined ? undefined : fittedFolds.get(key);
   const pipeline =
     ds.kind === 'tabular'
-      ? fitPipeline(ds, rows, {
+      ? (kept?.pipeline ??
+        fitPipeline(ds, rows, {
           numericImputer: params.imputer,
           knnK: params.knnK,
           categoricalImputer: params.categoricalImputer,
           scaler: params.scaler,
-        })
+        }))
       : undefined;
   const inputShape = pipeline
     ? [pipeline.featureNames.length]
@@ -74,7 +87,13 @@ export function prepareTraining(
     train = smote(labeledMatrix(ds, pipeline, innerTrain), { k: params.smoteK, seed });
   else if (params.resample === 'undersample')
     train = undersample(labeledMatrix(ds, pipeline, innerTrain), { seed });
+  else if (kept?.train && innerTrain === rows && !big) train = kept.train;
   else train = part(innerTrain);
+  if (key !== undefined && pipeline) {
+    // The whole fold's matrix is kept when it was built as is (never resampled: read only).
+    const whole = !big && innerTrain === rows && params.resample === 'none' ? train : undefined;
+    keepFitted(key, { pipeline, train: (whole as LabeledMatrix | undefined) ?? kept?.train });
+  }
   const weights =
     params.classWeight === 'balanced' ? sampleWeights(train.y, classWeights(train.y, 'balanced')) : undefined;
   const valid = innerValid ? part(innerValid) : undefined;
@@ -84,6 +103,31 @@ export function prepareTraining(
     train: { x: train.x, y: train.y, rows: train.rows, ...(weights ? { weights } : {}) },
     valid,
   };
+}
+
+/** A fold's fitted preprocessing and (when built whole) its training matrix, kept by `rowsKey`. */
+interface FittedFold {
+  pipeline: FittedPipeline;
+  train?: LabeledMatrix | undefined;
+}
+
+/** Kept fitted folds, least recently used first, within FITTED_FOLDS_BYTES of matrices. */
+const fittedFolds = new Map<string, FittedFold>();
+const FITTED_FOLDS_KEPT = 32;
+/** Bytes of kept training matrices per thread. */
+export const FITTED_FOLDS_BYTES = 32 * 1024 * 1024;
+
+function keepFitted(key: string, entry: FittedFold): void {
+  fittedFolds.delete(key);
+  if (entry.train && entry.train.x.byteLength > FITTED_FOLDS_BYTES) entry = { pipeline: entry.pipeline };
+  fittedFolds.set(key, entry);
+  let bytes = 0;
+  for (const e of fittedFolds.values()) bytes += e.train?.x.byteLength ?? 0;
+  for (const [k, e] of fittedFolds) {
+    if (fittedFolds.size <= FITTED_FOLDS_KEPT && bytes <= FITTED_FOLDS_BYTES) break;
+    fittedFolds.delete(k);
+    bytes -= e.train?.x.byteLength ?? 0;
+  }
 }
 
 /** A training fold's features above this size (float32 bytes) are read through a fold view. */

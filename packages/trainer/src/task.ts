@@ -44,6 +44,8 @@ export default async function runThreadTask(message: ThreadMessage): Promise<Thr
         params: task.params,
         seed: task.seed,
         threshold: task.threshold,
+        // The same rows for every trial's fold: their fitted preprocessing is kept.
+        rowsKey: `${task.datasetHash}/${k}/${seed}/${repeat}/${fold}`,
         ...(stop ? { shouldStop: () => Atomics.load(stop, 0) !== 0 } : {}),
         ...(task.report && progress
           ? { report: task.report, onReport: (r: FoldReport) => progress.postMessage(r) }
