@@ -439,9 +439,10 @@ describe('a worker with --prefetch 1 on a real nats-server', () => {
     await server?.dispose();
   });
 
-  it('takes one task beyond its thread, which waits untrained and goes back at once on SIGTERM', async () => {
+  it('takes one task beyond its thread, which waits untrained and goes back at once on SIGTERM while the running one finishes', async () => {
     const study = 'prefetch';
-    const solo = await startWorker('solo', ['--prefetch', '1', '--grace', '0.5']);
+    // A grace long enough for a to finish: b must go back at once, not when the grace ends.
+    const solo = await startWorker('solo', ['--prefetch', '1', '--grace', '120']);
     const [a, b, c] = [
       foldTask(study, 0, 0, hash, LONG),
       foldTask(study, 1, 0, hash, QUICK),
@@ -451,7 +452,9 @@ describe('a worker with --prefetch 1 on a real nats-server', () => {
     await solo.waitForLog(started(a.id));
     await publishTask(js, study, b);
     // b is delivered to the worker (two unacked) while a trains...
+    const deadline = Date.now() + 60_000;
     for (let info = await jsm.consumers.info(STREAMS.tasks, WORKER_CONSUMER); info.num_ack_pending < 2; ) {
+      assert.ok(Date.now() < deadline, `b was not delivered while a trains\n${solo.dump()}`);
       await new Promise((r) => setTimeout(r, 20));
       info = await jsm.consumers.info(STREAMS.tasks, WORKER_CONSUMER);
     }
@@ -467,20 +470,28 @@ describe('a worker with --prefetch 1 on a real nats-server', () => {
     );
     const bFinished = about(b.id).find((l) => l.msg === 'task finished');
     assert.ok(bFinished, solo.dump());
-    // No coordinator answers a hand-back here, so it is nak'ed: back in the queue at once.
+    // No coordinator answers a hand-back here, so it is nak'ed: back in the queue at once,
+    // while a still trains (a finishes within the grace and is published).
     assert.equal(bFinished.outcome, 'requeued');
+    const aFinished = about(a.id).find((l) => l.msg === 'task finished');
+    assert.equal(aFinished?.outcome, 'ok', solo.dump());
+    assert.ok(
+      solo.lines.indexOf(bFinished) < solo.lines.indexOf(aFinished!),
+      'b went back before a finished',
+    );
     assert.deepEqual(about(c.id), [], 'a third task was never pulled');
     const next = await startWorker('next');
     await results.until(
       (all) => [a, b, c].every((t) => all.some((r) => r.id === t.id)),
       TRAINING_WAIT_MS,
-      'every task trained by the next worker',
+      "every task's result",
     );
     for (const t of [b, c]) {
       const r = results.of(study).find((x) => x.id === t.id)!;
       assert.ok(r.ok, JSON.stringify(r));
       assert.equal(r.worker, 'next');
     }
+    assert.equal(results.of(study).find((x) => x.id === a.id)?.worker, 'solo');
     assert.ok(next.lines.some(started(c.id)));
     await queueSettles(jsm);
   });

@@ -36,9 +36,9 @@ export const SETTINGS = {
   },
   prefetch: {
     env: 'HPO_WORKER_PREFETCH',
-    default: '1',
+    default: '0',
     arg: '<n>',
-    help: 'tasks taken beyond the threads, each waiting for the next free thread: hides the fetch round trip between short tasks (0: take a task only when a thread is free)',
+    help: 'tasks taken beyond the threads, each waiting for the next free thread: hides the fetch round trip between folds of a second or less; with long folds a taken task waits a whole fold while another worker may be idle, so the default takes a task only when a thread is free',
     parse: integer(0, 64),
   },
   grace: {

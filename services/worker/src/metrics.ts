@@ -17,7 +17,7 @@ export class WorkerMetrics {
   readonly registry = new Registry();
   readonly inFlight = new Gauge({
     name: 'hpo_worker_tasks_in_flight',
-    help: 'Tasks this worker is training now',
+    help: 'Tasks this worker holds now: getting their dataset or waiting for a thread (the prefetch), training, or publishing their result',
     registers: [this.registry],
   });
   readonly foldDuration = new Histogram({

@@ -67,8 +67,6 @@ export class TaskHandler {
   private readonly stop = new Int32Array(new SharedArrayBuffer(4));
   private abortReason: AbortReason | undefined;
   private readonly fetchedAt = performance.now();
-  /** When it got a thread. */
-  private startedAt: number | undefined;
 
   constructor(
     readonly envelope: TaskEnvelope,
@@ -98,8 +96,8 @@ export class TaskHandler {
       clearInterval(heartbeat);
       this.state = 'done';
     }
-    // From the start of training (or from the fetch, for a task stopped before it got a thread).
-    const seconds = (performance.now() - (this.startedAt ?? this.fetchedAt)) / 1000;
+    // From receipt, as before prefetching: the dataset fetch and any wait for a thread count.
+    const seconds = (performance.now() - this.fetchedAt) / 1000;
     deps.metrics.tasks.inc({ outcome });
     deps.metrics.foldDuration.observe({ kind: envelope.task.kind, outcome }, seconds);
     const backend = verdict.kind === 'result' ? verdict.result.backend.name : undefined;
@@ -156,7 +154,6 @@ export class TaskHandler {
       return this.abortedVerdict() ?? { kind: 'requeue', reason: 'worker shutting down', delayMs: 0 };
     }
     this.state = 'training';
-    this.startedAt = performance.now();
     const { envelope: e, msg } = this;
     deps.log.info(
       { task: e.id, study: e.study, kind: e.task.kind, deliveries: msg.info.deliveryCount },

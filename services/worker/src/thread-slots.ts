@@ -1,7 +1,8 @@
 /**
  * The worker's training threads as slots: a task takes one before it trains and gives it back
- * after. Tasks fetched beyond the threads (the prefetch) wait here, first come first served, and
- * a task stopped while it waits leaves the line without ever holding a thread.
+ * after. Tasks fetched beyond the threads (the prefetch) wait here in the order they ask (once
+ * their dataset is local), and a task stopped while it waits leaves the line without ever
+ * holding a thread.
  */
 export class ThreadSlots {
   private readonly waiting: { grant: (release: () => void) => void; signal: AbortSignal }[] = [];

@@ -116,7 +116,7 @@ export class Worker {
   private readonly returning = new Set<Promise<void>>();
   private readonly control = new ControlMemory();
   private readonly runner: TaskRunner;
-  /** The training threads, handed to tasks in fetch order. */
+  /** The training threads, handed to tasks in the order they are ready (dataset fetched). */
   private readonly threads: ThreadSlots;
   private readonly datasets: DatasetCache;
   private fetching: ConsumerMessages | undefined;
@@ -222,7 +222,8 @@ export class Worker {
     // Bound the wait all the same, in case the pull never ends (connection lost meanwhile).
     const fetchTimer = setTimeout(() => this.fetching?.stop(), FETCH_EXPIRES_MS + 1000);
     this.log.info({ inFlight: this.running.size, graceSeconds }, 'stopping: no new tasks');
-    // Tasks that have no thread yet are not started: they go back at once.
+    // Tasks that have not started training (getting their dataset, or prefetched and waiting
+    // for a thread) go back rather than start during the grace period.
     for (const h of this.running.keys()) if (h.state === 'waiting') h.abort('shutdown');
     let timer: NodeJS.Timeout | undefined;
     const expired = await Promise.race([
