@@ -47,7 +47,7 @@ export function prepareTraining(
   // kNN imputation keeps the training rows themselves: not kept (that would hold a fold's copy).
   const key =
     rowsKey !== undefined && ds.kind === 'tabular' && params.imputer !== 'knn'
-      ? `${rowsKey}/${rows.length}/${params.imputer}/${params.categoricalImputer}/${params.scaler}`
+      ? `${rowsKey}/${rows.length}/${params.imputer}/${params.knnK}/${params.categoricalImputer}/${params.scaler}`
       : undefined;
   const kept = key === undefined ? undefined : fittedFolds.get(key);
   const pipeline =
@@ -111,22 +111,37 @@ interface FittedFold {
   train?: LabeledMatrix | undefined;
 }
 
-/** Kept fitted folds, least recently used first, within FITTED_FOLDS_BYTES of matrices. */
-const fittedFolds = new Map<string, FittedFold>();
-const FITTED_FOLDS_KEPT = 32;
-/** Bytes of kept training matrices per thread. */
+/**
+ * Kept fitted folds, least recently used first, within FITTED_FOLDS_BYTES (matrices, labels and
+ * an estimate of each pipeline). Enough entries for a study that tunes its preprocessing: 3
+ * imputers × 2 categorical imputers × 3 scalers × 5 folds is 90.
+ */
+const fittedFolds = new Map<string, FittedFold & { bytes: number }>();
+const FITTED_FOLDS_KEPT = 256;
+/** Bytes of kept fitted folds per thread. */
 export const FITTED_FOLDS_BYTES = 32 * 1024 * 1024;
+let fittedBytes = 0;
 
 function keepFitted(key: string, entry: FittedFold): void {
-  fittedFolds.delete(key);
-  if (entry.train && entry.train.x.byteLength > FITTED_FOLDS_BYTES) entry = { pipeline: entry.pipeline };
-  fittedFolds.set(key, entry);
-  let bytes = 0;
-  for (const e of fittedFolds.values()) bytes += e.train?.x.byteLength ?? 0;
+  const old = fittedFolds.get(key);
+  if (old) {
+    fittedFolds.delete(key);
+    fittedBytes -= old.bytes;
+  }
+  // A pipeline's size, roughly: its feature names and categories as strings.
+  const pipelineBytes = 64 * (entry.pipeline.featureNames.length + entry.pipeline.numeric.length);
+  const matrixBytes = entry.train ? entry.train.x.byteLength + entry.train.y.byteLength : 0;
+  const kept =
+    matrixBytes + pipelineBytes > FITTED_FOLDS_BYTES
+      ? { pipeline: entry.pipeline, bytes: pipelineBytes }
+      : { ...entry, bytes: matrixBytes + pipelineBytes };
+  if (kept.bytes > FITTED_FOLDS_BYTES) return;
+  fittedFolds.set(key, kept);
+  fittedBytes += kept.bytes;
   for (const [k, e] of fittedFolds) {
-    if (fittedFolds.size <= FITTED_FOLDS_KEPT && bytes <= FITTED_FOLDS_BYTES) break;
+    if (fittedFolds.size <= FITTED_FOLDS_KEPT && fittedBytes <= FITTED_FOLDS_BYTES) break;
     fittedFolds.delete(k);
-    bytes -= e.train?.x.byteLength ?? 0;
+    fittedBytes -= e.bytes;
   }
 }
 

@@ -187,11 +187,21 @@ export function decodeDataset(
       pixelScale: header.pixelScale ?? 255,
     };
   }
-  const columns: Column[] = header.columns!.map((c) =>
-    c.kind === 'numeric'
-      ? { kind: 'numeric', name: c.name, values: block(c.values, Float64Array) }
-      : { kind: 'categorical', name: c.name, categories: c.categories, codes: block(c.codes, Int32Array) },
-  );
+  const columns: Column[] = header.columns!.map((c) => {
+    if (c.kind === 'numeric') return { kind: 'numeric', name: c.name, values: block(c.values, Float64Array) };
+    const codes = block(c.codes, Int32Array);
+    // Preprocessing counts a category by its code: each must name one distinct category.
+    if (new Set(c.categories).size !== c.categories.length)
+      throw new DatasetError(`column "${c.name}" lists a category twice`, { file: source });
+    for (let i = 0; i < codes.length; i++) {
+      if (codes[i]! < -1 || codes[i]! >= c.categories.length)
+        throw new DatasetError(
+          `column "${c.name}", row ${i}: category code ${codes[i]} is outside -1..${c.categories.length - 1}`,
+          { file: source },
+        );
+    }
+    return { kind: 'categorical', name: c.name, categories: c.categories, codes };
+  });
   return { kind: 'tabular', classes: header.classes, columns, labels };
 }
 

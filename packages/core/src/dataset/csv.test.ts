@@ -180,6 +180,34 @@ describe('CSV datasets', () => {
     assert.deepEqual(decodeDataset(pooled), ds);
   });
 
+  it('refuses a blob whose categorical column repeats a category or has a code out of range, naming it', () => {
+    const { report: _r, ...ds } = parseCsvDataset(CSV, { label: 'churn' });
+    const col = ds.columns.find((c) => c.kind === 'categorical')!;
+    assert.equal(col.kind, 'categorical');
+    if (col.kind !== 'categorical') return;
+    const twice = {
+      ...ds,
+      columns: ds.columns.map((c) =>
+        c === col ? { ...col, categories: [...col.categories, col.categories[0]!] } : c,
+      ),
+    };
+    assert.throws(
+      () => decodeDataset(encodeDataset(twice), 'b.bin'),
+      (err: unknown) => {
+        assert.ok(err instanceof DatasetError);
+        assert.match(err.message, new RegExp(`column "${col.name}" lists a category twice`));
+        return true;
+      },
+    );
+    const codes = Int32Array.from(col.codes);
+    codes[2] = col.categories.length;
+    const outside = { ...ds, columns: ds.columns.map((c) => (c === col ? { ...col, codes } : c)) };
+    assert.throws(
+      () => decodeDataset(encodeDataset(outside), 'b.bin'),
+      new RegExp(`column "${col.name}", row 2: category code ${col.categories.length} is outside`),
+    );
+  });
+
   it('reads a file from disk', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hpo-csv-'));
     const file = join(dir, 'd.csv');

@@ -79,16 +79,26 @@ function foldAssignment(
   }
   checkClassSizes(labels, k, `${k} folds`);
   const assignment = dealFolds(labels, k, Rng.derive(seed, 'kfold', repeat));
-  if (key !== undefined) {
+  if (key !== undefined && assignment.byteLength <= ASSIGNMENT_BYTES) {
     assignments.set(key, assignment);
-    if (assignments.size > ASSIGNMENTS_KEPT) assignments.delete(assignments.keys().next().value!);
+    assignmentBytes += assignment.byteLength;
+    for (const [k, a] of assignments) {
+      if (assignments.size <= ASSIGNMENTS_KEPT && assignmentBytes <= ASSIGNMENT_BYTES) break;
+      assignments.delete(k);
+      assignmentBytes -= a.byteLength;
+    }
   }
   return assignment;
 }
 
-/** Deals kept, least recently used first: 4 bytes a row each, a few of them. */
+/**
+ * Deals kept, least recently used first (4 bytes a row each): up to 16 (repeated k-fold, or
+ * studies alternating on a thread), within 16 MiB.
+ */
 const assignments = new Map<string, Int32Array>();
-const ASSIGNMENTS_KEPT = 4;
+const ASSIGNMENTS_KEPT = 16;
+const ASSIGNMENT_BYTES = 16 * 1024 * 1024;
+let assignmentBytes = 0;
 
 /**
  * Stratified train/test split: `testFraction` of each class (rounded, at least one row) goes to
