@@ -3,7 +3,11 @@
  * - dispatch overhead per fold task: publish → result received, minus the worker's own
  *   training time (the task's timings.totalMs), p50/p99 over tiny folds through 1 worker, with
  *   NATS security off and on (interleaved); the event-log append latency (one JetStream
- *   publish) that recording a result costs; what a task's proofs cost;
+ *   publish) that recording a result costs; what a task's proofs cost; the JetStream floor of
+ *   one such round trip with nothing of hpo in it;
+ * - tiny-fold throughput on 2 workers x 1 thread (folds/s), with the workers' default prefetch
+ *   (0) and with --prefetch 1, interleaved; and end to end, a study of tiny folds through the
+ *   coordinator (folds/s from its event log);
  * - unary RPC latency in plaintext without tokens against TLS with a token (interleaved);
  * - study wall time with 1 vs 2 worker processes (1 thread each) on the same study;
  * - fair dispatch: the first-fold latency of a small study submitted behind a big one, with
@@ -67,10 +71,10 @@ const quick = process.argv.includes('--quick');
  * streams, or it would also consume every result (rejecting each with a warning: it did not issue
  * them), which no real run pays for.
  */
-async function dispatchRig(secure: boolean, workers = 1) {
+async function dispatchRig(secure: boolean, workers = 1, workerArgs: string[] = []) {
   const cluster = await Cluster.start({ workers: 0, threads: 1, ackWait: 30, permissions: secure });
   await cluster.coordinator!.kill('SIGTERM');
-  for (let w = 0; w < workers; w++) await cluster.startWorker({ threads: 1, ackWait: 30 });
+  for (let w = 0; w < workers; w++) await cluster.startWorker({ threads: 1, ackWait: 30, args: workerArgs });
   const creds = cluster.nats.credentials('coordinator');
   const nc = await connect({
     servers: cluster.nats.url,
@@ -153,29 +157,49 @@ const q = (xs: number[], p: number) => Math.round(quantile(xs, p) * 100) / 100;
 
 /**
  * Tiny folds (1 epoch, 4 units) on 2 workers x 1 thread, `n` published at once: folds per second
- * (issue 15's throughput target: >= 300). Five bursts after a warm-up one; the median.
+ * (issue 15's throughput target: >= 300). Five bursts after a warm-up one; the median. Beside it,
+ * the same with the workers' `--prefetch 1`, bursts interleaved with the default's. This is the
+ * workers' and NATS's ceiling: this process publishes the tasks and checks each result's proof
+ * as the coordinator's router does, but records nothing and runs no optimizer (`endToEnd` below
+ * measures a real study through the coordinator). Every task uses the same preprocessing, so
+ * the threads' fitted-fold cache always hits after the first burst.
  */
 async function tinyFoldThroughput(n: number) {
   const rig = await dispatchRig(false, 2);
+  const prefetching = await dispatchRig(false, 2, ['--prefetch', '1']);
   try {
     // Warm-up: backends, the dataset cache of both workers, and JIT (a first burst of this size
     // runs about 25% slower than the next ones): the steady state a long study sees is measured.
     const warmUp = await rig.burst(n);
+    await prefetching.burst(n);
     const runs = [];
-    for (let r = 0; r < 5; r++) runs.push(await rig.burst(n));
+    const runsPrefetching = [];
+    for (let r = 0; r < 5; r++) {
+      runs.push(await rig.burst(n));
+      runsPrefetching.push(await prefetching.burst(n));
+    }
     const rates = runs.map((x) => x.foldsPerSecond);
+    const ratesPrefetching = runsPrefetching.map((x) => x.foldsPerSecond);
     return {
       folds: n,
       workers: 2,
       threadsPerWorker: 1,
+      what: 'workers + NATS, tasks published by this process (no coordinator bookkeeping)',
       foldsPerSecond: q(rates, 0.5),
       runs,
       warmUp,
       target: '>= 300 folds/s',
       targetMet: quantile(rates, 0.5) >= 300,
+      workerPrefetch1: {
+        foldsPerSecond: q(ratesPrefetching, 0.5),
+        runs: runsPrefetching,
+        overDefault: Math.round((quantile(ratesPrefetching, 0.5) / quantile(rates, 0.5)) * 100) / 100,
+        targetMet: quantile(ratesPrefetching, 0.5) >= 300,
+      },
     };
   } finally {
     await rig.stop();
+    await prefetching.stop();
   }
 }
 
@@ -399,6 +423,64 @@ async function studyWallTime(workers: number) {
   } finally {
     await cluster.stop();
   }
+}
+
+/**
+ * Tiny folds end to end: a study through the coordinator and 2 workers x 1 thread (random
+ * sampler, preprocessing sampled too, 1 epoch of 4-8 units, 5 folds, parallelism 8), with each
+ * worker's default prefetch and with --prefetch 1: trials x folds over the wall time from
+ * CreateStudy to the study's end (its refit included). After a 1-trial warm-up study each.
+ */
+async function endToEnd(trials: number) {
+  const run = async (workerArgs: string[]) => {
+    const cluster = await Cluster.start({ workers: 0, threads: 1, ackWait: 30, capacity: 64 });
+    try {
+      for (let w = 0; w < 2; w++) await cluster.startWorker({ threads: 1, ackWait: 30, args: workerArgs });
+      const spec = smallChurnSpec(
+        {
+          name: 'tiny',
+          cv: { k: 5, seed: 1 },
+          budget: { trials, parallelism: 8 },
+          sampler: { type: 'random', seed: 1 },
+        },
+        { epochs: 1, layers: 1, batchSize: 512, validationFraction: 0 },
+      );
+      (spec.search as { space: Record<string, unknown> }).space = {
+        units: { type: 'int', low: 4, high: 8 },
+        learningRate: { type: 'float', low: 0.001, high: 0.03, log: true },
+        imputer: { type: 'categorical', choices: ['median', 'mean'] },
+        scaler: { type: 'categorical', choices: ['standard', 'minmax'] },
+      };
+      const client = cluster.api();
+      const hash = await uploadDataset(client, spec);
+      await call(client, 'CreateStudy', {
+        spec: JSON.stringify({ ...spec, name: 'warm', budget: { trials: 2, parallelism: 2 } }),
+        datasetSha256: hash,
+        studyId: 'warm',
+      });
+      await watch(client, 'warm');
+      const started = performance.now();
+      await call(client, 'CreateStudy', { spec: JSON.stringify(spec), datasetSha256: hash, studyId: 'tiny' });
+      await watch(client, 'tiny');
+      const seconds = (performance.now() - started) / 1000;
+      return Math.round(((trials * 5) / seconds) * 10) / 10;
+    } finally {
+      await cluster.stop();
+    }
+  };
+  const byDefault: number[] = [];
+  const prefetching: number[] = [];
+  for (let r = 0; r < (quick ? 1 : 3); r++) {
+    byDefault.push(await run([]));
+    prefetching.push(await run(['--prefetch', '1']));
+  }
+  return {
+    trials,
+    folds: trials * 5,
+    foldsPerSecond: median(byDefault),
+    runs: byDefault,
+    workerPrefetch1: { foldsPerSecond: median(prefetching), runs: prefetching },
+  };
 }
 
 /**
@@ -707,9 +789,10 @@ const soakReport = soaked && {
 };
 const overhead = want('dispatch') ? await dispatchOverhead(quick ? 30 : 200) : undefined;
 const throughput = want('throughput') ? await tinyFoldThroughput(quick ? 100 : 600) : undefined;
+const endToEndTiny = want('endToEnd') ? await endToEnd(quick ? 20 : 120) : undefined;
 const rpc = want('rpc') ? await rpcLatency(quick ? 100 : 400) : undefined;
 const one = want('studyWallTime') ? await studyWallTime(1) : undefined;
 const two = want('studyWallTime') ? await studyWallTime(2) : undefined;
 process.stdout.write(
-  `${JSON.stringify({ boundedStart: started, leaseTakeover: takeover, cacheDownload: download, fairDispatch: fair, soak: soakReport, dispatch: overhead, throughput, rpc, studyWallTime: one && two ? { one, two, speedup: Math.round((one.seconds / two.seconds) * 100) / 100 } : undefined }, null, 2)}\n`,
+  `${JSON.stringify({ boundedStart: started, leaseTakeover: takeover, cacheDownload: download, fairDispatch: fair, soak: soakReport, dispatch: overhead, throughput, endToEnd: endToEndTiny, rpc, studyWallTime: one && two ? { one, two, speedup: Math.round((one.seconds / two.seconds) * 100) / 100 } : undefined }, null, 2)}\n`,
 );

@@ -200,6 +200,8 @@ export class Cluster {
       metricsPort?: number;
       /** --grace: the most seconds running folds may take to finish after SIGTERM (default 5). */
       grace?: number;
+      /** More flags, e.g. --prefetch 0. */
+      args?: string[];
     } = {},
   ): Promise<Service> {
     const svc = new Service(
@@ -217,6 +219,7 @@ export class Cluster {
           String(options.ackWait ?? 5),
           '--grace',
           String(options.grace ?? 5),
+          ...(options.args ?? []),
         ],
         { cwd: ROOT, env: this.env({}, 'worker'), stdio: ['ignore', 'pipe', 'pipe'] },
       ),
