@@ -36,9 +36,21 @@ export function trialMessage(s: ActiveStudy, t: TrialView): Trial {
   };
 }
 
-/** A study as the API returns it. */
+/** Each spec's JSON, made once: a watched study is sent with every event. */
+const specJson = new WeakMap<object, string>();
+
+function specJsonOf(spec: object): string {
+  let json = specJson.get(spec);
+  if (json === undefined) {
+    json = JSON.stringify(spec);
+    specJson.set(spec, json);
+  }
+  return json;
+}
+
+/** A study as the API returns it (sent with every watched event: nothing here walks the trials). */
 export function studyMessage(s: ActiveStudy): Study {
-  const trials = s.runner.allTrials();
+  const log = s.runner.log;
   const best = s.runner.best();
   const active = isActive(s);
   const left = unfinishedNote(s.runner.log.unfinishedCount());
@@ -48,11 +60,11 @@ export function studyMessage(s: ActiveStudy): Study {
     studyId: s.record.id,
     name: s.record.name,
     state: s.record.state,
-    specJson: JSON.stringify(s.record.spec),
+    specJson: specJsonOf(s.record.spec),
     datasetSha256: s.record.datasetHash,
     trialsTotal: s.record.spec.budget.trials,
-    trialsDone: trials.filter((t) => t.state !== 'running').length,
-    trialsRunning: active ? trials.filter((t) => t.state === 'running').length : 0,
+    trialsDone: log.finished,
+    trialsRunning: active ? log.running : 0,
     ...(best ? { best: trialMessage(s, best) } : {}),
     objectiveMetric: s.record.spec.objective.metric,
     objectiveDirection: s.runner.objectiveDirection,

@@ -280,7 +280,7 @@ export class StudyRunner {
 
   private async startTrials(): Promise<'budget' | 'exhausted' | undefined> {
     const { budget } = this.spec;
-    let running = this.allTrials().filter((t) => t.state === 'running').length;
+    let running = this.state.running;
     while (running < budget.parallelism) {
       if (this.state.size >= budget.trials) return running === 0 ? 'budget' : undefined;
       let params: TrialParams;
@@ -334,7 +334,8 @@ export class StudyRunner {
 
   private submitFolds(inflight: Map<string, Promise<Settled>>, signal: AbortSignal): void {
     const capacity = Math.max(1, this.opts.executor.capacity);
-    for (const t of this.allTrials()) {
+    // Running trials only, lowest number first (a copy: a fold can finish its trial meanwhile).
+    for (const t of [...this.state.openTrials()]) {
       if (inflight.size >= capacity) return;
       if (t.state !== 'running') continue;
       for (let fold = 0; fold < this.totalFolds && inflight.size < capacity; fold++) {

@@ -61,6 +61,62 @@ describe('StudyLog', () => {
     }
   });
 
+  it('keeps its counts, open trials and best trial in step with the trials, in any event order', () => {
+    // What the incremental views must equal: the same questions answered by walking every trial.
+    for (const direction of ['maximize', 'minimize'] as const) {
+      let seed = direction === 'maximize' ? 7 : 11;
+      const random = () => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        return seed / 2 ** 31;
+      };
+      const s = new StudyLog(direction);
+      const numbers = Array.from({ length: 40 }, (_, i) => i).sort(() => random() - 0.5);
+      const pending = [...numbers];
+      const open: number[] = [];
+      for (let step = 0; step < 200 && (pending.length > 0 || open.length > 0); step++) {
+        if (pending.length > 0 && (open.length === 0 || random() < 0.5)) {
+          const n = pending.pop()!;
+          s.apply(started(n));
+          s.apply(started(n)); // a repeat changes nothing
+          open.push(n);
+        } else {
+          const n = open.splice(Math.floor(random() * open.length), 1)[0]!;
+          const r = random();
+          // Values repeat (ties go to the lower trial number).
+          const value = Math.round(random() * 5) / 5;
+          s.apply(
+            r < 0.6
+              ? finished(n, 'complete', value)
+              : r < 0.8
+                ? finished(n, 'pruned', value)
+                : finished(n, 'failed'),
+          );
+          s.apply(finished(n, 'complete', 9)); // a second finish changes nothing
+        }
+        const all = [...s.all()];
+        assert.deepEqual(
+          all.map((t) => t.number),
+          [...all.map((t) => t.number)].sort((a, b) => a - b),
+        );
+        const running = all.filter((t) => t.state === 'running');
+        assert.equal(s.running, running.length);
+        assert.equal(s.finished, all.length - running.length);
+        assert.deepEqual(
+          s.openTrials().map((t) => t.number),
+          running.map((t) => t.number),
+        );
+        const sign = direction === 'maximize' ? -1 : 1;
+        const complete = all
+          .filter((t) => t.state === 'complete')
+          .sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number);
+        assert.equal(s.best()?.number, complete[0]?.number);
+        assert.equal(s.leaderboard()[0]?.number, complete[0]?.number ?? s.leaderboard()[0]?.number);
+      }
+      assert.equal(s.running, 0);
+      assert.equal(s.size, 40);
+    }
+  });
+
   it("shows trials open in a stopped study as 'unfinished', until trial work resumes", () => {
     const log = readStudyLog([
       created,

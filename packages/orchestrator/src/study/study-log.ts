@@ -90,6 +90,17 @@ export class StudyLog {
   /** Milliseconds the study ran, from its creation to its last event, pauses left out. */
   private ranMs = 0;
   private applied = 0;
+  /**
+   * Kept as events come, so the views asked after every event (the API sends the study with
+   * each one) cost nothing per trial: the trials by number (rebuilt when a trial is added out of
+   * order), how many run, and the best complete trial (found again only when a trial completes).
+   */
+  private byNumber: TrialView[] = [];
+  private byNumberSorted = true;
+  private runningTrials = 0;
+  private open: TrialView[] = [];
+  private bestTrial: TrialView | undefined;
+  private bestKnown = true;
 
   /** Events applied so far: a view of the log changes only when this does. */
   get eventCount(): number {
@@ -128,14 +139,24 @@ export class StudyLog {
       case 'trial_started':
         // A repeated start (a store that delivered an event twice) must not wipe the trial.
         if (this.trials.has(e.trial)) return undefined;
-        this.trials.set(e.trial, {
-          number: e.trial,
-          params: e.params,
-          state: 'running',
-          folds: [],
-          startedAt: e.at,
-          pausedMs: 0,
-        });
+        {
+          const t: TrialView = {
+            number: e.trial,
+            params: e.params,
+            state: 'running',
+            folds: [],
+            startedAt: e.at,
+            pausedMs: 0,
+          };
+          this.trials.set(e.trial, t);
+          const last = this.byNumber[this.byNumber.length - 1];
+          if (last && last.number > t.number) this.byNumberSorted = false;
+          this.byNumber.push(t);
+          this.runningTrials++;
+          this.open.push(t);
+          if (this.open.length > 1 && this.open[this.open.length - 2]!.number > t.number)
+            this.open.sort((a, b) => a.number - b.number);
+        }
         return undefined;
       case 'fold_done': {
         const t = this.trials.get(e.trial);
@@ -156,6 +177,9 @@ export class StudyLog {
         const t = this.trials.get(e.trial);
         if (t?.state !== 'running') return undefined;
         t.state = e.state;
+        this.runningTrials--;
+        this.open.splice(this.open.indexOf(t), 1);
+        if (e.state === 'complete') this.bestKnown = false;
         t.finishedAt = e.at;
         if (e.value !== undefined) t.value = e.value;
         if (e.epoch !== undefined) t.prunedAtEpoch = e.epoch;
@@ -220,22 +244,51 @@ export class StudyLog {
 
   /** Every trial, by number. */
   all(): TrialView[] {
-    return [...this.trials.values()].sort((a, b) => a.number - b.number);
+    if (!this.byNumberSorted) {
+      this.byNumber.sort((a, b) => a.number - b.number);
+      this.byNumberSorted = true;
+    }
+    return this.byNumber.slice();
+  }
+
+  /** Trials still running (in the log: a stopped study's open trials count). */
+  get running(): number {
+    return this.runningTrials;
+  }
+
+  /** The running trials, by number. */
+  openTrials(): readonly TrialView[] {
+    return this.open;
+  }
+
+  /** Trials finished: complete, pruned or failed. */
+  get finished(): number {
+    return this.trials.size - this.runningTrials;
   }
 
   /** Trials ranked: complete by objective, then pruned by their partial objective, then running, then failed. */
   leaderboard(): TrialView[] {
     const order: Record<TrialState, number> = { complete: 0, pruned: 1, running: 2, failed: 3 };
-    const sign = this.direction === 'maximize' ? -1 : 1;
-    const key = (t: TrialView) => t.value ?? Number.POSITIVE_INFINITY * sign;
-    return this.all().sort(
-      (a, b) => order[a.state] - order[b.state] || sign * (key(a) - key(b)) || a.number - b.number,
-    );
+    return this.all().sort((a, b) => order[a.state] - order[b.state] || this.byObjective(a, b));
   }
 
   /** The best complete trial by objective mean (ties: lower trial number). */
   best(): TrialView | undefined {
-    return this.leaderboard().find((t) => t.state === 'complete');
+    if (!this.bestKnown) {
+      let best: TrialView | undefined;
+      for (const t of this.trials.values())
+        if (t.state === 'complete' && (!best || this.byObjective(t, best) < 0)) best = t;
+      this.bestTrial = best;
+      this.bestKnown = true;
+    }
+    return this.bestTrial;
+  }
+
+  /** Better objective first (no value last), then lower trial number. */
+  private byObjective(a: TrialView, b: TrialView): number {
+    const sign = this.direction === 'maximize' ? -1 : 1;
+    const key = (t: TrialView) => t.value ?? Number.POSITIVE_INFINITY * sign;
+    return sign * (key(a) - key(b)) || a.number - b.number;
   }
 
   /** The error of the most recent failed trial, for messages. */
@@ -255,7 +308,7 @@ export class StudyLog {
 
   /** Trials still open in a stopped study (see `shownState`). */
   unfinishedCount(): number {
-    return this.ending ? this.all().filter((t) => t.state === 'running').length : 0;
+    return this.ending ? this.runningTrials : 0;
   }
 
   /** Trials as the sampler's records (no outcome = pending). */

@@ -38,6 +38,11 @@ export class NatsServer {
     return `nats://127.0.0.1:${this.port}`;
   }
 
+  /** The server's process id while it runs (benchmarks read its CPU time). */
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   /** Starts a server and waits until it accepts connections. */
   static async start(options?: NatsUser | { permissions: true }): Promise<NatsServer> {
     const dir = mkdtempSync(join(tmpdir(), 'hpo-nats-'));
