@@ -429,10 +429,11 @@ async function studyWallTime(workers: number) {
  * Tiny folds end to end: a study through the coordinator and 2 workers x 1 thread (random
  * sampler, preprocessing sampled too, 1 epoch of 4-8 units, 5 folds, parallelism 8), with each
  * worker's default prefetch and with --prefetch 1: trials x folds over the wall time from
- * CreateStudy to the study's end (its refit included). After a 1-trial warm-up study each.
+ * CreateStudy to the study's end (its refit included), after a 2-trial warm-up study each; and
+ * the CPU time each process spent per fold meanwhile, with the machine's idle share.
  */
 async function endToEnd(trials: number) {
-  const run = async (workerArgs: string[]) => {
+  const run = async (workerArgs: string[]): Promise<{ foldsPerSecond: number; cpu?: CpuPerFold }> => {
     const cluster = await Cluster.start({ workers: 0, threads: 1, ackWait: 30, capacity: 64 });
     try {
       for (let w = 0; w < 2; w++) await cluster.startWorker({ threads: 1, ackWait: 30, args: workerArgs });
@@ -459,28 +460,109 @@ async function endToEnd(trials: number) {
         studyId: 'warm',
       });
       await watch(client, 'warm');
+      const pids = {
+        coordinator: [cluster.coordinator!.proc.pid!],
+        workers: cluster.workers.map((w) => w.proc.pid!),
+        nats: [cluster.nats.pid!],
+        client: [process.pid],
+      };
+      const cpuBefore = cpuSnapshot(pids);
       const started = performance.now();
       await call(client, 'CreateStudy', { spec: JSON.stringify(spec), datasetSha256: hash, studyId: 'tiny' });
       await watch(client, 'tiny');
       const seconds = (performance.now() - started) / 1000;
-      return Math.round(((trials * 5) / seconds) * 10) / 10;
+      const cpu = cpuPerFold(cpuBefore, cpuSnapshot(pids), trials * 5);
+      return { foldsPerSecond: Math.round(((trials * 5) / seconds) * 10) / 10, ...(cpu ? { cpu } : {}) };
     } finally {
       await cluster.stop();
     }
   };
-  const byDefault: number[] = [];
+  const byDefault: { foldsPerSecond: number; cpu?: CpuPerFold }[] = [];
   const prefetching: number[] = [];
   for (let r = 0; r < (quick ? 1 : 3); r++) {
     byDefault.push(await run([]));
-    prefetching.push(await run(['--prefetch', '1']));
+    prefetching.push((await run(['--prefetch', '1'])).foldsPerSecond);
   }
+  const cpus = byDefault.flatMap((r) => (r.cpu ? [r.cpu] : []));
   return {
     trials,
     folds: trials * 5,
-    foldsPerSecond: median(byDefault),
-    runs: byDefault,
+    foldsPerSecond: median(byDefault.map((r) => r.foldsPerSecond)),
+    runs: byDefault.map((r) => r.foldsPerSecond),
     workerPrefetch1: { foldsPerSecond: median(prefetching), runs: prefetching },
+    // Where the CPU goes (median over the default runs, Linux /proc): the machine's 2 cores are
+    // the bound when idlePercent is near 0, and the sum is what one fold costs end to end.
+    ...(cpus.length
+      ? {
+          cpuMsPerFold: Object.fromEntries(
+            (['coordinator', 'workers', 'nats', 'client', 'total'] as const).map((k) => [
+              k,
+              Math.round(median(cpus.map((c) => c[k])) * 100) / 100,
+            ]),
+          ),
+          idlePercent: Math.round(median(cpus.map((c) => c.idlePercent))),
+        }
+      : { cpuMsPerFold: 'not measured (no /proc)' }),
   };
+}
+
+type CpuKind = 'coordinator' | 'workers' | 'nats' | 'client';
+type CpuPerFold = Record<CpuKind | 'total' | 'idlePercent', number>;
+interface CpuSnapshot {
+  ms: Record<CpuKind, number>;
+  /** /proc/stat's first line: the machine's jiffies by state (idle and iowait at 3 and 4). */
+  machine: number[];
+}
+
+/** Clock ticks per second of /proc's CPU times. */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (ms, user + system, all threads) of each kind of process, and the machine's; undefined without /proc. */
+function cpuSnapshot(pids: Record<CpuKind, number[]>): CpuSnapshot | undefined {
+  try {
+    const ms = {} as Record<CpuKind, number>;
+    for (const [kind, list] of Object.entries(pids) as [CpuKind, number[]][]) {
+      ms[kind] = 0;
+      for (const pid of list) {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        ms[kind] += ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+      }
+    }
+    const machine = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    return { ms, machine };
+  } catch {
+    return undefined;
+  }
+}
+
+function cpuPerFold(
+  a: CpuSnapshot | undefined,
+  b: CpuSnapshot | undefined,
+  folds: number,
+): CpuPerFold | undefined {
+  if (!a || !b) return undefined;
+  const out = {} as CpuPerFold;
+  let total = 0;
+  for (const k of Object.keys(a.ms) as CpuKind[]) {
+    out[k] = (b.ms[k] - a.ms[k]) / folds;
+    total += out[k];
+  }
+  out.total = total;
+  const d = b.machine.map((v, i) => v - (a.machine[i] ?? 0));
+  const all = d.reduce((x, y) => x + y, 0);
+  out.idlePercent = all > 0 ? (100 * ((d[3] ?? 0) + (d[4] ?? 0))) / all : 0;
+  return out;
 }
 
 /**
@@ -789,7 +871,7 @@ const soakReport = soaked && {
 };
 const overhead = want('dispatch') ? await dispatchOverhead(quick ? 30 : 200) : undefined;
 const throughput = want('throughput') ? await tinyFoldThroughput(quick ? 100 : 600) : undefined;
-const endToEndTiny = want('endToEnd') ? await endToEnd(quick ? 20 : 120) : undefined;
+const endToEndTiny = want('endToEnd') ? await endToEnd(quick ? 20 : 480) : undefined;
 const rpc = want('rpc') ? await rpcLatency(quick ? 100 : 400) : undefined;
 const one = want('studyWallTime') ? await studyWallTime(1) : undefined;
 const two = want('studyWallTime') ? await studyWallTime(2) : undefined;
