@@ -133,12 +133,16 @@ export class TaskHandler {
     const { envelope, deps } = this;
     // Held until the task is done, so the cache never evicts a file a thread is about to read.
     const held: DatasetLease[] = [];
+    const signal = this.controller.signal;
     try {
-      held.push(await deps.datasets.acquire(envelope.task.datasetHash));
+      held.push(await unlessAborted(deps.datasets.acquire(envelope.task.datasetHash), signal));
       const test = envelope.task.kind === 'refit' ? envelope.task.testDatasetHash : undefined;
-      if (test) held.push(await deps.datasets.acquire(test));
+      if (test) held.push(await unlessAborted(deps.datasets.acquire(test), signal));
     } catch (err) {
       for (const h of held) h.release();
+      // Stopped (cancelled, dropped, or the worker stops) while its dataset was still coming.
+      const aborted = this.abortedVerdict();
+      if (aborted) return aborted;
       // A missing or corrupt blob stays so; a lost connection may not, so let another try.
       const retryable = !(err instanceof HpoError) || err.retryable;
       if (!retryable || lastDelivery) return { kind: 'failure', error: toWireError(err) };
@@ -148,19 +152,19 @@ export class TaskHandler {
     const testDatasetPath = held[1]?.path;
     let releaseThread: () => void;
     try {
-      releaseThread = await deps.thread(this.controller.signal);
+      releaseThread = await deps.thread(signal);
     } catch {
       for (const h of held) h.release();
       return this.abortedVerdict() ?? { kind: 'requeue', reason: 'worker shutting down', delayMs: 0 };
     }
-    this.state = 'training';
-    const { envelope: e, msg } = this;
-    deps.log.info(
-      { task: e.id, study: e.study, kind: e.task.kind, deliveries: msg.info.deliveryCount },
-      'task started',
-    );
-    deps.onStarted?.();
     try {
+      this.state = 'training';
+      const { envelope: e, msg } = this;
+      deps.log.info(
+        { task: e.id, study: e.study, kind: e.task.kind, deliveries: msg.info.deliveryCount },
+        'task started',
+      );
+      deps.onStarted?.();
       return await this.runHeld(datasetPath, testDatasetPath, lastDelivery);
     } finally {
       releaseThread();
@@ -243,4 +247,38 @@ export class TaskHandler {
     msg.ack();
     return verdict.kind === 'result' ? 'ok' : 'failed';
   }
+}
+
+/**
+ * A dataset lease, or a rejection as soon as `signal` aborts: a task stopped while its dataset
+ * downloads goes at once. The download itself goes on (other tasks may share it), and a lease it
+ * yields after the abort is released.
+ */
+function unlessAborted(lease: Promise<DatasetLease>, signal: AbortSignal): Promise<DatasetLease> {
+  const dropLate = () =>
+    lease.then(
+      (l) => l.release(),
+      () => {},
+    );
+  if (signal.aborted) {
+    dropLate();
+    return Promise.reject(signal.reason);
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      dropLate();
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    lease.then(
+      (l) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(l);
+      },
+      (err) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
