@@ -451,13 +451,12 @@ describe('a worker with --prefetch 1 on a real nats-server', () => {
     await publishTask(js, study, a);
     await solo.waitForLog(started(a.id));
     await publishTask(js, study, b);
-    // b is delivered to the worker (two unacked) while a trains...
-    const deadline = Date.now() + 60_000;
-    for (let info = await jsm.consumers.info(STREAMS.tasks, WORKER_CONSUMER); info.num_ack_pending < 2; ) {
-      assert.ok(Date.now() < deadline, `b was not delivered while a trains\n${solo.dump()}`);
-      await new Promise((r) => setTimeout(r, 20));
-      info = await jsm.consumers.info(STREAMS.tasks, WORKER_CONSUMER);
-    }
+    // b is taken by the worker (its thread busy with a, b waits for it) while a trains...
+    await solo.waitForLog((l) => l.msg === 'task waiting for a thread' && l.task === b.id);
+    assert.ok(
+      !solo.lines.some((l) => l.task === a.id && l.msg === 'task finished'),
+      `a finished before b was taken: the test's premise fails\n${solo.dump()}`,
+    );
     // ...and with a and b held (one thread + one prefetched) no third task is pulled.
     await publishTask(js, study, c);
     solo.child.kill('SIGTERM');

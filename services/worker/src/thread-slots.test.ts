@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ThreadSlots } from './thread-slots.js';
 
+// A slot handed out of order would leave a wait hanging: the timeout turns that into a failure.
+const bounded = { timeout: 10_000 };
+
 describe('thread slots', () => {
-  it('hands free slots at once, then to waiting tasks in the order they asked', async () => {
+  it('hands free slots at once, then to waiting tasks in the order they asked', bounded, async () => {
     const slots = new ThreadSlots(1);
     const first = await slots.take(new AbortController().signal);
     assert.equal(slots.available, 0);
@@ -25,7 +28,7 @@ describe('thread slots', () => {
     assert.equal(slots.queued, 0);
   });
 
-  it('a task stopped while it waits leaves the line and never gets a slot', async () => {
+  it('a task stopped while it waits leaves the line and never gets a slot', bounded, async () => {
     const slots = new ThreadSlots(1);
     const held = await slots.take(new AbortController().signal);
     const stop = new AbortController();
@@ -42,7 +45,7 @@ describe('thread slots', () => {
     assert.equal(slots.available, 1);
   });
 
-  it('a release counts once', async () => {
+  it('a release counts once', bounded, async () => {
     const slots = new ThreadSlots(2);
     const release = await slots.take(new AbortController().signal);
     release();

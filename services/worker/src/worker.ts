@@ -405,6 +405,9 @@ export class Worker {
       this.metrics.tasks.inc({ outcome: refusal === 'cancel' ? 'cancelled' : 'dropped' });
       return;
     }
+    // Every thread already has a task: this one is the prefetch and waits for a thread.
+    if (this.holding() >= this.config.threads)
+      this.log.info({ task: envelope.id, study: envelope.study }, 'task waiting for a thread');
     const handler = new TaskHandler(envelope, msg, {
       js: () => this.js!,
       runner: this.runner,
