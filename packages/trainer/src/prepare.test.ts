@@ -137,6 +137,7 @@ describe('fold views', () => {
       { imputer: 'mean', categoricalImputer: 'constant' },
       { validationFraction: 0.2, classWeight: 'balanced' },
       { resample: 'undersample' },
+      { knnK: 3 },
     ];
     for (let round = 0; round < 2; round++) {
       for (const v of variants) {
@@ -155,6 +156,11 @@ describe('fold views', () => {
     assert.equal(prepareTraining(ds, fold!.train, params, 9, undefined, 'synthetic/x').train.x, a.train.x);
     assert.notEqual(
       prepareTraining(ds, fold!.train, { ...params, scaler: 'minmax' }, 5, undefined, 'synthetic/x').train.x,
+      a.train.x,
+    );
+    // knnK only shapes kNN imputation: with another imputer the same fitted fold serves any k.
+    assert.equal(
+      prepareTraining(ds, fold!.train, { ...params, knnK: 9 }, 5, undefined, 'synthetic/x').train.x,
       a.train.x,
     );
   });

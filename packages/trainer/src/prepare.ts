@@ -45,9 +45,11 @@ export function prepareTraining(
   rowsKey?: string,
 ): PreparedData {
   // kNN imputation keeps the training rows themselves: not kept (that would hold a fold's copy).
+  // So knnK, which only kNN reads, is no part of the key: a search that samples it without a
+  // condition on the imputer still shares one fitted fold per other choice.
   const key =
     rowsKey !== undefined && ds.kind === 'tabular' && params.imputer !== 'knn'
-      ? `${rowsKey}/${rows.length}/${params.imputer}/${params.knnK}/${params.categoricalImputer}/${params.scaler}`
+      ? `${rowsKey}/${rows.length}/${params.imputer}/${params.categoricalImputer}/${params.scaler}`
       : undefined;
   const kept = key === undefined ? undefined : fittedFolds.get(key);
   const pipeline =
@@ -55,7 +57,8 @@ export function prepareTraining(
       ? (kept?.pipeline ??
         fitPipeline(ds, rows, {
           numericImputer: params.imputer,
-          knnK: params.knnK,
+          // Only kNN reads it; other imputers record the default, whichever trial fitted them.
+          knnK: params.imputer === 'knn' ? params.knnK : undefined,
           categoricalImputer: params.categoricalImputer,
           scaler: params.scaler,
         }))

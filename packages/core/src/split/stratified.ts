@@ -82,9 +82,9 @@ function foldAssignment(
   if (key !== undefined && assignment.byteLength <= ASSIGNMENT_BYTES) {
     assignments.set(key, assignment);
     assignmentBytes += assignment.byteLength;
-    for (const [k, a] of assignments) {
+    for (const [oldest, a] of assignments) {
       if (assignments.size <= ASSIGNMENTS_KEPT && assignmentBytes <= ASSIGNMENT_BYTES) break;
-      assignments.delete(k);
+      assignments.delete(oldest);
       assignmentBytes -= a.byteLength;
     }
   }
