@@ -187,16 +187,32 @@ export function decodeDataset(
       pixelScale: header.pixelScale ?? 255,
     };
   }
+  // Every column has one value per row (a short one would read as missing values).
+  const oneARow = (name: string, n: number) => {
+    if (n !== labels.length)
+      throw new DatasetError(`column "${name}" has ${n} values for ${labels.length} rows`, { file: source });
+  };
   const columns: Column[] = header.columns!.map((c) => {
-    if (c.kind === 'numeric') return { kind: 'numeric', name: c.name, values: block(c.values, Float64Array) };
+    if (c.kind === 'numeric') {
+      const values = block(c.values, Float64Array);
+      oneARow(c.name, values.length);
+      return { kind: 'numeric', name: c.name, values };
+    }
     const codes = block(c.codes, Int32Array);
+    oneARow(c.name, codes.length);
+    if (!Array.isArray(c.categories) || !c.categories.every((v) => typeof v === 'string'))
+      throw new DatasetError(`column "${c.name}": categories must be a list of strings`, { file: source });
     // Preprocessing counts a category by its code: each must name one distinct category.
-    if (new Set(c.categories).size !== c.categories.length)
-      throw new DatasetError(`column "${c.name}" lists a category twice`, { file: source });
+    const seen = new Set<string>();
+    for (const v of c.categories) {
+      if (seen.has(v))
+        throw new DatasetError(`column "${c.name}" lists a category twice: "${v}"`, { file: source });
+      seen.add(v);
+    }
     for (let i = 0; i < codes.length; i++) {
       if (codes[i]! < -1 || codes[i]! >= c.categories.length)
         throw new DatasetError(
-          `column "${c.name}", row ${i}: category code ${codes[i]} is outside -1..${c.categories.length - 1}`,
+          `column "${c.name}", row ${i + 1}: category code ${codes[i]} is outside -1..${c.categories.length - 1} (-1: missing)`,
           { file: source },
         );
     }

@@ -195,16 +195,37 @@ describe('CSV datasets', () => {
       () => decodeDataset(encodeDataset(twice), 'b.bin'),
       (err: unknown) => {
         assert.ok(err instanceof DatasetError);
-        assert.match(err.message, new RegExp(`column "${col.name}" lists a category twice`));
+        assert.match(
+          err.message,
+          new RegExp(`column "${col.name}" lists a category twice: "${col.categories[0]}"`),
+        );
         return true;
       },
     );
-    const codes = Int32Array.from(col.codes);
-    codes[2] = col.categories.length;
-    const outside = { ...ds, columns: ds.columns.map((c) => (c === col ? { ...col, codes } : c)) };
+    const withCodes = (codes: Int32Array) => ({
+      ...ds,
+      columns: ds.columns.map((c) => (c === col ? { ...col, codes } : c)),
+    });
+    const high = Int32Array.from(col.codes);
+    high[2] = col.categories.length;
     assert.throws(
-      () => decodeDataset(encodeDataset(outside), 'b.bin'),
-      new RegExp(`column "${col.name}", row 2: category code ${col.categories.length} is outside`),
+      () => decodeDataset(encodeDataset(withCodes(high)), 'b.bin'),
+      new RegExp(`column "${col.name}", row 3: category code ${col.categories.length} is outside`),
+    );
+    const low = Int32Array.from(col.codes);
+    low[0] = -2;
+    assert.throws(
+      () => decodeDataset(encodeDataset(withCodes(low)), 'b.bin'),
+      new RegExp(`column "${col.name}", row 1: category code -2 is outside`),
+    );
+    // Missing (-1) is a valid code.
+    const missing = Int32Array.from(col.codes);
+    missing[1] = -1;
+    assert.equal(decodeDataset(encodeDataset(withCodes(missing))).labels.length, ds.labels.length);
+    // A column shorter than the labels would read its last rows as missing: refused.
+    assert.throws(
+      () => decodeDataset(encodeDataset(withCodes(col.codes.subarray(0, 3))), 'b.bin'),
+      new RegExp(`column "${col.name}" has 3 values for ${ds.labels.length} rows`),
     );
   });
 
