@@ -335,7 +335,7 @@ export class StudyRunner {
   private submitFolds(inflight: Map<string, Promise<Settled>>, signal: AbortSignal): void {
     const capacity = Math.max(1, this.opts.executor.capacity);
     // Running trials only, lowest number first (a copy: a fold can finish its trial meanwhile).
-    for (const t of [...this.state.openTrials()]) {
+    for (const t of this.state.openTrials()) {
       if (inflight.size >= capacity) return;
       if (t.state !== 'running') continue;
       for (let fold = 0; fold < this.totalFolds && inflight.size < capacity; fold++) {

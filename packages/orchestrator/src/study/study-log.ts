@@ -93,14 +93,13 @@ export class StudyLog {
   /**
    * Kept as events come, so the views asked after every event (the API sends the study with
    * each one) cost nothing per trial: the trials by number (rebuilt when a trial is added out of
-   * order), how many run, and the best complete trial (found again only when a trial completes).
+   * order), how many run, and the best complete trial (met by each trial as it completes).
    */
   private byNumber: TrialView[] = [];
   private byNumberSorted = true;
   private runningTrials = 0;
   private open: TrialView[] = [];
   private bestTrial: TrialView | undefined;
-  private bestKnown = true;
 
   /** Events applied so far: a view of the log changes only when this does. */
   get eventCount(): number {
@@ -179,9 +178,11 @@ export class StudyLog {
         t.state = e.state;
         this.runningTrials--;
         this.open.splice(this.open.indexOf(t), 1);
-        if (e.state === 'complete') this.bestKnown = false;
         t.finishedAt = e.at;
         if (e.value !== undefined) t.value = e.value;
+        // A complete trial's value never changes again: the best so far only meets a challenger.
+        if (e.state === 'complete' && (!this.bestTrial || this.byObjective(t, this.bestTrial) < 0))
+          this.bestTrial = t;
         if (e.epoch !== undefined) t.prunedAtEpoch = e.epoch;
         if (e.metrics) t.metrics = e.metrics;
         if (e.error) t.error = e.error;
@@ -256,9 +257,9 @@ export class StudyLog {
     return this.runningTrials;
   }
 
-  /** The running trials, by number. */
-  openTrials(): readonly TrialView[] {
-    return this.open;
+  /** The running trials, by number (a copy: the log's own list changes as trials finish). */
+  openTrials(): TrialView[] {
+    return this.open.slice();
   }
 
   /** Trials finished: complete, pruned or failed. */
@@ -274,13 +275,6 @@ export class StudyLog {
 
   /** The best complete trial by objective mean (ties: lower trial number). */
   best(): TrialView | undefined {
-    if (!this.bestKnown) {
-      let best: TrialView | undefined;
-      for (const t of this.trials.values())
-        if (t.state === 'complete' && (!best || this.byObjective(t, best) < 0)) best = t;
-      this.bestTrial = best;
-      this.bestKnown = true;
-    }
     return this.bestTrial;
   }
 
