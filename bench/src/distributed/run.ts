@@ -7,7 +7,7 @@
  *   one such round trip with nothing of hpo in it;
  * - tiny-fold throughput on 2 workers x 1 thread (folds/s), with the workers' default prefetch
  *   (0) and with --prefetch 1, interleaved; and end to end, a study of tiny folds through the
- *   coordinator (folds/s from its event log);
+ *   coordinator (folds/s from CreateStudy to the end of its watch, refit included);
  * - unary RPC latency in plaintext without tokens against TLS with a token (interleaved);
  * - study wall time with 1 vs 2 worker processes (1 thread each) on the same study;
  * - fair dispatch: the first-fold latency of a small study submitted behind a big one, with
@@ -123,9 +123,11 @@ async function dispatchRig(secure: boolean, workers = 1, workerArgs: string[] = 
       await Promise.all(
         envelopes.map((e) => js.publish(SUBJECTS.task('bench'), encodeJson(e), { msgID: e.id })),
       );
-      await Promise.all(results);
+      const answers = await Promise.all(results);
       const seconds = (performance.now() - started) / 1000;
       for (const e of envelopes) waiting.delete(e.id);
+      // A failed fold is no fold: it would make the figure look better than training is.
+      for (const r of answers) assertTrained(r);
       return {
         foldsPerSecond: Math.round((n / seconds) * 10) / 10,
         seconds: Math.round(seconds * 100) / 100,
@@ -141,7 +143,8 @@ async function dispatchRig(secure: boolean, workers = 1, workerArgs: string[] = 
       const r = await result;
       const rt = performance.now() - started;
       waiting.delete(envelope.id);
-      const trainMs = r.ok ? (r.result as { timings: { totalMs: number } }).timings.totalMs : 0;
+      assertTrained(r);
+      const trainMs = (r.result as { timings: { totalMs: number } }).timings.totalMs;
       const t = performance.now();
       await js.publish(SUBJECTS.events('bench'), encodeJson({ type: 'fold_done', trial: i }));
       return { rt, overhead: rt - trainMs, append: performance.now() - t };
@@ -151,6 +154,11 @@ async function dispatchRig(secure: boolean, workers = 1, workerArgs: string[] = 
       await cluster.stop();
     },
   };
+}
+
+/** Stops the benchmark at a fold that failed: its figures would count work that was not done. */
+function assertTrained(r: ResultEnvelope): asserts r is Extract<ResultEnvelope, { ok: true }> {
+  if (!r.ok) throw new Error(`bench task ${r.id} failed on ${r.worker}: ${r.error.message}`);
 }
 
 const q = (xs: number[], p: number) => Math.round(quantile(xs, p) * 100) / 100;
@@ -472,6 +480,14 @@ async function endToEnd(trials: number) {
       await watch(client, 'tiny');
       const seconds = (performance.now() - started) / 1000;
       const cpu = cpuPerFold(cpuBefore, cpuSnapshot(pids), trials * 5);
+      // Every fold trained: a failing fold would be cheaper than a trained one and flatter the figure.
+      const log = await exportEvents<{ type: string; error?: string }>(client, 'tiny');
+      const done = log.filter((e) => e.type === 'fold_done').length;
+      const failed = log.find((e) => e.type === 'fold_failed');
+      if (done !== trials * 5 || failed)
+        throw new Error(
+          `endToEnd: ${done} of ${trials * 5} folds trained${failed ? `; one failed: ${failed.error}` : ''}`,
+        );
       return { foldsPerSecond: Math.round(((trials * 5) / seconds) * 10) / 10, ...(cpu ? { cpu } : {}) };
     } finally {
       await cluster.stop();
