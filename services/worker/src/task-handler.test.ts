@@ -105,4 +105,39 @@ describe('task handler', () => {
       assert.equal(slow.released(), 1, 'the lease that came after the abort was released');
     });
   }
+  it('a refit stopped while its test set downloads releases the training set at once and the test set when it comes', {
+    timeout: 20_000,
+  }, async (t) => {
+    const slow = slowDataset();
+    let trainReleased = 0;
+    let asked = 0;
+    const datasets = {
+      acquire: async (hash: string) => {
+        asked++;
+        if (hash === 'b'.repeat(64))
+          return { hash, path: '/train', release: () => void trainReleased++ } satisfies DatasetLease;
+        return slow.datasets.acquire(hash);
+      },
+    } as unknown as DatasetCache;
+    t.after(() => slow.finish());
+    const refit = {
+      ...envelope,
+      id: 's1.0.refit',
+      task: { kind: 'refit', datasetHash: 'b'.repeat(64), testDatasetHash: 'a'.repeat(64) },
+    } as unknown as TaskEnvelope;
+    const handedBack: string[] = [];
+    const { msg } = fakeMsg();
+    const handler = new TaskHandler(refit, msg, deps(datasets, handedBack));
+    const running = handler.run();
+    while (asked < 2) await new Promise((r) => setImmediate(r));
+    handler.abort('shutdown');
+    await running;
+    assert.deepEqual(handedBack, ['s1.0.refit']);
+    assert.equal(trainReleased, 1);
+    assert.equal(slow.released(), 0);
+    slow.finish();
+    for (let i = 0; i < 5 && slow.released() === 0; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(slow.released(), 1);
+    assert.equal(asked, 2, 'nothing more was fetched after the stop');
+  });
 });

@@ -135,9 +135,9 @@ export class TaskHandler {
     const held: DatasetLease[] = [];
     const signal = this.controller.signal;
     try {
-      held.push(await unlessAborted(deps.datasets.acquire(envelope.task.datasetHash), signal));
+      held.push(await unlessAborted(() => deps.datasets.acquire(envelope.task.datasetHash), signal));
       const test = envelope.task.kind === 'refit' ? envelope.task.testDatasetHash : undefined;
-      if (test) held.push(await unlessAborted(deps.datasets.acquire(test), signal));
+      if (test) held.push(await unlessAborted(() => deps.datasets.acquire(test), signal));
     } catch (err) {
       for (const h of held) h.release();
       // Stopped (cancelled, dropped, or the worker stops) while its dataset was still coming.
@@ -250,20 +250,19 @@ export class TaskHandler {
 }
 
 /**
- * A dataset lease, or a rejection as soon as `signal` aborts: a task stopped while its dataset
- * downloads goes at once. The download itself goes on (other tasks may share it), and a lease it
+ * A dataset lease from `acquire` (not called when `signal` has aborted already), or a rejection
+ * as soon as `signal` aborts: a task stopped while its dataset downloads goes at once. The download itself goes on (other tasks may share it), and a lease it
  * yields after the abort is released.
  */
-function unlessAborted(lease: Promise<DatasetLease>, signal: AbortSignal): Promise<DatasetLease> {
+function unlessAborted(acquire: () => Promise<DatasetLease>, signal: AbortSignal): Promise<DatasetLease> {
+  // Stopped already: no download is started for it.
+  if (signal.aborted) return Promise.reject(signal.reason);
+  const lease = acquire();
   const dropLate = () =>
     lease.then(
       (l) => l.release(),
       () => {},
     );
-  if (signal.aborted) {
-    dropLate();
-    return Promise.reject(signal.reason);
-  }
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       dropLate();

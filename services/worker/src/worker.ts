@@ -405,9 +405,11 @@ export class Worker {
       this.metrics.tasks.inc({ outcome: refusal === 'cancel' ? 'cancelled' : 'dropped' });
       return;
     }
-    // Every thread already has a task: this one is the prefetch and waits for a thread.
+    // Every thread already has a task: this one is the prefetch. It, or a task taken before it
+    // whose dataset is still coming, will wait for a thread (threads go to tasks as their
+    // datasets are ready).
     if (this.holding() >= this.config.threads)
-      this.log.info({ task: envelope.id, study: envelope.study }, 'task waiting for a thread');
+      this.log.info({ task: envelope.id, study: envelope.study }, 'task prefetched');
     const handler = new TaskHandler(envelope, msg, {
       js: () => this.js!,
       runner: this.runner,
