@@ -169,6 +169,11 @@ export function decodeDataset(
   ): T => {
     if (base + ref.offset + ref.length > bytes.length)
       throw new DatasetError('truncated dataset blob', { file: source });
+    if (ref.length % ctor.BYTES_PER_ELEMENT !== 0)
+      throw new DatasetError(
+        `dataset blob block of ${ref.length} bytes is not whole ${ctor.BYTES_PER_ELEMENT}-byte values`,
+        { file: source },
+      );
     const at = bytes.byteOffset + base + ref.offset;
     if (!copy && at % 8 === 0) return new ctor(bytes.buffer, at, ref.length / ctor.BYTES_PER_ELEMENT);
     // Copy explicitly: Buffer#slice would return a view of Node's shared buffer pool.
@@ -177,12 +182,26 @@ export function decodeDataset(
     return new ctor(own.buffer);
   };
   const labels = block(header.labels, Uint8Array);
+  if (typeof header.rows === 'number' && header.rows !== labels.length)
+    throw new DatasetError(`dataset blob says ${header.rows} rows but holds ${labels.length} labels`, {
+      file: source,
+    });
   if (header.kind === 'images') {
+    const shape = header.shape;
+    if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((d) => Number.isInteger(d) && d > 0))
+      throw new DatasetError('images blob: shape must be three whole numbers > 0', { file: source });
+    const pixels = block(header.pixels!, Float32Array);
+    const per = shape[0] * shape[1] * shape[2];
+    if (pixels.length !== labels.length * per)
+      throw new DatasetError(
+        `images blob holds ${pixels.length} pixel values for ${labels.length} images of ${shape.join('×')} (${labels.length * per} expected)`,
+        { file: source },
+      );
     return {
       kind: 'images',
       classes: header.classes,
-      shape: header.shape!,
-      pixels: block(header.pixels!, Float32Array),
+      shape,
+      pixels,
       labels,
       pixelScale: header.pixelScale ?? 255,
     };
@@ -212,7 +231,7 @@ export function decodeDataset(
     for (let i = 0; i < codes.length; i++) {
       if (codes[i]! < -1 || codes[i]! >= c.categories.length)
         throw new DatasetError(
-          `column "${c.name}", row ${i + 1}: category code ${codes[i]} is outside -1..${c.categories.length - 1} (-1: missing)`,
+          `column "${c.name}", data row ${i + 1}: category code ${codes[i]} is outside -1..${c.categories.length - 1} (-1: missing)`,
           { file: source },
         );
     }

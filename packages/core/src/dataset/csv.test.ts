@@ -210,13 +210,13 @@ describe('CSV datasets', () => {
     high[2] = col.categories.length;
     assert.throws(
       () => decodeDataset(encodeDataset(withCodes(high)), 'b.bin'),
-      new RegExp(`column "${col.name}", row 3: category code ${col.categories.length} is outside`),
+      new RegExp(`column "${col.name}", data row 3: category code ${col.categories.length} is outside`),
     );
     const low = Int32Array.from(col.codes);
     low[0] = -2;
     assert.throws(
       () => decodeDataset(encodeDataset(withCodes(low)), 'b.bin'),
-      new RegExp(`column "${col.name}", row 1: category code -2 is outside`),
+      new RegExp(`column "${col.name}", data row 1: category code -2 is outside`),
     );
     // Missing (-1) is a valid code.
     const missing = Int32Array.from(col.codes);
@@ -226,6 +226,42 @@ describe('CSV datasets', () => {
     assert.throws(
       () => decodeDataset(encodeDataset(withCodes(col.codes.subarray(0, 3))), 'b.bin'),
       new RegExp(`column "${col.name}" has 3 values for ${ds.labels.length} rows`),
+    );
+    const num = ds.columns.find((c) => c.kind === 'numeric')!;
+    if (num.kind !== 'numeric') return;
+    const shortNumeric = {
+      ...ds,
+      columns: ds.columns.map((c) => (c === num ? { ...num, values: num.values.subarray(1) } : c)),
+    };
+    assert.throws(
+      () => decodeDataset(encodeDataset(shortNumeric), 'b.bin'),
+      new RegExp(`column "${num.name}" has ${ds.labels.length - 1} values`),
+    );
+    const notStrings = {
+      ...ds,
+      columns: ds.columns.map((c) =>
+        c === col ? { ...col, categories: col.categories.map((_, i) => i) } : c,
+      ),
+    } as unknown as typeof ds;
+    assert.throws(
+      () => decodeDataset(encodeDataset(notStrings), 'b.bin'),
+      new RegExp(`column "${col.name}": categories must be a list of strings`),
+    );
+  });
+
+  it('round-trips an images blob and refuses one whose pixels do not fill its images', () => {
+    const images = {
+      kind: 'images' as const,
+      classes: { label: 'class', positive: 'yes', negative: 'no' },
+      shape: [2, 2, 1] as [number, number, number],
+      pixels: Float32Array.from({ length: 12 }, (_, i) => i / 12),
+      pixelScale: 255,
+      labels: Uint8Array.from([0, 1, 0]),
+    };
+    assert.deepEqual(decodeDataset(encodeDataset(images)), images);
+    assert.throws(
+      () => decodeDataset(encodeDataset({ ...images, pixels: images.pixels.subarray(0, 8) }), 'i.bin'),
+      /images blob holds 8 pixel values for 3 images of 2×2×1 \(12 expected\)/,
     );
   });
 
