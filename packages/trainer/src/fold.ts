@@ -108,8 +108,8 @@ export async function trainFold(task: TrainFoldInput): Promise<FoldOutcome> {
 }
 
 /**
- * A fold's ROC and PR points to 4 decimals: they are drawn (the report's fold curves and their
- * mean), never computed with, and at full precision they were about 94% of a result's bytes,
+ * A fold's ROC and PR points to 4 decimals: they are only drawn (the report's fold curves and
+ * their mean on a grid, which can move by a grid step where a point sat just off it), and at full precision they were about 94% of a result's bytes,
  * which every result and event carries through NATS, the coordinator and the study log.
  */
 function coarseCurves(c: FoldMetrics['curves']): FoldMetrics['curves'] {
