@@ -1,5 +1,6 @@
 // The public API of @hpo/core. Other packages import only from here.
 
+export { unlessAborted } from './abort.js';
 export * from './contracts/index.js';
 export * from './dataset/index.js';
 export {

@@ -10,6 +10,7 @@ import {
   HpoError,
   type RefitResult,
   type RefitTask,
+  unlessAborted,
 } from '@hpo/core';
 import type { Executor, TaskControl } from '@hpo/orchestrator';
 import type { RunningTask } from '@hpo/orchestrator/report';
@@ -296,7 +297,7 @@ export class NatsExecutor implements Executor {
       if (onReport) this.reporters.set(envelope.id, onReport);
       const sent = await this.send(envelope, held, either);
       if (sent) this.copies.set(envelope.id, sent);
-      const settled = await abortable(
+      const settled = await unlessAborted(
         withTimeout(result, this.deps.foldTimeoutSeconds, () => this.deps.router.forget(envelope.id)),
         either,
         () => {
@@ -304,6 +305,7 @@ export class NatsExecutor implements Executor {
           if (drop?.aborted && !signal?.aborted && !answered && sent)
             this.dropSent(envelope.id, sent.seq, sent.epoch);
         },
+        () => new HpoError('stopped', 'the task was stopped: its result is no longer wanted'),
       );
       this.deps.metrics.foldSeconds.observe((performance.now() - started) / 1000);
       if (!settled.ok) throw fromWireError(settled.error);
@@ -379,32 +381,6 @@ export async function storedResults(
     }
     seq = m.seq + 1;
   }
-}
-
-function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined, onAbort: () => void): Promise<T> {
-  if (!signal) return p;
-  const stopped = () => new HpoError('stopped', 'the task was stopped: its result is no longer wanted');
-  if (signal.aborted) {
-    onAbort();
-    return Promise.reject(stopped());
-  }
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => {
-      onAbort();
-      reject(stopped());
-    };
-    signal.addEventListener('abort', abort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', abort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', abort);
-        reject(e);
-      },
-    );
-  });
 }
 
 /** Rejects when no result came within `seconds` (a task lost with every worker). */

@@ -4,7 +4,7 @@
  * retry, or hand one back when the worker stops). A crash before the ack leaves the task to be redelivered; results are idempotent by
  * task id (the result's msgID), so a redelivered task is harmless.
  */
-import { errorText, type FoldReport, HpoError, toWireError, type WireError } from '@hpo/core';
+import { errorText, type FoldReport, HpoError, toWireError, unlessAborted, type WireError } from '@hpo/core';
 import { encodeJson, type ResultEnvelope, resultMsgId, SUBJECTS, type TaskEnvelope } from '@hpo/protocol';
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
@@ -134,10 +134,25 @@ export class TaskHandler {
     // Held until the task is done, so the cache never evicts a file a thread is about to read.
     const held: DatasetLease[] = [];
     const signal = this.controller.signal;
+    // A task stopped while its dataset downloads goes at once; the download goes on (other tasks
+    // may share it), and a lease it yields after the stop is given back. None starts after one.
+    const acquire = (hash: string) => {
+      signal.throwIfAborted();
+      const lease = deps.datasets.acquire(hash);
+      return unlessAborted(
+        lease,
+        signal,
+        () =>
+          void lease.then(
+            (l) => l.release(),
+            () => {},
+          ),
+      );
+    };
     try {
-      held.push(await unlessAborted(() => deps.datasets.acquire(envelope.task.datasetHash), signal));
+      held.push(await acquire(envelope.task.datasetHash));
       const test = envelope.task.kind === 'refit' ? envelope.task.testDatasetHash : undefined;
-      if (test) held.push(await unlessAborted(() => deps.datasets.acquire(test), signal));
+      if (test) held.push(await acquire(test));
     } catch (err) {
       for (const h of held) h.release();
       // Stopped (cancelled, dropped, or the worker stops) while its dataset was still coming.
@@ -247,37 +262,4 @@ export class TaskHandler {
     msg.ack();
     return verdict.kind === 'result' ? 'ok' : 'failed';
   }
-}
-
-/**
- * A dataset lease from `acquire` (not called when `signal` has aborted already), or a rejection
- * as soon as `signal` aborts: a task stopped while its dataset downloads goes at once. The download itself goes on (other tasks may share it), and a lease it
- * yields after the abort is released.
- */
-function unlessAborted(acquire: () => Promise<DatasetLease>, signal: AbortSignal): Promise<DatasetLease> {
-  // Stopped already: no download is started for it.
-  if (signal.aborted) return Promise.reject(signal.reason);
-  const lease = acquire();
-  const dropLate = () =>
-    lease.then(
-      (l) => l.release(),
-      () => {},
-    );
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      dropLate();
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    lease.then(
-      (l) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(l);
-      },
-      (err) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
 }
