@@ -162,11 +162,27 @@ export function decodeDataset(
   } catch {
     throw new DatasetError('dataset blob header is not valid JSON', { file: source });
   }
+  if (
+    typeof header !== 'object' ||
+    header === null ||
+    (header.kind !== 'tabular' && header.kind !== 'images')
+  )
+    throw new DatasetError("dataset blob header must be an object of kind 'tabular' or 'images'", {
+      file: source,
+    });
   // Each block is copied (aligned, independent of the blob), or a view when `copy` is false.
   const block = <T>(
     ref: BlockRef,
     ctor: { new (b: ArrayBufferLike, offset?: number, length?: number): T; BYTES_PER_ELEMENT: number },
   ): T => {
+    const whole = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+    if (!ref || !whole(ref.offset) || !whole(ref.length))
+      throw new DatasetError(
+        'dataset blob header lacks a block, or names one without a whole offset and length',
+        {
+          file: source,
+        },
+      );
     if (base + ref.offset + ref.length > bytes.length)
       throw new DatasetError('truncated dataset blob', { file: source });
     if (ref.length % ctor.BYTES_PER_ELEMENT !== 0)
@@ -211,7 +227,9 @@ export function decodeDataset(
     if (n !== labels.length)
       throw new DatasetError(`column "${name}" has ${n} values for ${labels.length} rows`, { file: source });
   };
-  const columns: Column[] = header.columns!.map((c) => {
+  if (!Array.isArray(header.columns))
+    throw new DatasetError('tabular dataset blob header lacks its columns', { file: source });
+  const columns: Column[] = header.columns.map((c) => {
     if (c.kind === 'numeric') {
       const values = block(c.values, Float64Array);
       oneARow(c.name, values.length);

@@ -265,6 +265,35 @@ describe('CSV datasets', () => {
     );
   });
 
+  it('refuses a blob whose header is no dataset, or lacks a block or its columns, with a DatasetError', () => {
+    const blob = (header: unknown) => {
+      const json = new TextEncoder().encode(JSON.stringify(header));
+      const real = encodeDataset(parseCsvDataset(CSV, { label: 'churn' }));
+      const magic = real.subarray(0, real.indexOf(0) + 1);
+      const out = new Uint8Array(magic.length + 4 + json.length);
+      out.set(magic);
+      new DataView(out.buffer).setUint32(magic.length, json.length, true);
+      out.set(json, magic.length + 4);
+      return out;
+    };
+    const classes = { label: 'y', positive: '1', negative: '0' };
+    const labels = { offset: 0, length: 0 };
+    for (const [header, message] of [
+      [null, /must be an object of kind 'tabular' or 'images'/],
+      [{ kind: 'audio', classes, rows: 0, labels }, /of kind 'tabular' or 'images'/],
+      [{ kind: 'tabular', classes, rows: 0 }, /lacks a block/],
+      [{ kind: 'tabular', classes, rows: 0, labels: { offset: -8, length: 0 } }, /whole offset and length/],
+      [{ kind: 'tabular', classes, rows: 0, labels }, /lacks its columns/],
+      [{ kind: 'images', classes, rows: 0, labels, shape: [2, 2, 1] }, /lacks a block/],
+    ] as const) {
+      assert.throws(
+        () => decodeDataset(blob(header), 'h.bin'),
+        (err: unknown) => err instanceof DatasetError && message.test(err.message),
+        JSON.stringify(header),
+      );
+    }
+  });
+
   it('reads a file from disk', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hpo-csv-'));
     const file = join(dir, 'd.csv');
