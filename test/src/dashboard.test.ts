@@ -302,13 +302,15 @@ describe('live dashboard of the coordinator (HTTPS, tokens, tenants)', () => {
     await page.waitForSelector('body[data-live="true"]');
     assert.equal(await page.getAttribute('body', 'data-studies'), '0', "team b's study is not listed");
 
-    // Started after the page opened: two trials of three folds on one worker thread.
+    // Started after the page opened: three trials of three folds on one worker thread, each fold
+    // long enough (no early stopping; about 0.5 s on a fast machine) to be announced and drawn
+    // as running.
     await cluster.startWorker({ threads: 1 });
     const sha256 = await uploadDataset(api(TOKENS.a), smallChurnSpec());
     const spec = JSON.stringify(
       smallChurnSpec(
         { name: 'dashboard-live', budget: { trials: 3, parallelism: 1 }, pruner: { type: 'none' } },
-        { epochs: 12, layers: 1, batchSize: 32 },
+        { epochs: 60, layers: 1, batchSize: 16, validationFraction: 0 },
       ),
     );
     const study = await call<object, { studyId: string }>(api(TOKENS.a), 'CreateStudy', {

@@ -6,10 +6,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   BUCKETS,
+  decodeProgress,
   encodeJson,
   ensureInfrastructure,
   type ResultEnvelope,
   STREAMS,
+  type StartedMessage,
   SUBJECTS,
   WORKER_CONSUMER,
 } from '@hpo/protocol';
@@ -201,6 +203,41 @@ describe('worker processes on a real nats-server', () => {
         new RegExp(`^hpo_worker_tasks_total\\{outcome="ok",worker="${w}"\\} (\\d+)`, 'm').exec(t)?.[1] ?? 0,
       );
     assert.equal(okOf(text, 'w-a') + okOf(textB, 'w-b'), good.length, 'every good task counted once, as ok');
+  });
+
+  it("announces a fold that trains a while with the task's nonce, and not most folds done sooner", async () => {
+    const study = 'notice';
+    const notices: StartedMessage[] = [];
+    const sub = nc.subscribe(SUBJECTS.progress(study));
+    void (async () => {
+      for await (const m of sub) notices.push(decodeProgress(m.data) as StartedMessage);
+    })();
+    try {
+      // Milliseconds each, far below STARTED_NOTICE_DELAY_MS even on a busy machine; then one of
+      // about 2 s.
+      const tiny = { epochs: 1, layers: 1, units: 4, batchSize: 512, validationFraction: 0 };
+      const quick = Array.from({ length: 10 }, (_, i) => foldTask(study, i, i % 3, hash, tiny));
+      for (const t of quick) await publishTask(js, study, t);
+      const long = foldTask(study, 10, 0, hash, MEDIUM);
+      await publishTask(js, study, long);
+      const ids = [...quick, long].map((t) => t.id);
+      await results.until(
+        (all) => ids.every((id) => all.some((r) => r.id === id && r.ok)),
+        TRAINING_WAIT_MS,
+        'notice results',
+      );
+      await nc.flush();
+      const longNotice = notices.filter((n) => n.id === long.id);
+      assert.equal(longNotice.length, 1, `notices: ${JSON.stringify(notices)}`);
+      assert.equal(longNotice[0]!.nonce, long.nonce);
+      assert.equal(longNotice[0]!.epoch, long.epoch);
+      assert.ok(['w-a', 'w-b'].includes(longNotice[0]!.worker), longNotice[0]!.worker);
+      // Every one would be announced without the delay; a stalled machine may still let a few be.
+      const quickNotices = notices.filter((n) => n.id !== long.id).length;
+      assert.ok(quickNotices <= 4, `${quickNotices} of 10 tiny folds announced`);
+    } finally {
+      sub.unsubscribe();
+    }
   });
 
   it('uploads a refit model to the models bucket', async () => {

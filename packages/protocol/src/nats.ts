@@ -43,8 +43,8 @@ export const SUBJECTS = {
   drop: (study: string) => `hpo.control.drop.${study}`,
   dropAll: 'hpo.control.drop.*',
   /**
-   * Core NATS, a `StartedMessage`: a worker began training a task (for the dashboard's running
-   * tasks); or a `ReportMessage`: a fold's validation objective at an ASHA rung while it trains.
+   * Core NATS, a `StartedMessage`: a worker has been training a task for 100 ms (the worker's
+   * STARTED_NOTICE_DELAY_MS; for the dashboard's running tasks); or a `ReportMessage`: a fold's validation objective at an ASHA rung while it trains.
    * Both carry the task's nonce, so only an answer to a task the coordinator issued counts.
    */
   progress: (study: string) => `hpo.progress.${study}`,

@@ -102,6 +102,14 @@ export function nextWorkerState(state: WorkerState, event: WorkerEvent): WorkerS
 /** Milliseconds one pull request waits for tasks; short, so a stop or a freed thread is noticed soon. */
 const FETCH_EXPIRES_MS = 5_000;
 
+/**
+ * A task's started notice goes out once it has trained this long. The dashboard only shows which
+ * worker trains a fold (updating at most four times a second); a fold done sooner is shown queued
+ * until its result instead, and costs no notice: for folds of a few milliseconds that is one NATS
+ * message, and one decode and proof check in the coordinator, fewer per fold.
+ */
+export const STARTED_NOTICE_DELAY_MS = 100;
+
 /*
  * Messages are terminated with a bare `term()`: nats-server 2.9 does not parse `+TERM <reason>`
  * and would leave the message pending, to be redelivered after ack-wait. The reason is logged.
@@ -410,6 +418,7 @@ export class Worker {
     // datasets are ready).
     if (this.holding() >= this.config.threads)
       this.log.info({ task: envelope.id, study: envelope.study }, 'task prefetched');
+    let notice: ReturnType<typeof setTimeout> | undefined;
     const handler = new TaskHandler(envelope, msg, {
       js: () => this.js!,
       runner: this.runner,
@@ -422,9 +431,14 @@ export class Worker {
       handBack: (e, m) => this.handBack(e, m),
       report: (e, r) => this.report(e, r),
       thread: (signal) => this.threads.take(signal),
-      onStarted: () => this.announce(envelope),
+      onStarted: () => {
+        notice = setTimeout(() => this.announce(envelope), STARTED_NOTICE_DELAY_MS);
+      },
       // Its thread is free once it has trained: the next task is pulled while it reports.
-      onTrained: () => this.wake?.(),
+      onTrained: () => {
+        clearTimeout(notice);
+        this.wake?.();
+      },
     });
     const done = handler
       .run()
@@ -461,9 +475,10 @@ export class Worker {
   }
 
   /**
-   * Tells the coordinator this worker started a task (its dashboard shows who trains what). The
-   * message names the task's nonce, so the coordinator counts only tasks it issued; losing it
-   * costs nothing but the dashboard showing the task as queued.
+   * Tells the coordinator this worker is training a task (its dashboard shows who trains what),
+   * once the task has trained STARTED_NOTICE_DELAY_MS. The message names the task's nonce, so the
+   * coordinator counts only tasks it issued; losing it costs nothing but the dashboard showing the
+   * task as queued.
    */
   private announce(envelope: TaskEnvelope): void {
     const started: StartedMessage = {
