@@ -462,11 +462,11 @@ async function studyWallTime(workers: number) {
  * fold meanwhile, with the machine's idle share.
  *
  * Each cluster runs two measured studies, one after the other on the same processes:
- * - `fresh`: the first, after only a 2-trial warm-up study (backends loaded, dataset fetched):
- *   what a study gets from services just started;
- * - `steady`: the next one, on other folds (cv seed 2, so the threads' fold deals and fitted
- *   preprocessing start empty as for the first): services that have run a while, their hot code
- *   compiled by V8's optimizing tier. Most of the handling of a task runs a few times per fold,
+ * - `fresh`: the first, after only a 2-trial warm-up study on other folds (backends loaded,
+ *   dataset fetched): what a study gets from services just started;
+ * - `steady`: the next one, on other folds again, so that for both the threads' fold deals and
+ *   fitted preprocessing start empty (cv seeds 3, 1, 2): services that have run a while, their
+ *   hot code compiled by V8's optimizing tier. Most of the handling of a task runs a few times per fold,
  *   so it takes a study of this size for it to be optimized.
  */
 async function endToEnd(trials: number) {
@@ -496,7 +496,7 @@ async function endToEnd(trials: number) {
       const client = cluster.api();
       const hash = await uploadDataset(client, study('tiny', 1, trials, 8));
       await call(client, 'CreateStudy', {
-        spec: JSON.stringify(study('warm', 1, 2, 2)),
+        spec: JSON.stringify(study('warm', 3, 2, 2)),
         datasetSha256: hash,
         studyId: 'warm',
       });

@@ -37,6 +37,7 @@ export {
   type ReportMessage,
   type ResultEnvelope,
   refitResultOf,
+  STARTED_NOTICE_DELAY_MS,
   STREAMS,
   STUDY_ID,
   type StartedMessage,

@@ -43,8 +43,9 @@ export const SUBJECTS = {
   drop: (study: string) => `hpo.control.drop.${study}`,
   dropAll: 'hpo.control.drop.*',
   /**
-   * Core NATS, a `StartedMessage`: a worker has been training a task for 100 ms (the worker's
-   * STARTED_NOTICE_DELAY_MS; for the dashboard's running tasks); or a `ReportMessage`: a fold's validation objective at an ASHA rung while it trains.
+   * Core NATS, a `StartedMessage`: a worker has held a training thread for a task for
+   * STARTED_NOTICE_DELAY_MS (for the dashboard's running tasks); or a `ReportMessage`: a fold's
+   * validation objective at an ASHA rung while it trains.
    * Both carry the task's nonce, so only an answer to a task the coordinator issued counts.
    */
   progress: (study: string) => `hpo.progress.${study}`,
@@ -68,6 +69,15 @@ export const SUBJECTS = {
 
 /** Seconds between a worker's heartbeats; a worker silent for three of them is gone. */
 export const HEARTBEAT_SECONDS = 2;
+
+/**
+ * A worker sends a task's started notice once the task has held a training thread this long
+ * (its dataset ready, training begun), not as it starts. The notice only feeds the dashboard's
+ * running table, which updates at most four times a second: a fold done sooner is shown queued
+ * until its result, and for folds of a few milliseconds this spares one NATS message per fold and
+ * a decode and proof check in the coordinator. The coordinator dates a notice's task back by it.
+ */
+export const STARTED_NOTICE_DELAY_MS = 100;
 
 /**
  * The inbox prefix workers receive replies under. deploy/nats/auth.conf lets the worker user

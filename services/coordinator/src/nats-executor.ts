@@ -23,6 +23,7 @@ import {
   foldResultOf,
   type ResultEnvelope,
   refitResultOf,
+  STARTED_NOTICE_DELAY_MS,
   STREAMS,
   SUBJECTS,
   type TaskEnvelope,
@@ -141,7 +142,8 @@ export class NatsExecutor implements Executor {
     if (!t) return false;
     t.state = 'running';
     t.worker = worker;
-    t.since = new Date().toISOString();
+    // The worker waits STARTED_NOTICE_DELAY_MS before it says so.
+    t.since = new Date(Date.now() - STARTED_NOTICE_DELAY_MS).toISOString();
     this.onChange();
     return true;
   }

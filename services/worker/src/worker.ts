@@ -26,6 +26,7 @@ import {
   objectStoreSource,
   permissionViolation,
   type ReportMessage,
+  STARTED_NOTICE_DELAY_MS,
   STREAMS,
   type StartedMessage,
   SUBJECTS,
@@ -101,14 +102,6 @@ export function nextWorkerState(state: WorkerState, event: WorkerEvent): WorkerS
 
 /** Milliseconds one pull request waits for tasks; short, so a stop or a freed thread is noticed soon. */
 const FETCH_EXPIRES_MS = 5_000;
-
-/**
- * A task's started notice goes out once it has trained this long. The dashboard only shows which
- * worker trains a fold (updating at most four times a second); a fold done sooner is shown queued
- * until its result instead, and costs no notice: for folds of a few milliseconds that is one NATS
- * message, and one decode and proof check in the coordinator, fewer per fold.
- */
-export const STARTED_NOTICE_DELAY_MS = 100;
 
 /*
  * Messages are terminated with a bare `term()`: nats-server 2.9 does not parse `+TERM <reason>`
@@ -476,9 +469,9 @@ export class Worker {
 
   /**
    * Tells the coordinator this worker is training a task (its dashboard shows who trains what),
-   * once the task has trained STARTED_NOTICE_DELAY_MS. The message names the task's nonce, so the
-   * coordinator counts only tasks it issued; losing it costs nothing but the dashboard showing the
-   * task as queued.
+   * once the task has held its thread STARTED_NOTICE_DELAY_MS (see there). The message names the
+   * task's nonce, so the coordinator counts only tasks it issued; losing it costs nothing but the
+   * dashboard showing the task as queued.
    */
   private announce(envelope: TaskEnvelope): void {
     const started: StartedMessage = {
