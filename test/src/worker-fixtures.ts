@@ -152,7 +152,7 @@ export class WorkerProcess {
     return new WorkerProcess(
       spawn(process.execPath, [WORKER, ...args], {
         cwd: ROOT,
-        env: { ...process.env, HPO_LOG: 'silent', ...env },
+        env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
     );

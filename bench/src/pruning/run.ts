@@ -98,7 +98,6 @@ function runOnce(study: string, mode: string, variant: string, seed: number): Ru
     const specFile = join(dir, 'study.json');
     writeFileSync(specFile, JSON.stringify(edited));
     execFileSync(process.execPath, [CLI, 'tune', specFile, '--quiet', '--threads', '2'], {
-      env: { ...process.env, HPO_LOG: 'silent' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     const events = readFileSync(join(out, 'events.jsonl'), 'utf8')

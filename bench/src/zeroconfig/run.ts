@@ -58,7 +58,6 @@ function run(cmd: string, args: string[], timeoutSeconds: number, cwd?: string):
       {
         maxBuffer: 1 << 26,
         timeout: timeoutSeconds * 1000,
-        env: { ...process.env, HPO_LOG: 'silent' },
         ...(cwd ? { cwd } : {}),
       },
       (err, stdout, stderr) => {

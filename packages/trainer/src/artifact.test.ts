@@ -9,8 +9,6 @@ import { ModelError } from './errors.js';
 import { disposeNetwork } from './network.js';
 import { predictColumns, predictCsv, predictPixels } from './predict.js';
 
-process.env.HPO_LOG = 'silent';
-
 describe('export and predict', () => {
   it('saves a model with its pipeline and predicts the same after loading, on raw CSV rows', async () => {
     const ds = syntheticTabular(300);

@@ -8,8 +8,6 @@ import { layersModelFiles } from './export-layers.js';
 import { disposeNetwork } from './network.js';
 import { predictProba } from './train-loop.js';
 
-process.env.HPO_LOG = 'silent';
-
 /** Loads an export's files with tf.loadLayersModel, as a user of the format would. */
 async function load(files: { name: string; data: Uint8Array }[]): Promise<tf.LayersModel> {
   const byName = new Map(files.map((f) => [f.name, f.data]));

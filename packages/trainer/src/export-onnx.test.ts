@@ -8,8 +8,6 @@ import { OnnxExportError, onnxModelBytes } from './export-onnx.js';
 import { disposeNetwork } from './network.js';
 import { predictColumns, predictPixels } from './predict.js';
 
-process.env.HPO_LOG = 'silent';
-
 /** Missing categories as users have them: '', or a marker in some case. */
 const MARKERS = ['', 'NA', 'none', 'N/A'];
 

@@ -6,8 +6,6 @@ import { initBackend } from './backend.js';
 import { TrainingStopped } from './errors.js';
 import { liveTensors, trainFold } from './fold.js';
 
-process.env.HPO_LOG = 'silent';
-
 describe('trainFold', () => {
   const ds = syntheticTabular(600);
   const [fold] = stratifiedKFold(ds.labels, 3, 7);

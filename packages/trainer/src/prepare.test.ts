@@ -9,8 +9,6 @@ import { DEFAULT_PARAMS, type TrainParams } from './params.js';
 import { featureMatrix, foldView, prepareTraining } from './prepare.js';
 import { fit, predictProba, type TrainingData } from './train-loop.js';
 
-process.env.HPO_LOG = 'silent';
-
 describe('fold views', () => {
   before(async () => {
     await initBackend();

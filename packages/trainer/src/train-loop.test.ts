@@ -11,8 +11,6 @@ import { DEFAULT_PARAMS, type TrainParams } from './params.js';
 import { featureMatrix, labelsOf, prepareTraining } from './prepare.js';
 import { fit, predictProba, type TrainingData } from './train-loop.js';
 
-process.env.HPO_LOG = 'silent';
-
 const CHURN = join(dirname(fileURLToPath(import.meta.url)), '../../../examples/churn/churn.csv');
 
 before(async () => {

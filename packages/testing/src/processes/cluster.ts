@@ -232,7 +232,7 @@ export class Cluster {
   env(extra: Record<string, string> = {}, kind: 'coordinator' | 'worker' = 'coordinator'): NodeJS.ProcessEnv {
     const user = this.nats.credentials(kind);
     const auth = user ? { NATS_USER: user.user, NATS_PASSWORD: user.password } : {};
-    return { ...process.env, HPO_LOG: 'silent', ...auth, ...extra };
+    return { ...process.env, ...auth, ...extra };
   }
 
   private apiOptions: { credentials?: grpc.ChannelCredentials | undefined; token?: string | undefined } = {};

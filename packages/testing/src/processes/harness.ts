@@ -29,7 +29,7 @@ export function runCli(
 export function startCli(args: string[], env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, [CLI, ...args], {
     cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1', HPO_LOG: 'silent', ...env },
+    env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
