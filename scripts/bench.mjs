@@ -23,7 +23,6 @@ for (const [name, [script]] of Object.entries(parts)) {
   const started = Date.now();
   const stdout = execFileSync(process.execPath, [join(root, script), ...(quick ? ['--quick'] : [])], {
     cwd: root,
-    env: { ...process.env, HPO_LOG: 'silent' },
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 * 1024 * 1024,
   }).toString();
