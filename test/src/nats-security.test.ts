@@ -448,7 +448,8 @@ describe('control messages on an open NATS server', () => {
         studyId: 'spoofed',
       });
       const { epoch } = await firstTask;
-      await worker.waitFor('"task started"');
+      // The worker has had a task of the study (its folds are too quick to log `task started`).
+      await worker.waitFor('"task finished"');
       nc.publish(SUBJECTS.cancel('spoofed'));
       nc.publish(SUBJECTS.cancel('spoofed'), encodeJson({ studyNonce: 'C'.repeat(22), epoch }));
       nc.publish(SUBJECTS.drop('spoofed'), encodeJson({ id: 'spoofed.0.0', seq: 1 }));

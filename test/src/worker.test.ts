@@ -206,7 +206,7 @@ describe('worker processes on a real nats-server', () => {
     assert.equal(okOf(text, 'w-a') + okOf(textB, 'w-b'), good.length, 'every good task counted once, as ok');
   });
 
-  it("announces a fold that trains a while with the task's nonce, and no fold done sooner", async () => {
+  it("announces (and logs as started) a fold that trains a while, with the task's nonce, and no fold done sooner", async () => {
     const study = 'notice';
     const notices: StartedMessage[] = [];
     const sub = nc.subscribe(SUBJECTS.progress(study));
@@ -245,11 +245,19 @@ describe('worker processes on a real nats-server', () => {
       // A fold done within the delay is never announced (every one would be without it).
       const fast = quick.filter((t) => seconds.get(t.id)! < STARTED_NOTICE_DELAY_MS / 1000);
       assert.ok(fast.length > 0, `no tiny fold took under the delay: ${JSON.stringify([...seconds])}`);
-      for (const t of fast)
+      // Nor logged as started: such a fold logs `task finished` alone; the long one logs both.
+      const lines = [...workers.values()].flatMap((w) => w.lines);
+      for (const t of fast) {
         assert.ok(
           !notices.some((n) => n.id === t.id),
           `${t.id} took ${seconds.get(t.id)} s and was announced`,
         );
+        assert.ok(
+          !lines.some(started(t.id)),
+          `${t.id} took ${seconds.get(t.id)} s and was logged as started`,
+        );
+      }
+      assert.equal(lines.filter(started(long.id)).length, 1, 'the long fold logs task started once');
     } finally {
       sub.unsubscribe();
     }
@@ -539,7 +547,8 @@ describe('a worker with --prefetch 1 on a real nats-server', () => {
       assert.equal(r.worker, 'next');
     }
     assert.equal(results.of(study).find((x) => x.id === a.id)?.worker, 'solo');
-    assert.ok(next.lines.some(started(c.id)));
+    // c trained there (a quick fold may log `task finished` alone: no `task started` line).
+    assert.equal((await next.waitForLog(finished(c.id))).outcome, 'ok');
     await queueSettles(jsm);
   });
 });

@@ -5,7 +5,14 @@
  * task id (the result's msgID), so a redelivered task is harmless.
  */
 import { errorText, type FoldReport, HpoError, toWireError, unlessAborted, type WireError } from '@hpo/core';
-import { encodeJson, type ResultEnvelope, resultMsgId, SUBJECTS, type TaskEnvelope } from '@hpo/protocol';
+import {
+  encodeJson,
+  type ResultEnvelope,
+  resultMsgId,
+  STARTED_NOTICE_DELAY_MS,
+  SUBJECTS,
+  type TaskEnvelope,
+} from '@hpo/protocol';
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Refusal } from './control.js';
@@ -47,7 +54,10 @@ export interface HandlerDeps {
    * fetched) and returns its release; rejects when `signal` aborts first.
    */
   thread: (signal: AbortSignal) => Promise<() => void>;
-  /** Called when the task gets its thread and starts training. */
+  /**
+   * Called once the task has held its thread for STARTED_NOTICE_DELAY_MS (when it logs
+   * `task started`); never for a task that leaves its thread sooner.
+   */
   onStarted?: () => void;
   /**
    * Called once the task no longer needs its thread (trained, failed or stopped), before its
@@ -67,6 +77,8 @@ export class TaskHandler {
   private readonly stop = new Int32Array(new SharedArrayBuffer(4));
   private abortReason: AbortReason | undefined;
   private readonly fetchedAt = performance.now();
+  /** Logs `task started` and sends the started notice once the task has trained a while. */
+  private startedTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly envelope: TaskEnvelope,
@@ -87,6 +99,7 @@ export class TaskHandler {
       try {
         verdict = await this.train(deliveries >= deps.maxDeliver());
       } finally {
+        clearTimeout(this.startedTimer);
         this.state = 'reporting';
         deps.onTrained?.();
       }
@@ -175,11 +188,15 @@ export class TaskHandler {
     try {
       this.state = 'training';
       const { envelope: e, msg } = this;
-      deps.log.info(
-        { task: e.id, study: e.study, kind: e.task.kind, deliveries: msg.info.deliveryCount },
-        'task started',
-      );
-      deps.onStarted?.();
+      // Said only of a task still training after a while: a fold of a few milliseconds logs
+      // `task finished` alone and sends no started notice (see STARTED_NOTICE_DELAY_MS).
+      this.startedTimer = setTimeout(() => {
+        deps.log.info(
+          { task: e.id, study: e.study, kind: e.task.kind, deliveries: msg.info.deliveryCount },
+          'task started',
+        );
+        deps.onStarted?.();
+      }, STARTED_NOTICE_DELAY_MS);
       return await this.runHeld(datasetPath, testDatasetPath, lastDelivery);
     } finally {
       releaseThread();

@@ -26,7 +26,6 @@ import {
   objectStoreSource,
   permissionViolation,
   type ReportMessage,
-  STARTED_NOTICE_DELAY_MS,
   STREAMS,
   type StartedMessage,
   SUBJECTS,
@@ -411,7 +410,6 @@ export class Worker {
     // datasets are ready).
     if (this.holding() >= this.config.threads)
       this.log.info({ task: envelope.id, study: envelope.study }, 'task prefetched');
-    let notice: ReturnType<typeof setTimeout> | undefined;
     const handler = new TaskHandler(envelope, msg, {
       js: () => this.js!,
       runner: this.runner,
@@ -424,14 +422,9 @@ export class Worker {
       handBack: (e, m) => this.handBack(e, m),
       report: (e, r) => this.report(e, r),
       thread: (signal) => this.threads.take(signal),
-      onStarted: () => {
-        notice = setTimeout(() => this.announce(envelope), STARTED_NOTICE_DELAY_MS);
-      },
+      onStarted: () => this.announce(envelope),
       // Its thread is free once it has trained: the next task is pulled while it reports.
-      onTrained: () => {
-        clearTimeout(notice);
-        this.wake?.();
-      },
+      onTrained: () => this.wake?.(),
     });
     const done = handler
       .run()
@@ -469,9 +462,9 @@ export class Worker {
 
   /**
    * Tells the coordinator this worker is training a task (its dashboard shows who trains what),
-   * once the task has held its thread STARTED_NOTICE_DELAY_MS (see there). The message names the
-   * task's nonce, so the coordinator counts only tasks it issued; losing it costs nothing but the
-   * dashboard showing the task as queued.
+   * once the task has held its thread STARTED_NOTICE_DELAY_MS (see TaskHandler). The message
+   * names the task's nonce, so the coordinator counts only tasks it issued; losing it costs
+   * nothing but the dashboard showing the task as queued.
    */
   private announce(envelope: TaskEnvelope): void {
     const started: StartedMessage = {
