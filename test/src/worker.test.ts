@@ -257,7 +257,10 @@ describe('worker processes on a real nats-server', () => {
           `${t.id} took ${seconds.get(t.id)} s and was logged as started`,
         );
       }
-      assert.equal(lines.filter(started(long.id)).length, 1, 'the long fold logs task started once');
+      const longStarted = lines.filter(started(long.id));
+      assert.equal(longStarted.length, 1, 'the long fold logs task started once');
+      // Dated when it got its thread, which is before the line was logged.
+      assert.ok(Date.parse(longStarted[0]!.since as string) <= Date.parse(longStarted[0]!.time as string));
     } finally {
       sub.unsubscribe();
     }
@@ -519,6 +522,8 @@ describe('a worker with --prefetch 1 on a real nats-server', () => {
     const { code } = await solo.exited;
     assert.equal(code, 0, solo.dump());
     const about = (id: string) => solo.lines.filter((l) => l.task === id);
+    // (b is quick, so this line would be missing had it trained briefly: its 'requeued' outcome
+    // below is what shows it never trained.)
     assert.ok(
       !about(b.id).some((l) => l.msg === 'task started'),
       'the prefetched task never started training',

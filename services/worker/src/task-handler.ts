@@ -77,8 +77,6 @@ export class TaskHandler {
   private readonly stop = new Int32Array(new SharedArrayBuffer(4));
   private abortReason: AbortReason | undefined;
   private readonly fetchedAt = performance.now();
-  /** Logs `task started` and sends the started notice once the task has trained a while. */
-  private startedTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly envelope: TaskEnvelope,
@@ -99,7 +97,6 @@ export class TaskHandler {
       try {
         verdict = await this.train(deliveries >= deps.maxDeliver());
       } finally {
-        clearTimeout(this.startedTimer);
         this.state = 'reporting';
         deps.onTrained?.();
       }
@@ -185,20 +182,25 @@ export class TaskHandler {
       for (const h of held) h.release();
       return this.abortedVerdict() ?? { kind: 'requeue', reason: 'worker shutting down', delayMs: 0 };
     }
+    let startedTimer: ReturnType<typeof setTimeout> | undefined;
     try {
       this.state = 'training';
       const { envelope: e, msg } = this;
-      // Said only of a task still training after a while: a fold of a few milliseconds logs
-      // `task finished` alone and sends no started notice (see STARTED_NOTICE_DELAY_MS).
-      this.startedTimer = setTimeout(() => {
+      // Said only of a task still training after a while (with `since`, when it got its thread):
+      // a fold of a few milliseconds logs `task finished` alone and sends no started notice (see
+      // STARTED_NOTICE_DELAY_MS).
+      const since = new Date().toISOString();
+      startedTimer = setTimeout(() => {
         deps.log.info(
-          { task: e.id, study: e.study, kind: e.task.kind, deliveries: msg.info.deliveryCount },
+          { task: e.id, study: e.study, kind: e.task.kind, deliveries: msg.info.deliveryCount, since },
           'task started',
         );
         deps.onStarted?.();
       }, STARTED_NOTICE_DELAY_MS);
       return await this.runHeld(datasetPath, testDatasetPath, lastDelivery);
     } finally {
+      // Before the thread goes: nothing is said of a task that no longer trains.
+      clearTimeout(startedTimer);
       releaseThread();
       for (const h of held) h.release();
     }
