@@ -448,7 +448,7 @@ describe('control messages on an open NATS server', () => {
         studyId: 'spoofed',
       });
       const { epoch } = await firstTask;
-      // The worker has had a task of the study (its folds are too quick to log `task started`).
+      // The worker has had a task of the study (its folds may be too quick to log `task started`).
       await worker.waitFor('"task finished"');
       nc.publish(SUBJECTS.cancel('spoofed'));
       nc.publish(SUBJECTS.cancel('spoofed'), encodeJson({ studyNonce: 'C'.repeat(22), epoch }));

@@ -522,8 +522,8 @@ describe('a worker with --prefetch 1 on a real nats-server', () => {
     const { code } = await solo.exited;
     assert.equal(code, 0, solo.dump());
     const about = (id: string) => solo.lines.filter((l) => l.task === id);
-    // (b is quick, so this line would be missing had it trained briefly: its 'requeued' outcome
-    // below is what shows it never trained.)
+    // (b is quick, so this line would be missing had it trained briefly: that b went back before
+    // a finished, checked below, is what shows it never trained.)
     assert.ok(
       !about(b.id).some((l) => l.msg === 'task started'),
       'the prefetched task never started training',

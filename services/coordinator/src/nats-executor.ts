@@ -136,7 +136,7 @@ export class NatsExecutor implements Executor {
     return to !== undefined;
   }
 
-  /** A worker said it started task `id` (its proof was checked); false for a task not in flight here. */
+  /** A worker said it is training task `id` (its proof was checked); false for a task not in flight here. */
   started(id: string, worker: string): boolean {
     const t = this.inFlight.get(id);
     if (!t) return false;

@@ -418,7 +418,7 @@ export class StudyManager {
     return this.studies.get(study)?.executor.handedBack(id, oldSeq, seq) ?? false;
   }
 
-  /** A worker started task `id` of `study` (its proof was checked); false when no study here sent it. */
+  /** A worker is training task `id` of `study` (its proof was checked); false when no study here sent it. */
   started(study: string, id: string, worker: string): boolean {
     return this.studies.get(study)?.executor.started(id, worker) ?? false;
   }

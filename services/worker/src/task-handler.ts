@@ -199,7 +199,7 @@ export class TaskHandler {
       }, STARTED_NOTICE_DELAY_MS);
       return await this.runHeld(datasetPath, testDatasetPath, lastDelivery);
     } finally {
-      // Before the thread goes: nothing is said of a task that no longer trains.
+      // Before the thread goes: nothing is said of a task once it has left its thread.
       clearTimeout(startedTimer);
       releaseThread();
       for (const h of held) h.release();
