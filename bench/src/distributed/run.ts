@@ -297,9 +297,10 @@ async function dispatchOverhead(tasks: number) {
       await on.burst(250);
     }
     const steady = await sample();
+    const p50p99 = (xs: number[]) => ({ p50: q(xs, 0.5), p99: q(xs, 0.99) });
     const overhead = (stats: typeof fresh) => ({
-      securityOff: { p50: q(stats.off, 0.5), p99: q(stats.off, 0.99) },
-      securityOn: { p50: q(stats.on, 0.5), p99: q(stats.on, 0.99) },
+      securityOff: p50p99(stats.off),
+      securityOn: p50p99(stats.on),
       onOverOffP50: Math.round((quantile(stats.on, 0.5) / quantile(stats.off, 0.5)) * 1000) / 1000,
     });
     return {
@@ -312,14 +313,11 @@ async function dispatchOverhead(tasks: number) {
         afterWarmUp: { ...overhead(steady), issue15TargetMet: quantile(steady.off, 0.5) <= 1 },
       },
       roundTripMs: {
-        securityOff: { p50: q(fresh.rtOff, 0.5), p99: q(fresh.rtOff, 0.99) },
-        securityOn: { p50: q(fresh.rtOn, 0.5), p99: q(fresh.rtOn, 0.99) },
-        afterWarmUp: {
-          securityOff: { p50: q(steady.rtOff, 0.5), p99: q(steady.rtOff, 0.99) },
-          securityOn: { p50: q(steady.rtOn, 0.5), p99: q(steady.rtOn, 0.99) },
-        },
+        securityOff: p50p99(fresh.rtOff),
+        securityOn: p50p99(fresh.rtOn),
+        afterWarmUp: { securityOff: p50p99(steady.rtOff), securityOn: p50p99(steady.rtOn) },
       },
-      recordEventMs: { p50: q(fresh.append, 0.5), p99: q(fresh.append, 0.99) },
+      recordEventMs: p50p99(fresh.append),
       proofMicroseconds: proofCost(),
       jetstreamFloorMs: {
         ...(await jetstreamFloor(tasks)),
@@ -466,8 +464,8 @@ async function studyWallTime(workers: number) {
  *   dataset fetched): what a study gets from services just started;
  * - `steady`: the next one, on other folds again, so that for both the threads' fold deals and
  *   fitted preprocessing start empty (cv seeds 3, 1, 2): services that have run a while, their
- *   hot code compiled by V8's optimizing tier. Most of the handling of a task runs a few times per fold,
- *   so it takes a study of this size for it to be optimized.
+ *   hot code compiled by V8's optimizing tier. Most of the handling of a task runs a few times
+ *   per fold, so it takes a study of this size for it to be optimized.
  */
 async function endToEnd(trials: number) {
   type Measured = { foldsPerSecond: number; cpu?: CpuPerFold };
@@ -567,14 +565,8 @@ async function endToEnd(trials: number) {
     fresh: summary(byDefault.map((r) => r.fresh)),
     steady: summary(byDefault.map((r) => r.steady)),
     workerPrefetch1: {
-      fresh: {
-        foldsPerSecond: median(prefetching.map((r) => r.fresh.foldsPerSecond)),
-        runs: prefetching.map((r) => r.fresh.foldsPerSecond),
-      },
-      steady: {
-        foldsPerSecond: median(prefetching.map((r) => r.steady.foldsPerSecond)),
-        runs: prefetching.map((r) => r.steady.foldsPerSecond),
-      },
+      fresh: summary(prefetching.map((r) => r.fresh)),
+      steady: summary(prefetching.map((r) => r.steady)),
     },
     issue15Target: '>= 300 folds/s',
   };

@@ -72,11 +72,11 @@ export const HEARTBEAT_SECONDS = 2;
 
 /**
  * A worker sends a task's started notice, and logs `task started`, once the task has held a
- * training thread this long (its dataset ready, training begun), not as it starts. The notice only feeds the dashboard's
- * running table, which updates at most four times a second: a fold done sooner is shown queued
- * until its result, and for folds of a few milliseconds this spares one NATS message and one log
- * line per fold, and a decode and proof check in the coordinator. The coordinator dates a
- * notice's task back by it.
+ * training thread this long (its dataset ready, training begun), not as it starts. The notice
+ * only feeds the dashboard's running table, which updates at most four times a second: a fold
+ * done sooner is shown queued until its result, and for folds of a few milliseconds this spares
+ * one NATS message and one log line per fold, and a decode and proof check in the coordinator.
+ * The coordinator dates a notice's task back by it.
  */
 export const STARTED_NOTICE_DELAY_MS = 100;
 

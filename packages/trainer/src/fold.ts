@@ -109,8 +109,9 @@ export async function trainFold(task: TrainFoldInput): Promise<FoldOutcome> {
 
 /**
  * A fold's ROC and PR points to 4 decimals: they are only drawn (the report's fold curves and
- * their mean on a grid, which can move by a grid step where a point sat just off it), and at full precision they were about 94% of a result's bytes,
- * which every result and event carries through NATS, the coordinator and the study log.
+ * their mean on a grid, which can move by a grid step where a point sat just off it), and at full
+ * precision they were about 94% of a result's bytes, which every result and event carries through
+ * NATS, the coordinator and the study log.
  */
 function coarseCurves(c: FoldMetrics['curves']): FoldMetrics['curves'] {
   const r = (xs: number[]) => xs.map((x) => Math.round(x * 1e4) / 1e4);

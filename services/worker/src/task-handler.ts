@@ -189,10 +189,16 @@ export class TaskHandler {
       // Said only of a task still training after a while (with `since`, when it got its thread):
       // a fold of a few milliseconds logs `task finished` alone and sends no started notice (see
       // STARTED_NOTICE_DELAY_MS).
-      const since = new Date().toISOString();
+      const since = Date.now();
       startedTimer = setTimeout(() => {
         deps.log.info(
-          { task: e.id, study: e.study, kind: e.task.kind, deliveries: msg.info.deliveryCount, since },
+          {
+            task: e.id,
+            study: e.study,
+            kind: e.task.kind,
+            deliveries: msg.info.deliveryCount,
+            since: new Date(since).toISOString(),
+          },
           'task started',
         );
         deps.onStarted?.();

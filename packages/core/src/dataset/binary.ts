@@ -179,9 +179,7 @@ export function decodeDataset(
     if (!ref || !whole(ref.offset) || !whole(ref.length))
       throw new DatasetError(
         'dataset blob header lacks a block, or names one without a whole offset and length',
-        {
-          file: source,
-        },
+        { file: source },
       );
     if (base + ref.offset + ref.length > bytes.length)
       throw new DatasetError('truncated dataset blob', { file: source });
