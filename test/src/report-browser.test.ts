@@ -27,6 +27,12 @@ describe('hpo report in a real browser', () => {
     assert.match(page, /held-out test \(480 rows, used once; threshold 0\.\d+, calibrated\)/);
     assert.match(page, /Decision threshold: 0\.\d+ \(best F1; out of fold precision/);
     assert.match(page, /"pooled":\{"fpr":\[/);
+    // Each fold's own curves, drawn from its out-of-fold block (results carry no curve points).
+    const folds = /"roc":\{"folds":(\[.*?\]),"mean"/.exec(page);
+    assert.ok(folds, 'the best trial has fold ROC curves');
+    const curves = JSON.parse(folds[1]!) as { fpr: number[]; tpr: number[] }[];
+    assert.equal(curves.length, 3, 'one ROC curve per fold');
+    for (const c of curves) assert.ok(c.fpr.length > 10 && c.fpr.length === c.tpr.length);
     assert.match(page, /"test":\{"fpr":\[/);
     const shot = join(ARTIFACTS, 'report-embedded.png');
     const { errors, charts } = await inspectReport(html, shot);

@@ -19,6 +19,8 @@
  * - lease takeover: SIGKILL of the lease holder to the standby's 'coordinator ready';
  * - a worker's dataset download: peak RSS growth while a blob is fetched into the cache,
  *   streamed (DatasetCache) against read whole then written (what the cache did before).
+ * - what a tiny fold's result costs to carry (bytes, µs of copies and checks), as sent against
+ *   with the ROC and PR points results carried before (`resultCost`).
  * Flags: --quick, --only=<part,...>.
  */
 
@@ -29,13 +31,24 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { TaskProofs } from '@hpo/coordinator/dist/task-proofs.js';
-import { encodeDataset, type FoldTask, readCsvDataset, sha256Hex } from '@hpo/core';
+import {
+  computeMetrics,
+  decodeOof,
+  encodeDataset,
+  encodeOof,
+  type FoldResult,
+  type FoldTask,
+  readCsvDataset,
+  sha256Hex,
+  stratifiedFold,
+} from '@hpo/core';
 import {
   BUCKETS,
   DEFAULT_QUEUE,
   decodeResult,
   encodeJson,
   ensureInfrastructure,
+  foldResultOf,
   newSecret,
   type ResultEnvelope,
   SUBJECTS,
@@ -56,6 +69,7 @@ import {
   uploadDataset,
   watch,
 } from '@hpo/testing/processes';
+import { initBackend, trainFold } from '@hpo/trainer';
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
@@ -328,6 +342,89 @@ async function dispatchOverhead(tasks: number) {
     await off.stop();
     await on.stop();
   }
+}
+
+/**
+ * What a tiny fold's result costs to carry: as results are sent now (no ROC or PR points; the
+ * report draws them from the out-of-fold block) against the same result with the points results
+ * carried before (to 4 decimals, from the same block). Bytes of JSON, and µs per result of the
+ * copies every result goes through: the trainer thread's reply (a structured clone), the worker's
+ * JSON encoding, the coordinator's decode and contract check, and its fold_done event's encoding.
+ * The two interleaved, `rounds` of `perRound` each; medians. Not the whole saving: NATS's and the
+ * event store's handling of the bytes is not in it (`endToEnd` has NATS's CPU a fold).
+ */
+async function resultCost(rounds: number, perRound: number) {
+  await initBackend();
+  const ds = readCsvDataset(CHURN, { label: 'churn', positive: 'yes', columns: { customer_id: 'ignore' } });
+  const split = stratifiedFold(ds.labels, 5, 1, 0, 1);
+  const { validProba, ...trained } = await trainFold({
+    dataset: ds,
+    train: split.train,
+    valid: split.valid,
+    params: { epochs: 1, layers: 1, units: 4, batchSize: 512, validationFraction: 0 },
+    seed: 1,
+  });
+  const yValid = Uint8Array.from(split.valid, (r) => ds.labels[r]!);
+  const sent: FoldResult = { ...trained, oof: encodeOof(yValid, validProba, 1) };
+  const { y, p } = decodeOof(sent.oof!);
+  const { roc, pr } = computeMetrics(y, p).curves;
+  const r4 = (xs: number[]) => xs.map((x) => Math.round(x * 1e4) / 1e4);
+  const withCurves: FoldResult = {
+    ...sent,
+    metrics: {
+      ...sent.metrics,
+      curves: {
+        roc: { fpr: r4(roc.fpr), tpr: r4(roc.tpr) },
+        pr: { precision: r4(pr.precision), recall: r4(pr.recall) },
+      },
+    },
+  };
+  const env = new TaskProofs(newSecret(), 'x').envelope('bench', {
+    kind: 'fold',
+    trial: 1,
+    datasetHash: 'a'.repeat(64),
+    cv: { k: 5, seed: 1, repeat: 0, fold: 1 },
+    params: {},
+    seed: 1,
+    threshold: 0.5,
+  });
+  const envelope = (result: FoldResult) =>
+    ({
+      id: env.id,
+      study: 'bench',
+      epoch: env.epoch,
+      nonce: env.nonce,
+      worker: 'w',
+      deliveries: 1,
+      ok: true,
+      result,
+    }) as const;
+  const perResult = (result: FoldResult) => {
+    const t = performance.now();
+    for (let i = 0; i < perRound; i++) {
+      const reply = structuredClone(result);
+      const decoded = foldResultOf(
+        decodeResult(encodeJson(envelope(reply))) as Extract<ResultEnvelope, { ok: true }>,
+      );
+      encodeJson({ type: 'fold_done', at: new Date().toISOString(), trial: 1, fold: 1, result: decoded });
+    }
+    return ((performance.now() - t) * 1000) / perRound;
+  };
+  const [now, before] = [[] as number[], [] as number[]];
+  for (let r = 0; r < rounds + 1; r++) {
+    const a = perResult(sent);
+    const b = perResult(withCurves);
+    if (r === 0) continue; // warm-up
+    now.push(a);
+    before.push(b);
+  }
+  const bytes = (result: FoldResult) => encodeJson(envelope(result)).length;
+  return {
+    what: 'a tiny churn fold (480 validation rows): thread reply clone + JSON encode + decode and contract check + fold_done event encode',
+    bytes: { sent: bytes(sent), withCurves: bytes(withCurves) },
+    microsecondsPerResult: { sent: q(now, 0.5), withCurves: q(before, 0.5) },
+    withCurvesOverSent: Math.round((median(before) / median(now)) * 100) / 100,
+  };
 }
 
 /** What a task's proofs cost the coordinator: issuing an envelope and checking its result (µs). */
@@ -936,11 +1033,12 @@ const soakReport = soaked && {
   },
 };
 const overhead = want('dispatch') ? await dispatchOverhead(quick ? 30 : 200) : undefined;
+const results = want('resultCost') ? await resultCost(quick ? 5 : 21, quick ? 50 : 200) : undefined;
 const throughput = want('throughput') ? await tinyFoldThroughput(quick ? 100 : 600) : undefined;
 const endToEndTiny = want('endToEnd') ? await endToEnd(quick ? 20 : 480) : undefined;
 const rpc = want('rpc') ? await rpcLatency(quick ? 100 : 400) : undefined;
 const one = want('studyWallTime') ? await studyWallTime(1) : undefined;
 const two = want('studyWallTime') ? await studyWallTime(2) : undefined;
 process.stdout.write(
-  `${JSON.stringify({ boundedStart: started, leaseTakeover: takeover, cacheDownload: download, fairDispatch: fair, soak: soakReport, dispatch: overhead, throughput, endToEnd: endToEndTiny, rpc, studyWallTime: one && two ? { one, two, speedup: Math.round((one.seconds / two.seconds) * 100) / 100 } : undefined }, null, 2)}\n`,
+  `${JSON.stringify({ boundedStart: started, leaseTakeover: takeover, cacheDownload: download, fairDispatch: fair, soak: soakReport, dispatch: overhead, resultCost: results, throughput, endToEnd: endToEndTiny, rpc, studyWallTime: one && two ? { one, two, speedup: Math.round((one.seconds / two.seconds) * 100) / 100 } : undefined }, null, 2)}\n`,
 );

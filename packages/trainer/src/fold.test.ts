@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { stratifiedKFold } from '@hpo/core';
+import { foldResultSchema, stratifiedKFold } from '@hpo/core';
 import { syntheticImages, syntheticTabular } from '@hpo/testing';
 import { initBackend } from './backend.js';
 import { TrainingStopped } from './errors.js';
@@ -28,6 +28,19 @@ describe('trainFold', () => {
     assert.ok(['wasm', 'cpu', 'tensorflow'].includes(out.backend.name));
     assert.equal(out.nValid, fold!.valid.length);
     assert.ok(out.timings.trainMs > 0);
+    // No curve points travel with a result (the report draws them from the out-of-fold block):
+    // what is sent is the contract's, and the schema still reads logs that have them.
+    assert.equal('curves' in out.metrics, false);
+    const { validProba: _p, ...result } = out;
+    assert.equal(foldResultSchema.safeParse(result).success, true);
+    const legacy = {
+      ...result,
+      metrics: {
+        ...result.metrics,
+        curves: { roc: { fpr: [0, 1], tpr: [0, 1] }, pr: { precision: [1, 0.5], recall: [0, 1] } },
+      },
+    };
+    assert.equal(foldResultSchema.safeParse(legacy).success, true);
     assert.equal(liveTensors(), base, 'no tensors leak from a fold');
   });
 

@@ -2,7 +2,6 @@ import {
   computeMetrics,
   type Dataset,
   type FittedPipeline,
-  type FoldMetrics,
   type FoldReport,
   type FoldResult,
   type FoldTask,
@@ -45,7 +44,7 @@ export interface TrainFoldInput {
 
 /** Everything a fold reports back (core's FoldResult), plus the per-row predictions. */
 export interface FoldOutcome extends FoldResult {
-  /** Predicted probabilities on the validation rows (for curves and ensembles). */
+  /** Predicted probabilities on the validation rows (the out-of-fold block is made of them). */
   validProba: number[];
 }
 
@@ -88,10 +87,12 @@ export async function trainFold(task: TrainFoldInput): Promise<FoldOutcome> {
     });
     const t2 = performance.now();
     const proba = predictRows(net, task.dataset, data.pipeline, task.valid);
-    const metrics = computeMetrics(yTrue, proba, { threshold });
+    // Without the ROC and PR points: the report draws a fold's curves from its out-of-fold block
+    // (see foldResultMetricsSchema).
+    const { curves: _curves, ...metrics } = computeMetrics(yTrue, proba, { threshold });
     const t3 = performance.now();
     return {
-      metrics: { ...metrics, curves: coarseCurves(metrics.curves) },
+      metrics,
       epochs: report.epochs,
       bestEpoch: report.bestEpoch,
       stoppedEarly: report.stoppedEarly,
@@ -105,20 +106,6 @@ export async function trainFold(task: TrainFoldInput): Promise<FoldOutcome> {
   } finally {
     disposeNetwork(net);
   }
-}
-
-/**
- * A fold's ROC and PR points to 4 decimals: they are only drawn (the report's fold curves and
- * their mean on a grid, which can move by a grid step where a point sat just off it), and at full
- * precision they were about 94% of a result's bytes, which every result and event carries through
- * NATS, the coordinator and the study log.
- */
-function coarseCurves(c: FoldMetrics['curves']): FoldMetrics['curves'] {
-  const r = (xs: number[]) => xs.map((x) => Math.round(x * 1e4) / 1e4);
-  return {
-    roc: { fpr: r(c.roc.fpr), tpr: r(c.roc.tpr) },
-    pr: { precision: r(c.pr.precision), recall: r(c.pr.recall) },
-  };
 }
 
 /** Validation rows transformed and predicted at a time: no matrix of the whole fold is built. */

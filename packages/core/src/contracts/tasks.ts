@@ -215,10 +215,20 @@ true satisfies z.infer<typeof foldMetricsSchema> extends FoldMetrics
     : false
   : false;
 
+/**
+ * A fold's metrics as its result carries them: without the ROC and PR points, which the report
+ * draws from the fold's out-of-fold block (`oof`) instead. They were two thirds of a small fold's
+ * result, carried by every result and event through NATS, the coordinator and the study log.
+ * Logs written before this still have them, and are read as they are.
+ */
+export const foldResultMetricsSchema = foldMetricsSchema.extend({
+  curves: foldMetricsSchema.shape.curves.optional(),
+});
+
 /** What a trained fold reports. */
 export const foldResultSchema = z
   .object({
-    metrics: foldMetricsSchema,
+    metrics: foldResultMetricsSchema,
     epochs: nonNegative,
     bestEpoch: nonNegative,
     stoppedEarly: z.boolean(),

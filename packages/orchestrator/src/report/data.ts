@@ -3,7 +3,9 @@ import {
   type CalibrationReport,
   type ConfusionMatrix,
   type Decision,
+  decodeOof,
   type FoldResult,
+  type Oof,
   type PrCurve,
   poolOof,
   prCurve,
@@ -37,10 +39,12 @@ export interface ReportData {
   best: {
     trial: number;
     params: Record<string, string | number | boolean>;
-    /** Per fold, their mean, and the curve of the pooled out-of-fold predictions (when kept). */
-    /** Per fold, their mean, the pooled out-of-fold curve (when kept), and the saved model's on held-out rows. */
-    roc: { folds: RocCurve[]; mean: RocCurve; pooled?: RocCurve; test?: RocCurve };
-    pr: { folds: PrCurve[]; mean: PrCurve; pooled?: PrCurve; test?: PrCurve };
+    /**
+     * Per fold (named by its 1-based number), their mean (when any fold has one), the pooled
+     * out-of-fold curve (when kept), and the saved model's on held-out rows.
+     */
+    roc: { folds: (RocCurve & { fold: number })[]; mean?: RocCurve; pooled?: RocCurve; test?: RocCurve };
+    pr: { folds: (PrCurve & { fold: number })[]; mean?: PrCurve; pooled?: PrCurve; test?: PrCurve };
     confusion: ConfusionMatrix;
   } | null;
   /**
@@ -103,7 +107,10 @@ export function reportData(source: StudyEvent[] | StudyLog): ReportData {
     importance: importance(complete),
     parallel: parallel(complete, metric),
     best: bestTrial
-      ? withTestCurves(bestCurves(bestTrial.number, bestTrial.params, folds(bestTrial.number)), log)
+      ? withTestCurves(
+          bestCurves(bestTrial.number, bestTrial.params, log.get(bestTrial.number)?.folds ?? []),
+          log,
+        )
       : null,
     spread: ranked.slice(0, 10).map((t) => ({
       trial: t.number,
@@ -189,15 +196,22 @@ function parallel(
 function bestCurves(
   trial: number,
   params: Record<string, string | number | boolean>,
-  folds: FoldResult[],
+  recorded: readonly (FoldResult | undefined)[],
 ): NonNullable<ReportData['best']> {
-  const roc = folds.map((f) => f.metrics.curves.roc);
-  const pr = folds.map((f) => f.metrics.curves.pr);
+  const folds = recorded.filter((f) => f !== undefined);
+  // A fold's points as recorded (logs written before results dropped them), else from its block.
+  const curves = recorded.flatMap((f, i) => {
+    const c = f && (f.metrics.curves ?? (f.oof && f.oof.n > 0 ? curvesOf(f.oof) : undefined));
+    return c ? [{ fold: i + 1, ...c }] : [];
+  });
+  const roc = curves.map((c) => ({ fold: c.fold, ...c.roc }));
+  const pr = curves.map((c) => ({ fold: c.fold, ...c.pr }));
   const grid = Array.from({ length: 101 }, (_, i) => i / 100);
   const meanRoc = { fpr: grid, tpr: grid.map((x) => avg(roc.map((c) => interpolate(c.fpr, c.tpr, x)))) };
   meanRoc.tpr[0] = 0;
   // Interpolated precision: the best precision at recall ≥ r, the usual way to average PR curves.
   const meanPr = { recall: grid, precision: grid.map((r) => avg(pr.map((c) => maxPrecisionFrom(c, r)))) };
+  const means = curves.length > 0;
   const confusion = folds.reduce<ConfusionMatrix>(
     (acc, f) => ({
       tp: acc.tp + f.metrics.confusion.tp,
@@ -213,11 +227,44 @@ function bestCurves(
   return {
     trial,
     params,
-    roc: { folds: roc, mean: meanRoc, ...(mixed ? { pooled: rocCurve(pooled.y, pooled.p) } : {}) },
-    pr: { folds: pr, mean: meanPr, ...(mixed ? { pooled: prCurve(pooled.y, pooled.p) } : {}) },
+    roc: {
+      folds: roc,
+      ...(means ? { mean: meanRoc } : {}),
+      ...(mixed ? { pooled: rocCurve(pooled.y, pooled.p) } : {}),
+    },
+    pr: {
+      folds: pr,
+      ...(means ? { mean: meanPr } : {}),
+      ...(mixed ? { pooled: prCurve(pooled.y, pooled.p) } : {}),
+    },
     confusion,
   };
 }
+
+/**
+ * A fold's ROC and PR curves, from its out-of-fold block: its validation rows (a stratified sample
+ * of 10,000 beyond that, whose positives are rounded to the fold's share: a fold with fewer than
+ * one in 20,000 keeps none, and is drawn as the diagonal) with probabilities to 1/65535. Points
+ * to 4 decimals: they are only drawn. Kept per block, as the dashboard rebuilds this data on
+ * every update of a running study and the log keeps the same result objects.
+ */
+function curvesOf(oof: Oof): { roc: RocCurve; pr: PrCurve } {
+  let c = drawn.get(oof);
+  if (!c) {
+    const { y, p } = decodeOof(oof);
+    const roc = rocCurve(y, p);
+    const pr = prCurve(y, p);
+    c = {
+      roc: { fpr: coarse(roc.fpr), tpr: coarse(roc.tpr) },
+      pr: { precision: coarse(pr.precision), recall: coarse(pr.recall) },
+    };
+    drawn.set(oof, c);
+  }
+  return c;
+}
+
+const drawn = new WeakMap<Oof, { roc: RocCurve; pr: PrCurve }>();
+const coarse = (xs: number[]) => xs.map((x) => Math.round(x * 1e4) / 1e4);
 
 /** Linear interpolation of y at x on a curve sorted by x (the highest y at a repeated x). */
 function interpolate(xs: number[], ys: number[], x: number): number {

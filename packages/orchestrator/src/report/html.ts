@@ -179,10 +179,10 @@ var hpoReport = (function () {
     series: [{ type: 'parallel', lineStyle: { width: 1.5, opacity: 0.6 }, data: d.parallel.rows }]
   });
   function curveSeries(curves, mean, xKey, yKey, pooled, test) {
-    var s = curves.map(function (c, i) {
-      return { name: 'fold ' + (i + 1), type: 'line', showSymbol: false, lineStyle: { width: 1, opacity: 0.5 }, data: c[xKey].map(function (x, j) { return [x, c[yKey][j]]; }) };
+    var s = curves.map(function (c) {
+      return { name: 'fold ' + c.fold, type: 'line', showSymbol: false, lineStyle: { width: 1, opacity: 0.5 }, data: c[xKey].map(function (x, j) { return [x, c[yKey][j]]; }) };
     });
-    s.push({ name: 'mean', type: 'line', showSymbol: false, lineStyle: { width: 3 }, data: mean[xKey].map(function (x, j) { return [x, mean[yKey][j]]; }) });
+    if (mean) s.push({ name: 'mean', type: 'line', showSymbol: false, lineStyle: { width: 3 }, data: mean[xKey].map(function (x, j) { return [x, mean[yKey][j]]; }) });
     if (pooled) s.push({ name: 'pooled out of fold', type: 'line', showSymbol: false, lineStyle: { width: 2, type: 'dotted' }, data: pooled[xKey].map(function (x, j) { return [x, pooled[yKey][j]]; }) });
     if (test) s.push({ name: 'held-out test (model)', type: 'line', showSymbol: false, lineStyle: { width: 2, type: 'dashed' }, data: test[xKey].map(function (x, j) { return [x, test[yKey][j]]; }) });
     return s;

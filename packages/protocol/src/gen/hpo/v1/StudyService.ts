@@ -71,13 +71,13 @@ export interface StudyServiceClient extends grpc.Client {
   createStudy(argument: _hpo_v1_CreateStudyRequest, callback: grpc.requestCallback<_hpo_v1_Study__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Streams the study's recorded event log (every trial, fold result with its curves, ...), in
+   * Streams the study's recorded event log (every trial, fold result, ...), in
    * order, as JSON: the same records as an embedded study's events.jsonl. `hpo report` uses it.
    */
   ExportEvents(argument: _hpo_v1_ExportEventsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_hpo_v1_EventRecord__Output>;
   ExportEvents(argument: _hpo_v1_ExportEventsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_hpo_v1_EventRecord__Output>;
   /**
-   * Streams the study's recorded event log (every trial, fold result with its curves, ...), in
+   * Streams the study's recorded event log (every trial, fold result, ...), in
    * order, as JSON: the same records as an embedded study's events.jsonl. `hpo report` uses it.
    */
   exportEvents(argument: _hpo_v1_ExportEventsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_hpo_v1_EventRecord__Output>;
@@ -218,7 +218,7 @@ export interface StudyServiceHandlers extends grpc.UntypedServiceImplementation 
   CreateStudy: grpc.handleUnaryCall<_hpo_v1_CreateStudyRequest__Output, _hpo_v1_Study>;
   
   /**
-   * Streams the study's recorded event log (every trial, fold result with its curves, ...), in
+   * Streams the study's recorded event log (every trial, fold result, ...), in
    * order, as JSON: the same records as an embedded study's events.jsonl. `hpo report` uses it.
    */
   ExportEvents: grpc.handleServerStreamingCall<_hpo_v1_ExportEventsRequest__Output, _hpo_v1_EventRecord>;
