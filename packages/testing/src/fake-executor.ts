@@ -1,5 +1,4 @@
 import {
-  type FoldMetrics,
   type FoldReport,
   type FoldResult,
   type FoldTask,
@@ -94,9 +93,9 @@ export class FakeExecutor {
 
 const FAKE_BACKEND = { name: 'cpu', threads: 1, reason: 'fake', tfjsVersion: '0' } as const;
 
-/** A plausible fold result whose metrics all follow `auc`. */
+/** A plausible fold result whose metrics all follow `auc` (as results are sent: no curve points). */
 export function fakeResult(auc: number): FoldResult {
-  const metrics: FoldMetrics = {
+  const metrics: FoldResult['metrics'] = {
     rocAuc: auc,
     prAuc: auc - 0.2,
     f1: auc - 0.3,
@@ -109,7 +108,6 @@ export function fakeResult(auc: number): FoldResult {
     bestF1Threshold: 0.4,
     bestF1: auc - 0.28,
     confusion: { tp: 1, fp: 1, tn: 1, fn: 1 },
-    curves: { roc: { fpr: [0, 1], tpr: [0, 1] }, pr: { precision: [1, 0.5], recall: [0, 1] } },
     flags: { singleClass: false, noPredictedPositives: false },
   };
   return {

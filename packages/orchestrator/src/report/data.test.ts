@@ -39,16 +39,13 @@ describe('report data', () => {
 
   it("draws a fold's curves from its out-of-fold block, and a log's recorded points as they are", () => {
     // Results carry no curve points; a fold of a log written before that carries its own.
-    const scalars = (auc: number) => {
-      const { curves: _c, ...m } = fakeResult(auc).metrics;
-      return m;
-    };
     const y = [0, 0, 1, 0, 1, 1];
     const p = [0.1, 0.4, 0.35, 0.2, 0.8, 0.9];
     const separated = encodeOof([0, 1, 0, 1], [0.2, 0.7, 0.3, 0.9], 2);
     // Recorded points win over the block (a log of that time has both).
-    const recorded = { ...fakeResult(0.7), oof: separated };
-    const result = (oof?: Oof) => ({ ...fakeResult(0.7), metrics: scalars(0.7), ...(oof ? { oof } : {}) });
+    const curves = { roc: { fpr: [0, 1], tpr: [0, 1] }, pr: { precision: [1, 0.5], recall: [0, 1] } };
+    const recorded = { ...fakeResult(0.7), metrics: { ...fakeResult(0.7).metrics, curves }, oof: separated };
+    const result = (oof?: Oof) => ({ ...fakeResult(0.7), ...(oof ? { oof } : {}) });
     const events = (...results: FoldResult[]): StudyEvent[] => [
       { type: 'study_created', at, study: 'r', spec, datasetHash: 'a'.repeat(64), folds: results.length },
       { type: 'trial_started', at, trial: 0, params: { units: 4 } },
@@ -56,8 +53,11 @@ describe('report data', () => {
       { type: 'trial_finished', at, trial: 0, state: 'complete', value: 0.7 },
     ];
     // Fold 2 has neither points nor a block (an executor that sends none): no curve of its own.
-    const best = reportData(events(result(encodeOof(y, p, 1)), result(), result(separated), recorded)).best!;
+    const log = events(result(encodeOof(y, p, 1)), result(), result(separated), recorded);
+    const best = reportData(log).best!;
     assert.equal(best.trial, 0);
+    // Drawn once per block: the next build (the dashboard's next update) reuses the points.
+    assert.equal(reportData(log).best!.roc.folds[0]!.fpr, best.roc.folds[0]!.fpr);
     // Probabilities travel to 1/65535, which keeps these six in the same order; points to 4 decimals.
     const coarse = (xs: number[]) => xs.map((x) => Math.round(x * 1e4) / 1e4);
     const roc = rocCurve(y, p);
@@ -69,8 +69,8 @@ describe('report data', () => {
       recall: coarse(pr.recall),
     });
     assert.deepEqual(best.roc.folds[1], { fold: 3, fpr: [0, 0, 0, 0.5, 1], tpr: [0, 0.5, 1, 1, 1] });
-    assert.deepEqual(best.roc.folds[2], { fold: 4, ...recorded.metrics.curves!.roc });
-    assert.deepEqual(best.pr.folds[2], { fold: 4, ...recorded.metrics.curves!.pr });
+    assert.deepEqual(best.roc.folds[2], { fold: 4, ...curves.roc });
+    assert.deepEqual(best.pr.folds[2], { fold: 4, ...curves.pr });
     assert.equal(best.roc.folds.length, 3);
     // The mean at FPR 0.01 over the three: 0.6667 (fold 1), 1 (fold 3), 0.01 (fold 4's diagonal).
     assert.ok(Math.abs(best.roc.mean!.tpr[1]! - (0.6667 + 1 + 0.01) / 3) < 1e-9, `${best.roc.mean!.tpr[1]}`);

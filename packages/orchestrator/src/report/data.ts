@@ -264,7 +264,8 @@ function curvesOf(oof: Oof): { roc: RocCurve; pr: PrCurve } {
 }
 
 const drawn = new WeakMap<Oof, { roc: RocCurve; pr: PrCurve }>();
-const coarse = (xs: number[]) => xs.map((x) => Math.round(x * 1e4) / 1e4);
+// Frozen: every report built from the log shares them.
+const coarse = (xs: number[]) => Object.freeze(xs.map((x) => Math.round(x * 1e4) / 1e4)) as number[];
 
 /** Linear interpolation of y at x on a curve sorted by x (the highest y at a repeated x). */
 function interpolate(xs: number[], ys: number[], x: number): number {
