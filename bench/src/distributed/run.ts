@@ -344,6 +344,17 @@ async function dispatchOverhead(tasks: number) {
   }
 }
 
+/** A fold task whose envelope and result the in-process parts below issue and check. */
+const PROOF_TASK: FoldTask = {
+  kind: 'fold',
+  trial: 1,
+  datasetHash: 'a'.repeat(64),
+  cv: { k: 5, seed: 1, repeat: 0, fold: 1 },
+  params: {},
+  seed: 1,
+  threshold: 0.5,
+};
+
 /**
  * What a tiny fold's result costs to carry: as results are sent now (no ROC or PR points; the
  * report draws them from the out-of-fold block) against the same result with the points results
@@ -379,15 +390,7 @@ async function resultCost(rounds: number, perRound: number) {
       },
     },
   };
-  const env = new TaskProofs(newSecret(), 'x').envelope('bench', {
-    kind: 'fold',
-    trial: 1,
-    datasetHash: 'a'.repeat(64),
-    cv: { k: 5, seed: 1, repeat: 0, fold: 1 },
-    params: {},
-    seed: 1,
-    threshold: 0.5,
-  });
+  const env = new TaskProofs(newSecret(), 'x').envelope('bench', PROOF_TASK);
   const envelope = (result: FoldResult) =>
     ({
       id: env.id,
@@ -438,15 +441,7 @@ async function resultCost(rounds: number, perRound: number) {
 /** What a task's proofs cost the coordinator: issuing an envelope and checking its result (µs). */
 function proofCost() {
   const proofs = new TaskProofs(newSecret(), 'x');
-  const task: FoldTask = {
-    kind: 'fold',
-    trial: 1,
-    datasetHash: 'a'.repeat(64),
-    cv: { k: 5, seed: 1, repeat: 0, fold: 1 },
-    params: {},
-    seed: 1,
-    threshold: 0.5,
-  };
+  const task = PROOF_TASK;
   const n = 20_000;
   let t = performance.now();
   let env: TaskEnvelope | undefined;
