@@ -33,6 +33,7 @@ import * as grpc from '@grpc/grpc-js';
 import { TaskProofs } from '@hpo/coordinator/dist/task-proofs.js';
 import {
   computeMetrics,
+  computeScalarMetrics,
   decodeOof,
   encodeDataset,
   encodeOof,
@@ -361,7 +362,8 @@ const PROOF_TASK: FoldTask = {
  * carried before (to 4 decimals, from the same block). Bytes of JSON, and µs per result of the
  * copies every result goes through: the trainer thread's reply (a structured clone), the worker's
  * JSON encoding, the coordinator's decode and contract check, and its fold_done event's encoding.
- * The two interleaved, `rounds` of `perRound` each; medians. Not the whole saving: NATS's and the
+ * Beside it, computing a fold's metrics without and with the curves, on the same fold and on 20,000
+ * rows. The two interleaved, `rounds` of `perRound` each; medians. Not the whole saving: NATS's and the
  * event store's handling of the bytes is not in it (`endToEnd` has NATS's CPU a fold).
  */
 async function resultCost(rounds: number, perRound: number) {
@@ -402,39 +404,64 @@ async function resultCost(rounds: number, perRound: number) {
       ok: true,
       result,
     }) as const;
-  const perResult = (result: FoldResult) => {
-    const t = performance.now();
-    for (let i = 0; i < perRound; i++) {
-      const reply = structuredClone(result);
-      const decoded = foldResultOf(
-        decodeResult(encodeJson(envelope(reply))) as Extract<ResultEnvelope, { ok: true }>,
-      );
-      encodeJson({ type: 'fold_done', at: new Date().toISOString(), trial: 1, fold: 1, result: decoded });
-    }
-    return ((performance.now() - t) * 1000) / perRound;
+  const carry = (result: FoldResult) => {
+    const reply = structuredClone(result);
+    const decoded = foldResultOf(
+      decodeResult(encodeJson(envelope(reply))) as Extract<ResultEnvelope, { ok: true }>,
+    );
+    encodeJson({ type: 'fold_done', at: new Date().toISOString(), trial: 1, fold: 1, result: decoded });
   };
-  const [now, before] = [[] as number[], [] as number[]];
-  for (let r = 0; r < rounds + 1; r++) {
-    // Either first in turn: the garbage one leaves is collected during the other's timing.
-    let a: number;
-    let b: number;
-    if (r % 2 === 0) {
-      a = perResult(sent);
-      b = perResult(withCurves);
-    } else {
-      b = perResult(withCurves);
-      a = perResult(sent);
+  // `rounds` of `n` calls of each, interleaved, either first in turn (the garbage one leaves is
+  // collected during the other's timing); a warm-up round first. Medians of µs a call.
+  const interleaved = (fa: () => void, fb: () => void, n: number) => {
+    const time = (f: () => void) => {
+      const t = performance.now();
+      for (let i = 0; i < n; i++) f();
+      return ((performance.now() - t) * 1000) / n;
+    };
+    const [as, bs] = [[] as number[], [] as number[]];
+    for (let r = 0; r < rounds + 1; r++) {
+      let a: number;
+      let b: number;
+      if (r % 2 === 0) {
+        a = time(fa);
+        b = time(fb);
+      } else {
+        b = time(fb);
+        a = time(fa);
+      }
+      if (r === 0) continue;
+      as.push(a);
+      bs.push(b);
     }
-    if (r === 0) continue; // warm-up
-    now.push(a);
-    before.push(b);
-  }
+    return [q(as, 0.5), q(bs, 0.5), Math.round((median(bs) / median(as)) * 100) / 100] as const;
+  };
   const bytes = (result: FoldResult) => encodeJson(envelope(result)).length;
+  const [sentUs, withCurvesUs, ratio] = interleaved(
+    () => carry(sent),
+    () => carry(withCurves),
+    perRound,
+  );
+  // The metrics a fold computes: without the curves (what results carry) and with them.
+  const big = Array.from({ length: 20_000 }, (_, i) => ((i * 7919) % 10_007) / 10_007);
+  const bigLabels = big.map((_, i) => (i % 4 === 0 ? 1 : 0));
+  const metrics = (ys: ArrayLike<number>, ps: ArrayLike<number>, n: number) => {
+    const [scalars, all, over] = interleaved(
+      () => computeScalarMetrics(ys, ps),
+      () => computeMetrics(ys, ps),
+      n,
+    );
+    return { scalars, withCurves: all, withCurvesOverScalars: over };
+  };
   return {
     what: 'a tiny churn fold (480 validation rows): thread reply clone + JSON encode + decode and contract check + fold_done event encode',
     bytes: { sent: bytes(sent), withCurves: bytes(withCurves) },
-    microsecondsPerResult: { sent: q(now, 0.5), withCurves: q(before, 0.5) },
-    withCurvesOverSent: Math.round((median(before) / median(now)) * 100) / 100,
+    microsecondsPerResult: { sent: sentUs, withCurves: withCurvesUs },
+    withCurvesOverSent: ratio,
+    metricsMicroseconds: {
+      tinyFold: metrics(y, p, perRound),
+      rows20000: metrics(bigLabels, big, Math.max(1, perRound / 100)),
+    },
   };
 }
 

@@ -34,6 +34,7 @@ export {
   calibrationReport,
   chooseThreshold,
   computeMetrics,
+  computeScalarMetrics,
   confusionMatrix,
   DEFAULT_MAX_CURVE_POINTS,
   DEFAULT_THRESHOLD,

@@ -1,5 +1,5 @@
 import {
-  computeMetrics,
+  computeScalarMetrics,
   type Dataset,
   type FittedPipeline,
   type FoldReport,
@@ -77,7 +77,7 @@ export async function trainFold(task: TrainFoldInput): Promise<FoldOutcome> {
             let value: number;
             try {
               const proba = predictRows(net, task.dataset, data.pipeline, task.valid);
-              value = computeMetrics(yTrue, proba, { threshold })[rungs.metric];
+              value = computeScalarMetrics(yTrue, proba, { threshold })[rungs.metric];
             } catch {
               return;
             }
@@ -89,7 +89,7 @@ export async function trainFold(task: TrainFoldInput): Promise<FoldOutcome> {
     const proba = predictRows(net, task.dataset, data.pipeline, task.valid);
     // Without the ROC and PR points: the report draws a fold's curves from its out-of-fold block
     // (see foldResultMetricsSchema).
-    const { curves: _curves, ...metrics } = computeMetrics(yTrue, proba, { threshold });
+    const metrics = computeScalarMetrics(yTrue, proba, { threshold });
     const t3 = performance.now();
     return {
       metrics,

@@ -1,7 +1,7 @@
 import { bestF1FromRanked } from './best-f1.js';
 import { DEFAULT_MAX_CURVE_POINTS, prCurveFromRanked, rocCurveFromRanked } from './curves.js';
 import { logLossUnchecked } from './log-loss.js';
-import { averagePrecisionFromRanked, rankScores, rocAucFromRanked } from './ranking.js';
+import { averagePrecisionFromRanked, type RankedScores, rankScores, rocAucFromRanked } from './ranking.js';
 import { confusionAt, DEFAULT_THRESHOLD, scoresFromConfusion } from './threshold.js';
 import type { FoldMetrics } from './types.js';
 import { validateBinaryInputs, validateMaxPoints, validateThreshold } from './validate.js';
@@ -41,6 +41,35 @@ export function computeMetrics(
   const { threshold, maxCurvePoints } = resolveComputeMetricsOptions(options);
   validateBinaryInputs(yTrue, yProb);
   const ranked = rankScores(yTrue, yProb);
+  return {
+    ...scalarsFromRanked(yTrue, yProb, ranked, threshold),
+    curves: {
+      roc: rocCurveFromRanked(ranked, maxCurvePoints),
+      pr: prCurveFromRanked(ranked, maxCurvePoints),
+    },
+  };
+}
+
+/**
+ * `computeMetrics` without the curves (`options.maxCurvePoints` is not used): what a fold's
+ * result carries, and what a rung report needs. Same values, same errors.
+ */
+export function computeScalarMetrics(
+  yTrue: ArrayLike<number>,
+  yProb: ArrayLike<number>,
+  options: ComputeMetricsOptions = {},
+): Omit<FoldMetrics, 'curves'> {
+  const { threshold } = resolveComputeMetricsOptions(options);
+  validateBinaryInputs(yTrue, yProb);
+  return scalarsFromRanked(yTrue, yProb, rankScores(yTrue, yProb), threshold);
+}
+
+function scalarsFromRanked(
+  yTrue: ArrayLike<number>,
+  yProb: ArrayLike<number>,
+  ranked: RankedScores,
+  threshold: number,
+): Omit<FoldMetrics, 'curves'> {
   const confusion = confusionAt(yTrue, yProb, threshold);
   const scores = scoresFromConfusion(confusion);
   const best = bestF1FromRanked(ranked);
@@ -53,10 +82,6 @@ export function computeMetrics(
     bestF1Threshold: best.threshold,
     bestF1: best.f1,
     confusion,
-    curves: {
-      roc: rocCurveFromRanked(ranked, maxCurvePoints),
-      pr: prCurveFromRanked(ranked, maxCurvePoints),
-    },
     flags: {
       singleClass: ranked.positives === 0 || ranked.negatives === 0,
       noPredictedPositives: confusion.tp + confusion.fp === 0,

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import {
   averagePrecision,
   computeMetrics,
+  computeScalarMetrics,
   confusionMatrix,
   type FoldMetrics,
   findBestF1Threshold,
@@ -80,4 +81,50 @@ test('best-F1 ties go to the highest threshold', () => {
   assert.deepEqual(findBestF1Threshold(yTrue, yProb), { threshold: 0.5, f1: 0.8 });
   // t=0.9 and t=0.3 both reach F1 2/3: tp1 fp0 fn1 vs tp2 fp2 fn0.
   assert.deepEqual(findBestF1Threshold([1, 0, 0, 1], [0.9, 0.6, 0.6, 0.3]), { threshold: 0.9, f1: 2 / 3 });
+});
+
+test('computeScalarMetrics is computeMetrics without the curves, errors included', () => {
+  const cases: [number[], number[], number?][] = [
+    [
+      [0, 0, 1, 0, 1, 1],
+      [0.1, 0.4, 0.35, 0.2, 0.8, 0.9],
+    ],
+    [
+      [0, 0, 0, 0],
+      [0.1, 0.6, 0.6, 0.9],
+    ],
+    [[1, 1, 1], [0.2, 0.4, 0.8], 0.3],
+    [[1], [0.5]],
+  ];
+  for (const [y, p, threshold] of cases) {
+    const { curves: _c, ...scalars } = computeMetrics(y, p, { threshold });
+    assert.deepEqual(computeScalarMetrics(y, p, { threshold }), scalars);
+  }
+  for (const [y, p, threshold] of [
+    [
+      [0, 2],
+      [0.1, 0.2],
+    ],
+    [
+      [0, 1],
+      [0.1, 1.5],
+    ],
+    [[0, 1], [0.1]],
+    [[0, 1], [0.1, 0.2], 2],
+  ] as [number[], number[], number?][]) {
+    const error = (f: () => unknown) => {
+      try {
+        f();
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'no error';
+    };
+    const expected = error(() => computeMetrics(y, p, { threshold }));
+    assert.notEqual(expected, 'no error');
+    assert.equal(
+      error(() => computeScalarMetrics(y, p, { threshold })),
+      expected,
+    );
+  }
 });

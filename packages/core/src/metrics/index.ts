@@ -13,7 +13,12 @@ export {
   fitIsotonic,
   fitPlatt,
 } from './calibration.js';
-export { type ComputeMetricsOptions, computeMetrics, resolveComputeMetricsOptions } from './compute.js';
+export {
+  type ComputeMetricsOptions,
+  computeMetrics,
+  computeScalarMetrics,
+  resolveComputeMetricsOptions,
+} from './compute.js';
 export { DEFAULT_MAX_CURVE_POINTS, downsampleCurve, prCurve, rocCurve } from './curves.js';
 export { chooseThreshold, type Decision, type DecisionRule, describeRule } from './decision.js';
 export { type MetricsArgument, MetricsError } from './errors.js';
