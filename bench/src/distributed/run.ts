@@ -460,7 +460,7 @@ async function resultCost(rounds: number, perRound: number) {
     withCurvesOverSent: ratio,
     metricsMicroseconds: {
       tinyFold: metrics(y, p, perRound),
-      rows20000: metrics(bigLabels, big, Math.max(1, perRound / 100)),
+      rows20000: metrics(bigLabels, big, Math.max(1, Math.round(perRound / 100))),
     },
   };
 }

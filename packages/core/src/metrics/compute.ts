@@ -41,17 +41,20 @@ export function computeMetrics(
   const { threshold, maxCurvePoints } = resolveComputeMetricsOptions(options);
   validateBinaryInputs(yTrue, yProb);
   const ranked = rankScores(yTrue, yProb);
+  // In the order FoldMetrics lists them (curves before flags), as before.
+  const { flags, ...scalars } = scalarsFromRanked(yTrue, yProb, ranked, threshold);
   return {
-    ...scalarsFromRanked(yTrue, yProb, ranked, threshold),
+    ...scalars,
     curves: {
       roc: rocCurveFromRanked(ranked, maxCurvePoints),
       pr: prCurveFromRanked(ranked, maxCurvePoints),
     },
+    flags,
   };
 }
 
 /**
- * `computeMetrics` without the curves (`options.maxCurvePoints` is not used): what a fold's
+ * `computeMetrics` without the curves (`options.maxCurvePoints` is checked, not used): what a fold's
  * result carries, and what a rung report needs. Same values, same errors.
  */
 export function computeScalarMetrics(

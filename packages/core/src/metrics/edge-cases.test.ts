@@ -127,4 +127,9 @@ test('computeScalarMetrics is computeMetrics without the curves, errors included
       expected,
     );
   }
+  // A bad maxCurvePoints is refused by both (checked, though the scalars do not use it).
+  for (const f of [computeMetrics, computeScalarMetrics])
+    assert.throws(() => f([0, 1], [0.1, 0.2], { maxCurvePoints: 1 }), /1 is not an integer >= 2/);
+  // computeMetrics keeps FoldMetrics' order: curves before flags.
+  assert.deepEqual(Object.keys(computeMetrics([0, 1], [0.1, 0.2])).slice(-2), ['curves', 'flags']);
 });
