@@ -34,7 +34,6 @@ import { TaskProofs } from '@hpo/coordinator/dist/task-proofs.js';
 import {
   computeMetrics,
   computeScalarMetrics,
-  decodeOof,
   encodeDataset,
   encodeOof,
   type FoldResult,
@@ -359,7 +358,7 @@ const PROOF_TASK: FoldTask = {
 /**
  * What a tiny fold's result costs to carry: as results are sent now (no ROC or PR points; the
  * report draws them from the out-of-fold block) against the same result with the points results
- * carried before (to 4 decimals, from the same block). Bytes of JSON, and µs per result of the
+ * carried before (to 4 decimals, from the fold's probabilities). Bytes of JSON, and µs per result of the
  * copies every result goes through: the trainer thread's reply (a structured clone), the worker's
  * JSON encoding, the coordinator's decode and contract check, and its fold_done event's encoding.
  * Beside it, computing a fold's metrics without and with the curves, on the same fold and on 20,000
@@ -379,8 +378,8 @@ async function resultCost(rounds: number, perRound: number) {
   });
   const yValid = Uint8Array.from(split.valid, (r) => ds.labels[r]!);
   const sent: FoldResult = { ...trained, oof: encodeOof(yValid, validProba, 1) };
-  const { y, p } = decodeOof(sent.oof!);
-  const { roc, pr } = computeMetrics(y, p).curves;
+  // The points as the trainer made them before: from the fold's own probabilities, to 4 decimals.
+  const { roc, pr } = computeMetrics(yValid, validProba).curves;
   const r4 = (xs: number[]) => xs.map((x) => Math.round(x * 1e4) / 1e4);
   const withCurves: FoldResult = {
     ...sent,
@@ -459,7 +458,7 @@ async function resultCost(rounds: number, perRound: number) {
     microsecondsPerResult: { sent: sentUs, withCurves: withCurvesUs },
     withCurvesOverSent: ratio,
     metricsMicroseconds: {
-      tinyFold: metrics(y, p, perRound),
+      tinyFold: metrics(yValid, validProba, perRound),
       rows20000: metrics(bigLabels, big, Math.max(1, Math.round(perRound / 100))),
     },
   };
