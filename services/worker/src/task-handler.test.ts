@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { TaskEnvelope } from '@hpo/protocol';
-import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { JetStreamClient } from '@nats-io/jetstream';
 import { pino } from 'pino';
 import type { DatasetCache, DatasetLease } from './dataset-cache.js';
 import { WorkerMetrics } from './metrics.js';
 import { type HandlerDeps, TaskHandler } from './task-handler.js';
+import type { TaskMessage } from './task-pull.js';
 import type { TaskRunner } from './task-runner.js';
 import { ThreadSlots } from './thread-slots.js';
 
@@ -27,7 +28,7 @@ function fakeMsg() {
     ack: () => did.push('ack'),
     nak: () => did.push('nak'),
     term: () => did.push('term'),
-  } as unknown as JsMsg;
+  } as unknown as TaskMessage;
   return { msg, did };
 }
 

@@ -13,11 +13,12 @@ import {
   SUBJECTS,
   type TaskEnvelope,
 } from '@hpo/protocol';
-import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Refusal } from './control.js';
 import type { DatasetCache, DatasetLease } from './dataset-cache.js';
 import type { TaskOutcome, WorkerMetrics } from './metrics.js';
+import type { TaskMessage } from './task-pull.js';
 import type { TaskResult, TaskRunner } from './task-runner.js';
 
 /** Why a running task was aborted: its study was cancelled, it was dropped, or the worker stops. */
@@ -46,7 +47,7 @@ export interface HandlerDeps {
    * Gives a task back at shutdown without using one of its deliveries (the coordinator queues a
    * fresh copy; see Worker.handBack); false when that failed, and the task is nak'ed instead.
    */
-  handBack: (envelope: TaskEnvelope, msg: JsMsg) => Promise<boolean>;
+  handBack: (envelope: TaskEnvelope, msg: TaskMessage) => Promise<boolean>;
   /** Sends a fold's report at an ASHA rung (only tasks whose `report` asks for them make any). */
   report?: (envelope: TaskEnvelope, report: FoldReport) => void;
   /**
@@ -80,7 +81,7 @@ export class TaskHandler {
 
   constructor(
     readonly envelope: TaskEnvelope,
-    readonly msg: JsMsg,
+    readonly msg: TaskMessage,
     private readonly deps: HandlerDeps,
   ) {}
 

@@ -31,14 +31,9 @@ import {
   SUBJECTS,
   type TaskEnvelope,
   WORKER_CONSUMER,
+  WORKER_INBOX_PREFIX,
 } from '@hpo/protocol';
-import {
-  type Consumer,
-  type ConsumerMessages,
-  type JetStreamClient,
-  type JsMsg,
-  jetstream,
-} from '@nats-io/jetstream';
+import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import { type ObjectStore, Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
@@ -48,6 +43,7 @@ import { ControlMemory, cancels, drops } from './control.js';
 import { claimCacheDir, DatasetCache } from './dataset-cache.js';
 import type { WorkerMetrics } from './metrics.js';
 import { TaskHandler } from './task-handler.js';
+import { type PullEnd, type TaskMessage, TaskPull } from './task-pull.js';
 import { TaskRunner } from './task-runner.js';
 import { ThreadSlots } from './thread-slots.js';
 
@@ -99,7 +95,7 @@ export function nextWorkerState(state: WorkerState, event: WorkerEvent): WorkerS
   }
 }
 
-/** Milliseconds one pull request waits for tasks; short, so a stop or a freed thread is noticed soon. */
+/** Milliseconds one pull request waits on the server for tasks; short, as a stop waits for open ones to end. */
 const FETCH_EXPIRES_MS = 5_000;
 
 /*
@@ -119,7 +115,12 @@ export class Worker {
   /** The training threads, handed to tasks in the order they are ready (dataset fetched). */
   private readonly threads: ThreadSlots;
   private readonly datasets: DatasetCache;
-  private fetching: ConsumerMessages | undefined;
+  private pull: TaskPull | undefined;
+  /**
+   * Set after a pull the server refused or never answered: the next waits for it (the task
+   * consumer checked and put back if it is gone; a second's pause after a refusal).
+   */
+  private pullRetry: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   /** Effective consumer settings (the server's, which win over ours if the consumer existed). */
@@ -198,7 +199,27 @@ export class Worker {
     this.heartbeat();
     this.heartbeatTimer = setInterval(() => this.heartbeat(), HEARTBEAT_SECONDS * 1000);
     this.heartbeatTimer.unref();
-    this.loop = this.consume(consumer);
+    // A request a server restart forgot ends as lost (TaskPull): pulls go on after it. They are
+    // not forgotten on a reconnect, which may not have been a restart (the request lives on).
+    this.pull = new TaskPull(
+      nc,
+      {
+        stream: STREAMS.tasks,
+        consumer: WORKER_CONSUMER,
+        expiresMs: FETCH_EXPIRES_MS,
+        inboxPrefix: WORKER_INBOX_PREFIX,
+      },
+      (msg) => {
+        // A task that arrives after the stop goes straight back to the queue.
+        if (this.stopping) this.returnUnstarted(msg);
+        else this.dispatch(msg);
+        // The loop counts again: a task that was disposed of at once (malformed, of a cancelled
+        // study) has taken no thread, and another is asked for in its place.
+        this.wake?.();
+      },
+      (end) => this.pullEnded(end),
+    );
+    this.loop = this.consume(this.pull);
     this.log.info(
       { threads: this.config.threads, ackWaitSeconds: this.ackWaitMs / 1000, maxDeliver: this.maxDeliver },
       'worker ready',
@@ -215,12 +236,11 @@ export class Worker {
     // No more slots here: the coordinator stops counting on this worker at once.
     clearInterval(this.heartbeatTimer);
     this.heartbeat(0);
-    // The open pull request is left to expire rather than stopped: a task the server sends to a
-    // closed inbox would sit unacked for a whole ack-wait, while one that reaches us is nak'ed.
+    // An open pull request is left to expire rather than stopped: a task the server sends to a
+    // closed inbox would sit unacked for a whole ack-wait, while one that reaches us is handed
+    // back. It ends within FETCH_EXPIRES_MS and a second, whatever the server does.
     this.wake?.();
     const loopDone = this.loop?.catch(() => {});
-    // Bound the wait all the same, in case the pull never ends (connection lost meanwhile).
-    const fetchTimer = setTimeout(() => this.fetching?.stop(), FETCH_EXPIRES_MS + 1000);
     this.log.info({ inFlight: this.running.size, graceSeconds }, 'stopping: no new tasks');
     // Tasks that have not started training (getting their dataset, or prefetched and waiting
     // for a thread) go back rather than start during the grace period.
@@ -242,7 +262,6 @@ export class Worker {
     this.transition('tasks_settled');
     await loopDone;
     await Promise.allSettled([...this.returning]);
-    clearTimeout(fetchTimer);
     // drain() flushes the acks and naks published above before closing.
     await this.nc?.drain().catch((err: Error) => this.log.warn({ err: err.message }, 'drain failed'));
     await this.runner.close();
@@ -256,7 +275,7 @@ export class Worker {
    * a delivery, and a worker drained three times mid-fold would fail the fold. False when the
    * coordinator did not confirm (unreachable, or the task is gone): the caller naks instead.
    */
-  async handBack(envelope: TaskEnvelope, msg: JsMsg): Promise<boolean> {
+  async handBack(envelope: TaskEnvelope, msg: TaskMessage): Promise<boolean> {
     // A pull of this worker still open (they end within FETCH_EXPIRES_MS of the stop) would take
     // the fresh copy and hand it back once more: the copy is asked for once the pulls are over.
     if (this.stopping) await this.loop?.catch(() => {});
@@ -286,7 +305,7 @@ export class Worker {
   }
 
   /** A task fetched after the stop: handed back (or nak'ed) before the connection drains. */
-  private returnUnstarted(msg: JsMsg): void {
+  private returnUnstarted(msg: TaskMessage): void {
     let envelope: TaskEnvelope;
     try {
       envelope = decodeTask(msg.data);
@@ -341,47 +360,75 @@ export class Worker {
     return Promise.allSettled([...this.running.values()]);
   }
 
-  /** The pull loop: one fetch at a time, sized to the free threads. */
-  private async consume(consumer: Consumer): Promise<void> {
+  /**
+   * The pull loop: asks for as many tasks as threads are free (once the open request, if any, has
+   * ended), then waits for a thread to free or a request to end; at the stop, waits for the open
+   * request to end and drops the subscription.
+   */
+  private async consume(pull: TaskPull): Promise<void> {
     while (!this.stopping) {
+      if (this.pullRetry) {
+        await this.pullRetry;
+        continue;
+      }
       // Threads not training (plus the prefetch: tasks that wait for the next free thread, so
-      // none waits for a fetch), but at most as many tasks again reporting: a results stream
+      // none waits for a pull), but at most as many tasks again reporting: a results stream
       // that stalls must not let unacknowledged tasks pile up.
       const { threads, prefetch } = this.config;
       const free = Math.min(threads + prefetch - this.holding(), 2 * threads + prefetch - this.running.size);
-      if (free <= 0) {
-        this.transition('threads_full');
-        await new Promise<void>((r) => {
-          this.wake = r;
-        });
-        this.wake = undefined;
-        this.transition('thread_free');
-        continue;
-      }
-      try {
-        const batch = await consumer.fetch({ max_messages: free, expires: FETCH_EXPIRES_MS });
-        this.fetching = batch;
-        for await (const msg of batch) {
-          // A task that arrives after the stop goes straight back to the queue.
-          if (this.stopping) this.returnUnstarted(msg);
-          else this.dispatch(msg);
-        }
-      } catch (err) {
-        // Typically the server restarting: the client reconnects by itself, we just pull again.
-        if (!this.stopping) {
-          this.log.warn({ err: errorText(err) }, 'fetch failed; retrying');
+      // One request at a time: one still open brings the tasks it asked for, then ends.
+      if (free > 0 && !pull.pending) {
+        try {
+          pull.request(free);
+        } catch (err) {
+          // The connection is closed or cannot send: it reconnects by itself, we pull again.
+          this.log.warn({ err: errorText(err) }, 'pull failed; retrying');
           await sleep(1000);
-          // Someone deleted the stream or consumer: put it back rather than fail forever.
-          if (isMissingStreamOrConsumer(err)) await this.ensureStreams().catch(() => {});
+          continue;
         }
-      } finally {
-        this.fetching = undefined;
       }
+      this.transition(free <= 0 ? 'threads_full' : 'thread_free');
+      await new Promise<void>((r) => {
+        this.wake = r;
+      });
+      this.wake = undefined;
     }
+    await pull.settled();
+    pull.close();
+  }
+
+  /**
+   * A pull request ended short: pull again, after a second if the server refused it or never
+   * answered (then the task consumer is checked, and put back if someone deleted it).
+   */
+  private pullEnded(end: PullEnd): void {
+    if (end.kind !== 'expired' && !this.stopping) {
+      if (end.kind === 'error')
+        this.log.warn({ code: end.code, err: end.description }, 'pull refused; retrying');
+      else this.log.warn('pull request unanswered; checking the task consumer');
+      this.pullRetry ??= (async () => {
+        const missing =
+          end.kind === 'error'
+            ? end.missing
+            : await this.js!.consumers.get(STREAMS.tasks, WORKER_CONSUMER).then(
+                () => false,
+                (err: unknown) => isMissingStreamOrConsumer(err),
+              );
+        if (missing) {
+          this.log.warn('task stream or consumer missing; creating it');
+          await this.ensureStreams().catch(() => {});
+        }
+        if (end.kind === 'error') await sleep(1000);
+      })().finally(() => {
+        this.pullRetry = undefined;
+        this.wake?.();
+      });
+    }
+    this.wake?.();
   }
 
   /** Decodes a task and starts handling it, or disposes of it when it cannot or must not run. */
-  private dispatch(msg: JsMsg): void {
+  private dispatch(msg: TaskMessage): void {
     let envelope: TaskEnvelope;
     try {
       envelope = decodeTask(msg.data);
