@@ -19,6 +19,8 @@
  * - lease takeover: SIGKILL of the lease holder to the standby's 'coordinator ready';
  * - a worker's dataset download: peak RSS growth while a blob is fetched into the cache,
  *   streamed (DatasetCache) against read whole then written (what the cache did before).
+ * - what a worker's pull of one task costs (`pullCost`): a request on its standing subscription
+ *   against nats.js's fetch() of one message (CPU of both sides, wall);
  * - what a tiny fold's result costs to carry (bytes, µs of copies and checks), as sent against
  *   with the ROC and PR points results carried before (`resultCost`).
  * Flags: --quick, --only=<part,...>.
@@ -26,7 +28,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
@@ -70,6 +72,7 @@ import {
   watch,
 } from '@hpo/testing/processes';
 import { initBackend, trainFold } from '@hpo/trainer';
+import { type TaskMessage, TaskPull } from '@hpo/worker/dist/task-pull.js';
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
@@ -462,6 +465,104 @@ async function resultCost(rounds: number, perRound: number) {
       rows20000: metrics(bigLabels, big, Math.max(1, Math.round(perRound / 100))),
     },
   };
+}
+
+/**
+ * What a worker's pull of one task costs, as the worker pulls now (a request on its standing
+ * subscription, services/worker/src/task-pull.ts) against nats.js's `fetch()` of one message, as
+ * the worker pulled before (which subscribes and unsubscribes an inbox per pull, and watches it
+ * with a heartbeat monitor, a status iterator and timers: the bench compares the two ways as
+ * wholes, not those parts): µs of this process's CPU,
+ * of nats-server's CPU and of wall time per task, pull and ack, one task at a time as a worker
+ * with one thread pulls. The two are interleaved, `rounds` rounds of `tasks` tasks each, the
+ * order alternating; medians over the rounds.
+ */
+async function pullCost(rounds: number, tasks: number) {
+  const nats = await NatsServer.start();
+  const nc = await connect({ servers: nats.url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({
+      name: 'PULLBENCH',
+      subjects: ['pullbench'],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+    });
+    await jsm.consumers.add('PULLBENCH', { durable_name: 'w', ack_policy: AckPolicy.Explicit });
+    const js = jetstream(nc);
+    const consumer = await js.consumers.get('PULLBENCH', 'w');
+    let arrived: ((m: TaskMessage) => void) | undefined;
+    const pull = new TaskPull(
+      nc,
+      { stream: 'PULLBENCH', consumer: 'w', expiresMs: 5_000 },
+      (m) => arrived?.(m),
+      () => {},
+    );
+    const payload = new Uint8Array(1500); // about a task envelope's size
+    const ways = {
+      standing: async () => {
+        const m = await new Promise<TaskMessage>((resolve) => {
+          arrived = resolve;
+          pull.request(1);
+        });
+        m.ack();
+      },
+      fetch: async () => {
+        for await (const m of await consumer.fetch({ max_messages: 1, expires: 5_000 })) m.ack();
+      },
+    };
+    // nats-server's time on CPU in ns, summed over its threads (/proc/<pid>/task/*/schedstat):
+    // /proc/<pid>/stat counts 10 ms ticks, too coarse for rounds of a few hundred ms.
+    const serverMs = () => {
+      let ns = 0;
+      for (const t of readdirSync(`/proc/${nats.pid}/task`))
+        ns += Number(readFileSync(`/proc/${nats.pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+      return ns / 1e6;
+    };
+    const per: Record<keyof typeof ways, { clientUs: number[]; serverUs: number[]; wallUs: number[] }> = {
+      standing: { clientUs: [], serverUs: [], wallUs: [] },
+      fetch: { clientUs: [], serverUs: [], wallUs: [] },
+    };
+    for (let r = 0; r < rounds + 1; r++) {
+      const order = (r % 2 ? ['fetch', 'standing'] : ['standing', 'fetch']) as (keyof typeof ways)[];
+      for (const way of order) {
+        for (let i = 0; i < tasks; i++) await js.publish('pullbench', payload);
+        const cpu = process.cpuUsage();
+        const server = serverMs();
+        const t = performance.now();
+        for (let i = 0; i < tasks; i++) await ways[way]();
+        const wall = performance.now() - t;
+        const used = process.cpuUsage(cpu);
+        if (r === 0) continue; // warm-up round
+        per[way].clientUs.push((used.user + used.system) / tasks);
+        per[way].serverUs.push(((serverMs() - server) * 1000) / tasks);
+        per[way].wallUs.push((wall * 1000) / tasks);
+      }
+    }
+    await pull.settled();
+    pull.close();
+    const summary = (x: (typeof per)['fetch']) => ({
+      clientCpuUs: Math.round(median(x.clientUs)),
+      serverCpuUs: Math.round(median(x.serverUs)),
+      wallUs: Math.round(median(x.wallUs)),
+    });
+    const [standing, fetch] = [summary(per.standing), summary(per.fetch)];
+    return {
+      rounds,
+      tasksPerRound: tasks,
+      what: 'one task pulled and acked at a time: µs per task (CPU of this process, of nats-server from /proc schedstat, wall)',
+      standingSubscription: standing,
+      fetchPerPull: fetch,
+      fetchOverStanding: {
+        clientCpu: Math.round((fetch.clientCpuUs / standing.clientCpuUs) * 100) / 100,
+        serverCpu: Math.round((fetch.serverCpuUs / standing.serverCpuUs) * 100) / 100,
+        wall: Math.round((fetch.wallUs / standing.wallUs) * 100) / 100,
+      },
+    };
+  } finally {
+    await nc.close();
+    await nats.dispose();
+  }
 }
 
 /** What a task's proofs cost the coordinator: issuing an envelope and checking its result (µs). */
@@ -1062,6 +1163,7 @@ const soakReport = soaked && {
   },
 };
 const overhead = want('dispatch') ? await dispatchOverhead(quick ? 30 : 200) : undefined;
+const pulls = want('pullCost') ? await pullCost(quick ? 2 : 9, quick ? 200 : 1000) : undefined;
 const throughput = want('throughput') ? await tinyFoldThroughput(quick ? 100 : 600) : undefined;
 const endToEndTiny = want('endToEnd') ? await endToEnd(quick ? 20 : 480) : undefined;
 const rpc = want('rpc') ? await rpcLatency(quick ? 100 : 400) : undefined;
@@ -1070,5 +1172,5 @@ const two = want('studyWallTime') ? await studyWallTime(2) : undefined;
 // Last: it loads TensorFlow.js into this process, which stands in as coordinator above.
 const results = want('resultCost') ? await resultCost(quick ? 5 : 21, quick ? 50 : 200) : undefined;
 process.stdout.write(
-  `${JSON.stringify({ boundedStart: started, leaseTakeover: takeover, cacheDownload: download, fairDispatch: fair, soak: soakReport, dispatch: overhead, resultCost: results, throughput, endToEnd: endToEndTiny, rpc, studyWallTime: one && two ? { one, two, speedup: Math.round((one.seconds / two.seconds) * 100) / 100 } : undefined }, null, 2)}\n`,
+  `${JSON.stringify({ boundedStart: started, leaseTakeover: takeover, cacheDownload: download, fairDispatch: fair, soak: soakReport, dispatch: overhead, pullCost: pulls, resultCost: results, throughput, endToEnd: endToEndTiny, rpc, studyWallTime: one && two ? { one, two, speedup: Math.round((one.seconds / two.seconds) * 100) / 100 } : undefined }, null, 2)}\n`,
 );

@@ -95,7 +95,7 @@ export function nextWorkerState(state: WorkerState, event: WorkerEvent): WorkerS
   }
 }
 
-/** Milliseconds one pull request waits on the server for tasks; short, as a stop waits for open ones to end. */
+/** Milliseconds one pull request waits on the server for tasks; short, as a stop waits for the open one to end. */
 const FETCH_EXPIRES_MS = 5_000;
 
 /*
