@@ -200,7 +200,7 @@ describe('the worker pull on a real nats-server', () => {
   });
 
   it('a request the server never answers (no such consumer) ends as lost a second after its expiry', async () => {
-    const p = puller(nc, 'no-such-consumer', 300);
+    const p = puller(nc, 'late-consumer', 300);
     const end = p.nextEnd();
     const sent = Date.now();
     p.pull.request(1);
@@ -208,6 +208,17 @@ describe('the worker pull on a real nats-server', () => {
     assert.deepEqual(p.ends, [{ kind: 'lost' }]);
     assert.ok(Date.now() - sent >= 1_200, 'not before the expiry and the grace');
     assert.equal(p.pull.pending, false);
+    // The pull goes on (on a fresh inbox) once the consumer exists.
+    await jsm.consumers.add('PULL', {
+      durable_name: 'late-consumer',
+      ack_policy: AckPolicy.Explicit,
+      filter_subject: 'pull.late-consumer',
+    });
+    await publish('late-consumer', 1);
+    p.pull.request(1);
+    await p.until(1);
+    p.tasks[0]!.ack();
+    await settles('late-consumer');
     p.pull.close();
   });
 

@@ -515,8 +515,11 @@ async function pullCost(rounds: number, tasks: number) {
     // /proc/<pid>/stat counts 10 ms ticks, too coarse for rounds of a few hundred ms.
     const serverMs = () => {
       let ns = 0;
-      for (const t of readdirSync(`/proc/${nats.pid}/task`))
-        ns += Number(readFileSync(`/proc/${nats.pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+      for (const t of readdirSync(`/proc/${nats.pid}/task`)) {
+        try {
+          ns += Number(readFileSync(`/proc/${nats.pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+        } catch {} // a thread that ended meanwhile
+      }
       return ns / 1e6;
     };
     const per: Record<keyof typeof ways, { clientUs: number[]; serverUs: number[]; wallUs: number[] }> = {

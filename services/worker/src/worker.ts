@@ -118,9 +118,12 @@ export class Worker {
   private pull: TaskPull | undefined;
   /**
    * Set after a pull the server refused or never answered: the next waits for it (the task
-   * consumer checked and put back if it is gone; a second's pause after a refusal).
+   * consumer checked and put back if it is gone; after a refusal, a pause of 1 s doubling with
+   * each refusal in a row, up to 30 s).
    */
   private pullRetry: Promise<void> | undefined;
+  /** Pull requests refused in a row: the pause before the next doubles with each, up to 30 s. */
+  private pullRefusals = 0;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   /** Effective consumer settings (the server's, which win over ours if the consumer existed). */
@@ -199,8 +202,8 @@ export class Worker {
     this.heartbeat();
     this.heartbeatTimer = setInterval(() => this.heartbeat(), HEARTBEAT_SECONDS * 1000);
     this.heartbeatTimer.unref();
-    // A request a server restart forgot ends as lost (TaskPull): pulls go on after it. They are
-    // not forgotten on a reconnect, which may not have been a restart (the request lives on).
+    // A request a server restart forgot ends as lost (TaskPull), and pulls go on after it. It is
+    // not forgotten on a reconnect: after a mere blip it may still bring tasks.
     this.pull = new TaskPull(
       nc,
       {
@@ -210,12 +213,17 @@ export class Worker {
         inboxPrefix: WORKER_INBOX_PREFIX,
       },
       (msg) => {
-        // A task that arrives after the stop goes straight back to the queue.
-        if (this.stopping) this.returnUnstarted(msg);
-        else this.dispatch(msg);
-        // The loop counts again: a task that was disposed of at once (malformed, of a cancelled
-        // study) has taken no thread, and another is asked for in its place.
-        this.wake?.();
+        this.pullRefusals = 0;
+        try {
+          // A task that arrives after the stop goes straight back to the queue.
+          if (this.stopping) this.returnUnstarted(msg);
+          else this.dispatch(msg);
+        } finally {
+          // The loop counts again: a task that was disposed of at once (malformed, of a
+          // cancelled study, or one whose handling threw: TaskPull naks it) has taken no
+          // thread, and another is asked for in its place.
+          this.wake?.();
+        }
       },
       (end) => this.pullEnded(end),
     );
@@ -398,11 +406,13 @@ export class Worker {
   }
 
   /**
-   * A pull request ended short: pull again, after a second if the server refused it or never
-   * answered (then the task consumer is checked, and put back if someone deleted it).
+   * A pull request ended short: pull again, at once after an expiry, after a pause if the server
+   * refused it, and after checking the task consumer (put back if someone deleted it and this
+   * worker's NATS user may) if it never answered.
    */
   private pullEnded(end: PullEnd): void {
-    if (end.kind !== 'expired' && !this.stopping) {
+    if (end.kind === 'expired') this.pullRefusals = 0;
+    else if (!this.stopping) {
       if (end.kind === 'error')
         this.log.warn({ code: end.code, err: end.description }, 'pull refused; retrying');
       else this.log.warn('pull request unanswered; checking the task consumer');
@@ -418,7 +428,7 @@ export class Worker {
           this.log.warn('task stream or consumer missing; creating it');
           await this.ensureStreams().catch(() => {});
         }
-        if (end.kind === 'error') await sleep(1000);
+        if (end.kind === 'error') await sleep(Math.min(30_000, 1000 * 2 ** this.pullRefusals++));
       })().finally(() => {
         this.pullRetry = undefined;
         this.wake?.();
