@@ -16,7 +16,7 @@ import {
   SUBJECTS,
   WORKER_CONSUMER,
 } from '@hpo/protocol';
-import { freePort, NatsServer } from '@hpo/testing/processes';
+import { freePort, NatsServer, until } from '@hpo/testing/processes';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -556,6 +556,67 @@ describe('a worker with --prefetch 1 on a real nats-server', () => {
     assert.equal(results.of(study).find((x) => x.id === a.id)?.worker, 'solo');
     // c trained there (a quick fold may log `task finished` alone: no `task started` line).
     assert.equal((await next.waitForLog(finished(c.id))).outcome, 'ok');
+    await queueSettles(jsm);
+  });
+});
+
+describe('a worker whose task consumer is deleted under it', () => {
+  let server: NatsServer;
+  let nc: NatsConnection;
+  let js: JetStreamClient;
+  let jsm: JetStreamManager;
+  let results: ResultReader;
+  let worker: WorkerProcess | undefined;
+
+  before(async () => {
+    server = await NatsServer.start();
+    nc = await connect({ servers: server.url });
+    jsm = await jetstreamManager(nc);
+    js = jetstream(nc);
+    await ensureInfrastructure(nc, jsm, { ackWaitSeconds: 10, maxDeliver: 3, duplicateWindowSeconds: 600 });
+    results = await ResultReader.open(js);
+  });
+
+  after(async () => {
+    results?.close();
+    await worker?.kill();
+    await nc?.close();
+    await server?.dispose();
+  });
+
+  it('is told so by the server on its open pull, creates the consumer again and goes on pulling', async () => {
+    const hash = await uploadChurn(nc);
+    // An open server: this worker's user may create what is missing.
+    worker = WorkerProcess.start([
+      '--nats',
+      server.url,
+      '--threads',
+      '1',
+      '--metrics-port',
+      '0',
+      '--name',
+      'w-del',
+    ]);
+    await worker.waitForLog((l) => l.msg === 'worker ready');
+    const study = 'deleted';
+    const first = foldTask(study, 0, 0, hash, QUICK);
+    await publishTask(js, study, first);
+    await results.until((all) => all.some((r) => r.id === first.id), TRAINING_WAIT_MS, 'the first result');
+    // Idle now, once its pull waits on the server: deleting the consumer answers that pull (409).
+    await until('the worker pull to wait on the server', async () => {
+      return (await jsm.consumers.info(STREAMS.tasks, WORKER_CONSUMER)).num_waiting === 1;
+    });
+    await jsm.consumers.delete(STREAMS.tasks, WORKER_CONSUMER);
+    await worker.waitForLog((l) => l.msg === 'pull refused; retrying' && l.code === 409, 60_000);
+    await worker.waitForLog((l) => l.msg === 'task stream or consumer missing; creating it', 60_000);
+    const second = foldTask(study, 1, 0, hash, QUICK);
+    await publishTask(js, study, second);
+    await results.until(
+      (all) => all.some((r) => r.id === second.id),
+      TRAINING_WAIT_MS,
+      'a result after the delete',
+    );
+    assert.ok(results.of(study).every((r) => r.ok));
     await queueSettles(jsm);
   });
 });
