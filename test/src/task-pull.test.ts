@@ -201,6 +201,8 @@ describe('the worker pull on a real nats-server', () => {
 
   it('a request the server never answers (no such consumer) ends as lost a second after its expiry', async () => {
     const p = puller(nc, 'late-consumer', 300);
+    const inboxOf = () => (p.pull as unknown as { inbox: string }).inbox;
+    const first = inboxOf();
     const end = p.nextEnd();
     const sent = Date.now();
     p.pull.request(1);
@@ -208,7 +210,9 @@ describe('the worker pull on a real nats-server', () => {
     assert.deepEqual(p.ends, [{ kind: 'lost' }]);
     assert.ok(Date.now() - sent >= 1_200, 'not before the expiry and the grace');
     assert.equal(p.pull.pending, false);
-    // The pull goes on (on a fresh inbox) once the consumer exists.
+    // A request that reached the server late would find no one listening on its inbox.
+    assert.notEqual(inboxOf(), first, 'the pull moved to a fresh inbox');
+    // The pull goes on (on the fresh inbox) once the consumer exists.
     await jsm.consumers.add('PULL', {
       durable_name: 'late-consumer',
       ack_policy: AckPolicy.Explicit,

@@ -511,15 +511,21 @@ async function pullCost(rounds: number, tasks: number) {
         for await (const m of await consumer.fetch({ max_messages: 1, expires: 5_000 })) m.ack();
       },
     };
-    // nats-server's time on CPU in ns, summed over its threads (/proc/<pid>/task/*/schedstat):
-    // /proc/<pid>/stat counts 10 ms ticks, too coarse for rounds of a few hundred ms.
-    const serverMs = () => {
-      let ns = 0;
+    // nats-server's time on CPU in ns by thread (/proc/<pid>/task/*/schedstat): /proc/<pid>/stat
+    // counts 10 ms ticks, too coarse for rounds of a few hundred ms.
+    const serverNs = () => {
+      const by = new Map<string, number>();
       for (const t of readdirSync(`/proc/${nats.pid}/task`)) {
         try {
-          ns += Number(readFileSync(`/proc/${nats.pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+          by.set(t, Number(readFileSync(`/proc/${nats.pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]));
         } catch {} // a thread that ended meanwhile
       }
+      return by;
+    };
+    /** Milliseconds of CPU since `before`, over the threads in both readings. */
+    const serverMsSince = (before: Map<string, number>) => {
+      let ns = 0;
+      for (const [t, now] of serverNs()) if (before.has(t)) ns += now - before.get(t)!;
       return ns / 1e6;
     };
     const per: Record<keyof typeof ways, { clientUs: number[]; serverUs: number[]; wallUs: number[] }> = {
@@ -531,14 +537,14 @@ async function pullCost(rounds: number, tasks: number) {
       for (const way of order) {
         for (let i = 0; i < tasks; i++) await js.publish('pullbench', payload);
         const cpu = process.cpuUsage();
-        const server = serverMs();
+        const server = serverNs();
         const t = performance.now();
         for (let i = 0; i < tasks; i++) await ways[way]();
         const wall = performance.now() - t;
         const used = process.cpuUsage(cpu);
         if (r === 0) continue; // warm-up round
         per[way].clientUs.push((used.user + used.system) / tasks);
-        per[way].serverUs.push(((serverMs() - server) * 1000) / tasks);
+        per[way].serverUs.push((serverMsSince(server) * 1000) / tasks);
         per[way].wallUs.push((wall * 1000) / tasks);
       }
     }

@@ -3,8 +3,8 @@
  * worker's whole life, and a pull request (`$JS.API.CONSUMER.MSG.NEXT`) sent to it when threads
  * free up. nats.js's `fetch()`, which the worker used before, subscribes (and later unsubscribes)
  * an inbox of its own and watches it with heartbeats and timers for every pull: with one thread,
- * for every task. A pull and ack through it cost this process 1.8–2.0× the CPU and 1.4–1.5× the
- * wall time of this one (bench `pullCost`).
+ * for every task. A pull and ack through it cost this process 1.77–1.95× the CPU and 1.37–1.50×
+ * the wall time of this one (bench `pullCost`).
  *
  * One request is open at a time, as with `fetch()`: the server moves a request it has partly
  * filled behind the others waiting, so with several open the client could not tell which one a
@@ -196,12 +196,17 @@ export class TaskPull {
     if (!open || open.reply !== reply) return; // a request already ended
     clearTimeout(open.timer);
     this.open = undefined;
-    if (why?.kind === 'lost' && !this.sub.isClosed()) {
-      this.sub.unsubscribe();
-      this.sub = this.subscribe();
+    try {
+      if (why?.kind === 'lost' && !this.sub.isClosed()) {
+        this.sub.unsubscribe();
+        // Throws on a connection that drains or closed: the next request() subscribes (or throws).
+        this.sub = this.subscribe();
+      }
+    } catch {
+    } finally {
+      this.release();
+      if (why) this.onEnd(why);
     }
-    this.release();
-    if (why) this.onEnd(why);
   }
 
   private release(): void {

@@ -124,6 +124,11 @@ export class Worker {
   private pullRetry: Promise<void> | undefined;
   /** Pull requests refused in a row: the pause before the next doubles with each, up to 30 s. */
   private pullRefusals = 0;
+  private askStop: () => void = () => {};
+  /** Resolves when a stop is asked. */
+  private readonly stopAsked = new Promise<void>((resolve) => {
+    this.askStop = resolve;
+  });
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   /** Effective consumer settings (the server's, which win over ours if the consumer existed). */
@@ -241,6 +246,7 @@ export class Worker {
   async stop(graceSeconds: number): Promise<void> {
     if (this.stopping) return;
     this.transition('stop');
+    this.askStop();
     // No more slots here: the coordinator stops counting on this worker at once.
     clearInterval(this.heartbeatTimer);
     this.heartbeat(0);
@@ -376,7 +382,8 @@ export class Worker {
   private async consume(pull: TaskPull): Promise<void> {
     while (!this.stopping) {
       if (this.pullRetry) {
-        await this.pullRetry;
+        // A stop does not wait out the retry's pause (up to 30 s).
+        await Promise.race([this.pullRetry, this.stopAsked]);
         continue;
       }
       // Threads not training (plus the prefetch: tasks that wait for the next free thread, so
