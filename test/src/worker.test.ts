@@ -53,6 +53,11 @@ async function queueSettles(jsm: JetStreamManager): Promise<void> {
   assert.equal(info.num_redelivered, 0, 'tasks redelivered');
 }
 
+/** A one-thread worker named `name` on the server at `url`, its metrics on a free port (or as `extra` says). */
+function workerArgs(url: string, name: string, extra: string[] = []): string[] {
+  return ['--nats', url, '--threads', '1', '--metrics-port', '0', '--name', name, ...extra];
+}
+
 const started = (id: string) => (l: Record<string, unknown>) => l.msg === 'task started' && l.task === id;
 const finished = (id: string) => (l: Record<string, unknown>) => l.msg === 'task finished' && l.task === id;
 
@@ -88,17 +93,7 @@ describe('worker processes on a real nats-server', () => {
   let metricsPortB = 0;
 
   const startWorker = async (name: string, extra: string[] = []) => {
-    const w = WorkerProcess.start([
-      '--nats',
-      server.url,
-      '--threads',
-      '1',
-      '--metrics-port',
-      '0',
-      '--name',
-      name,
-      ...extra,
-    ]);
+    const w = WorkerProcess.start(workerArgs(server.url, name, extra));
     workers.set(name, w);
     await w.waitForLog((l) => l.msg === 'worker ready');
     return w;
@@ -471,17 +466,7 @@ describe('a worker with --prefetch 1 on a real nats-server', () => {
   const spawned: WorkerProcess[] = [];
 
   const startWorker = async (name: string, extra: string[] = []) => {
-    const w = WorkerProcess.start([
-      '--nats',
-      server.url,
-      '--threads',
-      '1',
-      '--metrics-port',
-      '0',
-      '--name',
-      name,
-      ...extra,
-    ]);
+    const w = WorkerProcess.start(workerArgs(server.url, name, extra));
     spawned.push(w);
     await w.waitForLog((l) => l.msg === 'worker ready');
     return w;
@@ -587,16 +572,7 @@ describe('a worker whose task consumer is deleted under it', () => {
   it('finds out on its open pull, creates the consumer again and goes on pulling', async () => {
     const hash = await uploadChurn(nc);
     // An open server: this worker's user may create what is missing.
-    worker = WorkerProcess.start([
-      '--nats',
-      server.url,
-      '--threads',
-      '1',
-      '--metrics-port',
-      '0',
-      '--name',
-      'w-del',
-    ]);
+    worker = WorkerProcess.start(workerArgs(server.url, 'w-del'));
     await worker.waitForLog((l) => l.msg === 'worker ready');
     const study = 'deleted';
     const first = foldTask(study, 0, 0, hash, QUICK);

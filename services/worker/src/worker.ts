@@ -290,8 +290,8 @@ export class Worker {
    * coordinator did not confirm (unreachable, or the task is gone): the caller naks instead.
    */
   async handBack(envelope: TaskEnvelope, msg: TaskMessage): Promise<boolean> {
-    // A pull of this worker still open (they end within FETCH_EXPIRES_MS of the stop) would take
-    // the fresh copy and hand it back once more: the copy is asked for once the pulls are over.
+    // A pull of this worker still open (it ends within FETCH_EXPIRES_MS and a second of the stop)
+    // would take the fresh copy and hand it back once more: the copy is asked for once it is over.
     if (this.stopping) await this.loop?.catch(() => {});
     const request: HandbackMessage = {
       id: envelope.id,
