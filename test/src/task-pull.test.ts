@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { NatsServer, until } from '@hpo/testing/processes';
+import { deleteConsumer, NatsServer, until } from '@hpo/testing/processes';
 import { type PullEnd, type TaskMessage, TaskPull } from '@hpo/worker/dist/task-pull.js';
 import {
   AckPolicy,
+  JetStreamApiError,
   type JetStreamClient,
   type JetStreamManager,
   jetstream,
@@ -235,7 +236,7 @@ describe('the worker pull on a real nats-server', () => {
     await until('the request to wait on the server', async () => {
       return (await jsm.consumers.info('PULL', durable)).num_waiting === 1;
     });
-    await jsm.consumers.delete('PULL', durable);
+    await deleteConsumer(jsm, 'PULL', durable);
     await end;
     const e = p.ends[0]!;
     assert.ok(e.kind === 'error' && e.missing, `reported as missing: ${JSON.stringify(e)}`);
@@ -265,5 +266,66 @@ describe('the worker pull on a real nats-server', () => {
     got[0]!.ack();
     await settles(durable);
     pull.close();
+  });
+});
+
+describe("deleteConsumer (the tests' delete, which tolerates nats-server 2.9.10's unlink race)", () => {
+  const race = new JetStreamApiError({
+    code: 500,
+    err_code: 10051,
+    description: 'unlinkat /tmp/x/obs/c: directory not empty',
+  });
+  const notFound = new JetStreamApiError({ code: 404, err_code: 10014, description: 'consumer not found' });
+  const admin = (del: () => Promise<boolean>, info: () => Promise<unknown>) => ({
+    consumers: { delete: del, info },
+  });
+
+  it('counts the race as a delete only when the consumer is confirmed gone', async () => {
+    await deleteConsumer(
+      admin(
+        () => Promise.reject(race),
+        () => Promise.reject(notFound),
+      ),
+      'S',
+      'c',
+    );
+    await assert.rejects(
+      deleteConsumer(
+        admin(
+          () => Promise.reject(race),
+          () => Promise.resolve({}),
+        ),
+        'S',
+        'c',
+      ),
+      /directory not empty/,
+      'a consumer still there',
+    );
+    await assert.rejects(
+      deleteConsumer(
+        admin(
+          () => Promise.reject(race),
+          () => Promise.reject(new Error('timeout')),
+        ),
+        'S',
+        'c',
+      ),
+      /directory not empty/,
+      'gone not confirmed',
+    );
+  });
+
+  it('throws any other error', async () => {
+    await assert.rejects(
+      deleteConsumer(
+        admin(
+          () => Promise.reject(notFound),
+          () => Promise.reject(notFound),
+        ),
+        'S',
+        'c',
+      ),
+      /consumer not found/,
+    );
   });
 });

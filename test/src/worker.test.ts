@@ -9,7 +9,6 @@ import {
   decodeProgress,
   encodeJson,
   ensureInfrastructure,
-  isMissingStreamOrConsumer,
   type ResultEnvelope,
   STARTED_NOTICE_DELAY_MS,
   STREAMS,
@@ -17,7 +16,7 @@ import {
   SUBJECTS,
   WORKER_CONSUMER,
 } from '@hpo/protocol';
-import { freePort, NatsServer, until } from '@hpo/testing/processes';
+import { deleteConsumer, freePort, NatsServer, until } from '@hpo/testing/processes';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -545,23 +544,6 @@ describe('a worker with --prefetch 1 on a real nats-server', () => {
     await queueSettles(jsm);
   });
 });
-
-/**
- * Deletes a consumer. nats-server 2.9.10 can answer a delete with "unlinkat …: directory not
- * empty" (code 10051) when the consumer's state flusher writes its file while the directory is
- * being removed (seen in CI right after the worker's ack). By then the server has already released
- * the waiting pulls (409) and dropped the consumer (stopWithFlags removes it before deleting its
- * store); only files are left on disk. So such an error counts as a delete once the consumer is
- * confirmed gone; any other error, or a consumer still there, fails the test.
- */
-async function deleteConsumer(jsm: JetStreamManager, stream: string, name: string): Promise<void> {
-  try {
-    await jsm.consumers.delete(stream, name);
-  } catch (err) {
-    if (!String((err as Error).message).includes('directory not empty')) throw err;
-    await assert.rejects(jsm.consumers.info(stream, name), (e) => isMissingStreamOrConsumer(e));
-  }
-}
 
 describe('a worker whose task consumer is deleted under it', () => {
   let server: NatsServer;

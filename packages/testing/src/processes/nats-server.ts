@@ -3,6 +3,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isMissingStreamOrConsumer } from '@hpo/protocol';
 import { ROOT } from './harness.js';
 
 /** NATS credentials. */
@@ -162,4 +163,33 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
     });
   });
+}
+
+/** The part of a JetStream manager that {@link deleteConsumer} uses. */
+export interface ConsumerAdmin {
+  consumers: {
+    delete(stream: string, name: string): Promise<boolean>;
+    info(stream: string, name: string): Promise<unknown>;
+  };
+}
+
+/**
+ * Deletes a consumer, as a test that deletes one under a client means to. nats-server 2.9.10 can
+ * answer a delete with "unlinkat …: directory not empty" (seen in CI right after an ack): the
+ * consumer's state flusher wrote its file while the directory was being removed. By then the
+ * server has released the waiting pulls (409) and dropped the consumer (`stopWithFlags` removes it
+ * before deleting its store); only files are left on disk. Such an error counts as a delete once
+ * the consumer is confirmed gone; any other error, or a consumer still there, throws.
+ */
+export async function deleteConsumer(jsm: ConsumerAdmin, stream: string, name: string): Promise<void> {
+  try {
+    await jsm.consumers.delete(stream, name);
+  } catch (err) {
+    if (!String((err as Error).message).includes('directory not empty')) throw err;
+    const gone = await jsm.consumers.info(stream, name).then(
+      () => false,
+      (e: unknown) => isMissingStreamOrConsumer(e),
+    );
+    if (!gone) throw err;
+  }
 }
