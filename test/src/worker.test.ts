@@ -19,7 +19,7 @@ import {
 import { deleteConsumer, freePort, NatsServer, until } from '@hpo/testing/processes';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection, nanos } from '@nats-io/transport-node';
 import {
   foldTask,
   proofs,
@@ -600,6 +600,73 @@ describe('a worker whose task consumer is deleted under it', () => {
       'a result after the delete',
     );
     assert.ok(results.of(study).every((r) => r.ok));
+    await queueSettles(jsm);
+  });
+});
+
+describe('a worker on a task consumer that limits pull requests (max_batch, max_expires)', () => {
+  let server: NatsServer;
+  let nc: NatsConnection;
+  let js: JetStreamClient;
+  let jsm: JetStreamManager;
+  let results: ResultReader;
+  let worker: WorkerProcess | undefined;
+  const limits = 'the task consumer limits pull requests; pulling within them';
+
+  before(async () => {
+    server = await NatsServer.start();
+    nc = await connect({ servers: server.url });
+    jsm = await jetstreamManager(nc);
+    js = jetstream(nc);
+    await ensureInfrastructure(nc, jsm, { ackWaitSeconds: 10, maxDeliver: 3, duplicateWindowSeconds: 600 });
+    // As an operator (or the server's JetStream limits) may set: one task a pull request. The
+    // server refuses a request for more (409 "Exceeded MaxRequestBatch").
+    await jsm.consumers.update(STREAMS.tasks, WORKER_CONSUMER, { max_batch: 1 });
+    results = await ResultReader.open(js);
+  });
+
+  after(async () => {
+    results?.close();
+    await worker?.kill();
+    await nc?.close();
+    await server?.dispose();
+  });
+
+  it('pulls within them, and within ones set while it runs', async () => {
+    const hash = await uploadChurn(nc);
+    // A thread and a prefetched task: 2 tasks a pull, above max_batch.
+    worker = WorkerProcess.start(workerArgs(server.url, 'w-limits', ['--prefetch', '1']));
+    const seen = await worker.waitForLog((l) => l.msg === limits);
+    assert.equal(seen.maxBatch, 1);
+    assert.equal(seen.maxExpiresSeconds, null);
+    const study = 'limits';
+    const [a, b, c] = [0, 1, 2].map((t) => foldTask(study, t, 0, hash, QUICK));
+    await publishTask(js, study, a!);
+    await publishTask(js, study, b!);
+    await results.until(
+      (all) => [a!, b!].every((t) => all.some((r) => r.id === t.id)),
+      TRAINING_WAIT_MS,
+      'the results of tasks pulled one at a time',
+    );
+    // A limit below the worker's 5 s expiry, set while a pull waits: the next pull is refused
+    // (409 "Exceeded MaxRequestExpires"), and the worker reads the consumer's limits again.
+    await jsm.consumers.update(STREAMS.tasks, WORKER_CONSUMER, { max_expires: nanos(2_000) });
+    await worker.waitForLog(
+      (l) => l.msg === 'pull refused; retrying' && l.code === 409 && /MaxRequestExpires/.test(String(l.err)),
+      60_000,
+    );
+    await worker.waitForLog((l) => l.msg === limits && l.maxExpiresSeconds === 2, 60_000);
+    await publishTask(js, study, c!);
+    await results.until(
+      (all) => all.some((r) => r.id === c!.id),
+      TRAINING_WAIT_MS,
+      'a result within both limits',
+    );
+    assert.ok(results.of(study).every((r) => r.ok));
+    assert.ok(
+      !worker.lines.some((l) => l.msg === 'pull refused; retrying' && /MaxRequestBatch/.test(String(l.err))),
+      worker.dump(),
+    );
     await queueSettles(jsm);
   });
 });

@@ -62,15 +62,29 @@ export async function retry<T>(
   }
 }
 
+/** The task consumer's settings in force that a worker goes by. */
+export interface ConsumerSettings {
+  ackWaitMs: number;
+  /** Deliveries of a task before it is given up; Infinity when unlimited. */
+  maxDeliver: number;
+  /**
+   * The most tasks, and the longest expiry, one pull request may ask for (the consumer's
+   * max_batch and max_expires, which an operator or the server's JetStream limits may set; the
+   * server refuses a request above them); Infinity when unlimited.
+   */
+  maxBatch: number;
+  maxExpiresMs: number;
+}
+
 /**
- * The task consumer's ack wait (ms) and max deliveries in force: the server's copy wins over
- * ours when the consumer existed with other settings.
+ * The task consumer's settings in force: the server's copy wins over ours when the consumer
+ * existed with other settings.
  */
 export async function consumerSettings(
   consumer: Consumer,
   config: WorkerConfig,
   log: Logger,
-): Promise<{ ackWaitMs: number; maxDeliver: number }> {
+): Promise<ConsumerSettings> {
   const info = await consumer.info(true);
   const ackWaitMs = (info.config.ack_wait ?? config.ackWaitSeconds * 1e9) / 1e6;
   const maxDeliver = info.config.max_deliver ?? -1;
@@ -84,7 +98,14 @@ export async function consumerSettings(
       'task consumer exists with other settings; using the server settings',
     );
   }
-  return { ackWaitMs, maxDeliver: maxDeliver > 0 ? maxDeliver : Number.POSITIVE_INFINITY };
+  const maxBatch = info.config.max_batch ?? 0;
+  const maxExpires = info.config.max_expires ?? 0;
+  return {
+    ackWaitMs,
+    maxDeliver: maxDeliver > 0 ? maxDeliver : Number.POSITIVE_INFINITY,
+    maxBatch: maxBatch > 0 ? maxBatch : Number.POSITIVE_INFINITY,
+    maxExpiresMs: maxExpires > 0 ? maxExpires / 1e6 : Number.POSITIVE_INFINITY,
+  };
 }
 
 export function sleep(ms: number): Promise<void> {

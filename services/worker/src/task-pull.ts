@@ -107,19 +107,19 @@ export class TaskPull {
   }
 
   /**
-   * Asks the server for up to `batch` tasks. Throws when a request is open, or when the
-   * connection cannot send.
+   * Asks the server for up to `batch` tasks, the request expiring after `expiresMs` (the
+   * options' by default). Throws when a request is open, or when the connection cannot send.
    */
-  request(batch: number): void {
+  request(batch: number, expiresMs = this.options.expiresMs): void {
     if (this.open) throw new Error('a pull request is already open');
     // A subscription the server refused is made again (the refusal was reported).
     if (this.sub.isClosed()) this.sub = this.subscribe();
     const reply = `${this.inbox}.${++this.next}`;
-    const body = JSON.stringify({ batch, expires: nanos(this.options.expiresMs) });
+    const body = JSON.stringify({ batch, expires: nanos(expiresMs) });
     this.nc.publish(this.nextSubject, body, { reply });
     const timer = setTimeout(
       () => this.end(reply, { kind: 'lost' }),
-      this.options.expiresMs + (this.options.graceMs ?? 1_000),
+      expiresMs + (this.options.graceMs ?? 1_000),
     );
     this.open = { reply, asked: batch, received: 0, timer };
   }

@@ -38,7 +38,14 @@ import { type ObjectStore, Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from './config.js';
-import { connectNats, consumerSettings, ensureStreams, retry, sleep } from './connection.js';
+import {
+  type ConsumerSettings,
+  connectNats,
+  consumerSettings,
+  ensureStreams,
+  retry,
+  sleep,
+} from './connection.js';
 import { ControlMemory, cancels, drops } from './control.js';
 import { claimCacheDir, DatasetCache } from './dataset-cache.js';
 import type { WorkerMetrics } from './metrics.js';
@@ -134,6 +141,8 @@ export class Worker {
   /** Effective consumer settings (the server's, which win over ours if the consumer existed). */
   private ackWaitMs: number;
   private maxDeliver: number;
+  /** The most tasks and the longest expiry the task consumer lets one pull request ask for. */
+  private pullLimits = { maxBatch: Number.POSITIVE_INFINITY, maxExpiresMs: Number.POSITIVE_INFINITY };
   private readonly stores = new Map<string, Promise<ObjectStore>>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
 
@@ -192,8 +201,7 @@ export class Worker {
       this.log,
       giveUp,
     );
-    this.ackWaitMs = settings.ackWaitMs;
-    this.maxDeliver = settings.maxDeliver;
+    this.applySettings(settings);
     // Kept until drain(): a cancel during the shutdown grace still aborts that study's folds.
     const cancelPrefix = SUBJECTS.cancel('');
     nc.subscribe(SUBJECTS.cancelAll, {
@@ -394,7 +402,10 @@ export class Worker {
       // One request at a time: one still open brings the tasks it asked for, then ends.
       if (free > 0 && !pull.pending) {
         try {
-          pull.request(free);
+          pull.request(
+            Math.min(free, this.pullLimits.maxBatch),
+            Math.min(FETCH_EXPIRES_MS, this.pullLimits.maxExpiresMs),
+          );
         } catch (err) {
           // The connection is closed or cannot send: it reconnects by itself, we pull again.
           this.log.warn({ err: errorText(err) }, 'pull failed; retrying');
@@ -435,6 +446,14 @@ export class Worker {
           this.log.warn('task stream or consumer missing; creating it');
           await this.ensureStreams().catch(() => {});
         }
+        // Its settings again: a refusal may come from limits set since (max_batch, max_expires),
+        // and a consumer created again may have other ones.
+        await this.js!.consumers.get(STREAMS.tasks, WORKER_CONSUMER)
+          .then((c) => consumerSettings(c, this.config, this.log))
+          .then(
+            (settings) => this.applySettings(settings),
+            () => {},
+          );
         if (end.kind === 'error') await sleep(Math.min(30_000, 1000 * 2 ** this.pullRefusals++));
       })().finally(() => {
         this.pullRetry = undefined;
@@ -442,6 +461,24 @@ export class Worker {
       });
     }
     this.wake?.();
+  }
+
+  /** Goes by the task consumer's settings in force (read at start and after a refused pull). */
+  private applySettings(settings: ConsumerSettings): void {
+    this.ackWaitMs = settings.ackWaitMs;
+    this.maxDeliver = settings.maxDeliver;
+    const { maxBatch, maxExpiresMs } = settings;
+    if (maxBatch !== this.pullLimits.maxBatch || maxExpiresMs !== this.pullLimits.maxExpiresMs) {
+      this.pullLimits = { maxBatch, maxExpiresMs };
+      if (Number.isFinite(maxBatch) || Number.isFinite(maxExpiresMs))
+        this.log.info(
+          {
+            maxBatch: Number.isFinite(maxBatch) ? maxBatch : null,
+            maxExpiresSeconds: Number.isFinite(maxExpiresMs) ? maxExpiresMs / 1000 : null,
+          },
+          'the task consumer limits pull requests; pulling within them',
+        );
+    }
   }
 
   /** Decodes a task and starts handling it, or disposes of it when it cannot or must not run. */
