@@ -276,56 +276,44 @@ describe("deleteConsumer (the tests' delete, which tolerates nats-server 2.9.10'
     description: 'unlinkat /tmp/x/obs/c: directory not empty',
   });
   const notFound = new JetStreamApiError({ code: 404, err_code: 10014, description: 'consumer not found' });
-  const admin = (del: () => Promise<boolean>, info: () => Promise<unknown>) => ({
-    consumers: { delete: del, info },
-  });
+  /** A consumer created at 'first', whose delete fails with `deleted`, then reads as `after`. */
+  const admin = (deleted: Error | undefined, after: string | Error) => {
+    let infos = 0;
+    return {
+      consumers: {
+        delete: () => (deleted ? Promise.reject(deleted) : Promise.resolve(true)),
+        info: (): Promise<{ created: string }> =>
+          ++infos === 1
+            ? Promise.resolve({ created: 'first' })
+            : typeof after === 'string'
+              ? Promise.resolve({ created: after })
+              : Promise.reject(after),
+      },
+    };
+  };
 
-  it('counts the race as a delete only when the consumer is confirmed gone', async () => {
-    await deleteConsumer(
-      admin(
-        () => Promise.reject(race),
-        () => Promise.reject(notFound),
-      ),
-      'S',
-      'c',
-    );
+  it('counts the race as a delete only when the consumer is gone or is another one', async () => {
+    await deleteConsumer(admin(race, notFound), 'S', 'c');
+    await deleteConsumer(admin(race, 'created again'), 'S', 'c');
     await assert.rejects(
-      deleteConsumer(
-        admin(
-          () => Promise.reject(race),
-          () => Promise.resolve({}),
-        ),
-        'S',
-        'c',
-      ),
+      deleteConsumer(admin(race, 'first'), 'S', 'c'),
       /directory not empty/,
-      'a consumer still there',
+      'the same one',
     );
     await assert.rejects(
-      deleteConsumer(
-        admin(
-          () => Promise.reject(race),
-          () => Promise.reject(new Error('timeout')),
-        ),
-        'S',
-        'c',
-      ),
+      deleteConsumer(admin(race, new Error('timeout')), 'S', 'c'),
       /directory not empty/,
       'gone not confirmed',
     );
   });
 
   it('throws any other error', async () => {
-    await assert.rejects(
-      deleteConsumer(
-        admin(
-          () => Promise.reject(notFound),
-          () => Promise.reject(notFound),
-        ),
-        'S',
-        'c',
-      ),
-      /consumer not found/,
-    );
+    await assert.rejects(deleteConsumer(admin(notFound, notFound), 'S', 'c'), /consumer not found/);
+    const otherUnlink = new JetStreamApiError({
+      code: 500,
+      err_code: 10052,
+      description: 'directory not empty',
+    });
+    await assert.rejects(deleteConsumer(admin(otherUnlink, notFound), 'S', 'c'), /directory not empty/);
   });
 });

@@ -19,7 +19,7 @@ import {
 import { deleteConsumer, freePort, NatsServer, until } from '@hpo/testing/processes';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
-import { connect, type NatsConnection, nanos } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
   foldTask,
   proofs,
@@ -649,13 +649,15 @@ describe('a worker on a task consumer that limits pull requests (max_batch, max_
       'the results of tasks pulled one at a time',
     );
     // A limit below the worker's 5 s expiry, set while a pull waits: the next pull is refused
-    // (409 "Exceeded MaxRequestExpires"), and the worker reads the consumer's limits again.
-    await jsm.consumers.update(STREAMS.tasks, WORKER_CONSUMER, { max_expires: nanos(2_000) });
+    // (409 "Exceeded MaxRequestExpires"), and the worker reads the consumer's limits again. Not a
+    // whole number of milliseconds: its ms times 1e6 is not a whole number of nanoseconds, which
+    // the server would not parse as a request's expiry.
+    await jsm.consumers.update(STREAMS.tasks, WORKER_CONSUMER, { max_expires: 1_024_005_012 });
     await worker.waitForLog(
       (l) => l.msg === 'pull refused; retrying' && l.code === 409 && /MaxRequestExpires/.test(String(l.err)),
       60_000,
     );
-    await worker.waitForLog((l) => l.msg === limits && l.maxExpiresSeconds === 2, 60_000);
+    await worker.waitForLog((l) => l.msg === limits && l.maxExpiresSeconds === 1.024, 60_000);
     await publishTask(js, study, c!);
     await results.until(
       (all) => all.some((r) => r.id === c!.id),

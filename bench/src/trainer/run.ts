@@ -4,8 +4,8 @@
 //   --only    runs only the results whose names contain one of these strings (wasm only, plus
 //             cpu when 'cpu' is one of them), e.g. --only=engineVsAutodiff
 //   --rounds  interleaved rounds of the engine-vs-autodiff and peer comparisons (default 3)
-//   --only=metrics times what a fold computes after training: its metrics (480 validation rows,
-//             as a tiny fold of the churn example) and the ranking of a 200,000-row out-of-fold block
+// --only=metrics times what a fold computes after training (its metrics on 480 validation rows,
+// as a tiny fold of the churn example) and ROC AUC on a 200,000-row out-of-fold block.
 // The peer comparison runs bench/reference/trainer-peers.py with $HPO_PEERS_PYTHON (default
 // python3) once per round, between rounds of hpo's own runs; a Python without torch or
 // tensorflow makes the script skip that library, and the report says so.
@@ -259,7 +259,7 @@ function push(runs: Record<string, number[]>, key: string, value: number): void 
 }
 
 /**
- * Microseconds per call (median of 9 rounds) of a fold's scalar metrics on 480 validation rows,
+ * Microseconds per call (median of 8 rounds after a warm-up one) of a fold's scalar metrics on 480 validation rows,
  * and of ROC AUC on a 200,000-row out-of-fold block: both sort the rows by probability once.
  */
 function metricsTimings(): { foldMetricsUs: number; rocAuc200kUs: number } {

@@ -68,43 +68,40 @@ export interface ConsumerSettings {
   /** Deliveries of a task before it is given up; Infinity when unlimited. */
   maxDeliver: number;
   /**
-   * The most tasks, and the longest expiry, one pull request may ask for (the consumer's
-   * max_batch and max_expires, which an operator or the server's JetStream limits may set; the
-   * server refuses a request above them); Infinity when unlimited.
+   * The most tasks one pull request may ask for: the consumer's max_batch, which an operator may
+   * set, or the server's JetStream limits (`max_request_batch`) when the consumer is created. The
+   * server refuses a request above it. Infinity when unlimited.
    */
   maxBatch: number;
+  /**
+   * The longest a pull request may wait on the server, in whole milliseconds (the consumer's
+   * max_expires rounded down: a fraction would not parse as the request's nanoseconds); Infinity
+   * when unlimited.
+   */
   maxExpiresMs: number;
+  /** The server's ack wait and max deliveries, when they differ from this worker's configuration. */
+  overrides?: { ackWaitSeconds: number; maxDeliver: number };
 }
 
 /**
  * The task consumer's settings in force: the server's copy wins over ours when the consumer
  * existed with other settings.
  */
-export async function consumerSettings(
-  consumer: Consumer,
-  config: WorkerConfig,
-  log: Logger,
-): Promise<ConsumerSettings> {
+export async function consumerSettings(consumer: Consumer, config: WorkerConfig): Promise<ConsumerSettings> {
   const info = await consumer.info(true);
   const ackWaitMs = (info.config.ack_wait ?? config.ackWaitSeconds * 1e9) / 1e6;
   const maxDeliver = info.config.max_deliver ?? -1;
-  if (ackWaitMs !== config.ackWaitSeconds * 1000 || maxDeliver !== config.maxDeliver) {
-    log.warn(
-      {
-        ackWaitSeconds: ackWaitMs / 1000,
-        maxDeliver,
-        configured: { ackWaitSeconds: config.ackWaitSeconds, maxDeliver: config.maxDeliver },
-      },
-      'task consumer exists with other settings; using the server settings',
-    );
-  }
   const maxBatch = info.config.max_batch ?? 0;
-  const maxExpires = info.config.max_expires ?? 0;
+  const maxExpiresMs = Math.floor((info.config.max_expires ?? 0) / 1e6);
   return {
     ackWaitMs,
     maxDeliver: maxDeliver > 0 ? maxDeliver : Number.POSITIVE_INFINITY,
     maxBatch: maxBatch > 0 ? maxBatch : Number.POSITIVE_INFINITY,
-    maxExpiresMs: maxExpires > 0 ? maxExpires / 1e6 : Number.POSITIVE_INFINITY,
+    // The server takes no max_expires under 1 ms.
+    maxExpiresMs: maxExpiresMs > 0 ? maxExpiresMs : Number.POSITIVE_INFINITY,
+    ...(ackWaitMs !== config.ackWaitSeconds * 1000 || maxDeliver !== config.maxDeliver
+      ? { overrides: { ackWaitSeconds: ackWaitMs / 1000, maxDeliver } }
+      : {}),
   };
 }
 

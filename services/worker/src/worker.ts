@@ -33,7 +33,7 @@ import {
   WORKER_CONSUMER,
   WORKER_INBOX_PREFIX,
 } from '@hpo/protocol';
-import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
+import { type Consumer, type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import { type ObjectStore, Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
@@ -102,7 +102,10 @@ export function nextWorkerState(state: WorkerState, event: WorkerEvent): WorkerS
   }
 }
 
-/** Milliseconds one pull request waits on the server for tasks; short, as a stop waits for the open one to end. */
+/**
+ * Milliseconds one pull request waits on the server for tasks (at most: less when the task
+ * consumer's max_expires is lower); short, as a stop waits for the open one to end.
+ */
 const FETCH_EXPIRES_MS = 5_000;
 
 /*
@@ -125,8 +128,8 @@ export class Worker {
   private pull: TaskPull | undefined;
   /**
    * Set after a pull the server refused or never answered: the next waits for it (the task
-   * consumer checked and put back if it is gone; after a refusal, a pause of 1 s doubling with
-   * each refusal in a row, up to 30 s).
+   * consumer checked and put back if it is gone, and its settings read again; after a refusal,
+   * a pause of 1 s doubling with each refusal in a row, up to 30 s).
    */
   private pullRetry: Promise<void> | undefined;
   /** Pull requests refused in a row: the pause before the next doubles with each, up to 30 s. */
@@ -142,7 +145,12 @@ export class Worker {
   private ackWaitMs: number;
   private maxDeliver: number;
   /** The most tasks and the longest expiry the task consumer lets one pull request ask for. */
-  private pullLimits = { maxBatch: Number.POSITIVE_INFINITY, maxExpiresMs: Number.POSITIVE_INFINITY };
+  private pullLimits: Pick<ConsumerSettings, 'maxBatch' | 'maxExpiresMs'> = {
+    maxBatch: Number.POSITIVE_INFINITY,
+    maxExpiresMs: Number.POSITIVE_INFINITY,
+  };
+  /** The server's overrides of ack wait and max deliveries last warned about (JSON; none yet). */
+  private warnedOverrides: string | undefined;
   private readonly stores = new Map<string, Promise<ObjectStore>>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
 
@@ -197,7 +205,7 @@ export class Worker {
     );
     const settings = await retry(
       'read the task consumer',
-      () => consumerSettings(consumer, this.config, this.log),
+      () => consumerSettings(consumer, this.config),
       this.log,
       giveUp,
     );
@@ -424,9 +432,9 @@ export class Worker {
   }
 
   /**
-   * A pull request ended short: pull again, at once after an expiry, after a pause if the server
-   * refused it, and after checking the task consumer (put back if someone deleted it and this
-   * worker's NATS user may) if it never answered.
+   * A pull request ended short: pull again, at once after an expiry; after a refusal or no
+   * answer, once the task consumer is checked (put back if someone deleted it and this worker's
+   * NATS user may) and its settings read again, and after a refusal a pause.
    */
   private pullEnded(end: PullEnd): void {
     if (end.kind === 'expired') this.pullRefusals = 0;
@@ -435,21 +443,21 @@ export class Worker {
         this.log.warn({ code: end.code, err: end.description }, 'pull refused; retrying');
       else this.log.warn('pull request unanswered; checking the task consumer');
       this.pullRetry ??= (async () => {
-        const missing =
-          end.kind === 'error'
-            ? end.missing
-            : await this.js!.consumers.get(STREAMS.tasks, WORKER_CONSUMER).then(
-                () => false,
-                (err: unknown) => isMissingStreamOrConsumer(err),
-              );
+        let missing = end.kind === 'error' && end.missing;
+        let consumer: Consumer | undefined;
+        try {
+          if (!missing) consumer = await this.js!.consumers.get(STREAMS.tasks, WORKER_CONSUMER);
+        } catch (err) {
+          missing = isMissingStreamOrConsumer(err);
+        }
         if (missing) {
           this.log.warn('task stream or consumer missing; creating it');
           await this.ensureStreams().catch(() => {});
         }
         // Its settings again: a refusal may come from limits set since (max_batch, max_expires),
         // and a consumer created again may have other ones.
-        await this.js!.consumers.get(STREAMS.tasks, WORKER_CONSUMER)
-          .then((c) => consumerSettings(c, this.config, this.log))
+        await (consumer ? Promise.resolve(consumer) : this.js!.consumers.get(STREAMS.tasks, WORKER_CONSUMER))
+          .then((c) => consumerSettings(c, this.config))
           .then(
             (settings) => this.applySettings(settings),
             () => {},
@@ -463,22 +471,41 @@ export class Worker {
     this.wake?.();
   }
 
-  /** Goes by the task consumer's settings in force (read at start and after a refused pull). */
+  /**
+   * Goes by the task consumer's settings in force (read at start, and again after a pull the
+   * server refused or never answered), saying so when they differ from this worker's own or
+   * limit its pulls, and when that changes.
+   */
   private applySettings(settings: ConsumerSettings): void {
     this.ackWaitMs = settings.ackWaitMs;
     this.maxDeliver = settings.maxDeliver;
-    const { maxBatch, maxExpiresMs } = settings;
-    if (maxBatch !== this.pullLimits.maxBatch || maxExpiresMs !== this.pullLimits.maxExpiresMs) {
-      this.pullLimits = { maxBatch, maxExpiresMs };
-      if (Number.isFinite(maxBatch) || Number.isFinite(maxExpiresMs))
-        this.log.info(
+    const overrides = settings.overrides && JSON.stringify(settings.overrides);
+    if (overrides !== this.warnedOverrides) {
+      this.warnedOverrides = overrides;
+      if (settings.overrides)
+        this.log.warn(
           {
-            maxBatch: Number.isFinite(maxBatch) ? maxBatch : null,
-            maxExpiresSeconds: Number.isFinite(maxExpiresMs) ? maxExpiresMs / 1000 : null,
+            ...settings.overrides,
+            configured: { ackWaitSeconds: this.config.ackWaitSeconds, maxDeliver: this.config.maxDeliver },
           },
-          'the task consumer limits pull requests; pulling within them',
+          'task consumer exists with other settings; using the server settings',
         );
     }
+    const { maxBatch, maxExpiresMs } = settings;
+    if (maxBatch === this.pullLimits.maxBatch && maxExpiresMs === this.pullLimits.maxExpiresMs) return;
+    this.pullLimits = { maxBatch, maxExpiresMs };
+    if (!Number.isFinite(maxBatch) && !Number.isFinite(maxExpiresMs)) {
+      this.log.info('the task consumer no longer limits pull requests');
+      return;
+    }
+    // An expiry under a second has an idle worker send a request that often.
+    this.log[maxExpiresMs < 1000 ? 'warn' : 'info'](
+      {
+        maxBatch: Number.isFinite(maxBatch) ? maxBatch : null,
+        maxExpiresSeconds: Number.isFinite(maxExpiresMs) ? maxExpiresMs / 1000 : null,
+      },
+      'the task consumer limits pull requests; pulling within them',
+    );
   }
 
   /** Decodes a task and starts handling it, or disposes of it when it cannot or must not run. */

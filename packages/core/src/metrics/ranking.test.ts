@@ -34,7 +34,7 @@ test('rankScores groups ties across both classes, highest probability first', ()
   });
 });
 
-test('rankScores matches its definition on random folds: ties, one class, 0 and 1, -0', () => {
+test('rankScores matches its definition on random folds: ties, one class, 0 and 1, -0, plain arrays', () => {
   const rng = new Rng(11);
   for (let t = 0; t < 300; t++) {
     const n = 1 + rng.int(60);
@@ -46,12 +46,15 @@ test('rankScores matches its definition on random folds: ties, one class, 0 and 
       levels ? rng.int(levels + 1) / levels : Math.fround(rng.next()),
     );
     if (t % 7 === 0) p[0] = -0;
-    const got = plain(rankScores(y, p));
-    const want = byDefinition(y, p);
-    assert.deepEqual(
-      { ...got, thresholds: got.thresholds.map((v) => (v === 0 ? 0 : v)) },
-      want,
-      `fold ${t}: y=${y} p=${p}`,
-    );
+    // Plain arrays (float64 probabilities) too, as callers may pass.
+    const [yIn, pIn] =
+      t % 5 === 0 ? [Array.from(y), Array.from(p, (v, i) => (i % 2 ? v + 1e-9 * rng.next() : v))] : [y, p];
+    const got = plain(rankScores(yIn, pIn));
+    assert.ok(!got.thresholds.some((v) => Object.is(v, -0)), 'a zero threshold is shown as 0');
+    assert.deepEqual(got, byDefinition(yIn, pIn), `fold ${t}: y=${yIn} p=${pIn}`);
   }
+});
+
+test('rankScores refuses NaN (which validation keeps out) instead of looping for ever', () => {
+  assert.throws(() => rankScores([1, 0], [Number.NaN, 0.5]), /NaN/);
 });

@@ -49,6 +49,7 @@ export function rankScores(yTrue: ArrayLike<number>, yProb: ArrayLike<number>): 
   while (i >= 0 || j >= 0) {
     // The highest probability left closes one group with every sample (of either class) tied on it.
     const v = i < 0 ? neg[j]! : j < 0 ? pos[i]! : Math.max(pos[i]!, neg[j]!);
+    const [i0, j0] = [i, j];
     while (i >= 0 && pos[i] === v) {
       tp++;
       i--;
@@ -57,7 +58,10 @@ export function rankScores(yTrue: ArrayLike<number>, yProb: ArrayLike<number>): 
       fp++;
       j--;
     }
-    thresholds[groups] = v;
+    // Only NaN equals nothing; unvalidated input must not loop here for ever.
+    if (i === i0 && j === j0) throw new Error('rankScores: a probability is NaN (validate the inputs first)');
+    // -0 and 0 are one group, shown as 0.
+    thresholds[groups] = v === 0 ? 0 : v;
     tps[groups] = tp;
     fps[groups] = fp;
     groups++;

@@ -169,27 +169,34 @@ export function freePort(): Promise<number> {
 export interface ConsumerAdmin {
   consumers: {
     delete(stream: string, name: string): Promise<boolean>;
-    info(stream: string, name: string): Promise<unknown>;
+    info(stream: string, name: string): Promise<{ created: string }>;
   };
 }
 
 /**
  * Deletes a consumer, as a test that deletes one under a client means to. nats-server 2.9.10 can
- * answer a delete with "unlinkat …: directory not empty" (seen in CI right after an ack): the
- * consumer's state flusher wrote its file while the directory was being removed. By then the
- * server has released the waiting pulls (409) and dropped the consumer (`stopWithFlags` removes it
- * before deleting its store); only files are left on disk. Such an error counts as a delete once
- * the consumer is confirmed gone; any other error, or a consumer still there, throws.
+ * answer a delete with "unlinkat …: directory not empty" (code 10051; seen in CI right after an
+ * ack): the consumer's state flusher wrote its file while the directory was being removed. By
+ * then the server has released the waiting pulls (409) and dropped the consumer (`stopWithFlags`
+ * removes it before deleting its store): only files are left on disk, and a consumer created
+ * again under the same name reads the state left there (its delivered and acked sequences: on a
+ * work queue, where acked tasks are gone, nothing is delivered twice). Such an error counts as a
+ * delete once the consumer is gone or is another one (a client may create it again at once, as a
+ * worker does); any other error, or the same consumer still there, throws.
  */
 export async function deleteConsumer(jsm: ConsumerAdmin, stream: string, name: string): Promise<void> {
+  const { created } = await jsm.consumers.info(stream, name);
   try {
     await jsm.consumers.delete(stream, name);
   } catch (err) {
-    if (!String((err as Error).message).includes('directory not empty')) throw err;
-    const gone = await jsm.consumers.info(stream, name).then(
-      () => false,
-      (e: unknown) => isMissingStreamOrConsumer(e),
+    const race =
+      (err as { code?: unknown }).code === 10051 &&
+      String((err as Error).message).includes('directory not empty');
+    if (!race) throw err;
+    const now = await jsm.consumers.info(stream, name).then(
+      (info) => info.created,
+      (e: unknown) => (isMissingStreamOrConsumer(e) ? undefined : created),
     );
-    if (!gone) throw err;
+    if (now === created) throw err;
   }
 }
