@@ -669,6 +669,13 @@ describe('a worker on a task consumer that limits pull requests (max_batch, max_
       !worker.lines.some((l) => l.msg === 'pull refused; retrying' && /MaxRequestBatch/.test(String(l.err))),
       worker.dump(),
     );
+    // The consumer's ack wait (10 s) is not this worker's (30 s): said once, not again when the
+    // settings are read after the refusal.
+    const overrides = worker.lines.filter(
+      (l) => l.msg === 'task consumer exists with other settings; using the server settings',
+    );
+    assert.equal(overrides.length, 1, worker.dump());
+    assert.equal(overrides[0]!.ackWaitSeconds, 10);
     await queueSettles(jsm);
   });
 });
