@@ -69,8 +69,8 @@ export interface ConsumerSettings {
   maxDeliver: number;
   /**
    * The most tasks one pull request may ask for: the consumer's max_batch, which an operator may
-   * set, or the server's JetStream limits (`max_request_batch`) when the consumer is created. The
-   * server refuses a request above it. Infinity when unlimited.
+   * set, or the server's JetStream limits (`max_request_batch`) when the consumer is created or
+   * updated without one. The server refuses a request above it. Infinity when unlimited.
    */
   maxBatch: number;
   /**

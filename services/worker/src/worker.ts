@@ -456,7 +456,13 @@ export class Worker {
         }
         // Its settings again: a refusal may come from limits set since (max_batch, max_expires),
         // and a consumer created again may have other ones.
-        await (consumer ? Promise.resolve(consumer) : this.js!.consumers.get(STREAMS.tasks, WORKER_CONSUMER))
+        // (Not when the consumer could not be read for another reason: the next pull tells.)
+        const reading = consumer
+          ? Promise.resolve(consumer)
+          : missing
+            ? this.js!.consumers.get(STREAMS.tasks, WORKER_CONSUMER)
+            : Promise.reject(new Error('not read'));
+        await reading
           .then((c) => consumerSettings(c, this.config))
           .then(
             (settings) => this.applySettings(settings),
@@ -473,8 +479,8 @@ export class Worker {
 
   /**
    * Goes by the task consumer's settings in force (read at start, and again after a pull the
-   * server refused or never answered), saying so when they differ from this worker's own or
-   * limit its pulls, and when that changes.
+   * server refused or never answered). It says so when what differs from this worker's own
+   * settings changes, and when the limits on its pulls change.
    */
   private applySettings(settings: ConsumerSettings): void {
     this.ackWaitMs = settings.ackWaitMs;
