@@ -50,8 +50,8 @@ export function rankScores(yTrue: ArrayLike<number>, yProb: ArrayLike<number>): 
   while (i >= 0 || j >= 0) {
     // The highest probability left closes one group with every sample (of either class) tied on it.
     const v = i < 0 ? neg[j]! : j < 0 ? pos[i]! : Math.max(pos[i]!, neg[j]!);
-    // Only NaN differs from itself; unvalidated input must not loop here for ever.
-    if (v !== v) throw new Error('rankScores: a probability is NaN (validate the inputs first)');
+    // NaN equals nothing, so unvalidated input would loop here for ever.
+    if (Number.isNaN(v)) throw new Error('rankScores: a probability is NaN (validate the inputs first)');
     while (i >= 0 && pos[i] === v) {
       tp++;
       i--;
