@@ -58,6 +58,31 @@ function workerArgs(url: string, name: string, extra: string[] = []): string[] {
   return ['--nats', url, '--threads', '1', '--metrics-port', '0', '--name', name, ...extra];
 }
 
+/** A nats-server with hpo's streams (ack wait 10 s, 3 deliveries), a client and a reader of every result. */
+interface Rig {
+  server: NatsServer;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  results: ResultReader;
+}
+
+async function startRig(): Promise<Rig> {
+  const server = await NatsServer.start();
+  const nc = await connect({ servers: server.url });
+  const jsm = await jetstreamManager(nc);
+  const js = jetstream(nc);
+  await ensureInfrastructure(nc, jsm, { ackWaitSeconds: 10, maxDeliver: 3, duplicateWindowSeconds: 600 });
+  return { server, nc, js, jsm, results: await ResultReader.open(js) };
+}
+
+async function stopRig(rig: Rig | undefined, worker: WorkerProcess | undefined): Promise<void> {
+  rig?.results.close();
+  await worker?.kill();
+  await rig?.nc.close();
+  await rig?.server.dispose();
+}
+
 const started = (id: string) => (l: Record<string, unknown>) => l.msg === 'task started' && l.task === id;
 const finished = (id: string) => (l: Record<string, unknown>) => l.msg === 'task finished' && l.task === id;
 
@@ -546,30 +571,17 @@ describe('a worker with --prefetch 1 on a real nats-server', () => {
 });
 
 describe('a worker whose task consumer is deleted under it', () => {
-  let server: NatsServer;
-  let nc: NatsConnection;
-  let js: JetStreamClient;
-  let jsm: JetStreamManager;
-  let results: ResultReader;
+  let rig: Rig | undefined;
   let worker: WorkerProcess | undefined;
 
   before(async () => {
-    server = await NatsServer.start();
-    nc = await connect({ servers: server.url });
-    jsm = await jetstreamManager(nc);
-    js = jetstream(nc);
-    await ensureInfrastructure(nc, jsm, { ackWaitSeconds: 10, maxDeliver: 3, duplicateWindowSeconds: 600 });
-    results = await ResultReader.open(js);
+    rig = await startRig();
   });
 
-  after(async () => {
-    results?.close();
-    await worker?.kill();
-    await nc?.close();
-    await server?.dispose();
-  });
+  after(() => stopRig(rig, worker));
 
   it('finds out on its open pull, creates the consumer again and goes on pulling', async () => {
+    const { server, nc, js, jsm, results } = rig!;
     const hash = await uploadChurn(nc);
     // An open server: this worker's user may create what is missing.
     worker = WorkerProcess.start(workerArgs(server.url, 'w-del'));
@@ -605,34 +617,21 @@ describe('a worker whose task consumer is deleted under it', () => {
 });
 
 describe('a worker on a task consumer that limits pull requests (max_batch, max_expires)', () => {
-  let server: NatsServer;
-  let nc: NatsConnection;
-  let js: JetStreamClient;
-  let jsm: JetStreamManager;
-  let results: ResultReader;
+  let rig: Rig | undefined;
   let worker: WorkerProcess | undefined;
   const limits = 'the task consumer limits pull requests; pulling within them';
 
   before(async () => {
-    server = await NatsServer.start();
-    nc = await connect({ servers: server.url });
-    jsm = await jetstreamManager(nc);
-    js = jetstream(nc);
-    await ensureInfrastructure(nc, jsm, { ackWaitSeconds: 10, maxDeliver: 3, duplicateWindowSeconds: 600 });
-    // As an operator (or the server's JetStream limits) may set: one task a pull request. The
-    // server refuses a request for more (409 "Exceeded MaxRequestBatch").
-    await jsm.consumers.update(STREAMS.tasks, WORKER_CONSUMER, { max_batch: 1 });
-    results = await ResultReader.open(js);
+    rig = await startRig();
+    // As an operator (or, for max_batch, the server's JetStream limits) may set: one task a pull
+    // request. The server refuses a request for more (409 "Exceeded MaxRequestBatch").
+    await rig.jsm.consumers.update(STREAMS.tasks, WORKER_CONSUMER, { max_batch: 1 });
   });
 
-  after(async () => {
-    results?.close();
-    await worker?.kill();
-    await nc?.close();
-    await server?.dispose();
-  });
+  after(() => stopRig(rig, worker));
 
   it('pulls within them, and within ones set while it runs', async () => {
+    const { server, nc, js, jsm, results } = rig!;
     const hash = await uploadChurn(nc);
     // A thread and a prefetched task: 2 tasks a pull, above max_batch.
     worker = WorkerProcess.start(workerArgs(server.url, 'w-limits', ['--prefetch', '1']));
