@@ -785,10 +785,17 @@ async function endToEnd(trials: number) {
       ...(cpus.length
         ? {
             cpuMsPerFold: Object.fromEntries(
-              (['coordinator', 'workers', 'nats', 'client', 'total'] as const).map((k) => [
-                k,
-                Math.round(median(cpus.map((c) => c[k])) * 100) / 100,
-              ]),
+              (
+                [
+                  'coordinator',
+                  'coordinatorMainThread',
+                  'workers',
+                  'workersMainThreads',
+                  'nats',
+                  'client',
+                  'total',
+                ] as const
+              ).map((k) => [k, Math.round(median(cpus.map((c) => c[k])) * 100) / 100]),
             ),
             idlePercent: Math.round(median(cpus.map((c) => c.idlePercent))),
           }
@@ -809,9 +816,19 @@ async function endToEnd(trials: number) {
 }
 
 type CpuKind = 'coordinator' | 'workers' | 'nats' | 'client';
-type CpuPerFold = Record<CpuKind | 'total' | 'idlePercent', number>;
+/**
+ * Per fold: each kind's CPU, the coordinator's and the workers' main threads alone (their other
+ * threads are the workers' training threads, and V8's and libuv's helpers), the total, and the
+ * machine's idle share.
+ */
+type CpuPerFold = Record<
+  CpuKind | 'coordinatorMainThread' | 'workersMainThreads' | 'total' | 'idlePercent',
+  number
+>;
 interface CpuSnapshot {
   ms: Record<CpuKind, number>;
+  /** The main thread's CPU (ms) of the coordinator, and of the workers together. */
+  mainMs: { coordinator: number; workers: number };
   /** /proc/stat's first line: the machine's jiffies by state (idle and iowait at 3 and 4). */
   machine: number[];
 }
@@ -829,20 +846,25 @@ const CLOCK_TICKS = (() => {
 function cpuSnapshot(pids: Record<CpuKind, number[]>): CpuSnapshot | undefined {
   try {
     const ms = {} as Record<CpuKind, number>;
+    // utime + stime of a process (all its threads) or, under task/, of one thread.
+    const cpuMs = (stat: string) => {
+      const fields = readFileSync(stat, 'utf8').split(') ')[1]!.split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    };
     for (const [kind, list] of Object.entries(pids) as [CpuKind, number[]][]) {
       ms[kind] = 0;
-      for (const pid of list) {
-        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        ms[kind] += ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-      }
+      for (const pid of list) ms[kind] += cpuMs(`/proc/${pid}/stat`);
     }
+    const main = (list: number[]) =>
+      list.reduce((sum, pid) => sum + cpuMs(`/proc/${pid}/task/${pid}/stat`), 0);
+    const mainMs = { coordinator: main(pids.coordinator), workers: main(pids.workers) };
     const machine = readFileSync('/proc/stat', 'utf8')
       .split('\n')[0]!
       .trim()
       .split(/\s+/)
       .slice(1)
       .map(Number);
-    return { ms, machine };
+    return { ms, mainMs, machine };
   } catch {
     return undefined;
   }
@@ -861,6 +883,8 @@ function cpuPerFold(
     total += out[k];
   }
   out.total = total;
+  out.coordinatorMainThread = (b.mainMs.coordinator - a.mainMs.coordinator) / folds;
+  out.workersMainThreads = (b.mainMs.workers - a.mainMs.workers) / folds;
   const d = b.machine.map((v, i) => v - (a.machine[i] ?? 0));
   const all = d.reduce((x, y) => x + y, 0);
   out.idlePercent = all > 0 ? (100 * ((d[3] ?? 0) + (d[4] ?? 0))) / all : 0;
