@@ -69,18 +69,29 @@ interface Rig {
 
 async function startRig(): Promise<Rig> {
   const server = await NatsServer.start();
-  const nc = await connect({ servers: server.url });
-  const jsm = await jetstreamManager(nc);
-  const js = jetstream(nc);
-  await ensureInfrastructure(nc, jsm, { ackWaitSeconds: 10, maxDeliver: 3, duplicateWindowSeconds: 600 });
-  return { server, nc, js, jsm, results: await ResultReader.open(js) };
+  let nc: NatsConnection | undefined;
+  try {
+    nc = await connect({ servers: server.url });
+    const jsm = await jetstreamManager(nc);
+    const js = jetstream(nc);
+    await ensureInfrastructure(nc, jsm, { ackWaitSeconds: 10, maxDeliver: 3, duplicateWindowSeconds: 600 });
+    return { server, nc, js, jsm, results: await ResultReader.open(js) };
+  } catch (err) {
+    // Nothing left running when the set-up fails halfway: the test file must still exit.
+    await nc?.close().catch(() => {});
+    await server.dispose();
+    throw err;
+  }
 }
 
 async function stopRig(rig: Rig | undefined, worker: WorkerProcess | undefined): Promise<void> {
-  rig?.results.close();
-  await worker?.kill();
-  await rig?.nc.close();
-  await rig?.server.dispose();
+  try {
+    rig?.results.close();
+    await worker?.kill();
+  } finally {
+    await rig?.nc.close().catch(() => {});
+    await rig?.server.dispose();
+  }
 }
 
 const started = (id: string) => (l: Record<string, unknown>) => l.msg === 'task started' && l.task === id;

@@ -780,8 +780,9 @@ async function endToEnd(trials: number) {
     return {
       foldsPerSecond: median(ms.map((r) => r.foldsPerSecond)),
       runs: ms.map((r) => r.foldsPerSecond),
-      // Where the CPU goes (median over the runs, Linux /proc): the machine's 2 cores are the
-      // bound when idlePercent is near 0, and the sum is what one fold costs end to end.
+      // Where the CPU goes (medians over the runs, each key on its own; Linux /proc): the
+      // machine's 2 cores are the bound when idlePercent is near 0, and `total` (the processes'
+      // sum; the main threads are parts of theirs) is what one fold costs end to end.
       ...(cpus.length
         ? {
             cpuMsPerFold: Object.fromEntries(
@@ -827,7 +828,10 @@ type CpuPerFold = Record<
 >;
 interface CpuSnapshot {
   ms: Record<CpuKind, number>;
-  /** The main thread's CPU (ms) of the coordinator, and of the workers together. */
+  /**
+   * The main thread's CPU (ms) of the coordinator, and of the workers together (per fold, that is
+   * a worker's main thread per task, whichever worker ran it).
+   */
   mainMs: { coordinator: number; workers: number };
   /** /proc/stat's first line: the machine's jiffies by state (idle and iowait at 3 and 4). */
   machine: number[];
@@ -842,7 +846,10 @@ const CLOCK_TICKS = (() => {
   }
 })();
 
-/** CPU time (ms, user + system, all threads) of each kind of process, and the machine's; undefined without /proc. */
+/**
+ * CPU time (ms, user + system, all threads) of each kind of process, the coordinator's and the
+ * workers' main threads alone, and the machine's; undefined without /proc.
+ */
 function cpuSnapshot(pids: Record<CpuKind, number[]>): CpuSnapshot | undefined {
   try {
     const ms = {} as Record<CpuKind, number>;

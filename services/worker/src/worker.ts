@@ -455,19 +455,18 @@ export class Worker {
           await this.ensureStreams().catch(() => {});
         }
         // Its settings again: a refusal may come from limits set since (max_batch, max_expires),
-        // and a consumer created again may have other ones.
-        // (Not when the consumer could not be read for another reason: the next pull tells.)
-        const reading = consumer
-          ? Promise.resolve(consumer)
-          : missing
-            ? this.js!.consumers.get(STREAMS.tasks, WORKER_CONSUMER)
-            : Promise.reject(new Error('not read'));
-        await reading
-          .then((c) => consumerSettings(c, this.config))
-          .then(
-            (settings) => this.applySettings(settings),
-            () => {},
-          );
+        // and a consumer created again may have other ones. Not when the consumer could not be
+        // read for another reason: the next pull tells.
+        if (consumer || missing)
+          await (consumer
+            ? Promise.resolve(consumer)
+            : this.js!.consumers.get(STREAMS.tasks, WORKER_CONSUMER)
+          )
+            .then((c) => consumerSettings(c, this.config))
+            .then(
+              (settings) => this.applySettings(settings),
+              () => {},
+            );
         if (end.kind === 'error') await sleep(Math.min(30_000, 1000 * 2 ** this.pullRefusals++));
       })().finally(() => {
         this.pullRetry = undefined;
