@@ -650,11 +650,15 @@ describe('a worker on a task consumer that limits pull requests (max_batch, max_
     assert.equal(seen.maxBatch, 1);
     assert.equal(seen.maxExpiresSeconds, null);
     const study = 'limits';
-    const [a, b, c] = [0, 1, 2].map((t) => foldTask(study, t, 0, hash, QUICK));
-    await publishTask(js, study, a!);
-    await publishTask(js, study, b!);
+    const [a, b, c] = [
+      foldTask(study, 0, 0, hash, QUICK),
+      foldTask(study, 1, 0, hash, QUICK),
+      foldTask(study, 2, 0, hash, QUICK),
+    ];
+    await publishTask(js, study, a);
+    await publishTask(js, study, b);
     await results.until(
-      (all) => [a!, b!].every((t) => all.some((r) => r.id === t.id)),
+      (all) => [a, b].every((t) => all.some((r) => r.id === t.id)),
       TRAINING_WAIT_MS,
       'the results of tasks pulled one at a time',
     );
@@ -668,9 +672,9 @@ describe('a worker on a task consumer that limits pull requests (max_batch, max_
       60_000,
     );
     await worker.waitForLog((l) => l.msg === limits && l.maxExpiresSeconds === 1.024, 60_000);
-    await publishTask(js, study, c!);
+    await publishTask(js, study, c);
     await results.until(
-      (all) => all.some((r) => r.id === c!.id),
+      (all) => all.some((r) => r.id === c.id),
       TRAINING_WAIT_MS,
       'a result within both limits',
     );

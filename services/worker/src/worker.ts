@@ -443,30 +443,27 @@ export class Worker {
         this.log.warn({ code: end.code, err: end.description }, 'pull refused; retrying');
       else this.log.warn('pull request unanswered; checking the task consumer');
       this.pullRetry ??= (async () => {
+        const open = () => this.js!.consumers.get(STREAMS.tasks, WORKER_CONSUMER);
         let missing = end.kind === 'error' && end.missing;
         let consumer: Consumer | undefined;
-        try {
-          if (!missing) consumer = await this.js!.consumers.get(STREAMS.tasks, WORKER_CONSUMER);
-        } catch (err) {
-          missing = isMissingStreamOrConsumer(err);
-        }
+        if (!missing)
+          consumer = await open().catch((err: unknown) => {
+            missing = isMissingStreamOrConsumer(err);
+            return undefined;
+          });
         if (missing) {
           this.log.warn('task stream or consumer missing; creating it');
           await this.ensureStreams().catch(() => {});
+          consumer = await open().catch(() => undefined);
         }
         // Its settings again: a refusal may come from limits set since (max_batch, max_expires),
         // and a consumer created again may have other ones. Not when the consumer could not be
-        // read for another reason: the next pull tells.
-        if (consumer || missing)
-          await (consumer
-            ? Promise.resolve(consumer)
-            : this.js!.consumers.get(STREAMS.tasks, WORKER_CONSUMER)
-          )
-            .then((c) => consumerSettings(c, this.config))
-            .then(
-              (settings) => this.applySettings(settings),
-              () => {},
-            );
+        // read: the next pull tells.
+        if (consumer)
+          await consumerSettings(consumer, this.config).then(
+            (settings) => this.applySettings(settings),
+            () => {},
+          );
         if (end.kind === 'error') await sleep(Math.min(30_000, 1000 * 2 ** this.pullRefusals++));
       })().finally(() => {
         this.pullRetry = undefined;

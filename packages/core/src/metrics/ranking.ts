@@ -39,6 +39,9 @@ export function rankScores(yTrue: ArrayLike<number>, yProb: ArrayLike<number>): 
   }
   pos.sort();
   neg.sort();
+  // A typed array sorts NaN last. NaN equals nothing, so unvalidated input would loop below for ever.
+  if (Number.isNaN(pos[pos.length - 1]) || Number.isNaN(neg[neg.length - 1]))
+    throw new Error('rankScores: a probability is NaN (validate the inputs first)');
   const thresholds = new Float64Array(n);
   const tps = new Float64Array(n);
   const fps = new Float64Array(n);
@@ -50,8 +53,6 @@ export function rankScores(yTrue: ArrayLike<number>, yProb: ArrayLike<number>): 
   while (i >= 0 || j >= 0) {
     // The highest probability left closes one group with every sample (of either class) tied on it.
     const v = i < 0 ? neg[j]! : j < 0 ? pos[i]! : Math.max(pos[i]!, neg[j]!);
-    // NaN equals nothing, so unvalidated input would loop here for ever.
-    if (Number.isNaN(v)) throw new Error('rankScores: a probability is NaN (validate the inputs first)');
     while (i >= 0 && pos[i] === v) {
       tp++;
       i--;
